@@ -1,0 +1,129 @@
+//! The command line: clap derive types, validated into [`Globals`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::mail::{CheckSettings, DEFAULT_CONNECT_TIMEOUT, Endpoint};
+
+/// Set up iCloud Mail for IMAP/SMTP clients with a verified app-specific
+/// password kept in the system keyring.
+///
+/// Without a command, runs the interactive wizard (needs a terminal).
+#[derive(Debug, Parser)]
+#[command(name = "icloud-mail-setup", version, about, long_about = None)]
+#[command(after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub globals: GlobalArgs,
+
+    /// Jump straight to checking / rotating this configured account.
+    #[arg(long, value_name = "EMAIL")]
+    pub account: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (every check accepted)
+  1  any other error
+  2  usage error
+  3  a password was rejected by the server
+  4  network, TLS or timeout problem
+  5  keyring unavailable or locked
+  6  no such account";
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Config file to use instead of the default
+    /// ($XDG_CONFIG_HOME/icloud-mail-setup/config.toml on Linux).
+    #[arg(long, global = true, value_name = "PATH", env = "ICLOUD_MAIL_SETUP_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// IMAP server to check instead of imap.mail.me.com:993 (implicit TLS).
+    #[arg(long, global = true, value_name = "HOST:PORT", env = "ICLOUD_MAIL_SETUP_IMAP")]
+    pub imap: Option<String>,
+
+    /// SMTP server to check instead of smtp.mail.me.com:587 (STARTTLS).
+    #[arg(long, global = true, value_name = "HOST:PORT", env = "ICLOUD_MAIL_SETUP_SMTP")]
+    pub smtp: Option<String>,
+
+    /// Extra trust anchors (PEM), added to the built-in roots, never replacing them.
+    #[arg(long, global = true, value_name = "PEM", env = "ICLOUD_MAIL_SETUP_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Deadline for each check in seconds (default 20; connecting alone: 10).
+    #[arg(long, global = true, value_name = "SECS")]
+    pub timeout: Option<f64>,
+}
+
+impl GlobalArgs {
+    /// Validate the raw options into check settings.
+    pub fn check_settings(&self) -> Result<CheckSettings, String> {
+        let mut s = CheckSettings::default();
+        if let Some(i) = &self.imap {
+            s.imap = Endpoint::parse(i).map_err(|e| format!("--imap: {e}"))?;
+        }
+        if let Some(m) = &self.smtp {
+            s.smtp = Endpoint::parse(m).map_err(|e| format!("--smtp: {e}"))?;
+        }
+        if let Some(ca) = &self.ca_file {
+            if !ca.is_file() {
+                return Err(format!("--ca-file: {} is not a readable file", ca.display()));
+            }
+            s.ca_file = Some(ca.clone());
+        }
+        if let Some(t) = self.timeout {
+            if !(t.is_finite() && t > 0.0 && t <= 3600.0) {
+                return Err("--timeout: give a number of seconds between 0 and 3600".into());
+            }
+            s.deadline = Duration::from_secs_f64(t);
+            s.connect_timeout = s.deadline.min(DEFAULT_CONNECT_TIMEOUT);
+        }
+        Ok(s)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the stored password of one account (or all) against the servers.
+    Verify {
+        /// The account's address; all accounts when omitted.
+        email: Option<String>,
+        /// One JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List configured accounts, whether the keyring holds each password, and when it was last verified.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the stored password and a newline (for mail clients' password commands).
+    Password {
+        email: String,
+    },
+    /// Read a password from stdin, verify it live, then store it (replacing the old one only if the new one works).
+    Store {
+        email: String,
+        /// Read the password from the first line of standard input (required: never pass it as an argument).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// For a custom-domain address: the primary iCloud address used to log in.
+        #[arg(long, value_name = "EMAIL")]
+        login: Option<String>,
+        /// The label you gave the password at account.apple.com.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Delete an account's keyring entry and config entry.
+    Remove {
+        email: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+}

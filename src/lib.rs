@@ -1,0 +1,15 @@
+//! icloud-mail-setup: get a verified iCloud Mail app-specific password into
+//! the system keyring, and keep it working.
+
+pub mod account;
+pub mod apppass;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod mail;
+pub mod secret;
+pub mod secrets;
+pub mod storage;
+pub mod tui;
+pub mod ui;
+pub mod wizard;

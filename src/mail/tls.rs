@@ -1,0 +1,1 @@
+//! The rustls client configuration: built-in roots plus `--ca-file` anchors.

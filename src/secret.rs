@@ -1,0 +1,50 @@
+//! The app-specific password as a type that cannot leak by accident.
+//!
+//! `Secret` has no `Display`, its `Debug` prints a placeholder, it is not
+//! `Serialize`, and its bytes are zeroed when it is dropped. The only way to
+//! the characters is [`Secret::expose`], which is greppable.
+
+use std::fmt;
+use zeroize::Zeroizing;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(Zeroizing::new(value))
+    }
+
+    /// The characters of the secret. Call only where they must leave the
+    /// process: the keyring, the wire, or `password` printing to a pipe.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.chars().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_content() {
+        let s = Secret::new("abcd-efgh-ijkl-mnop".into());
+        let shown = format!("{s:?} {:#?}", s);
+        assert!(!shown.contains("abcd"), "{shown}");
+        assert!(shown.contains("redacted"));
+    }
+}
