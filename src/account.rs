@@ -39,7 +39,9 @@ impl Email {
         if t.chars().any(char::is_whitespace) {
             return Err(EmailError::Whitespace);
         }
-        if t.chars().any(|c| c.is_control() || "<>()[]\\,;:\"".contains(c)) {
+        if t.chars()
+            .any(|c| c.is_control() || "<>()[]\\,;:\"".contains(c))
+        {
             return Err(EmailError::BadCharacters);
         }
         let Some((local, domain)) = t.rsplit_once('@') else {

@@ -15,7 +15,9 @@ pub const MAX_PASTE_BYTES: usize = 256;
 pub enum Form {
     Empty,
     /// Only letters (and separators) so far, fewer than 16.
-    Incomplete { letters: usize },
+    Incomplete {
+        letters: usize,
+    },
     /// Sixteen letters in the right grouping.
     Valid,
     Invalid(FormError),
@@ -71,8 +73,7 @@ pub fn normalise(input: &str) -> Result<Secret, FormError> {
     if t.chars().any(|c| c.is_ascii_digit()) {
         return Err(FormError::HasDigits);
     }
-    if t
-        .chars()
+    if t.chars()
         .any(|c| !(c.is_ascii_alphabetic() || c == '-' || c == ' '))
     {
         return Err(FormError::BadCharacters);
@@ -114,13 +115,13 @@ fn separators_on_boundaries(t: &str) -> bool {
     let mut any_sep = false;
     for c in t.chars() {
         if c == '-' || c == ' ' {
-            if prev_sep || letters == 0 || letters % 4 != 0 || letters >= 16 {
+            if prev_sep || letters == 0 || !letters.is_multiple_of(4) || letters >= 16 {
                 return false;
             }
             prev_sep = true;
             any_sep = true;
         } else {
-            if any_sep && letters > 0 && letters % 4 == 0 && !prev_sep {
+            if any_sep && letters > 0 && letters.is_multiple_of(4) && !prev_sep {
                 return false;
             }
             letters += 1;

@@ -40,19 +40,39 @@ Exit codes:
 pub struct GlobalArgs {
     /// Config file to use instead of the default
     /// ($XDG_CONFIG_HOME/icloud-mail-setup/config.toml on Linux).
-    #[arg(long, global = true, value_name = "PATH", env = "ICLOUD_MAIL_SETUP_CONFIG")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "ICLOUD_MAIL_SETUP_CONFIG"
+    )]
     pub config: Option<PathBuf>,
 
     /// IMAP server to check instead of imap.mail.me.com:993 (implicit TLS).
-    #[arg(long, global = true, value_name = "HOST:PORT", env = "ICLOUD_MAIL_SETUP_IMAP")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "HOST:PORT",
+        env = "ICLOUD_MAIL_SETUP_IMAP"
+    )]
     pub imap: Option<String>,
 
     /// SMTP server to check instead of smtp.mail.me.com:587 (STARTTLS).
-    #[arg(long, global = true, value_name = "HOST:PORT", env = "ICLOUD_MAIL_SETUP_SMTP")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "HOST:PORT",
+        env = "ICLOUD_MAIL_SETUP_SMTP"
+    )]
     pub smtp: Option<String>,
 
     /// Extra trust anchors (PEM), added to the built-in roots, never replacing them.
-    #[arg(long, global = true, value_name = "PEM", env = "ICLOUD_MAIL_SETUP_CA_FILE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PEM",
+        env = "ICLOUD_MAIL_SETUP_CA_FILE"
+    )]
     pub ca_file: Option<PathBuf>,
 
     /// Deadline for each check in seconds (default 20; connecting alone: 10).
@@ -72,7 +92,10 @@ impl GlobalArgs {
         }
         if let Some(ca) = &self.ca_file {
             if !ca.is_file() {
-                return Err(format!("--ca-file: {} is not a readable file", ca.display()));
+                return Err(format!(
+                    "--ca-file: {} is not a readable file",
+                    ca.display()
+                ));
             }
             s.ca_file = Some(ca.clone());
         }
@@ -103,9 +126,7 @@ pub enum Command {
         json: bool,
     },
     /// Print the stored password and a newline (for mail clients' password commands).
-    Password {
-        email: String,
-    },
+    Password { email: String },
     /// Read a password from stdin, verify it live, then store it (replacing the old one only if the new one works).
     Store {
         email: String,

@@ -1,10 +1,140 @@
+//! Thin entry point: parse the command line, dispatch, map to exit codes.
+
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::Duration;
 
 use clap::Parser;
+use crossterm::event::EventStream;
+
 use icloud_mail_setup::cli::Cli;
+use icloud_mail_setup::commands::{self, Exit};
+use icloud_mail_setup::config;
+use icloud_mail_setup::mail::LiveChecker;
+use icloud_mail_setup::secrets::KeyringStore;
+use icloud_mail_setup::tui::terminal::TerminalGuard;
+use icloud_mail_setup::tui::{BrowserOpener, Executor, Io, run_loop};
+use icloud_mail_setup::wizard::{Model, Msg};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _ = cli;
+    match cli.command {
+        Some(command) => commands::dispatch(command, &cli.globals),
+        None => wizard(&cli),
+    }
+}
+
+/// The signal that ended the wizard, if any (for the exit status).
+static SIGNALLED: AtomicI32 = AtomicI32::new(0);
+
+fn wizard(cli: &Cli) -> ExitCode {
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        eprintln!(
+            "icloud-mail-setup: the setup wizard needs a terminal (stdin and stdout must be a TTY).\n\
+             Without one, use a subcommand: `icloud-mail-setup store EMAIL --password-stdin`, \
+             `verify`, `list`. See --help."
+        );
+        return Exit::Usage.into();
+    }
+    let settings = match cli.globals.check_settings() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("icloud-mail-setup: {e}");
+            return Exit::Usage.into();
+        }
+    };
+    let config_path = match cli
+        .globals
+        .config
+        .clone()
+        .map(Ok)
+        .unwrap_or_else(config::default_path)
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("icloud-mail-setup: {e}");
+            return Exit::Failure.into();
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("icloud-mail-setup: could not start: {e}");
+            return Exit::Failure.into();
+        }
+    };
+    let hostname = gethostname::gethostname().to_string_lossy().into_owned();
+    let mut model = Model::new(&hostname, settings.clone(), cli.account.clone());
+    model.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    model.config_path = config_path.display().to_string();
+    let io = Io {
+        checker: Arc::new(LiveChecker::new(settings)),
+        store: Arc::new(KeyringStore::new()),
+        config_path,
+        opener: Arc::new(BrowserOpener),
+    };
+    let result = runtime.block_on(async {
+        let mut guard = TerminalGuard::enter()?;
+        let (mut exec, results) = Executor::new(io);
+        spawn_signal_watch(exec.sender());
+        let frames = run_loop(
+            &mut guard.terminal,
+            &mut model,
+            EventStream::new(),
+            &mut exec,
+            results,
+        )
+        .await;
+        drop(guard);
+        frames
+    });
+    // Blocking keyring calls that are still running must not keep us here.
+    runtime.shutdown_timeout(Duration::from_millis(300));
+    if let Err(e) = result {
+        eprintln!("icloud-mail-setup: {e:#}");
+        return Exit::Failure.into();
+    }
+    let sig = SIGNALLED.load(Ordering::SeqCst);
+    if sig != 0 {
+        return ExitCode::from((128 + sig) as u8);
+    }
+    if let (Some(saved), Some(account)) = (&model.flow.saved, &model.flow.account) {
+        println!(
+            "{} is set up; its password is in {}.\nPassword command for mail clients: icloud-mail-setup password {}",
+            account.email, saved.store_name, account.email
+        );
+    }
+    if model.unsaved() {
+        return Exit::Failure.into();
+    }
     ExitCode::SUCCESS
+}
+
+/// SIGTERM and SIGHUP end the wizard through the normal path, so the
+/// terminal is restored by the guard.
+fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        let sig = tokio::select! {
+            _ = term.recv() => libc::SIGTERM,
+            _ = hup.recv() => libc::SIGHUP,
+        };
+        SIGNALLED.store(sig, Ordering::SeqCst);
+        let _ = tx.send(Msg::Terminate);
+    });
+    #[cfg(not(unix))]
+    drop(tx);
 }

@@ -25,3 +25,10 @@ impl From<Exit> for ExitCode {
         ExitCode::from(e as u8)
     }
 }
+
+/// Run one subcommand.
+pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) -> ExitCode {
+    let _ = (command, globals);
+    eprintln!("icloud-mail-setup: this command is not available yet");
+    Exit::Failure.into()
+}

@@ -6,7 +6,7 @@ use super::{CheckReport, Endpoint, ErrorKind, Protocol};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnosis {
-    /// One line: what happened.
+    /// One line: what happened (without the protocol name).
     pub headline: String,
     /// What to do next.
     pub advice: String,
@@ -31,73 +31,73 @@ pub fn diagnose(protocol: Protocol, endpoint: &Endpoint, kind: ErrorKind) -> Dia
     let host = &endpoint.host;
     let (headline, advice) = match kind {
         ErrorKind::PasswordRejected => (
-            format!("{p}: the password was rejected"),
+            "the password was rejected".to_string(),
             "The app-specific password is wrong, was revoked, or your Apple Account password \
              changed (which revokes every app-specific password). Make a new one at \
              account.apple.com and paste it here."
                 .to_string(),
         ),
         ErrorKind::Dns => (
-            format!("{p}: could not look up {host}"),
+            format!("could not look up {host}"),
             "Check that this computer is online and that its DNS works (try opening a web page)."
                 .to_string(),
         ),
         ErrorKind::ConnectionRefused => (
-            format!("{p}: {host} refused the connection on port {port}"),
+            format!("{host} refused the connection on port {port}"),
             format!(
                 "Nothing accepted the connection. A firewall may be rejecting port {port}, or \
                  the server address is wrong."
             ),
         ),
         ErrorKind::Timeout => (
-            format!("{p}: no answer from {host} in time"),
+            format!("no answer from {host} in time"),
             format!(
                 "Port {port} may be blocked on this network (common on hotel, school and \
                  office Wi-Fi). Try another network, or retry."
             ),
         ),
         ErrorKind::UntrustedCertificate => (
-            format!("{p}: the server's certificate is not trusted"),
+            "the server's certificate is not trusted".to_string(),
             "Something on this network is intercepting TLS (a proxy, antivirus or captive \
              portal). Do not send your password through it: use another network."
                 .to_string(),
         ),
         ErrorKind::HostnameMismatch => (
-            format!("{p}: the certificate is for a different server than {host}"),
+            format!("the certificate is for a different server than {host}"),
             "The connection did not reach the real server, possibly because something on this \
              network redirects mail traffic. Use another network."
                 .to_string(),
         ),
         ErrorKind::Tls => (
-            format!("{p}: the secure connection could not be set up"),
+            "the secure connection could not be set up".to_string(),
             "The TLS handshake failed. Something on this network may be interfering; try \
              another network."
                 .to_string(),
         ),
         ErrorKind::ConnectionClosed => (
-            format!("{p}: the server closed the connection"),
+            "the server closed the connection".to_string(),
             "The server hung up before answering. It may be busy; retry in a minute.".to_string(),
         ),
         ErrorKind::UnexpectedReply => (
-            format!("{p}: the server's reply made no sense"),
+            "the server's reply made no sense".to_string(),
             format!(
                 "Whatever answered on {host}:{port} does not speak {p} as expected. Check the \
                  server address, or try another network."
             ),
         ),
         ErrorKind::StartTlsNotOffered => (
-            format!("{p}: the server did not offer STARTTLS"),
+            "the server did not offer STARTTLS".to_string(),
             "Your password was not sent, because the connection could not be encrypted. \
              Something on this network may be stripping encryption: use another network."
                 .to_string(),
         ),
         ErrorKind::Network => (
-            format!("{p}: network error reaching {host}"),
+            format!("network error reaching {host}"),
             "Check that this computer is online, then retry.".to_string(),
         ),
-        ErrorKind::Cancelled => (format!("{p}: cancelled"), String::new()),
+        ErrorKind::Cancelled => ("cancelled".to_string(), String::new()),
         ErrorKind::CaFile => (
-            format!("{p}: the extra CA file could not be used"),
+            "the extra CA file could not be used".to_string(),
             "Check the path given with --ca-file or ICLOUD_MAIL_SETUP_CA_FILE; it must be PEM \
              certificates."
                 .to_string(),
@@ -118,7 +118,7 @@ mod tests {
             ErrorKind::Timeout,
         );
         assert!(d.advice.contains("587"), "{d:?}");
-        assert!(d.headline.starts_with("SMTP"));
+        assert!(d.headline.contains("no answer"), "{d:?}");
     }
 
     #[test]

@@ -1,0 +1,73 @@
+//! The main loop, generic over the ratatui backend and the event source so
+//! a test can drive it on a `TestBackend` with synthetic events.
+//!
+//! It sleeps until an input event, an effect result or a signal arrives;
+//! the spinner tick runs only while something is in flight, and the screen
+//! is redrawn only after a message.
+
+use std::io;
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use crossterm::event::Event;
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::executor::Executor;
+use crate::ui;
+use crate::wizard::{Effect, Model, Msg, event_to_msg, update};
+
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// Run until the model quits or the event source ends. Returns the number
+/// of frames drawn.
+pub async fn run_loop<B, S>(
+    terminal: &mut Terminal<B>,
+    model: &mut Model,
+    mut events: S,
+    exec: &mut Executor,
+    mut results: UnboundedReceiver<Msg>,
+) -> Result<u64>
+where
+    B: Backend,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let mut frames = 0u64;
+    for e in [Effect::CheckKeyring, Effect::LoadAccounts] {
+        exec.run(e);
+    }
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut redraw = true;
+    loop {
+        if redraw {
+            terminal
+                .draw(|f| ui::draw(f, model))
+                .map_err(|e| anyhow!("could not draw on the terminal: {e}"))?;
+            frames += 1;
+        }
+        if model.quitting {
+            return Ok(frames);
+        }
+        let busy = model.busy();
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => event_to_msg(&ev, model.text_entry()),
+                Some(Err(e)) => return Err(anyhow!("reading the terminal failed: {e}")),
+                None => return Ok(frames),
+            },
+            Some(msg) = results.recv() => Some(msg),
+            _ = ticker.tick(), if busy => Some(Msg::Tick),
+        };
+        redraw = msg.is_some();
+        if let Some(msg) = msg {
+            for effect in update(model, msg) {
+                if exec.run(effect) {
+                    model.quitting = true;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Small pieces the screens share: menus, checklists, text fields.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::theme::Theme;
+use crate::wizard::checklists::Checklist;
+
+/// A one-choice menu; the selected row is marked and highlighted.
+pub fn menu<'a>(items: &[String], selected: usize, t: &Theme) -> Vec<Line<'a>> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            if i == selected {
+                Line::from(vec![
+                    Span::styled("\u{203a} ", t.accent),
+                    Span::styled(s.clone(), t.selected),
+                ])
+            } else {
+                Line::from(format!("  {s}"))
+            }
+        })
+        .collect()
+}
+
+/// A checklist: `[x]` done, `[ ]` to do, the selected step highlighted.
+/// Long steps wrap under their text.
+pub fn checklist<'a>(c: &Checklist, width: u16, t: &Theme) -> Vec<Line<'a>> {
+    let mut out = Vec::new();
+    let indent = 6usize;
+    let room = (width as usize).saturating_sub(indent).max(10);
+    for (i, item) in c.items.iter().enumerate() {
+        let mark = if item.done { "[x]" } else { "[ ]" };
+        let sel = i == c.selected;
+        let style = if sel {
+            t.selected
+        } else {
+            ratatui::style::Style::new()
+        };
+        let mark_style = if item.done { t.ok } else { t.dim };
+        for (j, chunk) in wrap(&item.text, room).into_iter().enumerate() {
+            if j == 0 {
+                out.push(Line::from(vec![
+                    Span::styled(if sel { "\u{203a} " } else { "  " }, t.accent),
+                    Span::styled(mark, mark_style),
+                    Span::raw(" "),
+                    Span::styled(chunk, style),
+                ]));
+            } else {
+                out.push(Line::from(vec![
+                    Span::raw(" ".repeat(indent)),
+                    Span::styled(chunk, style),
+                ]));
+            }
+        }
+    }
+    out
+}
+
+/// Greedy word wrap to `width` columns.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        let wl = unicode_width::UnicodeWidthStr::width(word);
+        let cl = unicode_width::UnicodeWidthStr::width(cur.as_str());
+        if cl > 0 && cl + 1 + wl > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// A labelled one-line field with its content; returns where the cursor goes.
+pub fn field(
+    f: &mut Frame,
+    area: Rect,
+    label: &str,
+    shown: &str,
+    cursor: usize,
+    focused: bool,
+    t: &Theme,
+) -> Option<(u16, u16)> {
+    if area.height == 0 {
+        return None;
+    }
+    let style = if focused { t.field_focus } else { t.field };
+    let prefix = format!("{label}: ");
+    let plen = unicode_width::UnicodeWidthStr::width(prefix.as_str()) as u16;
+    let room = area.width.saturating_sub(plen + 1) as usize;
+    // Scroll so the cursor stays visible.
+    let chars: Vec<char> = shown.chars().collect();
+    let start = cursor.saturating_sub(room);
+    let visible: String = chars.iter().skip(start).take(room).collect();
+    let line = Line::from(vec![
+        Span::styled(prefix, if focused { t.accent } else { t.dim }),
+        Span::styled(
+            visible,
+            style.add_modifier(ratatui::style::Modifier::UNDERLINED),
+        ),
+    ]);
+    f.render_widget(Paragraph::new(line), area);
+    focused.then(|| (area.x + plen + (cursor - start) as u16, area.y))
+}
+
+/// A paragraph of wrapped text in a given style.
+pub fn para<'a>(lines: Vec<Line<'a>>) -> Paragraph<'a> {
+    Paragraph::new(lines).wrap(Wrap { trim: false })
+}
+
+/// A bordered block unless space is tight.
+pub fn frame_block(title: &str, roomy: bool, t: &Theme) -> Block<'static> {
+    if roomy {
+        Block::bordered().title(Span::styled(format!(" {title} "), t.title))
+    } else {
+        Block::new()
+    }
+}

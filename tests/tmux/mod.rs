@@ -1,0 +1,198 @@
+//! Drive the real binary in a real terminal: tmux on a private socket,
+//! `send-keys` to type, `paste-buffer -p` to paste (bracketed), and
+//! `capture-pane` to read the screen.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    socket: String,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_icloud-mail-setup")
+}
+
+/// Quote for `sh -c`.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+impl Tmux {
+    /// Start `command` (a shell command line) in an 80×24 pane. The pane
+    /// stays after the program exits so its end state can be read.
+    pub fn start(command: &str, env: &[(String, String)]) -> Tmux {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = format!("ims-test-{}-{}", std::process::id(), unique());
+        let t = Tmux { socket, dir };
+        let mut args: Vec<String> = vec![
+            "-f".into(),
+            "/dev/null".into(),
+            "new-session".into(),
+            "-d".into(),
+            "-s".into(),
+            "t".into(),
+            "-x".into(),
+            "80".into(),
+            "-y".into(),
+            "24".into(),
+        ];
+        for (k, v) in env {
+            args.push("-e".into());
+            args.push(format!("{k}={v}"));
+        }
+        args.push(command.to_string());
+        let out = t.tmux(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(
+            out.status.success(),
+            "tmux could not start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t.tmux(&["set-option", "-t", "t", "remain-on-exit", "on"]);
+        t
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux is installed (scripts/test installs it)")
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        assert!(self.tmux(&args).status.success());
+    }
+
+    /// Type literal text.
+    pub fn type_text(&self, text: &str) {
+        assert!(
+            self.tmux(&["send-keys", "-t", "t", "-l", text])
+                .status
+                .success()
+        );
+    }
+
+    /// Paste as a terminal does (bracketed when the program asked for it).
+    /// The text goes through a file, not tmux's argv.
+    pub fn paste(&self, text: &str) {
+        let f = self.dir.path().join("paste");
+        std::fs::write(&f, text).unwrap();
+        assert!(
+            self.tmux(&["load-buffer", "-b", "p", f.to_str().unwrap()])
+                .status
+                .success()
+        );
+        std::fs::remove_file(&f).unwrap();
+        assert!(
+            self.tmux(&["paste-buffer", "-p", "-d", "-b", "p", "-t", "t"])
+                .status
+                .success()
+        );
+    }
+
+    pub fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    pub fn var(&self, name: &str) -> String {
+        let f = format!("#{{{name}}}");
+        String::from_utf8_lossy(&self.tmux(&["display-message", "-p", "-t", "t", &f]).stdout)
+            .trim()
+            .to_string()
+    }
+
+    /// Wait until the screen contains `needle`; panic with the screen if not.
+    pub fn wait_for(&self, needle: &str, secs: u64) -> String {
+        let end = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            if Instant::now() > end {
+                panic!("waited {secs} s for {needle:?}; the screen shows:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn wait_until(&self, what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+        let end = Instant::now() + Duration::from_secs(secs);
+        while !f() {
+            if Instant::now() > end {
+                panic!(
+                    "waited {secs} s for {what}; the screen shows:\n{}",
+                    self.screen()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::SeqCst)
+}
+
+/// The direct children of `pid` (from /proc).
+pub fn children(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...
+        if let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) {
+            let ppid = rest
+                .split_whitespace()
+                .nth(1)
+                .and_then(|s| s.parse::<u32>().ok());
+            if ppid == Some(pid) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Files under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

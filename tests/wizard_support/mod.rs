@@ -1,0 +1,110 @@
+//! Shared pieces of the wizard tests: a fake checker, reports, models.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use icloud_mail_setup::account::{Account, Email};
+use icloud_mail_setup::mail::{
+    Accepted, CheckReport, CheckSettings, Checker, Endpoint, ErrorKind, Failure, Protocol,
+};
+use icloud_mail_setup::secret::Secret;
+use icloud_mail_setup::wizard::{AccountSummary, Model, Msg, update};
+
+pub const PASSWORD: &str = "wxyz-abcd-efgh-ijkl";
+
+pub fn account() -> Account {
+    Account::apple(Email::parse("emily@icloud.com").unwrap())
+}
+
+pub fn endpoint(p: Protocol) -> Endpoint {
+    let s = CheckSettings::default();
+    match p {
+        Protocol::Imap => s.imap,
+        Protocol::Smtp => s.smtp,
+    }
+}
+
+pub fn accepted(p: Protocol, user: &str) -> CheckReport {
+    CheckReport {
+        protocol: p,
+        endpoint: endpoint(p),
+        outcome: Ok(Accepted {
+            username: user.into(),
+            rejected: vec![],
+        }),
+        elapsed: Duration::from_millis(420),
+        attempts: 1,
+    }
+}
+
+pub fn failed(p: Protocol, kind: ErrorKind) -> CheckReport {
+    CheckReport {
+        protocol: p,
+        endpoint: endpoint(p),
+        outcome: Err(Failure::new(kind, "test")),
+        elapsed: Duration::from_millis(1300),
+        attempts: 2,
+    }
+}
+
+/// A model with the keyring ready and `accounts` configured.
+pub fn model(accounts: Vec<AccountSummary>) -> Model {
+    let mut m = Model::new("laptop", CheckSettings::default(), None);
+    update(&mut m, Msg::KeyringChecked(Ok("Secret Service".into())));
+    update(&mut m, Msg::AccountsLoaded(Ok(accounts)));
+    m.config_path = "/home/emily/.config/icloud-mail-setup/config.toml".into();
+    m
+}
+
+pub fn summary(email: &str) -> AccountSummary {
+    AccountSummary {
+        email: email.into(),
+        login: email.into(),
+        label: Some("icloud-mail-setup on oldbox".into()),
+        verified_at: Some("2026-10-01T08:00:00Z".into()),
+    }
+}
+
+/// A checker that answers from a fixed script after a delay.
+pub struct FakeChecker {
+    pub imap: Result<Accepted, Failure>,
+    pub smtp: Result<Accepted, Failure>,
+    pub delay: Duration,
+}
+
+impl FakeChecker {
+    pub fn accepting() -> Self {
+        FakeChecker {
+            imap: Ok(Accepted {
+                username: "emily".into(),
+                rejected: vec![],
+            }),
+            smtp: Ok(Accepted {
+                username: "emily@icloud.com".into(),
+                rejected: vec![],
+            }),
+            delay: Duration::from_millis(30),
+        }
+    }
+}
+
+impl Checker for FakeChecker {
+    fn check(&self, p: Protocol, _a: Account, _pw: Secret) -> BoxFuture<'static, CheckReport> {
+        let outcome = match p {
+            Protocol::Imap => self.imap.clone(),
+            Protocol::Smtp => self.smtp.clone(),
+        };
+        let delay = self.delay;
+        Box::pin(async move {
+            tokio::time::sleep(delay).await;
+            CheckReport {
+                protocol: p,
+                endpoint: endpoint(p),
+                outcome,
+                elapsed: delay,
+                attempts: 1,
+            }
+        })
+    }
+}
