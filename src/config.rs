@@ -150,6 +150,7 @@ pub fn lock_path(path: &Path) -> PathBuf {
 }
 
 /// Lock, re-read, change, write atomically (temp + fsync + rename, 0600).
+/// A change that changes nothing leaves an existing file untouched.
 pub fn update<T>(path: &Path, f: impl FnOnce(&mut Config) -> T) -> Result<T, ConfigError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -169,9 +170,13 @@ pub fn update<T>(path: &Path, f: impl FnOnce(&mut Config) -> T) -> Result<T, Con
         .map_err(|e| io_error(&lock_path, "could not lock", &e))?;
 
     // Re-read under the lock, so a concurrent writer's change is kept.
-    let mut config = load(path)?;
+    let before = load(path)?;
+    let mut config = before.clone();
     let out = f(&mut config);
-    write_atomically(path, &dir, &config)?;
+    // Nothing changed and the file is there: leave it (and its comments) be.
+    if config != before || !path.exists() {
+        write_atomically(path, &dir, &config)?;
+    }
     // Dropping `lock` closes the file and releases the lock.
     drop(lock);
     Ok(out)
