@@ -75,7 +75,9 @@ pub fn run_with(
         );
         let _ = err.flush();
         let mut answer = String::new();
-        if std::io::Read::take(input, 256).read_line(&mut answer).is_err()
+        if std::io::Read::take(input, 256)
+            .read_line(&mut answer)
+            .is_err()
             || !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
         {
             let _ = writeln!(out, "Nothing was removed.");
