@@ -1,6 +1,7 @@
 //! The non-secret settings: `config.toml`, one `[[account]]` table per
 //! account. Never holds a password.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -77,21 +78,269 @@ pub enum ConfigError {
     NoConfigDir,
 }
 
+/// The first lines of every file this program writes.
+pub const HEADER: &str = "\
+# Written by icloud-mail-setup. No passwords here: they live in the system keyring.
+# Comments you add are not kept when the program rewrites this file.
+
+";
+
 /// `$XDG_CONFIG_HOME/icloud-mail-setup/config.toml` on Linux; the platform's
 /// convention elsewhere.
 pub fn default_path() -> Result<PathBuf, ConfigError> {
-    todo!("issue 4")
+    let dirs = directories::ProjectDirs::from("", "", "icloud-mail-setup")
+        .ok_or(ConfigError::NoConfigDir)?;
+    Ok(dirs.config_dir().join("config.toml"))
 }
 
 /// A missing file is an empty config; a file that does not parse is an
 /// error with its line, and is left untouched.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let _ = path;
-    todo!("issue 4")
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+        Err(e) => return Err(io_error(path, "could not be read", &e)),
+    };
+    parse(path, &text)
+}
+
+fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    toml::from_str::<Config>(text).map_err(|e| {
+        let (line, column) = match e.span() {
+            Some(span) => line_column(text, span.start),
+            None => (1, 1),
+        };
+        ConfigError::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
+    })
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn io_error(path: &Path, what: &str, e: &std::io::Error) -> ConfigError {
+    ConfigError::Io {
+        path: path.to_path_buf(),
+        message: format!("{what}: {e}"),
+    }
+}
+
+/// The sibling lock file that serialises writers: `config.toml.lock`.
+pub fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "config.toml".into());
+    name.push(".lock");
+    path.with_file_name(name)
 }
 
 /// Lock, re-read, change, write atomically (temp + fsync + rename, 0600).
+/// A change that changes nothing leaves an existing file untouched.
 pub fn update<T>(path: &Path, f: impl FnOnce(&mut Config) -> T) -> Result<T, ConfigError> {
-    let _ = (path, f);
-    todo!("issue 4")
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    create_private_dir(&dir).map_err(|e| io_error(&dir, "could not create the directory", &e))?;
+
+    let lock_path = lock_path(path);
+    let lock = private_options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(|e| io_error(&lock_path, "could not open the lock file", &e))?;
+    lock.lock()
+        .map_err(|e| io_error(&lock_path, "could not lock", &e))?;
+
+    // Re-read under the lock, so a concurrent writer's change is kept.
+    let before = load(path)?;
+    let mut config = before.clone();
+    let out = f(&mut config);
+    // Nothing changed and the file is there: leave it (and its comments) be.
+    if config != before || !path.exists() {
+        write_atomically(path, &dir, &config)?;
+    }
+    // Dropping `lock` closes the file and releases the lock.
+    drop(lock);
+    Ok(out)
+}
+
+fn write_atomically(path: &Path, dir: &Path, config: &Config) -> Result<(), ConfigError> {
+    let body = toml::to_string(config).map_err(|e| ConfigError::Io {
+        path: path.to_path_buf(),
+        message: format!("could not serialise the config: {e}"),
+    })?;
+    let text = format!("{HEADER}{body}");
+
+    let base = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "config.toml".into());
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{base}.{}.{n}.tmp", std::process::id()));
+
+    let result = (|| {
+        let mut file = private_options()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| io_error(&tmp, "could not create a temporary file", &e))?;
+        file.write_all(text.as_bytes())
+            .map_err(|e| io_error(&tmp, "could not write", &e))?;
+        file.sync_all()
+            .map_err(|e| io_error(&tmp, "could not flush to disk", &e))?;
+        drop(file);
+        std::fs::rename(&tmp, path).map_err(|e| io_error(path, "could not be replaced", &e))?;
+        sync_dir(dir);
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(unix)]
+fn private_options() -> std::fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut o = std::fs::OpenOptions::new();
+    o.mode(0o600);
+    o
+}
+
+#[cfg(not(unix))]
+fn private_options() -> std::fs::OpenOptions {
+    std::fs::OpenOptions::new()
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+/// Make the rename durable. Best effort: not every file system allows it.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(email: &str) -> AccountEntry {
+        AccountEntry {
+            email: email.into(),
+            login: email.into(),
+            ..AccountEntry::default()
+        }
+    }
+
+    #[test]
+    fn missing_file_is_empty() {
+        let d = tempfile::tempdir().unwrap();
+        assert_eq!(
+            load(&d.path().join("none.toml")).unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn update_round_trips_and_writes_header_and_mode() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("sub/dir/config.toml");
+        update(&path, |c| c.upsert(entry("a@icloud.com"))).unwrap();
+        update(&path, |c| c.upsert(entry("b@icloud.com"))).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# Written by icloud-mail-setup."),
+            "{text}"
+        );
+        let c = load(&path).unwrap();
+        assert_eq!(c.accounts.len(), 2);
+        assert!(c.find("B@icloud.com").is_some());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+            let dmode = std::fs::metadata(path.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(dmode & 0o777, 0o700);
+        }
+        // No temp files left behind.
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+    }
+
+    #[test]
+    fn parse_error_has_line_and_leaves_file_alone() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("config.toml");
+        let bad = "# comment\n[[account]]\nemail = \"a@icloud.com\"\nlogin = = \"x\"\n";
+        std::fs::write(&path, bad).unwrap();
+        match load(&path) {
+            Err(ConfigError::Parse { path: p, line, .. }) => {
+                assert_eq!(p, path);
+                assert_eq!(line, 4);
+            }
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+        let r = update(&path, |c| c.upsert(entry("b@icloud.com")));
+        assert!(
+            matches!(r, Err(ConfigError::Parse { line: 4, .. })),
+            "{r:?}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), bad.as_bytes());
+    }
+
+    #[test]
+    fn line_column_counts_from_one() {
+        assert_eq!(line_column("abc", 0), (1, 1));
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+        assert_eq!(line_column("é\nx", 3), (2, 1));
+    }
+
+    #[test]
+    fn default_path_ends_in_config_toml() {
+        if let Ok(p) = default_path() {
+            assert!(p.ends_with("icloud-mail-setup/config.toml"), "{p:?}");
+        }
+    }
 }

@@ -1,1 +1,112 @@
-//! `remove` subcommand.
+//! `remove EMAIL [--yes]`: delete an account's keyring entry and config entry.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use super::Exit;
+use super::verify::{config_path, load_config, no_such_account, report_store_error};
+use crate::account::Email;
+use crate::cli::GlobalArgs;
+use crate::config;
+use crate::secrets::SecretStore;
+
+/// `remove EMAIL [--yes]` on the terminal: asks unless `yes`; refuses
+/// (exit 2) when it cannot ask because stdin is not a terminal.
+pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, email: &str, yes: bool) -> Exit {
+    let out = &mut std::io::stdout().lock();
+    let err = &mut std::io::stderr().lock();
+    let stdin = std::io::stdin();
+    if yes || !stdin.is_terminal() {
+        run_with(globals, store, email, yes, None, out, err)
+    } else {
+        let mut input = stdin.lock();
+        run_with(globals, store, email, yes, Some(&mut input), out, err)
+    }
+}
+
+/// `remove` with its streams given (for tests). `confirm_from` is where the
+/// answer to "Remove …? [y/N]" is read; `None` means there is no terminal.
+pub fn run_with(
+    globals: &GlobalArgs,
+    store: &dyn SecretStore,
+    email: &str,
+    yes: bool,
+    confirm_from: Option<&mut dyn BufRead>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Exit {
+    let email = match Email::parse(email) {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = writeln!(err, "error: `{email}`: {e}");
+            return Exit::Usage;
+        }
+    };
+    let path = match config_path(globals, err) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let config = match load_config(&path, err) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let entry = config.find(email.as_str()).cloned();
+    let in_keyring = match store.get(email.as_str()) {
+        Ok(s) => s.is_some(),
+        Err(e) => return report_store_error(err, &e),
+    };
+    if entry.is_none() && !in_keyring {
+        return no_such_account(err, &email, &path);
+    }
+
+    if !yes {
+        let Some(input) = confirm_from else {
+            let _ = writeln!(
+                err,
+                "error: not removing {email} without confirmation: there is no terminal to \
+                 ask on. Add --yes to remove it anyway."
+            );
+            return Exit::Usage;
+        };
+        let _ = write!(
+            err,
+            "Remove {email} (its password from the {} and its settings from {})? [y/N] ",
+            store.name(),
+            path.display()
+        );
+        let _ = err.flush();
+        let mut answer = String::new();
+        if std::io::Read::take(input, 256)
+            .read_line(&mut answer)
+            .is_err()
+            || !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
+        {
+            let _ = writeln!(out, "Nothing was removed.");
+            return Exit::Ok;
+        }
+    }
+
+    if in_keyring && let Err(e) = store.delete(email.as_str()) {
+        return report_store_error(err, &e);
+    }
+    if entry.is_some()
+        && let Err(e) = config::update(&path, |c| c.remove(email.as_str()))
+    {
+        let _ = writeln!(
+            err,
+            "error: the password was removed from the {} but the settings could not be: {e}",
+            store.name()
+        );
+        return Exit::Failure;
+    }
+    let _ = writeln!(out, "Removed {email}.");
+    let label = entry
+        .and_then(|e| e.label)
+        .map(|l| format!("\"{l}\""))
+        .unwrap_or_else(|| "the password you made for this".into());
+    let _ = writeln!(
+        out,
+        "The password still works at Apple until you revoke it: at account.apple.com, \
+         Sign-In and Security → App-Specific Passwords → {label} → Revoke."
+    );
+    Exit::Ok
+}

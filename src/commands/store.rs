@@ -1,1 +1,245 @@
-//! `store` subcommand.
+//! `store EMAIL --password-stdin [--login ADDR] [--label L]`: read a
+//! password from stdin, verify it live, and only then store it.
+
+use std::io::{BufRead, Read, Write};
+use std::time::SystemTime;
+
+use zeroize::Zeroizing;
+
+use super::Exit;
+use super::verify::{
+    MakeChecker, config_path, exit_for_report, live_checker, load_config, print_advice,
+    print_report_line, report_store_error, run_checks, worst,
+};
+use crate::account::{Account, Email};
+use crate::apppass;
+use crate::cli::GlobalArgs;
+use crate::secret::Secret;
+use crate::secrets::{SERVICE, SecretStore};
+use crate::storage::{self, SaveError, SaveRequest};
+
+/// The most read from stdin for the password line.
+pub const MAX_STDIN_LINE: usize = 4096;
+
+/// `store` reading the password from this process's stdin, checking with
+/// the live checker, printing to stdout/stderr.
+pub fn run(
+    globals: &GlobalArgs,
+    store: &dyn SecretStore,
+    email: &str,
+    login: Option<&str>,
+    label: Option<&str>,
+) -> Exit {
+    let input = &mut std::io::stdin().lock();
+    let out = &mut std::io::stdout().lock();
+    let err = &mut std::io::stderr().lock();
+    run_with(
+        globals,
+        store,
+        &live_checker,
+        email,
+        login,
+        label,
+        input,
+        out,
+        err,
+    )
+}
+
+/// `store` with its checker and streams given (for tests).
+#[allow(clippy::too_many_arguments)]
+pub fn run_with(
+    globals: &GlobalArgs,
+    store: &dyn SecretStore,
+    make_checker: &MakeChecker<'_>,
+    email: &str,
+    login: Option<&str>,
+    label: Option<&str>,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Exit {
+    let account = match account_from_args(email, login) {
+        Ok(a) => a,
+        Err(m) => {
+            let _ = writeln!(err, "error: {m}");
+            return Exit::Usage;
+        }
+    };
+    let settings = match globals.check_settings() {
+        Ok(s) => s,
+        Err(m) => {
+            let _ = writeln!(err, "error: {m}");
+            return Exit::Usage;
+        }
+    };
+    let path = match config_path(globals, err) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    // A config that does not parse stops us before anything else happens.
+    if let Err(e) = load_config(&path, err) {
+        return e;
+    }
+    let secret = match read_password(input) {
+        Ok(s) => s,
+        Err(m) => {
+            let _ = writeln!(err, "error: {m}");
+            return Exit::Usage;
+        }
+    };
+    // The keyring first: no point checking a password that cannot be kept.
+    if let Err(e) = store.preflight() {
+        let _ = writeln!(err, "Nothing was checked or stored.");
+        return report_store_error(err, &e);
+    }
+
+    let checker = make_checker(settings.clone());
+    let _ = writeln!(out, "Checking {} …", account.email);
+    let (imap, smtp) = match run_checks(&*checker, &account, &secret, |r| print_report_line(out, r))
+    {
+        Ok(r) => r,
+        Err(m) => {
+            let _ = writeln!(err, "{m}");
+            return Exit::Failure;
+        }
+    };
+    let (Ok(imap_ok), Ok(smtp_ok)) = (&imap.outcome, &smtp.outcome) else {
+        print_advice(out, &imap);
+        print_advice(out, &smtp);
+        let _ = writeln!(
+            out,
+            "Nothing was stored: the password is kept only when both checks pass."
+        );
+        return worst(exit_for_report(&imap), exit_for_report(&smtp));
+    };
+
+    let req = SaveRequest {
+        account: account.clone(),
+        secret,
+        label: label.map(str::to_string),
+        imap_username: imap_ok.username.clone(),
+        smtp_username: smtp_ok.username.clone(),
+        settings,
+    };
+    match storage::save_verified(store, &path, &req, SystemTime::now()) {
+        Ok(saved) => {
+            let _ = writeln!(
+                out,
+                "Stored in the {} (service {SERVICE}, account {}); settings in {}.",
+                saved.store_name,
+                account.email,
+                saved.config_path.display()
+            );
+            if saved.replaced {
+                let which = saved
+                    .previous_label
+                    .map(|l| format!("\"{l}\""))
+                    .unwrap_or_else(|| "the old password's label".into());
+                let _ = writeln!(
+                    out,
+                    "This replaced the previous password. Revoke that one at account.apple.com: \
+                     Sign-In and Security → App-Specific Passwords → {which} → Revoke."
+                );
+            }
+            Exit::Ok
+        }
+        Err(SaveError::Store(e)) => {
+            let _ = writeln!(
+                err,
+                "The password works, but it could not be stored; the keyring and the \
+                 settings are as they were."
+            );
+            report_store_error(err, &e)
+        }
+        Err(SaveError::Config(e)) => {
+            let _ = writeln!(
+                err,
+                "error: {e}\nThe password works, but the settings could not be written; the \
+                 keyring is as it was."
+            );
+            Exit::Failure
+        }
+    }
+}
+
+/// `EMAIL` and `--login` as an account, or what is wrong with them.
+pub fn account_from_args(email: &str, login: Option<&str>) -> Result<Account, String> {
+    let email = Email::parse(email).map_err(|e| format!("`{email}`: {e}"))?;
+    match login {
+        None if email.is_apple() => Ok(Account::apple(email)),
+        None => Err(format!(
+            "{email} is on a custom domain, which logs in with the account's primary iCloud \
+             Mail address: give it with --login NAME@icloud.com (or @me.com, @mac.com)."
+        )),
+        Some(raw) => {
+            let login = Email::parse_apple(raw).map_err(|e| format!("--login `{raw}`: {e}"))?;
+            if email.is_apple() && login != email {
+                return Err(format!(
+                    "{email} is an iCloud address and logs in as itself; --login is only for \
+                     custom-domain addresses."
+                ));
+            }
+            Ok(Account { email, login })
+        }
+    }
+}
+
+/// One line of at most [`MAX_STDIN_LINE`] bytes, normalised to the
+/// app-specific password form. The raw bytes are zeroed when dropped.
+pub fn read_password(input: &mut dyn BufRead) -> Result<Secret, String> {
+    let mut buf = Zeroizing::new(Vec::with_capacity(64));
+    let limit = (MAX_STDIN_LINE + 1) as u64;
+    Read::take(input, limit)
+        .read_until(b'\n', &mut buf)
+        .map_err(|e| format!("could not read standard input: {e}"))?;
+    if buf.len() > MAX_STDIN_LINE {
+        return Err(format!(
+            "the first line of standard input is longer than {MAX_STDIN_LINE} bytes; it was \
+             not used."
+        ));
+    }
+    while matches!(buf.last(), Some(b'\n' | b'\r')) {
+        buf.pop();
+    }
+    let text = std::str::from_utf8(&buf)
+        .map_err(|_| "standard input is not text; it was not used.".to_string())?;
+    if text.trim().is_empty() {
+        return Err("no password on standard input (pipe it in, one line).".into());
+    }
+    apppass::normalise(text).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_one_line_and_normalises() {
+        let mut input: &[u8] = b"ABCD efgh IJKL mnop\r\nsecond line\n";
+        assert_eq!(
+            read_password(&mut input).unwrap().expose(),
+            "abcd-efgh-ijkl-mnop"
+        );
+        let mut empty: &[u8] = b"";
+        assert!(read_password(&mut empty).is_err());
+        let long = vec![b'a'; 5000];
+        let e = read_password(&mut &long[..]).unwrap_err();
+        assert!(e.contains("4096"), "{e}");
+        let mut digits: &[u8] = b"abcd-efgh-ijkl-mno1\n";
+        let e = read_password(&mut digits).unwrap_err();
+        assert!(e.contains("digits"), "{e}");
+        assert!(!e.contains("mno1"), "{e}");
+    }
+
+    #[test]
+    fn custom_domains_need_an_apple_login() {
+        assert!(account_from_args("me@example.org", None).is_err());
+        assert!(account_from_args("me@example.org", Some("me@example.org")).is_err());
+        let a = account_from_args("me@example.org", Some("Emily@iCloud.com")).unwrap();
+        assert_eq!(a.login.as_str(), "emily@icloud.com");
+        assert!(account_from_args("a@icloud.com", Some("b@icloud.com")).is_err());
+        assert!(account_from_args("a@icloud.com", Some("A@icloud.com")).is_ok());
+        assert!(account_from_args("not-an-address", None).is_err());
+    }
+}

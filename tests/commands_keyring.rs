@@ -1,0 +1,427 @@
+//! The subcommands against a real Secret Service (gnome-keyring on a private
+//! session bus; see `scripts/test`), with a fake mail checker. These tests
+//! fail, rather than skip, when no session bus is configured.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures::future::BoxFuture;
+use icloud_mail_setup::account::{Account, Email};
+use icloud_mail_setup::cli::GlobalArgs;
+use icloud_mail_setup::commands::{Exit, list, password, remove, store, verify};
+use icloud_mail_setup::config;
+use icloud_mail_setup::mail::{
+    Accepted, CheckReport, CheckSettings, Checker, ErrorKind, Failure, Protocol,
+};
+use icloud_mail_setup::secret::Secret;
+use icloud_mail_setup::secrets::{KeyringStore, SERVICE, SecretStore, StoreError};
+use icloud_mail_setup::storage::{self, SaveError, SaveRequest};
+
+const GOOD: &str = "abcd-efgh-ijkl-mnop";
+const OTHER_GOOD: &str = "qrst-uvwx-yzab-cdef";
+
+fn require_bus() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "DBUS_SESSION_BUS_ADDRESS is not set: these tests need a real Secret Service. Run them \
+         through scripts/test (dbus-run-session + an unlocked gnome-keyring)."
+    );
+}
+
+fn unique_email(tag: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{tag}-{}-{nanos}@icloud.com", std::process::id())
+}
+
+fn globals(path: &Path) -> GlobalArgs {
+    GlobalArgs {
+        config: Some(path.to_path_buf()),
+        ..GlobalArgs::default()
+    }
+}
+
+/// Accepts the passwords in `GOOD`/`OTHER_GOOD`, rejects anything else.
+struct FakeChecker {
+    settings: CheckSettings,
+}
+
+impl Checker for FakeChecker {
+    fn check(
+        &self,
+        protocol: Protocol,
+        account: Account,
+        password: Secret,
+    ) -> BoxFuture<'static, CheckReport> {
+        let endpoint = match protocol {
+            Protocol::Imap => self.settings.imap.clone(),
+            Protocol::Smtp => self.settings.smtp.clone(),
+        };
+        Box::pin(async move {
+            let username = match protocol {
+                Protocol::Imap => account.imap_usernames()[0].clone(),
+                Protocol::Smtp => account.smtp_username(),
+            };
+            let outcome = if [GOOD, OTHER_GOOD].contains(&password.expose()) {
+                Ok(Accepted {
+                    username,
+                    rejected: vec![],
+                })
+            } else {
+                Err(Failure::new(ErrorKind::PasswordRejected, "535"))
+            };
+            CheckReport {
+                protocol,
+                endpoint,
+                outcome,
+                elapsed: Duration::from_millis(7),
+                attempts: 1,
+            }
+        })
+    }
+}
+
+fn fake(settings: CheckSettings) -> Box<dyn Checker> {
+    Box::new(FakeChecker { settings })
+}
+
+/// What the commands print: (exit, stdout, stderr).
+fn store_cmd(
+    st: &dyn SecretStore,
+    path: &Path,
+    email: &str,
+    stdin: &str,
+) -> (Exit, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut input = stdin.as_bytes();
+    let code = store::run_with(
+        &globals(path),
+        st,
+        &fake,
+        email,
+        None,
+        Some("laptop"),
+        &mut input,
+        &mut out,
+        &mut err,
+    );
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn password_cmd(st: &dyn SecretStore, path: &Path, email: &str) -> (Exit, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = password::run_with(&globals(path), st, email, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn secret_tool_lookup(email: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", SERVICE, "username", email])
+        .output()
+        .expect("secret-tool (libsecret-tools) must be installed");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn config_in(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("cfg/config.toml")
+}
+
+#[test]
+fn store_password_list_verify_remove() {
+    require_bus();
+    let ks = KeyringStore::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = config_in(&dir);
+    let email = unique_email("flow");
+
+    let (code, out, err) = store_cmd(&ks, &path, &email.to_uppercase(), "ABCD EFGH IJKL MNOP\n");
+    assert_eq!(code, Exit::Ok, "{out}\n{err}");
+    assert!(out.contains("✓ IMAP") && out.contains("✓ SMTP"), "{out}");
+    assert!(out.contains("Secret Service"), "{out}");
+    assert!(!out.contains(GOOD) && !err.contains(GOOD));
+    assert!(!std::fs::read_to_string(&path).unwrap().contains(GOOD));
+
+    // The password command prints exactly the password and a newline.
+    let (code, out, err) = password_cmd(&ks, &path, &email);
+    assert_eq!(code, Exit::Ok, "{err}");
+    assert_eq!(out, format!("{GOOD}\n"));
+    // A second witness: libsecret sees the same entry.
+    assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD));
+
+    // list --json
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(
+        list::run_with(&globals(&path), &ks, true, &mut out, &mut err),
+        Exit::Ok
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let rows = v.as_array().expect("an array");
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(row["email"], email.as_str());
+    assert_eq!(row["login"], email.as_str());
+    assert_eq!(row["label"], "laptop");
+    assert_eq!(row["password_stored"], true);
+    assert!(row["verified_at"].as_str().unwrap().ends_with('Z'));
+    assert!(row["stored_at"].is_string());
+
+    // verify --json (one account: one object)
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = verify::run_with(
+        &globals(&path),
+        &ks,
+        &fake,
+        Some(&email),
+        true,
+        &mut out,
+        &mut err,
+    );
+    assert_eq!(code, Exit::Ok, "{}", String::from_utf8_lossy(&err));
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["email"], email.as_str());
+    for p in ["imap", "smtp"] {
+        assert_eq!(v[p]["ok"], true, "{v}");
+        assert!(v[p]["username"].is_string());
+        assert!(v[p]["rejected_usernames"].is_array());
+        assert_eq!(v[p]["elapsed_ms"], 7);
+        assert!(v[p]["error_kind"].is_null());
+        assert!(v[p]["message"].is_string());
+    }
+
+    // A rotation through store reminds to revoke the old one.
+    let (code, out, _) = store_cmd(&ks, &path, &email, &format!("{OTHER_GOOD}\n"));
+    assert_eq!(code, Exit::Ok);
+    assert!(
+        out.contains("Revoke") && out.contains("\"laptop\""),
+        "{out}"
+    );
+    assert_eq!(secret_tool_lookup(&email).as_deref(), Some(OTHER_GOOD));
+
+    // remove --yes
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = remove::run_with(&globals(&path), &ks, &email, true, None, &mut out, &mut err);
+    assert_eq!(code, Exit::Ok, "{}", String::from_utf8_lossy(&err));
+    assert!(String::from_utf8_lossy(&out).contains("Revoke"));
+    assert_eq!(secret_tool_lookup(&email), None);
+    assert!(config::load(&path).unwrap().find(&email).is_none());
+    let (code, _, _) = password_cmd(&ks, &path, &email);
+    assert_eq!(code, Exit::NoSuchAccount);
+}
+
+#[test]
+fn rejected_password_changes_nothing() {
+    require_bus();
+    let ks = KeyringStore::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = config_in(&dir);
+    let email = unique_email("rejected");
+    let (code, out, err) = store_cmd(&ks, &path, &email, "zzzz-zzzz-zzzz-zzzz\n");
+    assert_eq!(code, Exit::Rejected, "{out}\n{err}");
+    assert!(out.contains("✗ IMAP"), "{out}");
+    assert!(!path.exists());
+    assert_eq!(ks.get(&email).unwrap(), None);
+
+    // verify with a wrong stored password: exit 3 and the JSON says why.
+    let bad = Secret::new("zzzz-zzzz-zzzz-zzzz".into());
+    ks.set(&email, &bad).unwrap();
+    config::update(&path, |c| {
+        c.upsert(config::AccountEntry {
+            email: email.clone(),
+            login: email.clone(),
+            ..Default::default()
+        })
+    })
+    .unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = verify::run_with(&globals(&path), &ks, &fake, None, true, &mut out, &mut err);
+    assert_eq!(code, Exit::Rejected);
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v[0]["imap"]["error_kind"], "password_rejected");
+    assert_eq!(v[0]["smtp"]["ok"], false);
+    ks.delete(&email).unwrap();
+}
+
+#[test]
+fn remove_without_a_terminal_refuses() {
+    require_bus();
+    let ks = KeyringStore::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = config_in(&dir);
+    let email = unique_email("refuse");
+    assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = remove::run_with(
+        &globals(&path),
+        &ks,
+        &email,
+        false,
+        None,
+        &mut out,
+        &mut err,
+    );
+    assert_eq!(code, Exit::Usage);
+    assert!(String::from_utf8_lossy(&err).contains("--yes"));
+    // "n" keeps it; "y" removes it.
+    let mut no: &[u8] = b"n\n";
+    let code = remove::run_with(
+        &globals(&path),
+        &ks,
+        &email,
+        false,
+        Some(&mut no),
+        &mut out,
+        &mut err,
+    );
+    assert_eq!(code, Exit::Ok);
+    assert!(ks.get(&email).unwrap().is_some());
+    let mut yes: &[u8] = b"y\n";
+    let code = remove::run_with(
+        &globals(&path),
+        &ks,
+        &email,
+        false,
+        Some(&mut yes),
+        &mut out,
+        &mut err,
+    );
+    assert_eq!(code, Exit::Ok);
+    assert_eq!(ks.get(&email).unwrap(), None);
+}
+
+/// A real keyring whose `set` fails (after `ok_sets` successful ones).
+struct SetFails {
+    inner: KeyringStore,
+}
+
+impl SecretStore for SetFails {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+    fn preflight(&self) -> Result<(), StoreError> {
+        self.inner.preflight()
+    }
+    fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
+        self.inner.get(account)
+    }
+    fn set(&self, _account: &str, _secret: &Secret) -> Result<(), StoreError> {
+        Err(StoreError::Other("injected failure".into()))
+    }
+    fn delete(&self, account: &str) -> Result<(), StoreError> {
+        self.inner.delete(account)
+    }
+}
+
+#[test]
+fn failed_rotation_keeps_old_secret_and_config_bytes() {
+    require_bus();
+    let ks = KeyringStore::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = config_in(&dir);
+    let email = unique_email("rotate");
+    assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
+    let before = std::fs::read(&path).unwrap();
+
+    let failing = SetFails {
+        inner: KeyringStore::new(),
+    };
+    let req = SaveRequest {
+        account: Account::apple(Email::parse(&email).unwrap()),
+        secret: Secret::new(OTHER_GOOD.into()),
+        label: Some("new".into()),
+        imap_username: "x".into(),
+        smtp_username: email.clone(),
+        settings: CheckSettings::default(),
+    };
+    let r = storage::save_verified(&failing, &path, &req, SystemTime::now());
+    assert!(matches!(r, Err(SaveError::Store(_))), "{r:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(ks.get(&email).unwrap().unwrap().expose(), GOOD);
+    assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD));
+
+    // Through the command, too: exit 5 and nothing changed.
+    let (code, _, err) = store_cmd(&failing, &path, &email, OTHER_GOOD);
+    assert_eq!(code, Exit::Keyring, "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD));
+    ks.delete(&email).unwrap();
+}
+
+/// Runs only as a child of `no_secret_service_means_exit_5`.
+#[test]
+#[ignore = "run by no_secret_service_means_exit_5 in a child process"]
+fn probe_commands_without_secret_service() {
+    let dir = std::env::var("IMS_DIR").unwrap();
+    let path = Path::new(&dir).join("config.toml");
+    let ks = KeyringStore::new();
+    let (code, out, err) = store_cmd(&ks, &path, "probe@icloud.com", GOOD);
+    assert_eq!(code, Exit::Keyring, "{out}\n{err}");
+    assert!(
+        err.contains("gnome-keyring") && err.contains("dbus-run-session"),
+        "{err}"
+    );
+    assert!(
+        !out.contains("IMAP"),
+        "checked although the keyring is unavailable: {out}"
+    );
+    assert!(!path.exists(), "config written");
+
+    // password: configured account, keyring unreachable → 5
+    let other = Path::new(&dir).join("other.toml");
+    std::fs::write(
+        &other,
+        "[[account]]\nemail = \"probe@icloud.com\"\nlogin = \"probe@icloud.com\"\n",
+    )
+    .unwrap();
+    let before = std::fs::read(&other).unwrap();
+    let (code, out, err) = password_cmd(&ks, &other, "probe@icloud.com");
+    assert_eq!(code, Exit::Keyring, "{err}");
+    assert_eq!(out, "");
+    assert!(err.contains("dbus-run-session"), "{err}");
+
+    // list: still lists, "unknown"
+    let (mut o, mut e) = (Vec::new(), Vec::new());
+    assert_eq!(
+        list::run_with(&globals(&other), &ks, true, &mut o, &mut e),
+        Exit::Ok
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o).unwrap();
+    assert!(v[0]["password_stored"].is_null(), "{v}");
+    assert_eq!(std::fs::read(&other).unwrap(), before);
+    println!("PROBE-OK");
+}
+
+#[test]
+fn no_secret_service_means_exit_5() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "probe_commands_without_secret_service",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+        .env("IMS_DIR", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("PROBE-OK"),
+        "child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,79 @@
+//! `config::update` from many threads at once never loses an account, and
+//! a corrupt file is reported with its line and left alone.
+
+use std::sync::{Arc, Barrier};
+
+use icloud_mail_setup::cli::GlobalArgs;
+use icloud_mail_setup::commands::{Exit, list};
+use icloud_mail_setup::config::{self, AccountEntry, ConfigError};
+use icloud_mail_setup::secrets::MemoryStore;
+
+fn entry(email: &str) -> AccountEntry {
+    AccountEntry {
+        email: email.into(),
+        login: email.into(),
+        ..AccountEntry::default()
+    }
+}
+
+#[test]
+fn concurrent_updates_keep_every_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    for round in 0..25 {
+        let threads = 4;
+        let barrier = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let barrier = barrier.clone();
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    config::update(&path, |c| {
+                        c.upsert(entry(&format!("r{round}-t{t}@icloud.com")))
+                    })
+                    .unwrap();
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let c = config::load(&path).unwrap();
+        for t in 0..threads {
+            assert!(
+                c.find(&format!("r{round}-t{t}@icloud.com")).is_some(),
+                "round {round}: lost t{t}: {c:?}"
+            );
+        }
+    }
+    assert_eq!(config::load(&path).unwrap().accounts.len(), 100);
+}
+
+#[test]
+fn corrupt_config_is_reported_with_path_and_line_and_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let bad = b"[[account]]\nemail = \"a@icloud.com\"\nlogin = \"a@icloud.com\"\n\n[[account]\n";
+    std::fs::write(&path, bad).unwrap();
+
+    let r = config::update(&path, |c| c.upsert(entry("b@icloud.com")));
+    assert!(
+        matches!(r, Err(ConfigError::Parse { line: 5, .. })),
+        "{r:?}"
+    );
+
+    let globals = GlobalArgs {
+        config: Some(path.clone()),
+        ..GlobalArgs::default()
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = list::run_with(&globals, &MemoryStore::new(), false, &mut out, &mut err);
+    assert_eq!(code, Exit::Failure);
+    let err = String::from_utf8(err).unwrap();
+    assert!(
+        err.contains(&format!("{}:5:", path.display())),
+        "no path:line in {err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), bad);
+}
