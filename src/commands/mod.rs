@@ -26,9 +26,26 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// Run one subcommand.
+/// Run one subcommand against the system keyring.
 pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) -> ExitCode {
-    let _ = (command, globals);
-    eprintln!("icloud-mail-setup: this command is not available yet");
-    Exit::Failure.into()
+    use crate::cli::Command;
+    // Bad overrides are usage errors, whatever the command.
+    if let Err(e) = globals.check_settings() {
+        eprintln!("icloud-mail-setup: {e}");
+        return Exit::Usage.into();
+    }
+    let store = crate::secrets::KeyringStore::new();
+    let exit = match command {
+        Command::Verify { email, json } => verify::run(globals, &store, email.as_deref(), json),
+        Command::List { json } => list::run(globals, &store, json),
+        Command::Password { email } => password::run(globals, &store, &email),
+        Command::Store {
+            email,
+            password_stdin: _,
+            login,
+            label,
+        } => store::run(globals, &store, &email, login.as_deref(), label.as_deref()),
+        Command::Remove { email, yes } => remove::run(globals, &store, &email, yes),
+    };
+    exit.into()
 }
