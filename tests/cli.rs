@@ -16,7 +16,19 @@ fn help_and_version_work_without_a_terminal() {
     let h = run(&["--help"]);
     assert!(h.status.success());
     let text = String::from_utf8_lossy(&h.stdout);
-    for word in ["verify", "list", "password", "store", "remove", "--imap", "--smtp", "--ca-file", "--timeout", "--account", "Exit codes"] {
+    for word in [
+        "verify",
+        "list",
+        "password",
+        "store",
+        "remove",
+        "--imap",
+        "--smtp",
+        "--ca-file",
+        "--timeout",
+        "--account",
+        "Exit codes",
+    ] {
         assert!(text.contains(word), "--help lacks {word}:\n{text}");
     }
     let v = run(&["--version"]);
@@ -39,7 +51,12 @@ fn without_a_terminal_the_wizard_says_so_and_fails() {
 #[test]
 fn bad_options_are_usage_errors() {
     let o = run(&["verify", "--imap", "no-port-here"]);
-    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let o = run(&["--frobnicate"]);
     assert_eq!(o.status.code(), Some(2));
     // The password is never an argument.
