@@ -1,0 +1,352 @@
+//! A real Dovecot (IMAP on implicit TLS, submission with STARTTLS) on
+//! loopback, each instance with its own ports and directories.
+//!
+//! ```ignore
+//! let dv = Dovecot::start();
+//! dv.set_users(&["emily"], "abcd-efgh-ijkl-mnop");
+//! let report = imap::check(&dv.settings(), &account, &password).await;
+//! ```
+//!
+//! Facts this relies on (see shared/design/real-peers.md): running as root
+//! needs `default_login_user = dovenull`, `default_internal_user = dovecot`
+//! and a low `first_valid_uid`; submission needs a relay (an aiosmtpd sink
+//! run with `/usr/bin/python3`); `auth_failure_delay = 0` makes refusals
+//! immediate; the passwd-file is re-read when it changes.
+
+use std::fs;
+use std::io::Write;
+use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use icloud_mail_setup::mail::{CheckSettings, Endpoint};
+use tempfile::TempDir;
+
+use super::certs::TestCa;
+use super::free_port;
+
+/// The host name the endpoints use (the default certificate covers it and
+/// 127.0.0.1).
+pub const HOST: &str = "localhost";
+
+pub struct Dovecot {
+    dir: TempDir,
+    master: Child,
+    sink: Child,
+    generation: AtomicU64,
+    started: u64,
+    /// IMAP, implicit TLS.
+    pub imap: Endpoint,
+    /// Submission, STARTTLS.
+    pub smtp: Endpoint,
+    /// The PEM file of the CA that signed the server certificate.
+    pub ca_file: PathBuf,
+}
+
+impl Dovecot {
+    /// A Dovecot whose certificate is for `localhost` and `127.0.0.1`, with
+    /// no users yet (see [`Dovecot::set_users`]). Panics if it cannot start.
+    pub fn start() -> Dovecot {
+        Self::start_with_names(&[HOST, "127.0.0.1"])
+    }
+
+    /// A Dovecot whose certificate is for `host` only (signed by the CA in
+    /// `ca_file`), still reached as `localhost`: a hostname mismatch.
+    pub fn start_with_cert_for(host: &str) -> Dovecot {
+        Self::start_with_names(&[host])
+    }
+
+    fn start_with_names(names: &[&str]) -> Dovecot {
+        let mut last = String::new();
+        // Free ports are picked by binding and releasing; another test may
+        // grab one in between, so retry a few times.
+        for _ in 0..4 {
+            match Self::try_start(names) {
+                Ok(d) => return d,
+                Err(e) => last = e,
+            }
+        }
+        panic!("Dovecot did not start: {last}");
+    }
+
+    fn try_start(names: &[&str]) -> Result<Dovecot, String> {
+        for bin in ["/usr/sbin/dovecot", "/usr/bin/python3"] {
+            if !Path::new(bin).exists() {
+                return Err(format!(
+                    "{bin} is missing: apt-get install -y dovecot-imapd dovecot-submissiond python3-aiosmtpd"
+                ));
+            }
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("dv")
+            .tempdir_in("/tmp")
+            .map_err(|e| format!("temp dir: {e}"))?;
+        let root = dir.path().to_path_buf();
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+        let home = root.join("home");
+        fs::create_dir(&home).map_err(|e| e.to_string())?;
+        fs::set_permissions(&home, fs::Permissions::from_mode(0o777)).map_err(|e| e.to_string())?;
+
+        let ca = TestCa::new();
+        let server = ca.server_cert(names);
+        let ca_file = root.join("ca.pem");
+        fs::write(&ca_file, &ca.pem).map_err(|e| e.to_string())?;
+        fs::write(root.join("cert.pem"), &server.cert_pem).map_err(|e| e.to_string())?;
+        fs::write(root.join("key.pem"), &server.key_pem).map_err(|e| e.to_string())?;
+        fs::set_permissions(root.join("key.pem"), fs::Permissions::from_mode(0o600))
+            .map_err(|e| e.to_string())?;
+        let passwd = root.join("passwd");
+        fs::write(&passwd, "").map_err(|e| e.to_string())?;
+        fs::set_permissions(&passwd, fs::Permissions::from_mode(0o644))
+            .map_err(|e| e.to_string())?;
+
+        let imap_port = free_port();
+        let smtp_port = free_port();
+        let relay_port = free_port();
+        let r = root.display();
+        let dh = if Path::new("/usr/share/dovecot/dh.pem").exists() {
+            "ssl_dh = </usr/share/dovecot/dh.pem\n"
+        } else {
+            ""
+        };
+        let conf = format!(
+            "base_dir = {r}/run
+state_dir = {r}/state
+log_path = {r}/dovecot.log
+instance_name = dovecot-{imap_port}
+protocols = imap submission
+listen = 127.0.0.1
+hostname = localhost
+ssl = required
+ssl_cert = <{r}/cert.pem
+ssl_key = <{r}/key.pem
+{dh}auth_mechanisms = plain login
+auth_failure_delay = 0
+auth_verbose = yes
+default_login_user = dovenull
+default_internal_user = dovecot
+first_valid_uid = 1
+mail_location = maildir:{r}/home/%u/Maildir
+passdb {{
+  driver = passwd-file
+  args = {r}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid=dovecot gid=dovecot home={r}/home/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    port = 0
+  }}
+  inet_listener imaps {{
+    port = {imap_port}
+    ssl = yes
+  }}
+}}
+service submission-login {{
+  inet_listener submission {{
+    port = {smtp_port}
+  }}
+}}
+submission_relay_host = 127.0.0.1
+submission_relay_port = {relay_port}
+"
+        );
+        let conf_path = root.join("dovecot.conf");
+        fs::write(&conf_path, conf).map_err(|e| e.to_string())?;
+
+        let sink = Command::new("/usr/bin/python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{relay_port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("aiosmtpd: {e}"))?;
+        let out = fs::File::create(root.join("stdout.log")).map_err(|e| e.to_string())?;
+        let err = out.try_clone().map_err(|e| e.to_string())?;
+        let master = match Command::new("/usr/sbin/dovecot")
+            .arg("-F")
+            .arg("-c")
+            .arg(&conf_path)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+        {
+            Ok(m) => m,
+            Err(e) => {
+                let mut sink = sink;
+                let _ = sink.kill();
+                let _ = sink.wait();
+                return Err(format!("dovecot: {e}"));
+            }
+        };
+        let started = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut dv = Dovecot {
+            dir,
+            master,
+            sink,
+            generation: AtomicU64::new(0),
+            started,
+            imap: Endpoint::new(HOST, imap_port),
+            smtp: Endpoint::new(HOST, smtp_port),
+            ca_file,
+        };
+        let until = Instant::now() + Duration::from_secs(15);
+        loop {
+            let up = |p: u16| TcpStream::connect(("127.0.0.1", p)).is_ok();
+            if up(imap_port) && up(smtp_port) && up(relay_port) {
+                return Ok(dv);
+            }
+            if let Ok(Some(status)) = dv.master.try_wait() {
+                return Err(format!(
+                    "dovecot exited ({status}): {}{}",
+                    fs::read_to_string(dv.dir.path().join("stdout.log")).unwrap_or_default(),
+                    dv.auth_log()
+                ));
+            }
+            if let Ok(Some(status)) = dv.sink.try_wait() {
+                return Err(format!("aiosmtpd exited ({status})"));
+            }
+            if Instant::now() > until {
+                return Err(format!("ports did not open in time: {}", dv.auth_log()));
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Rewrite the passwd-file: each login gets `password`, every other
+    /// login is removed. Takes effect on the next login: the file is
+    /// replaced with a new, strictly increasing mtime, and the call returns
+    /// only after the next whole second (Dovecot checks the file at most
+    /// once a second), so it takes up to a second.
+    pub fn set_users(&self, logins: &[&str], password: &str) {
+        let path = self.dir.path().join("passwd");
+        let tmp = self.dir.path().join("passwd.new");
+        let mut text = String::new();
+        for login in logins {
+            text.push_str(&format!("{login}:{{PLAIN}}{password}:::::\n"));
+        }
+        {
+            let mut f = fs::File::create(&tmp).expect("write passwd");
+            f.write_all(text.as_bytes()).expect("write passwd");
+            let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+            let mtime = UNIX_EPOCH + Duration::from_secs(self.started + 10 + generation);
+            f.set_modified(mtime).expect("set passwd mtime");
+        }
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644)).expect("chmod passwd");
+        fs::rename(&tmp, &path).expect("replace passwd");
+        // Dovecot's auth process looks at the file at most once per
+        // (whole) second of its ioloop clock: wait for the next second so
+        // the very next login sees the change.
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let to_next = Duration::from_secs(1)
+            .saturating_sub(Duration::from_nanos(u64::from(now.subsec_nanos())));
+        std::thread::sleep(to_next + Duration::from_millis(20));
+    }
+
+    /// Settings pointing at this instance, with its CA as extra anchor.
+    pub fn settings(&self) -> CheckSettings {
+        CheckSettings {
+            imap: self.imap.clone(),
+            smtp: self.smtp.clone(),
+            ca_file: Some(self.ca_file.clone()),
+            connect_timeout: Duration::from_secs(5),
+            deadline: Duration::from_secs(10),
+        }
+    }
+
+    /// Environment for running the real binary against this instance.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("ICLOUD_MAIL_SETUP_IMAP".into(), self.imap.to_string()),
+            ("ICLOUD_MAIL_SETUP_SMTP".into(), self.smtp.to_string()),
+            (
+                "ICLOUD_MAIL_SETUP_CA_FILE".into(),
+                self.ca_file.display().to_string(),
+            ),
+        ]
+    }
+
+    /// Dovecot's log so far (auth, imap-login and submission-login lines).
+    pub fn auth_log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+    }
+
+    /// Failed login attempts for `user` (IMAP and submission), as counted
+    /// by Dovecot's auth process (`auth_verbose`): one log line per
+    /// refused password. The log is written asynchronously; this waits
+    /// briefly for it to settle.
+    pub fn failed_logins(&self, user: &str) -> usize {
+        let needle = format!("passwd-file({user},");
+        self.settled_count(|line| {
+            line.contains(&needle)
+                && (line.contains("Password mismatch") || line.contains("unknown user"))
+        })
+    }
+
+    /// Successful logins of `protocol` ("imap" or "submission") for `user`.
+    pub fn successful_logins(&self, protocol: &str, user: &str) -> usize {
+        let login = format!("{protocol}-login: Info: Login: user=<{user}>");
+        self.settled_count(|line| line.contains(&login))
+    }
+
+    fn settled_count(&self, pred: impl Fn(&str) -> bool) -> usize {
+        let count = || self.auth_log().lines().filter(|l| pred(l)).count();
+        let mut last = count();
+        let mut stable = 0;
+        for _ in 0..40 {
+            std::thread::sleep(Duration::from_millis(25));
+            let now = count();
+            if now == last {
+                stable += 1;
+                if stable >= 4 {
+                    break;
+                }
+            } else {
+                stable = 0;
+                last = now;
+            }
+        }
+        last
+    }
+
+    /// The instance's directory (config, log, passwd-file).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let pid = self.master.id() as libc::pid_t;
+        // SIGTERM lets the master stop its children.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+        let until = Instant::now() + Duration::from_secs(3);
+        loop {
+            match self.master.try_wait() {
+                Ok(Some(_)) => break,
+                Ok(None) if Instant::now() < until => std::thread::sleep(Duration::from_millis(20)),
+                _ => {
+                    let _ = self.master.kill();
+                    let _ = self.master.wait();
+                    break;
+                }
+            }
+        }
+        let _ = self.sink.kill();
+        let _ = self.sink.wait();
+    }
+}
