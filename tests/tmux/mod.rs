@@ -102,6 +102,16 @@ impl Tmux {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
     }
 
+    /// The screen with its scrollback (what stays after the program exits).
+    pub fn history(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["capture-pane", "-p", "-S", "-200", "-t", "t"])
+                .stdout,
+        )
+        .into_owned()
+    }
+
     pub fn var(&self, name: &str) -> String {
         let f = format!("#{{{name}}}");
         String::from_utf8_lossy(&self.tmux(&["display-message", "-p", "-t", "t", &f]).stdout)

@@ -1,0 +1,353 @@
+//! The whole product as a person meets it: the real binary in a real
+//! terminal (tmux), real Dovecot for IMAP and SMTP, the real Secret Service
+//! (gnome-keyring on the test's private bus) with `secret-tool` as a second
+//! witness.
+
+mod common;
+mod tmux;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::dovecot::Dovecot;
+use tmux::{Tmux, bin, files_under, sh_quote};
+
+const PW1: &str = "wxyz-abcd-efgh-ijkl";
+const PW2: &str = "mnop-qrst-uvwx-yzab";
+
+fn require_bus() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "these tests need a Secret Service: run them through scripts/test"
+    );
+}
+
+fn lookup(email: &str) -> Option<String> {
+    let o = Command::new("secret-tool")
+        .args(["lookup", "service", "icloud-mail-setup", "username", email])
+        .output()
+        .expect("secret-tool is installed (scripts/test installs it)");
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
+        .filter(|s| !s.is_empty())
+}
+
+fn entries(email: &str) -> usize {
+    let o = Command::new("secret-tool")
+        .args([
+            "search",
+            "--all",
+            "service",
+            "icloud-mail-setup",
+            "username",
+            email,
+        ])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    text.lines().filter(|l| l.starts_with('[')).count()
+}
+
+fn clear(email: &str) {
+    let _ = Command::new("secret-tool")
+        .args(["clear", "service", "icloud-mail-setup", "username", email])
+        .status();
+}
+
+struct World {
+    dovecot: Dovecot,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    fn new(local: &str, password: &str) -> World {
+        require_bus();
+        let dovecot = Dovecot::start();
+        dovecot.set_users(&[local, &format!("{local}@icloud.com")], password);
+        World {
+            dovecot,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("cfg").join("config.toml")
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        let mut e = self.dovecot.env();
+        e.push((
+            "ICLOUD_MAIL_SETUP_CONFIG".into(),
+            self.config().display().to_string(),
+        ));
+        e.push(("TERM".into(), "xterm-256color".into()));
+        e
+    }
+
+    fn cli(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
+        let mut child = Command::new(bin())
+            .args(args)
+            .envs(self.env())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    }
+
+    fn tui(&self, extra: &str) -> Tmux {
+        Tmux::start(&format!("{} {extra}", sh_quote(bin())), &self.env())
+    }
+
+    fn toml(&self) -> toml::Table {
+        std::fs::read_to_string(self.config())
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+}
+
+fn account_field(t: &toml::Table, email: &str, key: &str) -> Option<String> {
+    t["account"]
+        .as_array()?
+        .iter()
+        .find(|a| a["email"].as_str() == Some(email))?
+        .get(key)?
+        .as_str()
+        .map(str::to_string)
+}
+
+fn assert_no_secret_in(dir: &Path, secret: &str) {
+    for f in files_under(dir) {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(secret),
+            "{} contains the password",
+            f.display()
+        );
+        assert!(
+            !text.contains(&secret.replace('-', "")),
+            "{} contains the password without hyphens",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn first_run_wizard_verifies_against_dovecot_and_stores_in_the_keyring() {
+    let email = "e2e-wizard@icloud.com";
+    clear(email);
+    let w = World::new("e2e-wizard", PW1);
+    let t = w.tui("");
+    t.wait_for("Secret Service is ready", 15);
+    t.keys(&["Enter"]); // set up a new account
+    t.wait_for("Is two-factor authentication on", 5);
+    t.keys(&["Enter"]); // yes
+    t.wait_for("App-Specific Passwords", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("Which address", 5);
+    t.type_text(email);
+    t.keys(&["Enter"]);
+    t.wait_for("Paste the app-specific password", 5);
+    t.paste(PW1);
+    t.wait_for("That looks like an app-specific password", 5);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Save it to the keyring", 20);
+    assert!(
+        s.contains("accepted as e2e-wizard "),
+        "IMAP used the local part:\n{s}"
+    );
+    assert!(
+        s.contains(&format!("accepted as {email}")),
+        "SMTP used the address:\n{s}"
+    );
+    t.keys(&["Enter"]);
+    let s = t.wait_for("is ready", 15);
+    assert!(
+        s.contains(&format!("icloud-mail-setup password {email}")),
+        "{s}"
+    );
+    assert!(!s.contains(PW1));
+    t.keys(&["Enter"]);
+    t.wait_until("the wizard to exit", 5, || t.var("pane_dead") == "1");
+    assert_eq!(t.var("pane_dead_status"), "0");
+    // What a person sees after the wizard, on the normal screen.
+    let after = t.history();
+    assert!(after.contains("is set up"), "{after}");
+    assert!(!after.contains(PW1));
+
+    assert_eq!(lookup(email).as_deref(), Some(PW1));
+    let cfg = w.toml();
+    assert_eq!(
+        account_field(&cfg, email, "imap_username").as_deref(),
+        Some("e2e-wizard")
+    );
+    assert_eq!(
+        account_field(&cfg, email, "smtp_username").as_deref(),
+        Some(email)
+    );
+    assert!(
+        account_field(&cfg, email, "imap_server").is_some(),
+        "test servers are recorded"
+    );
+    // The password is in no file: config dir, the terminal's scratch dir,
+    // the snapshots, nor Dovecot's own log of our logins.
+    assert_no_secret_in(w.config().parent().unwrap(), PW1);
+    assert_no_secret_in(t.dir.path(), PW1);
+    assert_no_secret_in(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots")),
+        PW1,
+    );
+    // And the mail client's password command gives it back.
+    let (code, out, _) = w.cli(&["password", email], "");
+    assert_eq!((code, out.as_str()), (0, format!("{PW1}\n").as_str()));
+}
+
+#[test]
+fn rerun_after_revocation_rotates_through_the_tui() {
+    let email = "e2e-rotate@icloud.com";
+    clear(email);
+    let w = World::new("e2e-rotate", PW1);
+    let (code, out, err) = w.cli(
+        &[
+            "store",
+            email,
+            "--password-stdin",
+            "--label",
+            "icloud-mail-setup on oldbox",
+        ],
+        &format!("{PW1}\n"),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(lookup(email).as_deref(), Some(PW1));
+    let before = w.toml();
+    let stored_before = account_field(&before, email, "stored_at").unwrap();
+    let verified_before = account_field(&before, email, "verified_at").unwrap();
+    // Timestamps are to the second: let one pass, then revoke at "Apple".
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    w.dovecot.set_users(&["e2e-rotate", email], PW2);
+    let (code, _, _) = w.cli(&["verify", email], "");
+    assert_eq!(code, 3, "the revoked password is rejected");
+
+    let t = w.tui(&format!("--account {email}"));
+    let s = t.wait_for("Make a new app-specific password", 20);
+    assert!(s.contains("password was rejected"), "{s}");
+    assert!(s.contains("revokes every app-specific password"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("Make a new password for {email}"), 5);
+    t.keys(&["Enter"]);
+    t.wait_for("Paste the app-specific password", 5);
+    // Until the new one is saved, the old one is still there.
+    assert_eq!(lookup(email).as_deref(), Some(PW1));
+    t.paste(PW2);
+    t.keys(&["Enter"]);
+    t.wait_for("Save it to the keyring", 20);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Revoke the old password", 15);
+    assert!(s.contains("icloud-mail-setup on oldbox"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_until("exit", 5, || t.var("pane_dead") == "1");
+
+    assert_eq!(
+        lookup(email).as_deref(),
+        Some(PW2),
+        "the new password is stored"
+    );
+    assert_eq!(entries(email), 1, "the old one is gone, not kept beside it");
+    let after = w.toml();
+    assert_ne!(
+        account_field(&after, email, "stored_at").unwrap(),
+        stored_before
+    );
+    assert_ne!(
+        account_field(&after, email, "verified_at").unwrap(),
+        verified_before
+    );
+    let (code, _, _) = w.cli(&["verify", email], "");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn cli_store_verify_and_exit_codes_against_dovecot() {
+    let email = "e2e-cli@icloud.com";
+    clear(email);
+    let w = World::new("e2e-cli", PW1);
+    // A wrong password: rejected, nothing stored, no config written.
+    let (code, out, err) = w.cli(&["store", email, "--password-stdin"], &format!("{PW2}\n"));
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(lookup(email).is_none());
+    assert!(!w.config().exists());
+    assert!(!format!("{out}{err}").contains(PW2));
+    // The right one, pasted sloppily.
+    let (code, out, err) = w.cli(
+        &["store", email, "--password-stdin"],
+        &format!("  {}\n", PW1.replace('-', "").to_uppercase()),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!format!("{out}{err}").contains(PW1));
+    let (code, out, err) = w.cli(&["verify", email, "--json"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["imap"]["ok"], true);
+    assert_eq!(j["imap"]["username"], "e2e-cli");
+    assert_eq!(j["smtp"]["username"], email);
+    assert!(j["imap"]["elapsed_ms"].as_u64().is_some());
+    // Nothing listening: a network error, exit 4, fast.
+    let closed = common::closed_port();
+    let started = std::time::Instant::now();
+    let (code, out, _) = w.cli(
+        &[
+            "verify",
+            email,
+            "--imap",
+            &format!("127.0.0.1:{closed}"),
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(code, 4, "{out}");
+    assert!(started.elapsed().as_secs() < 10);
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["imap"]["error_kind"], "connection_refused");
+    // No such account.
+    let (code, _, _) = w.cli(&["password", "nobody@icloud.com"], "");
+    assert_eq!(code, 6);
+}
+
+#[test]
+fn welcome_says_when_no_keyring_is_reachable() {
+    let w = World::new("e2e-nokeyring", PW1);
+    let mut env = w.env();
+    env.push((
+        "DBUS_SESSION_BUS_ADDRESS".into(),
+        "unix:path=/nonexistent/bus".into(),
+    ));
+    let t = Tmux::start(&sh_quote(bin()), &env);
+    let s = t.wait_for("Keyring:", 15);
+    let s = if s.contains("checking") {
+        t.wait_for("no keyring is reachable", 15)
+    } else {
+        s
+    };
+    assert!(s.contains("no keyring is reachable"), "{s}");
+    assert!(s.contains("cannot be saved"), "{s}");
+    t.keys(&["q"]);
+    t.wait_until("exit", 5, || t.var("pane_dead") == "1");
+    assert!(!w.config().exists(), "no config written");
+}
