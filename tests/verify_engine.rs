@@ -69,6 +69,19 @@ async fn good_password_is_accepted_by_both() {
 }
 
 #[tokio::test]
+async fn an_ip_address_host_works_too() {
+    // The certificate also names 127.0.0.1: SNI/verification by IP address.
+    let dv = Dovecot::start();
+    dv.set_users(&[LOCAL, ADDRESS], PASSWORD);
+    let mut settings = dv.settings();
+    settings.imap.host = "127.0.0.1".into();
+    settings.smtp.host = "127.0.0.1".into();
+    let (i, s) = both(settings, PASSWORD).await;
+    assert!(i.accepted(), "{i:?}");
+    assert!(s.accepted(), "{s:?}");
+}
+
+#[tokio::test]
 async fn full_address_fallback_is_used_and_recorded() {
     let dv = Dovecot::start();
     dv.set_users(&[ADDRESS], PASSWORD);
