@@ -185,8 +185,7 @@ fn first_run_wizard_verifies_against_dovecot_and_stores_in_the_keyring() {
     );
     assert!(!s.contains(PW1));
     t.keys(&["Enter"]);
-    t.wait_until("the wizard to exit", 5, || t.var("pane_dead") == "1");
-    assert_eq!(t.var("pane_dead_status"), "0");
+    assert_eq!(t.wait_exit(5), "0");
     // What a person sees after the wizard, on the normal screen.
     let after = t.history();
     assert!(after.contains("is set up"), "{after}");
@@ -262,7 +261,7 @@ fn rerun_after_revocation_rotates_through_the_tui() {
     let s = t.wait_for("Revoke the old password", 15);
     assert!(s.contains("icloud-mail-setup on oldbox"), "{s}");
     t.keys(&["Enter"]);
-    t.wait_until("exit", 5, || t.var("pane_dead") == "1");
+    assert_eq!(t.wait_exit(5), "0");
 
     assert_eq!(
         lookup(email).as_deref(),
@@ -348,6 +347,6 @@ fn welcome_says_when_no_keyring_is_reachable() {
     assert!(s.contains("no keyring is reachable"), "{s}");
     assert!(s.contains("cannot be saved"), "{s}");
     t.keys(&["q"]);
-    t.wait_until("exit", 5, || t.var("pane_dead") == "1");
+    assert_eq!(t.wait_exit(5), "0");
     assert!(!w.config().exists(), "no config written");
 }

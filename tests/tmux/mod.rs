@@ -147,6 +147,14 @@ impl Tmux {
         }
     }
 
+    /// Wait for the program to exit; its exit status.
+    pub fn wait_exit(&self, secs: u64) -> String {
+        self.wait_until("the program to exit", secs, || {
+            self.var("pane_dead") == "1" && !self.var("pane_dead_status").is_empty()
+        });
+        self.var("pane_dead_status")
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
