@@ -3,7 +3,7 @@
 
 mod tmux;
 
-use tmux::{Tmux, bin, children, sh_quote};
+use tmux::{Tmux, bin, sh_quote};
 
 const PASSWORD: &str = "wxyz-abcd-efgh-ijkl";
 
@@ -24,17 +24,17 @@ fn env(t_dir: &std::path::Path) -> Vec<(String, String)> {
     ]
 }
 
-fn start(wrapper: impl Fn(&str) -> String) -> Tmux {
+/// The program in tmux with its own config dir; `after` runs in the pane's
+/// shell once it has exited.
+fn start_with(after: &str) -> (Tmux, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let e = env(dir.path());
-    let t = Tmux::start(&wrapper(&sh_quote(bin())), &e);
-    drop(dir);
-    t
+    let t = Tmux::start_then(&sh_quote(bin()), after, &env(dir.path()));
+    (t, dir)
 }
 
 #[test]
 fn a_person_types_and_pastes_their_way_to_verify() {
-    let t = start(|b| b.to_string());
+    let (t, _cfg) = start_with("");
     t.wait_for("Set up a new account", 10);
     assert_eq!(
         t.var("alternate_on"),
@@ -75,83 +75,58 @@ fn a_person_types_and_pastes_their_way_to_verify() {
     assert_eq!(t.wait_exit(5), "0");
 }
 
+fn kill(pid: i32, sig: i32) {
+    // SAFETY: plain kill(2) on our own child process.
+    assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
+}
+
+/// After the program is gone: echo and canonical mode back on, the
+/// alternate screen left.
+fn assert_restored(t: &Tmux, how: &str) {
+    let stty = std::fs::read_to_string(t.path("stty.txt")).unwrap();
+    let flags: Vec<&str> = stty.split_whitespace().collect();
+    assert!(flags.contains(&"echo"), "{how}: echo is back on: {stty}");
+    assert!(
+        flags.contains(&"icanon"),
+        "{how}: canonical mode is back: {stty}"
+    );
+    assert_eq!(
+        t.var("alternate_on"),
+        "0",
+        "{how}: the alternate screen was left"
+    );
+}
+
 #[test]
 fn sigterm_mid_flow_restores_the_terminal() {
-    // The shell runs the program, then records how it left the terminal.
-    let t = start(|b| {
-        format!(
-            "sh -c {}",
-            sh_quote(&format!(
-                "{b}; echo \"exit=$?\" > status; stty -a > stty.txt; sleep 30"
-            ))
-        )
-    });
+    let (t, _cfg) = start_with("stty -a > stty.txt;");
     t.wait_for("Set up a new account", 10);
     t.keys(&["Enter"]);
     t.wait_for("Is two-factor authentication on", 5);
     assert_eq!(t.var("alternate_on"), "1");
-    let shell: u32 = t.var("pane_pid").parse().unwrap();
-    let kids = children(shell);
-    assert_eq!(kids.len(), 1, "one program under the shell: {kids:?}");
-    let pid = kids[0] as i32;
-    // SAFETY: plain kill(2) on our own child process.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let cwd = t.var("pane_current_path");
-    let stty = std::path::Path::new(&cwd).join("stty.txt");
-    let status = std::path::Path::new(&cwd).join("status");
-    t.wait_until("the shell to record the terminal state", 10, || {
-        stty.exists()
-            && std::fs::metadata(&stty)
-                .map(|m| m.len() > 0)
-                .unwrap_or(false)
-    });
-    let stty = std::fs::read_to_string(&stty).unwrap();
-    let _ = std::fs::remove_file(cwd.clone() + "/stty.txt");
-    let status = std::fs::read_to_string(&status).unwrap();
-    let _ = std::fs::remove_file(cwd + "/status");
-    assert_eq!(status.trim(), "exit=143", "ended by SIGTERM, 128+15");
-    let flags: Vec<&str> = stty.split_whitespace().collect();
-    assert!(flags.contains(&"echo"), "echo is back on: {stty}");
-    assert!(flags.contains(&"icanon"), "canonical mode is back: {stty}");
-    assert_eq!(t.var("alternate_on"), "0", "the alternate screen was left");
+    kill(t.program_pid(), libc::SIGTERM);
+    assert_eq!(t.wait_exit(10), "143", "ended by SIGTERM, 128+15");
+    assert_restored(&t, "SIGTERM");
 }
 
 #[test]
 fn sighup_and_ctrl_c_also_restore() {
-    for how in ["hup", "ctrl-c"] {
-        let t = start(|b| {
-            format!(
-                "sh -c {}",
-                sh_quote(&format!("{b}; stty -a > stty-{how}.txt; sleep 30"))
-            )
-        });
-        t.wait_for("Set up a new account", 10);
-        if how == "hup" {
-            let shell: u32 = t.var("pane_pid").parse().unwrap();
-            let pid = children(shell)[0] as i32;
-            // SAFETY: plain kill(2) on our own child process.
-            assert_eq!(unsafe { libc::kill(pid, libc::SIGHUP) }, 0);
-        } else {
-            t.keys(&["C-c"]);
-        }
-        let cwd = t.var("pane_current_path");
-        let p = std::path::PathBuf::from(&cwd).join(format!("stty-{how}.txt"));
-        t.wait_until("the terminal state", 10, || {
-            std::fs::metadata(&p).map(|m| m.len() > 0).unwrap_or(false)
-        });
-        let stty = std::fs::read_to_string(&p).unwrap();
-        let _ = std::fs::remove_file(&p);
-        assert!(
-            stty.split_whitespace().any(|f| f == "echo"),
-            "{how}: {stty}"
-        );
-        assert_eq!(t.var("alternate_on"), "0", "{how}");
-    }
+    let (t, _cfg) = start_with("stty -a > stty.txt;");
+    t.wait_for("Set up a new account", 10);
+    kill(t.program_pid(), libc::SIGHUP);
+    assert_eq!(t.wait_exit(10), "129", "ended by SIGHUP, 128+1");
+    assert_restored(&t, "SIGHUP");
+
+    let (t, _cfg) = start_with("stty -a > stty.txt;");
+    t.wait_for("Set up a new account", 10);
+    t.keys(&["C-c"]);
+    assert_eq!(t.wait_exit(10), "0");
+    assert_restored(&t, "Ctrl-C");
 }
 
 #[test]
 fn resizing_redraws_and_tiny_windows_get_a_message() {
-    let t = start(|b| b.to_string());
+    let (t, _cfg) = start_with("");
     t.wait_for("Set up a new account", 10);
     t.tmux(&["resize-window", "-t", "t", "-x", "30", "-y", "10"]);
     t.wait_for("Make the window", 5);

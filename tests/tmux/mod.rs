@@ -25,7 +25,24 @@ impl Tmux {
     /// Start `command` (a shell command line) in an 80×24 pane. The pane
     /// stays after the program exits so its end state can be read.
     pub fn start(command: &str, env: &[(String, String)]) -> Tmux {
+        Tmux::start_then(command, "", env)
+    }
+
+    /// Like `start`, and run `after` (shell, in the scratch dir) once the
+    /// program has exited, e.g. to record the terminal's state. A shell
+    /// runs the program and records its exit status in `exit-status`.
+    pub fn start_then(command: &str, after: &str, env: &[(String, String)]) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
+        let status = dir.path().join("exit-status");
+        let script = format!(
+            "cd {}; {command}; s=$?; {after} echo $s > {}.tmp; mv {}.tmp {}",
+            sh_quote(&dir.path().display().to_string()),
+            sh_quote(&status.display().to_string()),
+            sh_quote(&status.display().to_string()),
+            sh_quote(&status.display().to_string()),
+        );
+        let command = format!("sh -c {}", sh_quote(&script));
+        let command = command.as_str();
         let socket = format!("ims-test-{}-{}", std::process::id(), unique());
         let t = Tmux { socket, dir };
         let mut args: Vec<String> = vec![
@@ -147,12 +164,20 @@ impl Tmux {
         }
     }
 
-    /// Wait for the program to exit; its exit status.
+    /// Wait for the program to exit; its exit status as the shell saw it
+    /// (128+N for a signal).
     pub fn wait_exit(&self, secs: u64) -> String {
-        self.wait_until("the program to exit", secs, || {
-            self.var("pane_dead") == "1" && !self.var("pane_dead_status").is_empty()
-        });
-        self.var("pane_dead_status")
+        let status = self.path("exit-status");
+        self.wait_until("the program to exit", secs, || status.exists());
+        std::fs::read_to_string(status).unwrap().trim().to_string()
+    }
+
+    /// The program's pid (the one child of the pane's shell).
+    pub fn program_pid(&self) -> i32 {
+        let shell: u32 = self.var("pane_pid").parse().unwrap();
+        let kids = children(shell);
+        assert_eq!(kids.len(), 1, "one program under the shell: {kids:?}");
+        kids[0] as i32
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
