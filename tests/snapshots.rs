@@ -167,36 +167,20 @@ fn verify_screens() {
     snap!("verify_accepted", m, small);
 
     let (mut m, run) = verifying();
-    update(
+    finish(
         &mut m,
-        Msg::CheckDone {
-            run,
-            report: failed(Protocol::Imap, ErrorKind::PasswordRejected),
-        },
-    );
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: failed(Protocol::Smtp, ErrorKind::PasswordRejected),
-        },
+        run,
+        failed(Protocol::Imap, ErrorKind::PasswordRejected),
+        failed(Protocol::Smtp, ErrorKind::PasswordRejected),
     );
     snap!("verify_rejected", m, small);
 
     let (mut m, run) = verifying();
-    update(
+    finish(
         &mut m,
-        Msg::CheckDone {
-            run,
-            report: failed(Protocol::Imap, ErrorKind::Timeout),
-        },
-    );
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: failed(Protocol::Smtp, ErrorKind::UntrustedCertificate),
-        },
+        run,
+        failed(Protocol::Imap, ErrorKind::Timeout),
+        failed(Protocol::Smtp, ErrorKind::UntrustedCertificate),
     );
     snap!("verify_network_problems", m);
 
@@ -234,54 +218,20 @@ fn stored_password_screens() {
         },
     );
     let mut ok = m.clone();
-    update(
-        &mut ok,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Imap, "emily"),
-        },
-    );
-    update(
-        &mut ok,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Smtp, "emily@icloud.com"),
-        },
-    );
+    both_accept(&mut ok, run);
     snap!("check_stored_ok", ok);
-    update(
+    finish(
         &mut m,
-        Msg::CheckDone {
-            run,
-            report: failed(Protocol::Imap, ErrorKind::PasswordRejected),
-        },
-    );
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: failed(Protocol::Smtp, ErrorKind::PasswordRejected),
-        },
+        run,
+        failed(Protocol::Imap, ErrorKind::PasswordRejected),
+        failed(Protocol::Smtp, ErrorKind::PasswordRejected),
     );
     snap!("check_stored_rejected", m);
 }
 
 fn accepted_model() -> Model {
     let (mut m, run) = verifying();
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Imap, "emily"),
-        },
-    );
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Smtp, "emily@icloud.com"),
-        },
-    );
+    both_accept(&mut m, run);
     m
 }
 

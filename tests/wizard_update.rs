@@ -361,19 +361,11 @@ fn checks_report_one_by_one_then_offer_save() {
 #[test]
 fn rejected_password_offers_reenter_first() {
     let (mut m, run) = verified_model();
-    update(
+    finish(
         &mut m,
-        Msg::CheckDone {
-            run,
-            report: failed(Protocol::Imap, ErrorKind::PasswordRejected),
-        },
-    );
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: failed(Protocol::Smtp, ErrorKind::PasswordRejected),
-        },
+        run,
+        failed(Protocol::Imap, ErrorKind::PasswordRejected),
+        failed(Protocol::Smtp, ErrorKind::PasswordRejected),
     );
     let Screen::Verify(v) = &m.screen else {
         panic!()
@@ -442,20 +434,7 @@ fn esc_cancels_running_checks() {
 #[test]
 fn quitting_with_an_unsaved_verified_password_asks_first() {
     let (mut m, run) = verified_model();
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Imap, "emily"),
-        },
-    );
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Smtp, "emily@icloud.com"),
-        },
-    );
+    both_accept(&mut m, run);
     assert!(act(&mut m, Action::Quit).is_empty());
     assert_eq!(m.overlay, Overlay::ConfirmQuit);
     act(&mut m, Action::No);
@@ -487,20 +466,7 @@ fn quitting_during_a_check_cancels_it() {
 #[test]
 fn terminate_quits_even_with_unsaved_work() {
     let (mut m, run) = verified_model();
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Imap, "emily"),
-        },
-    );
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Smtp, "emily@icloud.com"),
-        },
-    );
+    both_accept(&mut m, run);
     assert!(matches!(
         update(&mut m, Msg::Terminate).as_slice(),
         [Effect::Quit]
@@ -522,20 +488,7 @@ fn help_overlay_swallows_keys_until_closed() {
 #[test]
 fn save_failure_keeps_the_password_and_retries() {
     let (mut m, run) = verified_model();
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Imap, "emily"),
-        },
-    );
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Smtp, "emily@icloud.com"),
-        },
-    );
+    both_accept(&mut m, run);
     act(&mut m, Action::Confirm);
     update(&mut m, Msg::Saved(Err("the keyring is locked".into())));
     assert!(matches!(m.screen, Screen::Save(SaveState::Failed(_))));
@@ -571,20 +524,7 @@ fn picking_an_account_checks_its_stored_password() {
         },
     );
     assert!(matches!(fx.as_slice(), [Effect::Verify { run: r, .. }] if *r == run));
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Imap, "emily"),
-        },
-    );
-    let fx = update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Smtp, "emily@icloud.com"),
-        },
-    );
+    let fx = both_accept(&mut m, run);
     assert!(
         matches!(fx.as_slice(), [Effect::MarkVerified { email }] if email == "emily@icloud.com")
     );
@@ -607,19 +547,11 @@ fn rejected_stored_password_goes_to_the_checklist_then_password() {
             ))),
         },
     );
-    update(
+    finish(
         &mut m,
-        Msg::CheckDone {
-            run,
-            report: failed(Protocol::Imap, ErrorKind::PasswordRejected),
-        },
-    );
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: failed(Protocol::Smtp, ErrorKind::PasswordRejected),
-        },
+        run,
+        failed(Protocol::Imap, ErrorKind::PasswordRejected),
+        failed(Protocol::Smtp, ErrorKind::PasswordRejected),
     );
     let Screen::Verify(v) = &m.screen else {
         panic!()
@@ -714,20 +646,7 @@ fn rotation_done_reports_the_old_label() {
     type_str(&mut m, PASSWORD);
     act(&mut m, Action::Confirm);
     let run = verify_run(&m);
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Imap, "emily"),
-        },
-    );
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Smtp, "emily@icloud.com"),
-        },
-    );
+    both_accept(&mut m, run);
     let fx = act(&mut m, Action::Confirm);
     assert!(matches!(fx.as_slice(), [Effect::Save(_)]));
     update(

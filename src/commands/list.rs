@@ -6,7 +6,7 @@ use std::io::Write;
 use serde_json::{Value, json};
 
 use super::Exit;
-use super::verify::{config_path, load_config};
+use super::verify::open_config;
 use crate::cli::GlobalArgs;
 use crate::secrets::SecretStore;
 
@@ -30,12 +30,8 @@ pub fn run_with(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Exit {
-    let path = match config_path(globals, err) {
-        Ok(p) => p,
-        Err(e) => return e,
-    };
-    let config = match load_config(&path, err) {
-        Ok(c) => c,
+    let (_, config) = match open_config(globals, err) {
+        Ok(pc) => pc,
         Err(e) => return e,
     };
     if config.accounts.is_empty() {

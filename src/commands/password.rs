@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::Exit;
-use super::verify::{config_path, load_config, no_such_account, report_store_error};
+use super::verify::{no_such_account, open_config, report_store_error};
 use crate::account::Email;
 use crate::cli::GlobalArgs;
 use crate::secrets::SecretStore;
@@ -31,12 +31,8 @@ pub fn run_with(
             return Exit::Usage;
         }
     };
-    let path = match config_path(globals, err) {
-        Ok(p) => p,
-        Err(e) => return e,
-    };
-    let config = match load_config(&path, err) {
-        Ok(c) => c,
+    let (path, config) = match open_config(globals, err) {
+        Ok(pc) => pc,
         Err(e) => return e,
     };
     if config.find(email.as_str()).is_none() {

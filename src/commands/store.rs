@@ -8,8 +8,8 @@ use zeroize::Zeroizing;
 
 use super::Exit;
 use super::verify::{
-    MakeChecker, config_path, exit_for_report, live_checker, load_config, print_advice,
-    print_report_line, report_store_error, run_checks, worst,
+    MakeChecker, exit_for_report, live_checker, open_config, print_advice, print_report_line,
+    report_store_error, run_checks, worst,
 };
 use crate::account::{Account, Email};
 use crate::apppass;
@@ -73,14 +73,11 @@ pub fn run_with(
             return Exit::Usage;
         }
     };
-    let path = match config_path(globals, err) {
-        Ok(p) => p,
+    // A config that does not parse stops us before anything else happens.
+    let path = match open_config(globals, err) {
+        Ok((path, _)) => path,
         Err(e) => return e,
     };
-    // A config that does not parse stops us before anything else happens.
-    if let Err(e) = load_config(&path, err) {
-        return e;
-    }
     let secret = match read_password(input) {
         Ok(s) => s,
         Err(m) => {

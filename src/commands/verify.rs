@@ -43,12 +43,8 @@ pub fn run_with(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Exit {
-    let path = match config_path(globals, err) {
-        Ok(p) => p,
-        Err(e) => return e,
-    };
-    let config = match load_config(&path, err) {
-        Ok(c) => c,
+    let (path, config) = match open_config(globals, err) {
+        Ok(pc) => pc,
         Err(e) => return e,
     };
     let settings = match globals.check_settings() {
@@ -234,6 +230,16 @@ pub(crate) fn config_path(globals: &GlobalArgs, err: &mut dyn Write) -> Result<P
             Exit::Failure
         }),
     }
+}
+
+/// The config's path and contents, or the exit code after saying why not.
+pub(crate) fn open_config(
+    globals: &GlobalArgs,
+    err: &mut dyn Write,
+) -> Result<(PathBuf, Config), Exit> {
+    let path = config_path(globals, err)?;
+    let config = load_config(&path, err)?;
+    Ok((path, config))
 }
 
 /// Load the config or say why not (a parse error names path, line, column).

@@ -108,3 +108,24 @@ impl Checker for FakeChecker {
         })
     }
 }
+
+/// Both checks of `run` report: IMAP first, then SMTP.
+pub fn finish(
+    m: &mut Model,
+    run: u64,
+    imap: CheckReport,
+    smtp: CheckReport,
+) -> Vec<icloud_mail_setup::wizard::Effect> {
+    update(m, Msg::CheckDone { run, report: imap });
+    update(m, Msg::CheckDone { run, report: smtp })
+}
+
+/// Both checks of `run` accept the password.
+pub fn both_accept(m: &mut Model, run: u64) -> Vec<icloud_mail_setup::wizard::Effect> {
+    finish(
+        m,
+        run,
+        accepted(Protocol::Imap, "emily"),
+        accepted(Protocol::Smtp, "emily@icloud.com"),
+    )
+}
