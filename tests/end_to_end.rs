@@ -350,3 +350,39 @@ fn welcome_says_when_no_keyring_is_reachable() {
     assert_eq!(t.wait_exit(5), "0");
     assert!(!w.config().exists(), "no config written");
 }
+
+#[test]
+fn two_store_runs_at_once_keep_both_accounts() {
+    let (a, b) = ("e2e-two-a@icloud.com", "e2e-two-b@icloud.com");
+    clear(a);
+    clear(b);
+    let w = World::new("e2e-two-a", PW1);
+    w.dovecot.set_users(&["e2e-two-a", a, "e2e-two-b", b], PW1);
+    let spawn = |email: &str| {
+        let mut child = Command::new(bin())
+            .args(["store", email, "--password-stdin"])
+            .envs(w.env())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{PW1}\n").as_bytes())
+            .unwrap();
+        child
+    };
+    let (ca, cb) = (spawn(a), spawn(b));
+    for c in [ca, cb] {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let cfg = w.toml();
+    assert!(account_field(&cfg, a, "stored_at").is_some(), "{cfg}");
+    assert!(account_field(&cfg, b, "stored_at").is_some(), "{cfg}");
+    assert_eq!(lookup(a).as_deref(), Some(PW1));
+    assert_eq!(lookup(b).as_deref(), Some(PW1));
+}

@@ -327,3 +327,22 @@ fn every_screen_survives_every_size() {
         }
     }
 }
+
+#[test]
+fn no_color_renders_without_colour() {
+    use ratatui::style::Color;
+    let colours = |m: &Model| {
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| ui::draw(f, m)).unwrap();
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+            .count()
+    };
+    let mut m = accepted_model();
+    assert!(colours(&m) > 0, "colour is used by default");
+    m.no_color = true;
+    assert_eq!(colours(&m), 0, "NO_COLOR: no colour at all");
+}

@@ -135,3 +135,49 @@ fn resizing_redraws_and_tiny_windows_get_a_message() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(5), "0");
 }
+
+#[test]
+fn esc_cancels_both_checks_at_once() {
+    // Servers that accept and never speak: the checks would wait for their
+    // whole deadline. Esc must stop both, closing their connections.
+    let imap = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let smtp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut e = env(dir.path());
+    e.retain(|(k, _)| !k.ends_with("_IMAP") && !k.ends_with("_SMTP"));
+    e.push((
+        "ICLOUD_MAIL_SETUP_IMAP".into(),
+        imap.local_addr().unwrap().to_string(),
+    ));
+    e.push((
+        "ICLOUD_MAIL_SETUP_SMTP".into(),
+        smtp.local_addr().unwrap().to_string(),
+    ));
+    let t = Tmux::start(&format!("{} --timeout 60", sh_quote(bin())), &e);
+    t.wait_for("Set up a new account", 10);
+    t.keys(&["Enter", "Enter", "Enter"]);
+    t.wait_for("Which address", 5);
+    t.type_text("emily@icloud.com");
+    t.keys(&["Enter"]);
+    t.wait_for("Paste the app-specific password", 5);
+    t.paste(PASSWORD);
+    t.keys(&["Enter"]);
+    let (mut i, _) = imap.accept().unwrap();
+    let (mut s, _) = smtp.accept().unwrap();
+    t.wait_for("Esc cancels", 5);
+    t.keys(&["Escape"]);
+    let screen = t.wait_for("Retry the check", 5);
+    assert_eq!(screen.matches("cancelled").count(), 2, "{screen}");
+    // Both connections were dropped by the program (EOF), not left open.
+    for (name, sock) in [("IMAP", &mut i), ("SMTP", &mut s)] {
+        use std::io::Read;
+        sock.set_read_timeout(Some(std::time::Duration::from_secs(3)))
+            .unwrap();
+        // Drain what the client sent (a TLS ClientHello for IMAP) to EOF.
+        let mut buf = Vec::new();
+        sock.read_to_end(&mut buf)
+            .unwrap_or_else(|e| panic!("{name}: the connection is still open: {e}"));
+    }
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(5), "0");
+}
