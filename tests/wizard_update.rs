@@ -564,7 +564,7 @@ fn rejected_stored_password_goes_to_the_checklist_then_password() {
     );
     act(&mut m, Action::Confirm);
     assert_eq!(m.screen, Screen::Password, "the address is known: skipped");
-    assert_eq!(m.flow.label.value(), "icloud-mail-setup on oldbox");
+    assert_eq!(m.flow.label.value(), "icloud-mail-setup on oldbox (2)");
 }
 
 #[test]
@@ -673,4 +673,105 @@ fn hints_list_only_bound_keys() {
     }
     act(&mut m, Action::Back);
     assert!(hints(&m).iter().any(|(a, _)| *a == Action::Confirm));
+}
+
+#[test]
+fn enter_in_the_quit_prompt_stays() {
+    let (mut m, run) = verified_model();
+    both_accept(&mut m, run);
+    act(&mut m, Action::Quit);
+    assert!(act(&mut m, Action::Confirm).is_empty());
+    assert_eq!(m.overlay, Overlay::None);
+    assert!(!m.quitting);
+}
+
+#[test]
+fn no_quitting_half_way_through_a_save() {
+    let (mut m, run) = verified_model();
+    both_accept(&mut m, run);
+    act(&mut m, Action::Confirm);
+    assert_eq!(m.screen, Screen::Save(SaveState::Saving));
+    assert!(act(&mut m, Action::Quit).is_empty());
+    assert!(!m.quitting);
+    assert!(m.notice.as_deref().unwrap().contains("Saving"));
+}
+
+#[test]
+fn a_tiny_window_takes_only_quit() {
+    let mut m = model(vec![]);
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 30,
+            height: 10,
+        },
+    );
+    assert!(act(&mut m, Action::Confirm).is_empty());
+    assert_eq!(m.screen, Screen::Welcome { selected: 0 });
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 40,
+            height: 12,
+        },
+    );
+    act(&mut m, Action::Confirm);
+    assert!(matches!(m.screen, Screen::TwoFactor(_)));
+    update(
+        &mut m,
+        Msg::Resize {
+            width: 39,
+            height: 40,
+        },
+    );
+    assert!(matches!(
+        act(&mut m, Action::Quit).as_slice(),
+        [Effect::Quit]
+    ));
+}
+
+#[test]
+fn quit_from_the_help_overlay_quits() {
+    let mut m = model(vec![]);
+    act(&mut m, Action::Help);
+    assert!(matches!(
+        act(&mut m, Action::Quit).as_slice(),
+        [Effect::Quit]
+    ));
+}
+
+#[test]
+fn a_password_pasted_into_the_label_goes_to_the_password_field() {
+    let mut m = model(vec![]);
+    to_password(&mut m);
+    act(&mut m, Action::NextField);
+    update(&mut m, Msg::Paste(PASSWORD.into()));
+    assert_eq!(m.flow.password.peek(), PASSWORD);
+    assert_eq!(m.flow.password_focus, PasswordField::Password);
+    assert_eq!(m.flow.label.value(), "icloud-mail-setup on laptop");
+    // Typed into the label, it is still never saved as one.
+    act(&mut m, Action::NextField);
+    act(&mut m, Action::ClearField);
+    type_str(&mut m, PASSWORD);
+    act(&mut m, Action::Confirm);
+    let run = verify_run(&m);
+    both_accept(&mut m, run);
+    let fx = act(&mut m, Action::Confirm);
+    let [Effect::Save(req)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(req.label, None);
+}
+
+#[test]
+fn rotation_suggests_a_label_of_its_own() {
+    use icloud_mail_setup::wizard::update::next_label;
+    assert_eq!(
+        next_label("icloud-mail-setup on oldbox"),
+        "icloud-mail-setup on oldbox (2)"
+    );
+    assert_eq!(next_label("x (2)"), "x (3)");
+    assert_eq!(next_label("x (two)"), "x (two) (2)");
+    let (m, _) = existing_model();
+    assert_eq!(m.flow.label.value(), "icloud-mail-setup on oldbox (2)");
 }

@@ -40,6 +40,15 @@ where
     }
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    if let Ok(size) = terminal.size() {
+        update(
+            model,
+            Msg::Resize {
+                width: size.width,
+                height: size.height,
+            },
+        );
+    }
     let mut redraw = true;
     loop {
         if redraw {

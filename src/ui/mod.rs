@@ -22,8 +22,7 @@ use crate::wizard::update::hints;
 use crate::wizard::{Model, Overlay, Screen};
 use theme::Theme;
 
-pub const MIN_WIDTH: u16 = 40;
-pub const MIN_HEIGHT: u16 = 12;
+pub use crate::wizard::model::{MIN_HEIGHT, MIN_WIDTH};
 
 pub const SPINNER: [&str; 10] = [
     "\u{280b}", "\u{2819}", "\u{2839}", "\u{2838}", "\u{283c}", "\u{2834}", "\u{2826}", "\u{2827}",
@@ -142,7 +141,7 @@ fn too_small(f: &mut Frame, area: Rect, t: &Theme) {
         Line::styled("Make the window larger", t.title),
         Line::from(format!("(at least {MIN_WIDTH}\u{d7}{MIN_HEIGHT};")),
         Line::from(format!("now {}\u{d7}{})", area.width, area.height)),
-        Line::from("q quits"),
+        Line::from("Ctrl-C quits"),
     ];
     f.render_widget(
         Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),

@@ -245,7 +245,10 @@ pub fn event_to_msg(event: &Event, text: bool) -> Option<Msg> {
     match event {
         Event::Key(k) => key_to_action(k, text).map(Msg::Action),
         Event::Paste(s) => Some(Msg::Paste(s.clone())),
-        Event::Resize(..) => Some(Msg::Resize),
+        Event::Resize(width, height) => Some(Msg::Resize {
+            width: *width,
+            height: *height,
+        }),
         _ => None,
     }
 }
@@ -368,7 +371,10 @@ mod tests {
         ));
         assert!(matches!(
             event_to_msg(&Event::Resize(80, 24), false),
-            Some(Msg::Resize)
+            Some(Msg::Resize {
+                width: 80,
+                height: 24
+            })
         ));
     }
 

@@ -8,6 +8,10 @@ use crate::storage::Saved;
 use super::checklists::{Checklist, TwoFactorPath, suggested_label};
 use super::input::{SecretField, TextInput};
 
+/// Below this the screen only asks for a larger window.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 12;
+
 /// A configured account as the Welcome screen lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountSummary {
@@ -302,6 +306,8 @@ pub struct Model {
     pub start_account: Option<String>,
     pub next_run: u64,
     pub quitting: bool,
+    /// The window is below the minimum size: only Quit is taken.
+    pub too_small: bool,
     /// `NO_COLOR` is set: render without colour.
     pub no_color: bool,
     /// Where the config lives, for the Done screen.
@@ -337,6 +343,7 @@ impl Model {
             start_account: start_account.map(|s| s.trim().to_lowercase()),
             next_run: 1,
             quitting: false,
+            too_small: false,
             no_color: false,
             config_path: String::new(),
         }

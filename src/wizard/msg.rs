@@ -18,8 +18,8 @@ pub enum Msg {
     Paste(String),
     /// Spinner tick, sent only while something is in flight.
     Tick,
-    /// The terminal was resized: nothing to change, but redraw.
-    Resize,
+    /// The terminal's size (at start and on every resize).
+    Resize { width: u16, height: u16 },
     /// The keyring pre-flight finished (`Ok(store name)`).
     KeyringChecked(Result<String, StoreError>),
     /// The configured accounts were read (or could not be).

@@ -23,7 +23,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
-        Msg::Resize => vec![],
+        Msg::Resize { width, height } => {
+            m.too_small = width < MIN_WIDTH || height < MIN_HEIGHT;
+            vec![]
+        }
         Msg::KeyringChecked(r) => {
             m.keyring = match r {
                 Ok(name) => KeyringStatus::Ready { name },
@@ -209,6 +212,17 @@ fn on_paste(m: &mut Model, raw: &str) -> Vec<Effect> {
                 m.flow.password.push_str(clean.trim());
                 m.flow.password_error = None;
             }
+            PasswordField::Label if apppass::normalise(&clean).is_ok() => {
+                // That was the password: never let it become a label (the
+                // label is stored in the config file in clear).
+                m.flow.password.clear();
+                m.flow.password.push_str(clean.trim());
+                m.flow.password_focus = PasswordField::Password;
+                m.flow.password_error = None;
+                m.notice = Some(
+                    "That looked like the password, so it went into the password field.".into(),
+                );
+            }
             PasswordField::Label => m.flow.label.insert_str(clean.trim()),
         },
         Screen::Account => {
@@ -224,6 +238,10 @@ fn on_paste(m: &mut Model, raw: &str) -> Vec<Effect> {
 }
 
 fn on_action(m: &mut Model, a: Action) -> Vec<Effect> {
+    // A window too small to show anything takes only Quit.
+    if m.too_small && a != Action::Quit {
+        return vec![];
+    }
     // Overlays take the keys first.
     match m.overlay {
         Overlay::Help => {
@@ -233,12 +251,15 @@ fn on_action(m: &mut Model, a: Action) -> Vec<Effect> {
             ) {
                 m.overlay = Overlay::None;
             }
-            return vec![];
+            if a != Action::Quit {
+                return vec![];
+            }
         }
         Overlay::ConfirmQuit => {
             return match a {
-                Action::Yes | Action::Confirm => quit_now(m),
-                Action::No | Action::Back => {
+                Action::Yes => quit_now(m),
+                // Enter means "continue" everywhere else: here it stays.
+                Action::No | Action::Back | Action::Confirm => {
                     m.overlay = Overlay::None;
                     vec![]
                 }
@@ -253,6 +274,10 @@ fn on_action(m: &mut Model, a: Action) -> Vec<Effect> {
             return vec![];
         }
         Action::Quit => {
+            if m.screen == Screen::Save(SaveState::Saving) {
+                m.notice = Some("Saving; it takes a moment. Quit once it is done.".into());
+                return vec![];
+            }
             if m.unsaved() {
                 m.overlay = Overlay::ConfirmQuit;
                 return vec![];
@@ -348,9 +373,10 @@ fn check_existing(m: &mut Model, i: usize) -> Vec<Effect> {
     m.flow.email = crate::wizard::input::TextInput::with(account.email.as_str());
     m.flow.login = crate::wizard::input::TextInput::with(account.login.as_str());
     m.flow.account = Some(account);
-    if let Some(l) = &summary.label {
-        // Suggest the same label again: the old one will be revoked.
-        m.flow.label = crate::wizard::input::TextInput::with(l);
+    if let Some(old) = &summary.label {
+        // The new password needs a label of its own, or the user cannot
+        // tell which of two same-named passwords to revoke.
+        m.flow.label = crate::wizard::input::TextInput::with(&next_label(old));
     }
     let email = summary.email.clone();
     m.flow.existing = Some(summary);
@@ -359,6 +385,17 @@ fn check_existing(m: &mut Model, i: usize) -> Vec<Effect> {
     v.loading_secret = true;
     m.screen = Screen::Verify(v);
     vec![Effect::LoadSecret { run, email }]
+}
+
+/// `label` → `label (2)`, `label (2)` → `label (3)`.
+pub fn next_label(label: &str) -> String {
+    if let Some(stem) = label.strip_suffix(')')
+        && let Some((base, n)) = stem.rsplit_once(" (")
+        && let Ok(n) = n.parse::<u32>()
+    {
+        return format!("{base} ({})", n.saturating_add(1));
+    }
+    format!("{label} (2)")
 }
 
 fn next_run(m: &mut Model) -> u64 {
@@ -627,23 +664,7 @@ fn verify(m: &mut Model, mut v: VerifyState, a: Action) -> Vec<Effect> {
 
 fn choose(m: &mut Model, v: &VerifyState, c: Choice) -> Vec<Effect> {
     match c {
-        Choice::Save => {
-            let (Some(verified), Some(account)) = (m.flow.verified.clone(), m.flow.account.clone())
-            else {
-                return vec![];
-            };
-            let label = m.flow.label.value().trim();
-            let req = SaveRequest {
-                account,
-                secret: verified.secret,
-                label: (!label.is_empty()).then(|| label.to_string()),
-                imap_username: verified.imap_username,
-                smtp_username: verified.smtp_username,
-                settings: m.settings.clone(),
-            };
-            m.screen = Screen::Save(SaveState::Saving);
-            vec![Effect::Save(Box::new(req))]
-        }
+        Choice::Save => start_save(m),
         Choice::ReEnter => {
             m.flow.password.clear();
             m.flow.password_focus = PasswordField::Password;
@@ -684,17 +705,31 @@ fn choose(m: &mut Model, v: &VerifyState, c: Choice) -> Vec<Effect> {
     }
 }
 
+/// Store the verified password (from Verify, or retrying a failed save).
+fn start_save(m: &mut Model) -> Vec<Effect> {
+    let (Some(verified), Some(account)) = (m.flow.verified.clone(), m.flow.account.clone()) else {
+        return vec![];
+    };
+    let label = m.flow.label.value().trim();
+    // A label that is itself an app-specific password is not kept: the
+    // label goes to the config file in clear.
+    let label =
+        (!label.is_empty() && apppass::normalise(label).is_err()).then(|| label.to_string());
+    let req = SaveRequest {
+        account,
+        secret: verified.secret,
+        label,
+        imap_username: verified.imap_username,
+        smtp_username: verified.smtp_username,
+        settings: m.settings.clone(),
+    };
+    m.screen = Screen::Save(SaveState::Saving);
+    vec![Effect::Save(Box::new(req))]
+}
+
 fn save(m: &mut Model, s: SaveState, a: Action) -> Vec<Effect> {
     match (s, a) {
-        (SaveState::Failed(_), Action::Confirm) => {
-            // Retry with the same verified password.
-            let v = VerifyState {
-                imap: CheckLine::Skipped,
-                smtp: CheckLine::Skipped,
-                ..VerifyState::new(Purpose::NewPassword, 0)
-            };
-            choose(m, &v, Choice::Save)
-        }
+        (SaveState::Failed(_), Action::Confirm) => start_save(m),
         (SaveState::Failed(_), Action::Back) => {
             m.screen = Screen::Password;
             vec![]
@@ -750,9 +785,16 @@ pub fn hints(m: &Model) -> Vec<(Action, &'static str)> {
             (Reveal, "reveal"),
             (NextField, "label"),
             (ClearField, "clear"),
+            (OpenLink, "open link"),
             (Back, "back"),
         ],
         Screen::Verify(v) if v.running() => vec![(Back, "cancel")],
+        Screen::Verify(v) if v.any_rejected() || v.missing_secret => vec![
+            (Confirm, "choose"),
+            (Up, "move"),
+            (OpenLink, "open link"),
+            (Back, "back"),
+        ],
         Screen::Verify(_) => vec![(Confirm, "choose"), (Up, "move"), (Back, "back")],
         Screen::Save(SaveState::Failed(_)) => vec![(Confirm, "retry"), (Back, "back")],
         Screen::Save(SaveState::Saving) => vec![],
