@@ -78,11 +78,12 @@ pub fn normalise(input: &str) -> Result<Secret, FormError> {
     {
         return Err(FormError::BadCharacters);
     }
-    let letters: String = t
-        .chars()
-        .filter(|c| c.is_ascii_alphabetic())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    let letters: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(
+        t.chars()
+            .filter(|c| c.is_ascii_alphabetic())
+            .map(|c| c.to_ascii_lowercase())
+            .collect(),
+    );
     let n = letters.len();
     if n > 16 {
         return Err(FormError::TooLong { letters: n });

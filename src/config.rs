@@ -85,6 +85,36 @@ pub const HEADER: &str = "\
 
 ";
 
+/// How long to wait for another run holding the config lock.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Take the exclusive lock, waiting at most [`LOCK_WAIT`] for another run
+/// to release it: a hung run elsewhere must not hang this one.
+fn lock_with_deadline(lock: &std::fs::File, lock_path: &Path) -> Result<(), ConfigError> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match lock.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(ConfigError::Io {
+                    path: lock_path.to_path_buf(),
+                    message: format!(
+                        "another icloud-mail-setup has held this lock for over {} s; \
+                         try again when it has finished",
+                        LOCK_WAIT.as_secs()
+                    ),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(io_error(lock_path, "could not lock", &e));
+            }
+        }
+    }
+}
+
 /// `$XDG_CONFIG_HOME/icloud-mail-setup/config.toml` on Linux; the platform's
 /// convention elsewhere.
 pub fn default_path() -> Result<PathBuf, ConfigError> {
@@ -166,8 +196,7 @@ pub fn update<T>(path: &Path, f: impl FnOnce(&mut Config) -> T) -> Result<T, Con
         .truncate(false)
         .open(&lock_path)
         .map_err(|e| io_error(&lock_path, "could not open the lock file", &e))?;
-    lock.lock()
-        .map_err(|e| io_error(&lock_path, "could not lock", &e))?;
+    lock_with_deadline(&lock, &lock_path)?;
 
     // Re-read under the lock, so a concurrent writer's change is kept.
     let before = load(path)?;

@@ -67,11 +67,10 @@ pub fn save_verified(
 
     // (b) The new secret, written and read back.
     if let Err(e) = secrets::set_verified(store, email, &req.secret) {
-        match store.get(email) {
-            Ok(current) if current == old_secret => {}
-            _ => restore(store, email, old_secret.as_ref()),
-        }
-        return Err(e.into());
+        return Err(match store.get(email) {
+            Ok(current) if current == old_secret => e.into(),
+            _ => restore(store, email, old_secret.as_ref(), e.into()),
+        });
     }
 
     // (c) The account entry.
@@ -89,8 +88,7 @@ pub fn save_verified(
         smtp_server: custom.then(|| req.settings.smtp.to_string()),
     };
     if let Err(e) = config::update(config_path, |c| c.upsert(entry)) {
-        restore(store, email, old_secret.as_ref());
-        return Err(e.into());
+        return Err(restore(store, email, old_secret.as_ref(), e.into()));
     }
 
     let replaced = old_secret.as_ref().is_some_and(|old| *old != req.secret);
@@ -102,13 +100,26 @@ pub fn save_verified(
     })
 }
 
-/// Put the keyring entry back as it was. Best effort: the caller is
-/// already returning the error that made this necessary.
-fn restore(store: &dyn SecretStore, email: &str, old: Option<&Secret>) {
-    let _ = match old {
-        Some(old) => store.set(email, old),
+/// Put the keyring entry back as it was, and return the error that made
+/// this necessary; if putting it back fails too, say so in that error
+/// rather than let the caller claim nothing changed.
+fn restore(
+    store: &dyn SecretStore,
+    email: &str,
+    old: Option<&Secret>,
+    cause: SaveError,
+) -> SaveError {
+    let put_back = match old {
+        Some(old) => secrets::set_verified(store, email, old),
         None => store.delete(email),
     };
+    match put_back {
+        Ok(()) => cause,
+        Err(e) => SaveError::Store(StoreError::Other(format!(
+            "{cause}; putting the previous keyring entry back failed too ({e}). Run \
+             `icloud-mail-setup verify {email}` to see what is stored now"
+        ))),
+    }
 }
 
 /// Record that the stored password of `email` passed a live check now.
@@ -299,6 +310,24 @@ mod tests {
         let r = save_verified(&store, &path, &request("bbbb-bbbb-bbbb-bbbb", "new"), t(9));
         assert_eq!(r, Err(SaveError::Store(StoreError::Mismatch)));
         assert_unchanged(&store, &path, &bytes);
+    }
+
+    #[test]
+    fn a_failed_restore_is_reported_not_hidden() {
+        let d = tempfile::tempdir().unwrap();
+        let (inner, path, _) = with_old(d.path());
+        // The new write lands but the following read-back fails (a
+        // garbled store), and putting the old one back fails too.
+        let store = Faulty::new(inner, 0, usize::MAX, Fault::Garble);
+        let r = save_verified(&store, &path, &request("bbbb-bbbb-bbbb-bbbb", "new"), t(9));
+        let Err(SaveError::Store(StoreError::Other(msg))) = r else {
+            panic!("{r:?}")
+        };
+        assert!(
+            msg.contains("putting the previous keyring entry back failed"),
+            "{msg}"
+        );
+        assert!(!msg.contains("bbbb"), "{msg}");
     }
 
     #[test]

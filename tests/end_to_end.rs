@@ -386,3 +386,25 @@ fn two_store_runs_at_once_keep_both_accounts() {
     assert_eq!(lookup(a).as_deref(), Some(PW1));
     assert_eq!(lookup(b).as_deref(), Some(PW1));
 }
+
+#[test]
+fn store_typed_at_a_terminal_does_not_echo_the_password() {
+    let email = "e2e-tty@icloud.com";
+    clear(email);
+    let w = World::new("e2e-tty", PW1);
+    let t = Tmux::start(
+        &format!("{} store {email} --password-stdin", sh_quote(bin())),
+        &w.env(),
+    );
+    t.wait_for("App-specific password (not shown)", 10);
+    t.type_text(PW1);
+    t.keys(&["Enter"]);
+    assert_eq!(t.wait_exit(20), "0");
+    let screen = t.history();
+    assert!(!screen.contains(PW1), "{screen}");
+    assert!(
+        screen.contains("Revoke") || screen.contains(email),
+        "{screen}"
+    );
+    assert_eq!(lookup(email).as_deref(), Some(PW1));
+}

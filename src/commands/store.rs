@@ -30,6 +30,14 @@ pub fn run(
     login: Option<&str>,
     label: Option<&str>,
 ) -> Exit {
+    // Typed at a terminal, the password must not be echoed into its
+    // scrollback.
+    let _echo_off = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        eprint!("App-specific password (not shown), then Enter: ");
+        EchoOff::new()
+    } else {
+        None
+    };
     let input = &mut std::io::stdin().lock();
     let out = &mut std::io::stdout().lock();
     let err = &mut std::io::stderr().lock();
@@ -44,6 +52,53 @@ pub fn run(
         out,
         err,
     )
+}
+
+/// Terminal echo turned off on stdin until dropped.
+#[cfg(unix)]
+struct EchoOff {
+    saved: libc::termios,
+}
+
+#[cfg(unix)]
+impl EchoOff {
+    fn new() -> Option<EchoOff> {
+        // SAFETY: tcgetattr/tcsetattr on fd 0 with a zeroed, then filled,
+        // termios struct; failures are checked and leave nothing changed.
+        unsafe {
+            let mut saved: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(libc::STDIN_FILENO, &mut saved) != 0 {
+                return None;
+            }
+            let mut quiet = saved;
+            quiet.c_lflag &= !libc::ECHO;
+            quiet.c_lflag |= libc::ECHONL;
+            if libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &quiet) != 0 {
+                return None;
+            }
+            Some(EchoOff { saved })
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        // SAFETY: restores the attributes read in `new`.
+        unsafe {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct EchoOff;
+
+#[cfg(not(unix))]
+impl EchoOff {
+    fn new() -> Option<EchoOff> {
+        None
+    }
 }
 
 /// `store` with its checker and streams given (for tests).

@@ -223,14 +223,21 @@ pub async fn connect_tcp(endpoint: &Endpoint, timeout: Duration) -> Result<TcpSt
                 format!("{} has no address", endpoint.host),
             ));
         }
+        // Each address gets its share of what is left of the timeout, so
+        // one that never answers (a broken IPv6 route) cannot use it all.
+        let deadline = tokio::time::Instant::now() + timeout;
         let mut last: Option<io::Error> = None;
-        for addr in addrs {
-            match TcpStream::connect(addr).await {
-                Ok(stream) => {
+        let count = addrs.len();
+        for (i, addr) in addrs.into_iter().enumerate() {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let share = left / u32::try_from(count - i).unwrap_or(1);
+            match tokio::time::timeout(share, TcpStream::connect(addr)).await {
+                Ok(Ok(stream)) => {
                     let _ = stream.set_nodelay(true);
                     return Ok(stream);
                 }
-                Err(e) => last = Some(e),
+                Ok(Err(e)) => last = Some(e),
+                Err(_) => last = Some(io::Error::from(io::ErrorKind::TimedOut)),
             }
         }
         let err = last.unwrap_or_else(|| io::Error::other("no address"));

@@ -84,9 +84,19 @@ impl TextInput {
 
 /// The masked password field. Its buffer is zeroed on drop and never
 /// shown except as bullets (or, when the user asks, revealed).
-#[derive(Default, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SecretField {
     value: Zeroizing<String>,
+}
+
+impl Default for SecretField {
+    /// Room for the longest accepted paste up front, so the buffer never
+    /// grows (a reallocation would leave an unzeroed copy behind).
+    fn default() -> Self {
+        SecretField {
+            value: Zeroizing::new(String::with_capacity(crate::apppass::MAX_PASTE_BYTES + 4)),
+        }
+    }
 }
 
 impl std::fmt::Debug for SecretField {
@@ -117,8 +127,11 @@ impl SecretField {
         }
     }
 
+    /// Empty the field, zeroing what it held.
     pub fn clear(&mut self) {
-        self.value = Zeroizing::new(String::new());
+        let capacity = self.value.capacity();
+        zeroize::Zeroize::zeroize(&mut *self.value);
+        self.value.reserve(capacity);
     }
 
     pub fn handle(&mut self, action: &Action) -> bool {
