@@ -2,9 +2,13 @@
 //! session bus; see `scripts/test`), with a fake mail checker. These tests
 //! fail, rather than skip, when no session bus is configured.
 
+mod common;
+
+use common::keyring::{require_bus, unique_email};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
 use icloud_mail_setup::account::{Account, Email};
@@ -20,22 +24,6 @@ use icloud_mail_setup::storage::{self, SaveError, SaveRequest};
 
 const GOOD: &str = "abcd-efgh-ijkl-mnop";
 const OTHER_GOOD: &str = "qrst-uvwx-yzab-cdef";
-
-fn require_bus() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "DBUS_SESSION_BUS_ADDRESS is not set: these tests need a real Secret Service. Run them \
-         through scripts/test (dbus-run-session + an unlocked gnome-keyring)."
-    );
-}
-
-fn unique_email(tag: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{tag}-{}-{nanos}@icloud.com", std::process::id())
-}
 
 fn globals(path: &Path) -> GlobalArgs {
     GlobalArgs {

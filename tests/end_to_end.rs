@@ -11,17 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use common::dovecot::Dovecot;
+use common::keyring::require_bus;
 use tmux::{Tmux, bin, files_under, sh_quote};
 
 const PW1: &str = "wxyz-abcd-efgh-ijkl";
 const PW2: &str = "mnop-qrst-uvwx-yzab";
-
-fn require_bus() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "these tests need a Secret Service: run them through scripts/test"
-    );
-}
 
 fn lookup(email: &str) -> Option<String> {
     let o = Command::new("secret-tool")

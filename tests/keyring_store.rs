@@ -2,28 +2,14 @@
 //! session bus; see `scripts/test`). These tests fail, rather than skip,
 //! when no session bus is configured.
 
+mod common;
+
+use common::keyring::{require_bus, unique_email};
+
 use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use icloud_mail_setup::secret::Secret;
 use icloud_mail_setup::secrets::{KeyringStore, SERVICE, SecretStore, StoreError, set_verified};
-
-fn require_bus() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "DBUS_SESSION_BUS_ADDRESS is not set: these tests need a real Secret Service. Run them \
-         through scripts/test (dbus-run-session + an unlocked gnome-keyring)."
-    );
-}
-
-/// A unique, lowercase address per test and run.
-fn unique_email(tag: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{tag}-{}-{nanos}@icloud.com", std::process::id())
-}
 
 /// What `secret-tool` (libsecret, a second witness) finds for the entry.
 fn secret_tool_lookup(email: &str) -> Option<String> {

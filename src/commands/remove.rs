@@ -3,8 +3,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use super::Exit;
-use super::verify::{no_such_account, open_config, report_store_error};
-use crate::account::Email;
+use super::verify::{email_arg, no_such_account, open_config, report_store_error};
 use crate::cli::GlobalArgs;
 use crate::config;
 use crate::secrets::SecretStore;
@@ -34,12 +33,9 @@ pub fn run_with(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Exit {
-    let email = match Email::parse(email) {
+    let email = match email_arg(email, err) {
         Ok(e) => e,
-        Err(e) => {
-            let _ = writeln!(err, "error: `{email}`: {e}");
-            return Exit::Usage;
-        }
+        Err(e) => return e,
     };
     let (path, config) = match open_config(globals, err) {
         Ok(pc) => pc,

@@ -56,12 +56,9 @@ pub fn run_with(
     };
     let entries: Vec<AccountEntry> = match email {
         Some(raw) => {
-            let email = match Email::parse(raw) {
+            let email = match email_arg(raw, err) {
                 Ok(e) => e,
-                Err(e) => {
-                    let _ = writeln!(err, "error: `{raw}`: {e}");
-                    return Exit::Usage;
-                }
+                Err(e) => return e,
             };
             match config.find(email.as_str()) {
                 Some(e) => vec![e.clone()],
@@ -230,6 +227,14 @@ pub(crate) fn config_path(globals: &GlobalArgs, err: &mut dyn Write) -> Result<P
             Exit::Failure
         }),
     }
+}
+
+/// An address given on the command line, or a usage error saying why not.
+pub(crate) fn email_arg(raw: &str, err: &mut dyn Write) -> Result<Email, Exit> {
+    Email::parse(raw).map_err(|e| {
+        let _ = writeln!(err, "error: `{raw}`: {e}");
+        Exit::Usage
+    })
 }
 
 /// The config's path and contents, or the exit code after saying why not.

@@ -19,7 +19,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use zeroize::Zeroizing;
 
-use super::tls::{classify_io, classify_tls, client_config, connect_tcp, scrub, tls_reason};
+use super::tls::{classify_io, classify_tls, client_config, connect_tcp, tls_reason};
 use super::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, Protocol};
 use crate::account::Account;
 use crate::secret::Secret;
@@ -48,22 +48,12 @@ pub async fn check(settings: &CheckSettings, account: &Account, password: &Secre
             // LOGOUT is a courtesy: its errors are ignored, and it may not
             // push the check past its deadline.
             let _ = tokio::time::timeout_at(deadline, logout(client)).await;
-            Ok(Accepted { username, rejected })
+            Some(Ok(Accepted { username, rejected }))
         }
-        Ok(Err(f)) => Err(f),
-        Err(_) => Err(Failure::new(
-            ErrorKind::Timeout,
-            format!("no answer within {} ms", settings.deadline.as_millis()),
-        )),
+        Ok(Err(f)) => Some(Err(f)),
+        Err(_) => None,
     };
-    let outcome = outcome.map_err(|f| Failure::new(f.kind, scrub(f.detail, password.expose())));
-    CheckReport {
-        protocol: Protocol::Imap,
-        endpoint: settings.imap.clone(),
-        outcome,
-        elapsed: start.elapsed(),
-        attempts,
-    }
+    super::finish(Protocol::Imap, settings, start, attempts, outcome, password)
 }
 
 /// Try each username form on its own connection; the first accepted wins.

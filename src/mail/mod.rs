@@ -258,6 +258,37 @@ impl Checker for LiveChecker {
     }
 }
 
+/// The shared end of a check: `None` (the deadline passed) becomes a
+/// `Timeout`, the password is scrubbed from any failure detail, and the
+/// report is built with the elapsed time.
+pub(crate) fn finish(
+    protocol: Protocol,
+    settings: &CheckSettings,
+    start: std::time::Instant,
+    attempts: u32,
+    outcome: Option<Result<Accepted, Failure>>,
+    password: &Secret,
+) -> CheckReport {
+    let outcome = outcome
+        .unwrap_or_else(|| {
+            Err(Failure::new(
+                ErrorKind::Timeout,
+                format!("no answer within {} ms", settings.deadline.as_millis()),
+            ))
+        })
+        .map_err(|f| Failure::new(f.kind, tls::scrub(f.detail, password.expose())));
+    CheckReport {
+        protocol,
+        endpoint: match protocol {
+            Protocol::Imap => settings.imap.clone(),
+            Protocol::Smtp => settings.smtp.clone(),
+        },
+        outcome,
+        elapsed: start.elapsed(),
+        attempts,
+    }
+}
+
 /// Run both checks concurrently; each report is handed to `on_report` as
 /// soon as it arrives. Returns (imap, smtp).
 pub async fn check_both(

@@ -24,7 +24,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant as TokioInstant;
 
-use super::tls::{classify_io, classify_tls, connect_tcp, find_rustls_error, scrub, tls_reason};
+use super::tls::{classify_io, classify_tls, connect_tcp, find_rustls_error, tls_reason};
 use super::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, Protocol};
 use crate::account::Account;
 use crate::secret::Secret;
@@ -44,25 +44,15 @@ pub async fn check(settings: &CheckSettings, account: &Account, password: &Secre
             // QUIT is a courtesy: Dovecot without a relay answers 421 after
             // 235, and it may not push the check past its deadline.
             let _ = tokio::time::timeout_at(deadline, conn.quit()).await;
-            Ok(Accepted {
+            Some(Ok(Accepted {
                 username,
                 rejected: Vec::new(),
-            })
+            }))
         }
-        Ok(Err(f)) => Err(f),
-        Err(_) => Err(Failure::new(
-            ErrorKind::Timeout,
-            format!("no answer within {} ms", settings.deadline.as_millis()),
-        )),
+        Ok(Err(f)) => Some(Err(f)),
+        Err(_) => None,
     };
-    let outcome = outcome.map_err(|f| Failure::new(f.kind, scrub(f.detail, password.expose())));
-    CheckReport {
-        protocol: Protocol::Smtp,
-        endpoint: settings.smtp.clone(),
-        outcome,
-        elapsed: start.elapsed(),
-        attempts,
-    }
+    super::finish(Protocol::Smtp, settings, start, attempts, outcome, password)
 }
 
 /// lettre's TLS parameters: webpki-roots plus the `ca_file` anchors. lettre

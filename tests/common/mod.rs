@@ -9,6 +9,7 @@
 //!   `failed_logins()`, `successful_logins()`; stopped on drop.
 //! - [`fault::FaultServer`]: servers that misbehave on purpose.
 //! - [`certs`]: a CA and server certificates made with rcgen.
+//! - [`keyring`]: `require_bus()`, `unique_email(tag)` for Secret Service tests.
 //! - [`free_port`], [`closed_port`].
 //!
 //! Dovecot must be installed (`dovecot-imapd dovecot-submissiond
@@ -19,6 +20,7 @@
 pub mod certs;
 pub mod dovecot;
 pub mod fault;
+pub mod keyring;
 
 use std::net::TcpListener;
 
