@@ -81,7 +81,8 @@ impl World {
         e
     }
 
-    fn cli(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
+    /// The binary with these arguments and one line on its stdin.
+    fn spawn(&self, args: &[&str], stdin: &str) -> std::process::Child {
         let mut child = Command::new(bin())
             .args(args)
             .envs(self.env())
@@ -96,7 +97,11 @@ impl World {
             .unwrap()
             .write_all(stdin.as_bytes())
             .unwrap();
-        let o = child.wait_with_output().unwrap();
+        child
+    }
+
+    fn cli(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
+        let o = self.spawn(args, stdin).wait_with_output().unwrap();
         (
             o.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -352,23 +357,7 @@ fn two_store_runs_at_once_keep_both_accounts() {
     clear(b);
     let w = World::new("e2e-two-a", PW1);
     w.dovecot.set_users(&["e2e-two-a", a, "e2e-two-b", b], PW1);
-    let spawn = |email: &str| {
-        let mut child = Command::new(bin())
-            .args(["store", email, "--password-stdin"])
-            .envs(w.env())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{PW1}\n").as_bytes())
-            .unwrap();
-        child
-    };
+    let spawn = |email: &str| w.spawn(&["store", email, "--password-stdin"], &format!("{PW1}\n"));
     let (ca, cb) = (spawn(a), spawn(b));
     for c in [ca, cb] {
         let o = c.wait_with_output().unwrap();
