@@ -81,6 +81,14 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// The config file: `--config` (or its variable), else the platform default.
+    pub fn config_path(&self) -> Result<PathBuf, crate::config::ConfigError> {
+        match &self.config {
+            Some(p) => Ok(p.clone()),
+            None => crate::config::default_path(),
+        }
+    }
+
     /// Validate the raw options into check settings.
     pub fn check_settings(&self) -> Result<CheckSettings, String> {
         let mut s = CheckSettings::default();

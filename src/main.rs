@@ -11,7 +11,6 @@ use crossterm::event::EventStream;
 
 use icloud_mail_setup::cli::Cli;
 use icloud_mail_setup::commands::{self, Exit};
-use icloud_mail_setup::config;
 use icloud_mail_setup::mail::LiveChecker;
 use icloud_mail_setup::secrets::KeyringStore;
 use icloud_mail_setup::tui::terminal::TerminalGuard;
@@ -45,13 +44,7 @@ fn wizard(cli: &Cli) -> ExitCode {
             return Exit::Usage.into();
         }
     };
-    let config_path = match cli
-        .globals
-        .config
-        .clone()
-        .map(Ok)
-        .unwrap_or_else(config::default_path)
-    {
+    let config_path = match cli.globals.config_path() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("icloud-mail-setup: {e}");

@@ -220,13 +220,10 @@ pub(crate) fn account_of(entry: &AccountEntry) -> Result<Account, String> {
 
 /// The config file: `--config`, else the platform default.
 pub(crate) fn config_path(globals: &GlobalArgs, err: &mut dyn Write) -> Result<PathBuf, Exit> {
-    match &globals.config {
-        Some(p) => Ok(p.clone()),
-        None => config::default_path().map_err(|e| {
-            let _ = writeln!(err, "error: {e}");
-            Exit::Failure
-        }),
-    }
+    globals.config_path().map_err(|e| {
+        let _ = writeln!(err, "error: {e}");
+        Exit::Failure
+    })
 }
 
 /// An address given on the command line, or a usage error saying why not.
