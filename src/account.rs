@@ -107,28 +107,49 @@ impl fmt::Display for Email {
 pub struct Account {
     pub email: Email,
     pub login: Email,
+    /// The IMAP username form that worked before (recorded in the config):
+    /// tried first, and alone unless it is refused.
+    pub imap_username: Option<String>,
 }
 
 impl Account {
     /// An account on one of Apple's domains: the address is the login.
     pub fn apple(email: Email) -> Account {
+        Account::new(email.clone(), email)
+    }
+
+    /// An account that reads mail at `email` and logs in as `login`.
+    pub fn new(email: Email, login: Email) -> Account {
         Account {
-            login: email.clone(),
             email,
+            login,
+            imap_username: None,
         }
+    }
+
+    /// The same account, with the IMAP username form that worked before.
+    pub fn with_imap_username(mut self, username: Option<String>) -> Account {
+        self.imap_username = username.filter(|u| !u.is_empty());
+        self
     }
 
     pub fn is_custom_domain(&self) -> bool {
         !self.email.is_apple()
     }
 
-    /// IMAP login names in the order to try: the local part of the login
-    /// address (Apple's documented form), then the full address.
+    /// IMAP login names in the order to try: the form that worked before,
+    /// if recorded; then the local part of the login address (Apple's
+    /// documented form), then the full address. The check moves to the
+    /// next only when one is refused.
     pub fn imap_usernames(&self) -> Vec<String> {
-        vec![
-            self.login.local_part().to_string(),
-            self.login.as_str().to_string(),
-        ]
+        let mut forms = Vec::with_capacity(3);
+        forms.extend(self.imap_username.clone());
+        for form in [self.login.local_part(), self.login.as_str()] {
+            if !forms.iter().any(|f| f == form) {
+                forms.push(form.to_string());
+            }
+        }
+        forms
     }
 
     /// SMTP logs in with the full iCloud address.
@@ -170,12 +191,15 @@ mod tests {
         let a = Account::apple(Email::parse("emily@icloud.com").unwrap());
         assert_eq!(a.imap_usernames(), ["emily", "emily@icloud.com"]);
         assert_eq!(a.smtp_username(), "emily@icloud.com");
-        let c = Account {
-            email: Email::parse("me@example.org").unwrap(),
-            login: Email::parse("emily@icloud.com").unwrap(),
-        };
+        let c = Account::new(
+            Email::parse("me@example.org").unwrap(),
+            Email::parse("emily@icloud.com").unwrap(),
+        );
         assert!(c.is_custom_domain());
         assert_eq!(c.imap_usernames(), ["emily", "emily@icloud.com"]);
         assert_eq!(c.smtp_username(), "emily@icloud.com");
+        // The form that worked before goes first.
+        let r = a.with_imap_username(Some("emily@icloud.com".into()));
+        assert_eq!(r.imap_usernames(), ["emily@icloud.com", "emily"]);
     }
 }

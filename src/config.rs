@@ -41,6 +41,50 @@ pub struct AccountEntry {
     pub smtp_server: Option<String>,
 }
 
+impl AccountEntry {
+    /// The account this entry describes, with the IMAP username form that
+    /// worked before.
+    pub fn account(&self) -> Result<crate::account::Account, String> {
+        use crate::account::{Account, Email};
+        let email =
+            Email::parse(&self.email).map_err(|e| format!("bad email in the config: {e}"))?;
+        let login =
+            Email::parse(&self.login).map_err(|e| format!("bad login in the config: {e}"))?;
+        Ok(Account::new(email, login).with_imap_username(self.imap_username.clone()))
+    }
+
+    /// The settings to check this account with: `base`, with the servers
+    /// recorded for the account unless a server was given explicitly
+    /// (`imap_given`, `smtp_given`: on the command line or in the
+    /// environment).
+    pub fn check_settings(
+        &self,
+        base: &crate::mail::CheckSettings,
+        imap_given: bool,
+        smtp_given: bool,
+    ) -> crate::mail::CheckSettings {
+        use crate::mail::Endpoint;
+        let mut settings = base.clone();
+        if !imap_given
+            && let Some(s) = self
+                .imap_server
+                .as_deref()
+                .and_then(|s| Endpoint::parse(s).ok())
+        {
+            settings.imap = s;
+        }
+        if !smtp_given
+            && let Some(s) = self
+                .smtp_server
+                .as_deref()
+                .and_then(|s| Endpoint::parse(s).ok())
+        {
+            settings.smtp = s;
+        }
+        settings
+    }
+}
+
 impl Config {
     pub fn find(&self, email: &str) -> Option<&AccountEntry> {
         let email = email.to_lowercase();

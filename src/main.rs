@@ -65,6 +65,7 @@ fn wizard(cli: &Cli) -> ExitCode {
     let hostname = gethostname::gethostname().to_string_lossy().into_owned();
     let mut model = Model::new(&hostname, settings.clone(), cli.account.clone());
     model.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    model.servers_given = (cli.globals.imap.is_some(), cli.globals.smtp.is_some());
     model.config_path = config_path.display().to_string();
     let io = Io {
         checker: Arc::new(LiveChecker::new(settings)),

@@ -267,3 +267,99 @@ async fn unresolvable_host_is_a_dns_failure() {
     }
     assert_eq!(kind(&i), Some(ErrorKind::Dns), "{i:?}");
 }
+
+// ---- hostile servers (issue 8) ----
+
+#[tokio::test]
+async fn starttls_response_injection_ends_the_check_before_auth() {
+    let f = FaultServer::start(Fault::SmtpStartTlsInjection);
+    let r = smtp::check(&f.settings(), &account(), &secret(OTHER_PASSWORD)).await;
+    assert_no_password(&r, OTHER_PASSWORD);
+    assert_eq!(kind(&r), Some(ErrorKind::StartTlsInjection), "{r:?}");
+    assert!(!r.accepted(), "a forged 235 was believed: {r:?}");
+    assert_eq!(r.attempts, 0);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!f.saw_auth(), "credentials were sent after an injection");
+}
+
+#[tokio::test]
+async fn floods_end_at_once_as_oversized() {
+    for fault in [
+        Fault::SmtpEndlessLine,
+        Fault::ImapHugeLine,
+        Fault::ImapLiteralBomb,
+        Fault::ImapFlood,
+    ] {
+        let f = FaultServer::start(fault);
+        let start = Instant::now();
+        let r = if matches!(fault, Fault::SmtpEndlessLine) {
+            smtp::check(&f.settings(), &account(), &secret(PASSWORD)).await
+        } else {
+            imap::check(&f.settings(), &account(), &secret(PASSWORD)).await
+        };
+        assert_no_password(&r, PASSWORD);
+        assert_eq!(kind(&r), Some(ErrorKind::Oversized), "{fault:?}: {r:?}");
+        assert_eq!(r.attempts, 0, "{fault:?}");
+        // Ended by the byte cap, not by the 10 s deadline.
+        assert!(start.elapsed() < Duration::from_secs(5), "{fault:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_temporary_refusal_is_not_a_rejected_password() {
+    let f = FaultServer::start(Fault::ImapUnavailable);
+    let r = imap::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    assert_eq!(kind(&r), Some(ErrorKind::ServerUnavailable), "{r:?}");
+    // One refusal for now is not a reason to try the other username form.
+    assert_eq!(f.logins(), 1);
+
+    let f = FaultServer::start(Fault::ImapBye);
+    let r = imap::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    assert_eq!(kind(&r), Some(ErrorKind::ServerUnavailable), "{r:?}");
+
+    let f = FaultServer::start(Fault::SmtpAuthTemporary);
+    let r = smtp::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    assert_eq!(kind(&r), Some(ErrorKind::ServerUnavailable), "{r:?}");
+    assert!(f.saw_auth());
+    assert_eq!(
+        icloud_mail_setup::commands::verify::exit_for_kind(ErrorKind::ServerUnavailable),
+        icloud_mail_setup::commands::Exit::Network
+    );
+}
+
+#[tokio::test]
+async fn the_username_form_that_worked_is_the_only_login() {
+    let f = FaultServer::start(Fault::ImapOnlyFullAddress);
+    // Nothing recorded: the local part is refused, the full address works.
+    let r = imap::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    let a = r.outcome.as_ref().expect("accepted");
+    assert_eq!(a.username, ADDRESS);
+    assert_eq!(a.rejected, [LOCAL]);
+    assert_eq!(f.logins(), 2);
+
+    // Recorded: exactly one LOGIN, no needless failure.
+    let f = FaultServer::start(Fault::ImapOnlyFullAddress);
+    let recorded = account().with_imap_username(Some(ADDRESS.into()));
+    let r = imap::check(&f.settings(), &recorded, &secret(PASSWORD)).await;
+    assert!(r.accepted(), "{r:?}");
+    assert_eq!(r.attempts, 1);
+    assert_eq!(f.logins(), 1);
+}
+
+#[tokio::test]
+async fn quit_is_sent_but_its_reply_never_awaited() {
+    let f = FaultServer::start(Fault::SmtpSilentQuit);
+    let mut settings = f.settings();
+    settings.deadline = Duration::from_secs(5);
+    let start = Instant::now();
+    let r = smtp::check(&settings, &account(), &secret(PASSWORD)).await;
+    assert!(r.accepted(), "{r:?}");
+    // Waiting for the 221 would have run into the deadline.
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(f.quit_seen(), "QUIT was not sent");
+}

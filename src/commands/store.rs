@@ -232,7 +232,7 @@ pub fn account_from_args(email: &str, login: Option<&str>) -> Result<Account, St
                      custom-domain addresses."
                 ));
             }
-            Ok(Account { email, login })
+            Ok(Account::new(email, login))
         }
     }
 }

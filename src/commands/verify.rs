@@ -12,7 +12,7 @@ use crate::account::{Account, Email};
 use crate::cli::GlobalArgs;
 use crate::config::{self, AccountEntry, Config};
 use crate::mail::diagnosis::{diagnose, summary_line};
-use crate::mail::{CheckReport, CheckSettings, Checker, Endpoint, ErrorKind, LiveChecker};
+use crate::mail::{CheckReport, CheckSettings, Checker, ErrorKind, LiveChecker};
 use crate::secret::Secret;
 use crate::secrets::{SecretStore, StoreError};
 use crate::storage;
@@ -154,27 +154,18 @@ fn verify_one(
     };
 
     // Servers recorded with the account apply unless given on the command line.
-    let mut settings = settings.clone();
-    if globals.imap.is_none()
-        && let Some(s) = entry
-            .imap_server
-            .as_deref()
-            .and_then(|s| Endpoint::parse(s).ok())
-    {
-        settings.imap = s;
-    }
-    if globals.smtp.is_none()
-        && let Some(s) = entry
-            .smtp_server
-            .as_deref()
-            .and_then(|s| Endpoint::parse(s).ok())
-    {
-        settings.smtp = s;
-    }
-    let checker = make_checker(settings);
+    let settings = entry.check_settings(settings, globals.imap.is_some(), globals.smtp.is_some());
     if !json {
         let _ = writeln!(out, "{}:", entry.email);
+        if !settings.uses_default_servers() {
+            let _ = writeln!(
+                out,
+                "  servers: IMAP {}, SMTP {} (not Apple's: recorded for this account or given)",
+                settings.imap, settings.smtp
+            );
+        }
     }
+    let checker = make_checker(settings);
     let reports = run_checks(&*checker, &account, &secret, |r| {
         if !json {
             print_report_line(out, r);
@@ -213,9 +204,7 @@ const ADD_ONE: &str = "Add one with `icloud-mail-setup` (the wizard) or \
 
 /// The account of a config entry.
 pub(crate) fn account_of(entry: &AccountEntry) -> Result<Account, String> {
-    let email = Email::parse(&entry.email).map_err(|e| format!("bad email in the config: {e}"))?;
-    let login = Email::parse(&entry.login).map_err(|e| format!("bad login in the config: {e}"))?;
-    Ok(Account { email, login })
+    entry.account()
 }
 
 /// The config file: `--config`, else the platform default.
@@ -350,6 +339,9 @@ pub fn exit_for_kind(kind: ErrorKind) -> Exit {
         | ErrorKind::ConnectionClosed
         | ErrorKind::UnexpectedReply
         | ErrorKind::StartTlsNotOffered
+        | ErrorKind::ServerUnavailable
+        | ErrorKind::Oversized
+        | ErrorKind::StartTlsInjection
         | ErrorKind::Network => Exit::Network,
         ErrorKind::Cancelled | ErrorKind::CaFile => Exit::Failure,
     }

@@ -95,6 +95,28 @@ pub fn diagnose(protocol: Protocol, endpoint: &Endpoint, kind: ErrorKind) -> Dia
             format!("network error reaching {host}"),
             "Check that this computer is online, then retry.".to_string(),
         ),
+        ErrorKind::ServerUnavailable => (
+            "the server could not log anyone in just now".to_string(),
+            format!(
+                "{host} refused for now (a temporary problem on its side). Your password may \
+                 well be fine: do not revoke it. Retry in a few minutes."
+            ),
+        ),
+        ErrorKind::Oversized => (
+            "the server sent something no mail server sends".to_string(),
+            format!(
+                "Whatever answered on {host}:{port} sent far more than a {p} server does before \
+                 login, so the check stopped. Check the server address, or use another \
+                 network."
+            ),
+        ),
+        ErrorKind::StartTlsInjection => (
+            "something tampered with the connection before encryption".to_string(),
+            "Extra replies arrived before the connection was encrypted (STARTTLS injection). \
+             Your password was not sent. Something on this network is interfering with mail: \
+             use another network."
+                .to_string(),
+        ),
         ErrorKind::Cancelled => ("cancelled".to_string(), String::new()),
         ErrorKind::CaFile => (
             "the extra CA file could not be used".to_string(),

@@ -1,18 +1,19 @@
-//! The IMAP check: implicit TLS, `LOGIN`, `LOGOUT`; one attempt per connection.
+//! The IMAP check: implicit TLS, `LOGIN`, `LOGOUT`; one attempt per
+//! connection.
 //!
 //! iCloud drops the connection after a failed login, so each username form
-//! gets a fresh connection. async-imap reads and parses the server's
-//! responses; the `LOGIN` line is written to the stream directly, because
-//! async-imap's own command encoder traces its input (the password) to the
-//! `log` facade.
+//! gets a fresh connection, and the form that worked before is tried first
+//! (and alone unless it is refused): every failed login is a security event
+//! for the person. Replies are read through [`Wire`] (bounded memory) and
+//! parsed here: before login only the greeting and one tagged answer
+//! matter. A `NO` is classified by its response code (RFC 5530): a refused
+//! password is not an outage.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use async_imap::imap_proto::{Response, Status};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
-use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::Instant as TokioInstant;
 use tokio_rustls::TlsConnector;
@@ -20,18 +21,22 @@ use tokio_rustls::client::TlsStream;
 use zeroize::Zeroizing;
 
 use super::tls::{classify_io, classify_tls, client_config, connect_tcp, tls_reason};
+use super::wire::{Wire, WireError};
 use super::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, Protocol};
 use crate::account::Account;
 use crate::secret::Secret;
 
-type Client = async_imap::Client<TlsStream<TcpStream>>;
+type Conn = Wire<TlsStream<TcpStream>>;
 
 const LOGIN_TAG: &str = "a1";
 const LOGOUT_TAG: &str = "a2";
 
+/// The largest literal accepted inside a pre-login response.
+const MAX_LITERAL: usize = 4096;
+
 /// What one `LOGIN` on one connection came to.
 enum Login {
-    Accepted(Box<Client>),
+    Accepted(Box<Conn>),
     Refused,
 }
 
@@ -44,10 +49,10 @@ pub async fn check(settings: &CheckSettings, account: &Account, password: &Secre
     let run = try_forms(settings, account, password, &mut attempts, &mut rejected);
     let result = tokio::time::timeout_at(deadline, run).await;
     let outcome = match result {
-        Ok(Ok((username, client))) => {
-            // LOGOUT is a courtesy: its errors are ignored, and it may not
-            // push the check past its deadline.
-            let _ = tokio::time::timeout_at(deadline, logout(client)).await;
+        Ok(Ok((username, conn))) => {
+            // LOGOUT is a courtesy: sent, and the connection closed,
+            // without waiting for the server's answer.
+            let _ = tokio::time::timeout_at(deadline, logout(conn)).await;
             Some(Ok(Accepted { username, rejected }))
         }
         Ok(Err(f)) => Some(Err(f)),
@@ -56,21 +61,21 @@ pub async fn check(settings: &CheckSettings, account: &Account, password: &Secre
     super::finish(Protocol::Imap, settings, start, attempts, outcome, password)
 }
 
-/// Try each username form on its own connection; the first accepted wins.
+/// Try each username form on its own connection, the one that worked
+/// before first; the next only when one is refused.
 async fn try_forms(
     settings: &CheckSettings,
     account: &Account,
     password: &Secret,
     attempts: &mut u32,
     rejected: &mut Vec<String>,
-) -> Result<(String, Box<Client>), Failure> {
+) -> Result<(String, Box<Conn>), Failure> {
     let config = client_config(settings.ca_file.as_deref())?;
-    let forms = account.imap_usernames();
     let mut last_refusal = String::from("LOGIN refused");
-    for username in forms {
-        let client = open(settings, config.clone()).await?;
-        match login(client, &username, password, attempts).await? {
-            Login::Accepted(client) => return Ok((username, client)),
+    for username in account.imap_usernames() {
+        let conn = open(settings, config.clone()).await?;
+        match login(conn, &username, password, attempts).await? {
+            Login::Accepted(conn) => return Ok((username, conn)),
             Login::Refused => {
                 last_refusal = format!("LOGIN refused for {username}");
                 rejected.push(username);
@@ -81,32 +86,33 @@ async fn try_forms(
 }
 
 /// Connect, handshake TLS, and read the greeting.
-async fn open(settings: &CheckSettings, config: Arc<ClientConfig>) -> Result<Client, Failure> {
+async fn open(settings: &CheckSettings, config: Arc<ClientConfig>) -> Result<Conn, Failure> {
     let endpoint = &settings.imap;
     let tcp = connect_tcp(endpoint, settings.connect_timeout).await?;
-    let name = ServerName::try_from(endpoint.host.clone()).map_err(|_| {
-        Failure::new(
-            ErrorKind::Dns,
-            format!("{} is not a valid host name", endpoint.host),
-        )
-    })?;
+    let tls = handshake(config, &endpoint.host, tcp, settings.connect_timeout).await?;
+    let mut conn = Wire::new(tls);
+    read_greeting(&mut conn).await?;
+    Ok(conn)
+}
+
+/// The TLS handshake on a connected socket, within `timeout`.
+pub(crate) async fn handshake(
+    config: Arc<ClientConfig>,
+    host: &str,
+    tcp: TcpStream,
+    timeout: std::time::Duration,
+) -> Result<TlsStream<TcpStream>, Failure> {
+    let name = ServerName::try_from(host.to_string())
+        .map_err(|_| Failure::new(ErrorKind::Dns, format!("{host} is not a valid host name")))?;
     let handshake = TlsConnector::from(config).connect(name, tcp);
-    let tls = match tokio::time::timeout(settings.connect_timeout, handshake).await {
-        Ok(Ok(tls)) => tls,
-        Ok(Err(e)) => return Err(handshake_failure(&e)),
-        Err(_) => {
-            return Err(Failure::new(
-                ErrorKind::Timeout,
-                format!(
-                    "TLS handshake: no answer within {} ms",
-                    settings.connect_timeout.as_millis()
-                ),
-            ));
-        }
-    };
-    let mut client = async_imap::Client::new(tls);
-    read_greeting(&mut client).await?;
-    Ok(client)
+    match tokio::time::timeout(timeout, handshake).await {
+        Ok(Ok(tls)) => Ok(tls),
+        Ok(Err(e)) => Err(handshake_failure(&e)),
+        Err(_) => Err(Failure::new(
+            ErrorKind::Timeout,
+            format!("TLS handshake: no answer within {} ms", timeout.as_millis()),
+        )),
+    }
 }
 
 fn handshake_failure(e: &std::io::Error) -> Failure {
@@ -124,37 +130,96 @@ fn handshake_failure(e: &std::io::Error) -> Failure {
     }
 }
 
+/// One server response, as far as a login check cares: its tag (`*` for
+/// untagged, `+` for a continuation), its status or first word in upper
+/// case, and its response code in upper case without brackets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub tag: String,
+    pub status: String,
+    pub code: Option<String>,
+}
+
+/// Parse the first line of a response.
+pub fn parse_reply(line: &str) -> Option<Reply> {
+    let (tag, rest) = match line.split_once(' ') {
+        Some((t, r)) => (t, r),
+        None if line == "+" => ("+", ""),
+        None => return None,
+    };
+    if tag.is_empty() || !tag.bytes().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    if tag == "+" {
+        return Some(Reply {
+            tag: tag.into(),
+            status: String::new(),
+            code: None,
+        });
+    }
+    let (status, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    if status.is_empty() || !status.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let code = rest.strip_prefix('[').map(|c| {
+        let end = c.find([']', ' ']).unwrap_or(c.len());
+        c[..end].to_ascii_uppercase()
+    });
+    Some(Reply {
+        tag: tag.into(),
+        status: status.to_ascii_uppercase(),
+        code,
+    })
+}
+
+/// The size of a literal announced at the end of a line (`{N}` or `{N+}`).
+pub fn literal_size(line: &str) -> Option<usize> {
+    let body = line.strip_suffix('}')?;
+    let open = body.rfind('{')?;
+    let digits = body[open + 1..].trim_end_matches('+');
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Too many digits to fit is "too big", not "not a literal".
+    Some(digits.parse().unwrap_or(usize::MAX))
+}
+
+/// Read one whole response, skipping any literals in it (small ones only),
+/// and return its first line parsed.
+async fn read_reply(conn: &mut Conn, step: &str) -> Result<Reply, Failure> {
+    let first = conn.read_line().await.map_err(|e| e.failure(step))?;
+    let mut line = first.clone();
+    while let Some(n) = literal_size(&line) {
+        if n > MAX_LITERAL {
+            return Err(WireError::TooMuch.failure(step));
+        }
+        conn.skip(n).await.map_err(|e| e.failure(step))?;
+        line = conn.read_line().await.map_err(|e| e.failure(step))?;
+    }
+    parse_reply(&first).ok_or_else(|| {
+        Failure::new(
+            ErrorKind::UnexpectedReply,
+            format!("{step}: the server's reply is not IMAP"),
+        )
+    })
+}
+
 /// Wait for the first untagged `OK` (or `PREAUTH`). Dovecot may send an
 /// untagged `* OK Waiting for authentication process...` before its real
 /// greeting: any untagged OK will do, since `LOGIN` may be sent after it
 /// and later untagged lines are skipped. Capabilities are not required.
-async fn read_greeting(client: &mut Client) -> Result<(), Failure> {
+async fn read_greeting(conn: &mut Conn) -> Result<(), Failure> {
     loop {
-        let response = match client.read_response().await {
-            Ok(Some(r)) => r,
-            Ok(None) => {
+        let reply = read_reply(conn, "greeting").await?;
+        match (reply.tag.as_str(), reply.status.as_str()) {
+            ("*", "OK" | "PREAUTH") => return Ok(()),
+            ("*", "BYE") => {
                 return Err(Failure::new(
-                    ErrorKind::ConnectionClosed,
-                    "greeting: connection closed by the server",
+                    ErrorKind::ServerUnavailable,
+                    "greeting: the server said BYE (not taking connections now)",
                 ));
             }
-            Err(e) => return Err(response_failure(&e, "greeting")),
-        };
-        match response.parsed() {
-            Response::Data {
-                status: Status::Ok | Status::PreAuth,
-                ..
-            } => return Ok(()),
-            Response::Data {
-                status: Status::Bye,
-                ..
-            } => {
-                return Err(Failure::new(
-                    ErrorKind::ConnectionClosed,
-                    "greeting: the server said BYE",
-                ));
-            }
-            Response::Capabilities(_) => continue,
+            ("*", "CAPABILITY") => continue,
             _ => {
                 return Err(Failure::new(
                     ErrorKind::UnexpectedReply,
@@ -165,20 +230,18 @@ async fn read_greeting(client: &mut Client) -> Result<(), Failure> {
     }
 }
 
-/// An error reading a response: async-imap reports unparseable input as an
-/// `io::ErrorKind::Other` error with no OS code and no TLS cause.
-fn response_failure(e: &std::io::Error, step: &str) -> Failure {
-    let is_tls = e
-        .get_ref()
-        .and_then(|inner| super::tls::find_rustls_error(inner))
-        .is_some();
-    if !is_tls && e.kind() == std::io::ErrorKind::Other && e.raw_os_error().is_none() {
-        return Failure::new(
-            ErrorKind::UnexpectedReply,
-            format!("{step}: the server's reply is not IMAP"),
-        );
+/// What a tagged `NO` to `LOGIN` means, by its response code (RFC 5530):
+/// refused credentials, or a server that cannot log anyone in right now.
+pub fn classify_no(code: Option<&str>) -> ErrorKind {
+    match code {
+        Some(
+            "UNAVAILABLE" | "SERVERBUG" | "LIMIT" | "INUSE" | "CORRUPTION" | "OVERQUOTA"
+            | "CONTACTADMIN",
+        ) => ErrorKind::ServerUnavailable,
+        // AUTHENTICATIONFAILED, AUTHORIZATIONFAILED, EXPIRED, no code, or
+        // a code we do not know: the login itself was refused.
+        _ => ErrorKind::PasswordRejected,
     }
-    classify_io(e, step)
 }
 
 /// An IMAP quoted string, or `None` if the value cannot be one (CR, LF, NUL).
@@ -186,7 +249,8 @@ fn quoted(value: &str) -> Option<Zeroizing<String>> {
     if value.contains(['\r', '\n', '\0']) {
         return None;
     }
-    let mut out = Zeroizing::new(String::with_capacity(value.len() + 2));
+    let escapes = value.chars().filter(|c| matches!(c, '"' | '\\')).count();
+    let mut out = Zeroizing::new(String::with_capacity(value.len() + escapes + 2));
     out.push('"');
     for c in value.chars() {
         if c == '"' || c == '\\' {
@@ -199,7 +263,7 @@ fn quoted(value: &str) -> Option<Zeroizing<String>> {
 }
 
 async fn login(
-    mut client: Client,
+    mut conn: Conn,
     username: &str,
     password: &Secret,
     attempts: &mut u32,
@@ -219,66 +283,74 @@ async fn login(
     line.extend_from_slice(b"\r\n");
 
     *attempts += 1;
-    let stream = client.get_mut();
-    if let Err(e) = stream.write_all(&line).await {
-        return Err(classify_io(&e, "LOGIN"));
-    }
-    if let Err(e) = stream.flush().await {
-        return Err(classify_io(&e, "LOGIN"));
-    }
+    conn.send(&line)
+        .await
+        .map_err(|e| classify_io(&e, "LOGIN"))?;
     drop(line);
 
+    let mut saw_bye = false;
     loop {
-        let response = match client.read_response().await {
-            Ok(Some(r)) => r,
-            Ok(None) => {
+        let reply = match read_reply(&mut conn, "LOGIN").await {
+            Ok(r) => r,
+            Err(f) if f.kind == ErrorKind::ConnectionClosed && saw_bye => {
                 return Err(Failure::new(
-                    ErrorKind::ConnectionClosed,
-                    "LOGIN: connection closed by the server before it answered",
+                    ErrorKind::ServerUnavailable,
+                    "LOGIN: the server said BYE and closed before answering",
                 ));
             }
-            Err(e) => return Err(response_failure(&e, "LOGIN")),
+            Err(f) => return Err(f),
         };
-        match response.parsed() {
-            Response::Done { tag, status, .. } if tag.0 == LOGIN_TAG => {
-                return match status {
-                    Status::Ok => Ok(Login::Accepted(Box::new(client))),
-                    // `NO [AUTHENTICATIONFAILED]`, or any other tagged NO:
-                    // this form was refused. Never match on the text.
-                    Status::No => Ok(Login::Refused),
+        match (reply.tag.as_str(), reply.status.as_str()) {
+            (LOGIN_TAG, "OK") => return Ok(Login::Accepted(Box::new(conn))),
+            (LOGIN_TAG, "NO") => {
+                let kind = classify_no(reply.code.as_deref());
+                let code = reply
+                    .code
+                    .as_deref()
+                    .map(|c| format!(" [{c}]"))
+                    .unwrap_or_default();
+                return match kind {
+                    ErrorKind::PasswordRejected => Ok(Login::Refused),
                     _ => Err(Failure::new(
-                        ErrorKind::UnexpectedReply,
-                        format!("LOGIN: the server answered {status:?}"),
+                        kind,
+                        format!("LOGIN: the server answered NO{code}"),
                     )),
                 };
             }
-            Response::Done { .. } => {
+            (LOGIN_TAG, status) => {
                 return Err(Failure::new(
                     ErrorKind::UnexpectedReply,
-                    "LOGIN: answer with an unknown tag",
+                    format!("LOGIN: the server answered {}", printable(status)),
                 ));
             }
-            // Untagged lines (a late greeting, capabilities, BYE before the
-            // tagged NO) are skipped; EOF after BYE is caught above.
-            _ => continue,
+            ("*", "BYE") => saw_bye = true,
+            // Other untagged lines (a late greeting, capabilities) are
+            // skipped.
+            ("*", _) => {}
+            _ => {
+                return Err(Failure::new(
+                    ErrorKind::UnexpectedReply,
+                    "LOGIN: an answer with an unknown tag",
+                ));
+            }
         }
     }
 }
 
-async fn logout(mut client: Box<Client>) {
+/// At most 16 ASCII alphanumerics of a server's word, for a detail line.
+fn printable(word: &str) -> String {
+    word.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(16)
+        .collect()
+}
+
+/// `LOGOUT`, then close our side; the server's answer is not awaited.
+async fn logout(mut conn: Box<Conn>) {
     let line = format!("{LOGOUT_TAG} LOGOUT\r\n");
-    let stream = client.get_mut();
-    if stream.write_all(line.as_bytes()).await.is_err() || stream.flush().await.is_err() {
-        return;
+    if conn.send(line.as_bytes()).await.is_ok() {
+        conn.close().await;
     }
-    while let Ok(Some(response)) = client.read_response().await {
-        if let Response::Done { tag, .. } = response.parsed()
-            && tag.0 == LOGOUT_TAG
-        {
-            break;
-        }
-    }
-    let _ = client.get_mut().shutdown().await;
 }
 
 #[cfg(test)]
@@ -292,5 +364,52 @@ mod tests {
             Some("\"a\\\"b\\\\c\"")
         );
         assert!(quoted("a\r\nb").is_none());
+    }
+
+    #[test]
+    fn replies_parse_tag_status_and_code() {
+        let r = parse_reply("a1 NO [AUTHENTICATIONFAILED] Authentication failed.").unwrap();
+        assert_eq!(r.tag, "a1");
+        assert_eq!(r.status, "NO");
+        assert_eq!(r.code.as_deref(), Some("AUTHENTICATIONFAILED"));
+        let r = parse_reply("* ok [CAPABILITY IMAP4rev1 SASL-IR] ready").unwrap();
+        assert_eq!((r.tag.as_str(), r.status.as_str()), ("*", "OK"));
+        assert_eq!(r.code.as_deref(), Some("CAPABILITY"));
+        assert_eq!(parse_reply("a1 OK").unwrap().code, None);
+        assert_eq!(parse_reply("+ go ahead").unwrap().tag, "+");
+        assert!(parse_reply("\u{1}\u{2} junk").is_none());
+        assert!(parse_reply("").is_none());
+    }
+
+    #[test]
+    fn literals_are_found_at_the_end_of_a_line() {
+        assert_eq!(literal_size("* OK {12}"), Some(12));
+        assert_eq!(literal_size("* OK {12+}"), Some(12));
+        assert_eq!(literal_size("* OK {536870912}"), Some(536_870_912));
+        assert_eq!(
+            literal_size("* OK {99999999999999999999999}"),
+            Some(usize::MAX)
+        );
+        assert_eq!(literal_size("* OK {x}"), None);
+        assert_eq!(literal_size("* OK"), None);
+    }
+
+    #[test]
+    fn a_refusal_is_not_an_outage() {
+        for code in [
+            None,
+            Some("AUTHENTICATIONFAILED"),
+            Some("AUTHORIZATIONFAILED"),
+            Some("EXPIRED"),
+        ] {
+            assert_eq!(classify_no(code), ErrorKind::PasswordRejected, "{code:?}");
+        }
+        for code in ["UNAVAILABLE", "SERVERBUG", "LIMIT", "INUSE"] {
+            assert_eq!(
+                classify_no(Some(code)),
+                ErrorKind::ServerUnavailable,
+                "{code}"
+            );
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod diagnosis;
 pub mod imap;
 pub mod smtp;
 pub mod tls;
+pub mod wire;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -75,7 +76,7 @@ impl fmt::Display for Endpoint {
 }
 
 /// Where and how to check: servers, extra trust anchors, deadlines.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckSettings {
     pub imap: Endpoint,
     pub smtp: Endpoint,
@@ -150,6 +151,15 @@ pub enum ErrorKind {
     Cancelled,
     /// The --ca-file could not be read.
     CaFile,
+    /// The server refused for now (IMAP `NO [UNAVAILABLE]`, `BYE`, SMTP
+    /// `4xx`): a server problem, not a verdict on the password.
+    ServerUnavailable,
+    /// The server sent more than any mail server sends before login (a
+    /// line that never ends, a flood, a huge literal).
+    Oversized,
+    /// Bytes arrived after the `220` to `STARTTLS` and before encryption:
+    /// something on the path tried to inject replies.
+    StartTlsInjection,
 }
 
 impl ErrorKind {
@@ -169,6 +179,9 @@ impl ErrorKind {
             ErrorKind::Network => "network",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::CaFile => "ca_file",
+            ErrorKind::ServerUnavailable => "server_unavailable",
+            ErrorKind::Oversized => "oversized",
+            ErrorKind::StartTlsInjection => "starttls_injection",
         }
     }
 }
@@ -225,6 +238,12 @@ pub trait Checker: Send + Sync + 'static {
         account: Account,
         password: Secret,
     ) -> BoxFuture<'static, CheckReport>;
+
+    /// The same checker pointed at other servers (an account's recorded
+    /// ones), if it can be; `None` keeps this one.
+    fn with_settings(&self, _settings: CheckSettings) -> Option<Arc<dyn Checker>> {
+        None
+    }
 }
 
 /// The real checker: IMAP over implicit TLS, SMTP with STARTTLS.
@@ -242,6 +261,10 @@ impl LiveChecker {
 }
 
 impl Checker for LiveChecker {
+    fn with_settings(&self, settings: CheckSettings) -> Option<Arc<dyn Checker>> {
+        Some(Arc::new(LiveChecker::new(settings)))
+    }
+
     fn check(
         &self,
         protocol: Protocol,

@@ -1,35 +1,32 @@
-//! The SMTP check: plain TCP, `STARTTLS` (required), AUTH with the full address.
+//! The SMTP check: plain TCP, `STARTTLS` (required), AUTH with the full
+//! address, spoken here rather than through an SMTP library, so that:
 //!
-//! Built on lettre's `AsyncSmtpConnection` (not the pooled transport): we
-//! open the TCP connection ourselves (to tell DNS failures, refusals and
-//! timeouts apart) and hand it to lettre wrapped in [`Watched`], which
-//! notes whether the server closed the connection, so that an EOF is told
-//! apart from a reply that is not SMTP.
+//! - nothing the server sent before the TLS handshake can be read as if it
+//!   came over TLS: any byte already waiting after the `220` to `STARTTLS`
+//!   ends the check ([`ErrorKind::StartTlsInjection`]), the mitigation
+//!   Poddebniak et al. recommend ("Why TLS is better without STARTTLS",
+//!   USENIX Security 2021);
+//! - every reply is read through [`Wire`], with bounded memory;
+//! - the login takes the fewest round trips: AUTH PLAIN carries its
+//!   initial response (RFC 4954), and `QUIT` is sent without waiting for
+//!   its reply;
+//! - a temporary refusal (`454`, any `4xx`) is told apart from a rejected
+//!   password (`535`).
 
-use std::io;
-use std::net::SocketAddr;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
 use std::time::Instant;
 
-use lettre::transport::smtp::Error as SmtpError;
-use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{
-    AsyncSmtpConnection, AsyncTokioStream, Certificate, CertificateStore, TlsParameters,
-};
-use lettre::transport::smtp::extension::{ClientId, Extension};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant as TokioInstant;
+use zeroize::Zeroizing;
 
-use super::tls::{classify_io, classify_tls, connect_tcp, find_rustls_error, tls_reason};
+use super::tls::{classify_io, client_config, connect_tcp};
+use super::wire::{Wire, base64_into};
 use super::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, Protocol};
 use crate::account::Account;
 use crate::secret::Secret;
 
-const MECHANISMS: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
+/// The name we greet with: it says nothing about this machine.
+const EHLO: &[u8] = b"EHLO localhost\r\n";
 
 pub async fn check(settings: &CheckSettings, account: &Account, password: &Secret) -> CheckReport {
     let start = Instant::now();
@@ -38,228 +35,317 @@ pub async fn check(settings: &CheckSettings, account: &Account, password: &Secre
     let username = account.smtp_username();
 
     let run = login(settings, &username, password, &mut attempts);
-    let result = tokio::time::timeout_at(deadline, run).await;
-    let outcome = match result {
-        Ok(Ok(mut conn)) => {
-            // QUIT is a courtesy: Dovecot without a relay answers 421 after
-            // 235, and it may not push the check past its deadline.
-            let _ = tokio::time::timeout_at(deadline, conn.quit()).await;
-            Some(Ok(Accepted {
-                username,
-                rejected: Vec::new(),
-            }))
-        }
+    let outcome = match tokio::time::timeout_at(deadline, run).await {
+        Ok(Ok(())) => Some(Ok(Accepted {
+            username,
+            rejected: Vec::new(),
+        })),
         Ok(Err(f)) => Some(Err(f)),
         Err(_) => None,
     };
     super::finish(Protocol::Smtp, settings, start, attempts, outcome, password)
 }
 
-/// lettre's TLS parameters: webpki-roots plus the `ca_file` anchors. lettre
-/// cannot take a `rustls::ClientConfig`; it builds its own with the process
-/// default provider if one is installed, else ring (the only provider this
-/// crate compiles in).
-fn tls_parameters(settings: &CheckSettings) -> Result<TlsParameters, Failure> {
-    let mut builder = TlsParameters::builder(settings.smtp.host.clone())
-        .certificate_store(CertificateStore::WebpkiRoots);
-    if let Some(path) = settings.ca_file.as_deref() {
-        for der in super::tls::load_ca_file(path)? {
-            let cert = Certificate::from_der(der.as_ref().to_vec()).map_err(|_| {
-                Failure::new(
-                    ErrorKind::CaFile,
-                    format!("{} holds a certificate that cannot be used", path.display()),
-                )
-            })?;
-            builder = builder.add_root_certificate(cert);
+/// One SMTP reply: its code and the text of each line (after the code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub code: u16,
+    pub lines: Vec<String>,
+}
+
+/// Read one reply, multi-line (`250-...`) or not.
+async fn read_reply<S: AsyncRead + AsyncWrite + Unpin>(
+    wire: &mut Wire<S>,
+    step: &str,
+) -> Result<Reply, Failure> {
+    let mut lines = Vec::new();
+    let mut code = None;
+    loop {
+        let line = wire.read_line().await.map_err(|e| e.failure(step))?;
+        let (this, more, text) = split_line(&line).ok_or_else(|| {
+            Failure::new(
+                ErrorKind::UnexpectedReply,
+                format!("{step}: the server's reply is not SMTP"),
+            )
+        })?;
+        if *code.get_or_insert(this) != this {
+            return Err(Failure::new(
+                ErrorKind::UnexpectedReply,
+                format!("{step}: a reply whose lines disagree on the code"),
+            ));
+        }
+        lines.push(text.to_string());
+        if !more {
+            return Ok(Reply { code: this, lines });
         }
     }
-    builder
-        .build_rustls()
-        .map_err(|_| Failure::new(ErrorKind::Tls, "TLS setup failed"))
 }
 
-fn client_id() -> ClientId {
-    ClientId::Domain("localhost".to_string())
+/// `250-text` → (250, true, "text"); `250 text` or `250` → (250, false, ..).
+pub fn split_line(line: &str) -> Option<(u16, bool, &str)> {
+    let b = line.as_bytes();
+    if b.len() < 3 || !b[..3].iter().all(u8::is_ascii_digit) || !(b'2'..=b'5').contains(&b[0]) {
+        return None;
+    }
+    let code = line[..3].parse().ok()?;
+    match b.get(3) {
+        None => Some((code, false, "")),
+        Some(b' ') => Some((code, false, &line[4..])),
+        Some(b'-') => Some((code, true, &line[4..])),
+        Some(_) => None,
+    }
 }
 
-/// Greeting, EHLO, STARTTLS, EHLO, AUTH. On success the connection is
-/// returned for QUIT.
+/// What EHLO offered that matters here.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Offer {
+    pub starttls: bool,
+    pub plain: bool,
+    pub login: bool,
+}
+
+pub fn offer(ehlo: &Reply) -> Offer {
+    let mut o = Offer::default();
+    // The first line is the server's name; the rest are keywords.
+    for line in ehlo.lines.iter().skip(1) {
+        let upper = line.to_ascii_uppercase();
+        let mut words = upper.split([' ', '=']);
+        match words.next() {
+            Some("STARTTLS") => o.starttls = true,
+            Some("AUTH") => {
+                for w in words {
+                    o.plain |= w == "PLAIN";
+                    o.login |= w == "LOGIN";
+                }
+            }
+            _ => {}
+        }
+    }
+    o
+}
+
+fn expect(reply: &Reply, want: u16, step: &str) -> Result<(), Failure> {
+    if reply.code == want {
+        return Ok(());
+    }
+    Err(refusal(reply.code, step))
+}
+
+/// A reply other than the one expected, before AUTH.
+fn refusal(code: u16, step: &str) -> Failure {
+    match code {
+        // 421: closing; 4xx: try later; 554 to the greeting: "no service".
+        400..=499 => Failure::new(
+            ErrorKind::ServerUnavailable,
+            format!("{step}: the server answered {code} (try again later)"),
+        ),
+        _ => Failure::new(
+            ErrorKind::UnexpectedReply,
+            format!("{step}: the server answered {code}"),
+        ),
+    }
+}
+
+async fn send<S: AsyncRead + AsyncWrite + Unpin>(
+    wire: &mut Wire<S>,
+    bytes: &[u8],
+    step: &str,
+) -> Result<(), Failure> {
+    wire.send(bytes).await.map_err(|e| classify_io(&e, step))
+}
+
+/// Greeting, EHLO, STARTTLS, handshake, EHLO, AUTH, QUIT.
 async fn login(
     settings: &CheckSettings,
     username: &str,
     password: &Secret,
     attempts: &mut u32,
-) -> Result<AsyncSmtpConnection, Failure> {
-    let tls = tls_parameters(settings)?;
+) -> Result<(), Failure> {
+    let config = client_config(settings.ca_file.as_deref())?;
     let tcp = connect_tcp(&settings.smtp, settings.connect_timeout).await?;
-    let closed = Arc::new(AtomicBool::new(false));
-    let stream = Watched {
-        inner: tcp,
-        closed: closed.clone(),
-    };
-    let hello = client_id();
+    let mut plain = Wire::new(tcp);
 
-    let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
-        .await
-        .map_err(|e| classify(&e, &closed, "greeting/EHLO"))?;
-
-    if !conn.server_info().supports_feature(Extension::StartTls) {
-        conn.abort().await;
+    let greeting = read_reply(&mut plain, "greeting").await?;
+    expect(&greeting, 220, "greeting")?;
+    send(&mut plain, EHLO, "EHLO").await?;
+    let ehlo = read_reply(&mut plain, "EHLO").await?;
+    expect(&ehlo, 250, "EHLO")?;
+    if !offer(&ehlo).starttls {
         return Err(Failure::new(
             ErrorKind::StartTlsNotOffered,
             "EHLO did not offer STARTTLS; credentials not sent",
         ));
     }
-
-    match tokio::time::timeout(settings.connect_timeout, conn.starttls(tls, &hello)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(classify(&e, &closed, "STARTTLS")),
-        Err(_) => {
-            return Err(Failure::new(
-                ErrorKind::Timeout,
-                format!(
-                    "STARTTLS: no answer within {} ms",
-                    settings.connect_timeout.as_millis()
-                ),
-            ));
-        }
+    send(&mut plain, b"STARTTLS\r\n", "STARTTLS").await?;
+    let ready = read_reply(&mut plain, "STARTTLS").await?;
+    expect(&ready, 220, "STARTTLS")?;
+    if plain.buffered() > 0 {
+        return Err(Failure::new(
+            ErrorKind::StartTlsInjection,
+            format!(
+                "STARTTLS: {} bytes arrived after the 220, before encryption",
+                plain.buffered()
+            ),
+        ));
     }
-    if !conn.is_encrypted() {
-        return Err(Failure::new(ErrorKind::Tls, "STARTTLS did not encrypt"));
-    }
+    let (tcp, read_so_far) = plain.into_inner();
+    let tls = super::imap::handshake(config, &settings.smtp.host, tcp, settings.connect_timeout)
+        .await
+        .map_err(|f| Failure::new(f.kind, format!("STARTTLS: {}", f.detail)))?;
+    let mut wire = Wire::resume(tls, read_so_far);
 
-    if conn.server_info().get_auth_mechanism(&MECHANISMS).is_none() {
-        conn.abort().await;
+    send(&mut wire, EHLO, "EHLO").await?;
+    let ehlo = read_reply(&mut wire, "EHLO").await?;
+    expect(&ehlo, 250, "EHLO")?;
+    let offer = offer(&ehlo);
+
+    *attempts += 1;
+    let reply = if offer.plain {
+        auth_plain(&mut wire, username, password).await?
+    } else if offer.login {
+        auth_login(&mut wire, username, password).await?
+    } else {
         return Err(Failure::new(
             ErrorKind::UnexpectedReply,
             "EHLO after STARTTLS offered neither AUTH PLAIN nor AUTH LOGIN",
         ));
-    }
-
-    let credentials = Credentials::new(username.to_string(), password.expose().to_string());
-    *attempts += 1;
-    let reply = conn.auth(&MECHANISMS, &credentials).await;
-    drop(credentials);
-    match reply {
-        Ok(response) if response.has_code(235) => Ok(conn),
-        Ok(response) => {
-            conn.abort().await;
-            Err(Failure::new(
-                ErrorKind::UnexpectedReply,
-                format!("AUTH answered {}", response.code()),
-            ))
+    };
+    match auth_outcome(reply.code) {
+        None => {
+            // Nothing after 235 needs an answer.
+            if wire.send(b"QUIT\r\n").await.is_ok() {
+                wire.close().await;
+            }
+            Ok(())
         }
-        Err(e) => {
-            let failure = match e.status() {
-                Some(code) if code.to_string().starts_with('5') => {
-                    Failure::new(ErrorKind::PasswordRejected, format!("AUTH answered {code}"))
-                }
-                _ => classify(&e, &closed, "AUTH"),
-            };
-            conn.abort().await;
-            Err(failure)
+        Some(f) => {
+            if reply.code == 334 {
+                let _ = wire.send(b"*\r\n").await;
+            }
+            Err(f)
         }
     }
 }
 
-/// Map a lettre error to a failure, without its text (which may quote the
-/// server).
-fn classify(e: &SmtpError, closed: &AtomicBool, step: &str) -> Failure {
-    if let Some(tls) = find_rustls_error(e) {
-        return Failure::new(classify_tls(tls), format!("{step}: {}", tls_reason(tls)));
+/// The failure an AUTH reply code means, if it is not success.
+pub fn auth_outcome(code: u16) -> Option<Failure> {
+    let detail = format!("AUTH answered {code}");
+    match code {
+        235 => None,
+        // 454 "temporary authentication failure", 421 "closing", any 4xx.
+        400..=499 => Some(Failure::new(ErrorKind::ServerUnavailable, detail)),
+        // Syntax errors and "not implemented": not a verdict on the password.
+        500..=504 => Some(Failure::new(ErrorKind::UnexpectedReply, detail)),
+        // 535 (and the other permanent refusals): the password was rejected.
+        505..=599 => Some(Failure::new(ErrorKind::PasswordRejected, detail)),
+        _ => Some(Failure::new(ErrorKind::UnexpectedReply, detail)),
     }
-    if e.is_timeout() {
-        return Failure::new(ErrorKind::Timeout, format!("{step}: timed out"));
-    }
-    if let Some(code) = e.status() {
-        let code = code.to_string();
-        if code == "421" {
-            return Failure::new(
-                ErrorKind::ConnectionClosed,
-                format!("{step}: the server answered 421 (closing)"),
-            );
+}
+
+/// `AUTH PLAIN` with its initial response: one round trip.
+async fn auth_plain<S: AsyncRead + AsyncWrite + Unpin>(
+    wire: &mut Wire<S>,
+    username: &str,
+    password: &Secret,
+) -> Result<Reply, Failure> {
+    let pass = password.expose().as_bytes();
+    let mut raw = Zeroizing::new(Vec::with_capacity(username.len() + pass.len() + 2));
+    raw.push(0);
+    raw.extend_from_slice(username.as_bytes());
+    raw.push(0);
+    raw.extend_from_slice(pass);
+    let mut line = Zeroizing::new(Vec::with_capacity(raw.len().div_ceil(3) * 4 + 16));
+    line.extend_from_slice(b"AUTH PLAIN ");
+    base64_into(&raw, &mut line);
+    line.extend_from_slice(b"\r\n");
+    drop(raw);
+    send(wire, &line, "AUTH").await?;
+    drop(line);
+    read_reply(wire, "AUTH").await
+}
+
+/// `AUTH LOGIN`: username and password each answer a 334 challenge.
+async fn auth_login<S: AsyncRead + AsyncWrite + Unpin>(
+    wire: &mut Wire<S>,
+    username: &str,
+    password: &Secret,
+) -> Result<Reply, Failure> {
+    send(wire, b"AUTH LOGIN\r\n", "AUTH").await?;
+    for value in [username.as_bytes(), password.expose().as_bytes()] {
+        let reply = read_reply(wire, "AUTH").await?;
+        if reply.code != 334 {
+            return Ok(reply);
         }
-        return Failure::new(
-            ErrorKind::UnexpectedReply,
-            format!("{step}: the server answered {code}"),
+        let mut line = Zeroizing::new(Vec::with_capacity(value.len().div_ceil(3) * 4 + 2));
+        base64_into(value, &mut line);
+        line.extend_from_slice(b"\r\n");
+        send(wire, &line, "AUTH").await?;
+    }
+    read_reply(wire, "AUTH").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_lines_split() {
+        assert_eq!(
+            split_line("250-mx.example"),
+            Some((250, true, "mx.example"))
         );
+        assert_eq!(split_line("250 OK"), Some((250, false, "OK")));
+        assert_eq!(split_line("220"), Some((220, false, "")));
+        assert_eq!(split_line("HTTP/1.1 400"), None);
+        assert_eq!(split_line("2500"), None);
+        assert_eq!(split_line("999 x"), None);
     }
-    if closed.load(Ordering::SeqCst) {
-        return Failure::new(
-            ErrorKind::ConnectionClosed,
-            format!("{step}: connection closed by the server"),
+
+    #[test]
+    fn ehlo_keywords() {
+        let r = Reply {
+            code: 250,
+            lines: vec![
+                "mx.example".into(),
+                "starttls".into(),
+                "AUTH=LOGIN".into(),
+                "AUTH PLAIN XOAUTH2".into(),
+            ],
+        };
+        assert_eq!(
+            offer(&r),
+            Offer {
+                starttls: true,
+                plain: true,
+                login: true
+            }
         );
+        // The server's name on the first line is not a keyword.
+        let r = Reply {
+            code: 250,
+            lines: vec!["STARTTLS".into()],
+        };
+        assert!(!offer(&r).starttls);
     }
-    if let Some(io) = super::tls::find_io_error(e) {
-        return classify_io(io, step);
-    }
-    if e.is_tls() {
-        return Failure::new(ErrorKind::Tls, format!("{step}: TLS failed"));
-    }
-    if e.is_response() {
-        return Failure::new(
-            ErrorKind::UnexpectedReply,
-            format!("{step}: the server's reply is not SMTP"),
+
+    #[test]
+    fn a_temporary_refusal_is_not_a_rejection() {
+        assert!(auth_outcome(235).is_none());
+        assert_eq!(
+            auth_outcome(535).map(|f| f.kind),
+            Some(ErrorKind::PasswordRejected)
         );
-    }
-    Failure::new(ErrorKind::UnexpectedReply, format!("{step}: SMTP error"))
-}
-
-/// A TCP stream that records whether the peer closed it (a read of 0 bytes).
-#[derive(Debug)]
-struct Watched {
-    inner: TcpStream,
-    closed: Arc<AtomicBool>,
-}
-
-impl AsyncRead for Watched {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let want = buf.remaining();
-        let this = &mut *self;
-        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if let Poll::Ready(Ok(())) = &poll
-            && want > 0
-            && buf.filled().len() == before
-        {
-            this.closed.store(true, Ordering::SeqCst);
-        }
-        if let Poll::Ready(Err(e)) = &poll
-            && matches!(
-                e.kind(),
-                io::ErrorKind::ConnectionReset | io::ErrorKind::UnexpectedEof
-            )
-        {
-            this.closed.store(true, Ordering::SeqCst);
-        }
-        poll
-    }
-}
-
-impl AsyncWrite for Watched {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
-
-impl AsyncTokioStream for Watched {
-    fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.peer_addr()
+        assert_eq!(
+            auth_outcome(454).map(|f| f.kind),
+            Some(ErrorKind::ServerUnavailable)
+        );
+        assert_eq!(
+            auth_outcome(421).map(|f| f.kind),
+            Some(ErrorKind::ServerUnavailable)
+        );
+        assert_eq!(
+            auth_outcome(502).map(|f| f.kind),
+            Some(ErrorKind::UnexpectedReply)
+        );
     }
 }

@@ -80,12 +80,7 @@ impl Executor {
                         .map(|c| {
                             c.accounts
                                 .into_iter()
-                                .map(|a| AccountSummary {
-                                    email: a.email,
-                                    login: a.login,
-                                    label: a.label,
-                                    verified_at: a.verified_at,
-                                })
+                                .map(AccountSummary::from_entry)
                                 .collect()
                         })
                         .map_err(|e| e.to_string());
@@ -104,11 +99,15 @@ impl Executor {
                 account,
                 password,
                 protocols,
+                settings,
             } => {
+                let checker = settings
+                    .and_then(|s| self.io.checker.with_settings(*s))
+                    .unwrap_or_else(|| self.io.checker.clone());
                 let handles = protocols
                     .into_iter()
                     .map(|p| {
-                        let fut = self.io.checker.check(p, account.clone(), password.clone());
+                        let fut = checker.check(p, account.clone(), password.clone());
                         let tx = tx.clone();
                         tokio::spawn(async move {
                             let report = fut.await;

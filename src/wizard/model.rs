@@ -13,12 +13,45 @@ pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 12;
 
 /// A configured account as the Welcome screen lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountSummary {
     pub email: String,
     pub login: String,
     pub label: Option<String>,
     pub verified_at: Option<String>,
+    /// The IMAP username form that worked before.
+    pub imap_username: Option<String>,
+    /// Servers recorded for the account (HOST:PORT), absent for Apple's.
+    pub imap_server: Option<String>,
+    pub smtp_server: Option<String>,
+}
+
+impl AccountSummary {
+    pub fn from_entry(e: crate::config::AccountEntry) -> AccountSummary {
+        AccountSummary {
+            email: e.email,
+            login: e.login,
+            label: e.label,
+            verified_at: e.verified_at,
+            imap_username: e.imap_username,
+            imap_server: e.imap_server,
+            smtp_server: e.smtp_server,
+        }
+    }
+
+    /// The config entry this summary came from (its checking fields).
+    pub fn entry(&self) -> crate::config::AccountEntry {
+        crate::config::AccountEntry {
+            email: self.email.clone(),
+            login: self.login.clone(),
+            imap_username: self.imap_username.clone(),
+            label: self.label.clone(),
+            verified_at: self.verified_at.clone(),
+            imap_server: self.imap_server.clone(),
+            smtp_server: self.smtp_server.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -289,6 +322,9 @@ pub struct Flow {
     /// The IMAP and SMTP usernames that worked, kept for the Done screen
     /// after the secret itself has been dropped.
     pub usernames: Option<(String, String)>,
+    /// The settings the account is checked (and recorded) with: the
+    /// servers recorded for a configured account, else the program's.
+    pub settings: Option<CheckSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -302,6 +338,9 @@ pub struct Model {
     pub spinner: usize,
     pub flow: Flow,
     pub settings: CheckSettings,
+    /// `--imap` / `--smtp` were given: they win over an account's recorded
+    /// servers.
+    pub servers_given: (bool, bool),
     /// `--account EMAIL`: go straight to that account once accounts are read.
     pub start_account: Option<String>,
     pub next_run: u64,
@@ -338,8 +377,10 @@ impl Model {
                 verified: None,
                 saved: None,
                 usernames: None,
+                settings: None,
             },
             settings,
+            servers_given: (false, false),
             start_account: start_account.map(|s| s.trim().to_lowercase()),
             next_run: 1,
             quitting: false,

@@ -2,7 +2,7 @@
 //! world to do (effects).
 
 use crate::account::Account;
-use crate::mail::{CheckReport, Protocol};
+use crate::mail::{CheckReport, CheckSettings, Protocol};
 use crate::secret::Secret;
 use crate::secrets::StoreError;
 use crate::storage::{SaveRequest, Saved};
@@ -56,6 +56,8 @@ pub enum Effect {
         account: Account,
         password: Secret,
         protocols: Vec<Protocol>,
+        /// Servers other than the program's (an account's recorded ones).
+        settings: Option<Box<CheckSettings>>,
     },
     /// Stop the checks of a run.
     CancelVerify { run: u64 },

@@ -119,6 +119,7 @@ fn on_secret_loaded(
             account,
             password,
             protocols: vec![Protocol::Imap, Protocol::Smtp],
+            settings: m.flow.settings.clone().map(Box::new),
         }],
         Ok(None) => {
             v.missing_secret = true;
@@ -360,9 +361,10 @@ fn check_existing(m: &mut Model, i: usize) -> Vec<Effect> {
     let Some(summary) = m.configured().get(i).cloned() else {
         return vec![];
     };
-    let account = match (Email::parse(&summary.email), Email::parse(&summary.login)) {
-        (Ok(email), Ok(login)) => Account { email, login },
-        _ => {
+    let entry = summary.entry();
+    let account = match entry.account() {
+        Ok(account) => account,
+        Err(_) => {
             m.notice = Some(format!(
                 "The config entry for {} is not a valid address.",
                 summary.email
@@ -373,6 +375,7 @@ fn check_existing(m: &mut Model, i: usize) -> Vec<Effect> {
     m.flow.email = crate::wizard::input::TextInput::with(account.email.as_str());
     m.flow.login = crate::wizard::input::TextInput::with(account.login.as_str());
     m.flow.account = Some(account);
+    m.flow.settings = Some(entry.check_settings(&m.settings, m.servers_given.0, m.servers_given.1));
     if let Some(old) = &summary.label {
         // The new password needs a label of its own, or the user cannot
         // tell which of two same-named passwords to revoke.
@@ -542,7 +545,7 @@ fn account(m: &mut Model, a: Action) -> Vec<Effect> {
                 m.screen = Screen::Password;
             }
             (Ok(email), Some(Ok(login))) => {
-                m.flow.account = Some(Account { email, login });
+                m.flow.account = Some(Account::new(email, login));
                 m.screen = Screen::Password;
             }
             (Ok(_), Some(Err(_))) => m.flow.account_focus = AccountField::Login,
@@ -623,6 +626,7 @@ fn start_verify(m: &mut Model, account: Account, password: crate::secret::Secret
         account,
         password,
         protocols: vec![Protocol::Imap, Protocol::Smtp],
+        settings: m.flow.settings.clone().map(Box::new),
     }]
 }
 
@@ -721,7 +725,11 @@ fn start_save(m: &mut Model) -> Vec<Effect> {
         label,
         imap_username: verified.imap_username,
         smtp_username: verified.smtp_username,
-        settings: m.settings.clone(),
+        settings: m
+            .flow
+            .settings
+            .clone()
+            .unwrap_or_else(|| m.settings.clone()),
     };
     m.screen = Screen::Save(SaveState::Saving);
     vec![Effect::Save(Box::new(req))]

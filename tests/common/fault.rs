@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -33,6 +33,35 @@ pub enum Fault {
     /// SMTP: EHLO answers without STARTTLS (but with AUTH); records
     /// whether an AUTH line ever arrives.
     SmtpWithoutStartTls,
+    /// SMTP: `220 ` and then bytes without end, never a line break.
+    SmtpEndlessLine,
+    /// SMTP: after its `220` to STARTTLS, forged plaintext replies in the
+    /// same packet (`250 AUTH PLAIN`, `235 Authentication successful`),
+    /// the 2021 STARTTLS response injection; then TLS as normal, refusing
+    /// any AUTH with 535.
+    SmtpStartTlsInjection,
+    /// SMTP with a real STARTTLS; AUTH answers `454 4.7.0 Temporary
+    /// authentication failure`.
+    SmtpAuthTemporary,
+    /// SMTP with a real STARTTLS; AUTH answers `235`, and `QUIT` is never
+    /// answered (the connection is held open).
+    SmtpSilentQuit,
+    /// IMAP over TLS: a 1 MiB greeting line.
+    ImapHugeLine,
+    /// IMAP over TLS: a greeting announcing a 512 MB literal, then a
+    /// trickle of bytes.
+    ImapLiteralBomb,
+    /// IMAP over TLS: untagged CAPABILITY lines without end, before any
+    /// greeting (a flood of short lines).
+    ImapFlood,
+    /// IMAP over TLS: every LOGIN answered `NO [UNAVAILABLE]`.
+    ImapUnavailable,
+    /// IMAP over TLS: every LOGIN answered `* BYE` and a close.
+    ImapBye,
+    /// IMAP over TLS: LOGIN accepted only for a username containing `@`
+    /// (the full address); others get `NO [AUTHENTICATIONFAILED]` and a
+    /// close. Counts LOGINs.
+    ImapOnlyFullAddress,
 }
 
 pub struct FaultServer {
@@ -40,6 +69,8 @@ pub struct FaultServer {
     /// The CA of the TLS certificate IMAP faults present (for localhost).
     pub ca_file: PathBuf,
     saw_auth: Arc<AtomicBool>,
+    logins: Arc<AtomicUsize>,
+    quit_seen: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     held: Arc<Mutex<Vec<TcpStream>>>,
     _dir: TempDir,
@@ -71,22 +102,27 @@ impl FaultServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let saw_auth = Arc::new(AtomicBool::new(false));
+        let logins = Arc::new(AtomicUsize::new(0));
+        let quit_seen = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let held = Arc::new(Mutex::new(Vec::new()));
         {
-            let saw_auth = saw_auth.clone();
+            let seen = Seen {
+                saw_auth: saw_auth.clone(),
+                logins: logins.clone(),
+                quit: quit_seen.clone(),
+                held: held.clone(),
+            };
             let stop = stop.clone();
-            let held = held.clone();
             thread::spawn(move || {
                 for conn in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     let Ok(conn) = conn else { continue };
-                    let saw_auth = saw_auth.clone();
-                    let held = held.clone();
+                    let seen = seen.clone();
                     let tls = tls.clone();
-                    thread::spawn(move || serve(fault, conn, tls, saw_auth, held));
+                    thread::spawn(move || serve(fault, conn, tls, seen));
                 }
             });
         }
@@ -94,6 +130,8 @@ impl FaultServer {
             endpoint: Endpoint::new("localhost", port),
             ca_file,
             saw_auth,
+            logins,
+            quit_seen,
             stop,
             held,
             _dir: dir,
@@ -103,6 +141,16 @@ impl FaultServer {
     /// Whether an SMTP `AUTH` line ever arrived.
     pub fn saw_auth(&self) -> bool {
         self.saw_auth.load(Ordering::SeqCst)
+    }
+
+    /// How many IMAP LOGIN commands arrived.
+    pub fn logins(&self) -> usize {
+        self.logins.load(Ordering::SeqCst)
+    }
+
+    /// Whether an SMTP `QUIT` arrived (after a successful AUTH).
+    pub fn quit_seen(&self) -> bool {
+        self.quit_seen.load(Ordering::SeqCst)
     }
 
     /// Settings with both IMAP and SMTP pointing here, its CA trusted.
@@ -128,15 +176,216 @@ impl Drop for FaultServer {
     }
 }
 
-fn serve(
-    fault: Fault,
+/// What the server threads record, and the connections they hold open.
+#[derive(Clone)]
+struct Seen {
+    saw_auth: Arc<AtomicBool>,
+    logins: Arc<AtomicUsize>,
+    quit: Arc<AtomicBool>,
+    held: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+type Tls = rustls::StreamOwned<rustls::ServerConnection, TcpStream>;
+
+fn tls_accept(conn: TcpStream, tls: Arc<rustls::ServerConfig>) -> Option<Tls> {
+    let server = rustls::ServerConnection::new(tls).ok()?;
+    Some(rustls::StreamOwned::new(server, conn))
+}
+
+/// Write forever (until the client goes away).
+fn flood(w: &mut impl Write, head: &[u8], chunk: &[u8]) {
+    if w.write_all(head).is_err() {
+        return;
+    }
+    while w.write_all(chunk).is_ok() {}
+}
+
+/// IMAP over TLS: greet, then answer each tagged command with `answer`
+/// (given the tag and the command line): the bytes to send, and whether to
+/// close the connection after them.
+fn imap_script(mut s: Tls, seen: &Seen, answer: impl Fn(&str, &str) -> (Vec<u8>, bool)) {
+    if s.write_all(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fault ready\r\n")
+        .is_err()
+        || s.flush().is_err()
+    {
+        return;
+    }
+    let mut reader = BufReader::new(s);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let Some((tag, cmd)) = line.trim_end().split_once(' ') else {
+            return;
+        };
+        if cmd.to_ascii_uppercase().starts_with("LOGIN") {
+            seen.logins.fetch_add(1, Ordering::SeqCst);
+        }
+        let (reply, close) = answer(tag, cmd);
+        let s = reader.get_mut();
+        if s.write_all(&reply).is_err() || s.flush().is_err() {
+            return;
+        }
+        if close {
+            s.conn.send_close_notify();
+            let _ = s.flush();
+            let _ = s.sock.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+    }
+}
+
+/// SMTP: greeting, EHLO with STARTTLS, the `220` (followed by `after_220`
+/// in the same write), then over TLS: EHLO with AUTH, and `auth` as the
+/// answer to AUTH. `hold_quit` never answers QUIT.
+fn smtp_script(
     conn: TcpStream,
     tls: Arc<rustls::ServerConfig>,
-    saw_auth: Arc<AtomicBool>,
-    held: Arc<Mutex<Vec<TcpStream>>>,
+    seen: &Seen,
+    after_220: &[u8],
+    auth: &[u8],
+    hold_quit: bool,
 ) {
+    let Ok(mut out) = conn.try_clone() else {
+        return;
+    };
+    let _ = out.write_all(b"220 fault.example ESMTP\r\n");
+    let mut reader = BufReader::new(conn);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if !matches!(reader.read_line(&mut line), Ok(n) if n > 0) {
+            return;
+        }
+        let upper = line.to_ascii_uppercase();
+        if upper.starts_with("EHLO") {
+            let _ = out.write_all(b"250-fault.example\r\n250 STARTTLS\r\n");
+        } else if upper.starts_with("STARTTLS") {
+            let mut reply = b"220 2.0.0 ready\r\n".to_vec();
+            reply.extend_from_slice(after_220);
+            let _ = out.write_all(&reply);
+            break;
+        } else {
+            let _ = out.write_all(b"503 5.5.1 STARTTLS first\r\n");
+        }
+    }
+    let Some(s) = tls_accept(reader.into_inner(), tls) else {
+        return;
+    };
+    let mut reader = BufReader::new(s);
+    loop {
+        line.clear();
+        if !matches!(reader.read_line(&mut line), Ok(n) if n > 0) {
+            return;
+        }
+        let upper = line.to_ascii_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") {
+            b"250-fault.example\r\n250 AUTH PLAIN LOGIN\r\n"
+        } else if upper.starts_with("AUTH") {
+            seen.saw_auth.store(true, Ordering::SeqCst);
+            auth
+        } else if upper.starts_with("QUIT") {
+            seen.quit.store(true, Ordering::SeqCst);
+            if hold_quit {
+                // Hold the connection open, never answering.
+                let mut sink = Vec::new();
+                let _ = reader.read_to_end(&mut sink);
+                return;
+            }
+            b"221 bye\r\n"
+        } else {
+            b"250 ok\r\n"
+        };
+        let s = reader.get_mut();
+        if s.write_all(reply).is_err() || s.flush().is_err() {
+            return;
+        }
+    }
+}
+
+fn serve(fault: Fault, conn: TcpStream, tls: Arc<rustls::ServerConfig>, seen: Seen) {
+    let held = seen.held.clone();
+    let saw_auth = seen.saw_auth.clone();
     let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
     match fault {
+        Fault::SmtpEndlessLine => {
+            let mut conn = conn;
+            flood(&mut conn, b"220 ", &[b'x'; 4096]);
+        }
+        Fault::SmtpStartTlsInjection => smtp_script(
+            conn,
+            tls,
+            &seen,
+            b"250-fault.example\r\n250 AUTH PLAIN\r\n235 2.7.0 Authentication successful\r\n",
+            b"535 5.7.8 Authentication failed\r\n",
+            false,
+        ),
+        Fault::SmtpAuthTemporary => smtp_script(
+            conn,
+            tls,
+            &seen,
+            b"",
+            b"454 4.7.0 Temporary authentication failure\r\n",
+            false,
+        ),
+        Fault::SmtpSilentQuit => smtp_script(
+            conn,
+            tls,
+            &seen,
+            b"",
+            b"235 2.7.0 Authentication successful\r\n",
+            true,
+        ),
+        Fault::ImapHugeLine | Fault::ImapLiteralBomb | Fault::ImapFlood => {
+            let Some(mut s) = tls_accept(conn, tls) else {
+                return;
+            };
+            match fault {
+                Fault::ImapHugeLine => {
+                    let mut line = b"* OK ".to_vec();
+                    line.extend(std::iter::repeat_n(b'x', 1024 * 1024));
+                    line.extend_from_slice(b"\r\n");
+                    let _ = s.write_all(&line);
+                    let mut sink = Vec::new();
+                    let _ = s.read_to_end(&mut sink);
+                }
+                Fault::ImapLiteralBomb => flood(&mut s, b"* OK {536870912}\r\n", &[b'a'; 1024]),
+                _ => flood(&mut s, b"", b"* CAPABILITY IMAP4rev1\r\n"),
+            }
+        }
+        Fault::ImapUnavailable | Fault::ImapBye | Fault::ImapOnlyFullAddress => {
+            let Some(s) = tls_accept(conn, tls) else {
+                return;
+            };
+            imap_script(s, &seen, |tag, cmd| {
+                let upper = cmd.to_ascii_uppercase();
+                if !upper.starts_with("LOGIN") {
+                    return (format!("* BYE\r\n{tag} OK bye\r\n").into_bytes(), true);
+                }
+                match fault {
+                    Fault::ImapUnavailable => (
+                        format!("{tag} NO [UNAVAILABLE] Service temporarily unavailable\r\n")
+                            .into_bytes(),
+                        true,
+                    ),
+                    // BYE, then close without a tagged answer.
+                    Fault::ImapBye => (b"* BYE server shutting down\r\n".to_vec(), true),
+                    _ => {
+                        let user = cmd.split(' ').nth(1).unwrap_or("");
+                        if user.contains('@') {
+                            (format!("{tag} OK LOGIN completed\r\n").into_bytes(), false)
+                        } else {
+                            // iCloud answers NO and drops the connection.
+                            let no = "NO [AUTHENTICATIONFAILED] Authentication failed.";
+                            (format!("{tag} {no}\r\n").into_bytes(), true)
+                        }
+                    }
+                }
+            });
+        }
         Fault::Silent => {
             if let Ok(mut h) = held.lock() {
                 h.push(conn);

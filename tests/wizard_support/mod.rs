@@ -63,6 +63,7 @@ pub fn summary(email: &str) -> AccountSummary {
         login: email.into(),
         label: Some("icloud-mail-setup on oldbox".into()),
         verified_at: Some("2026-10-01T08:00:00Z".into()),
+        ..AccountSummary::default()
     }
 }
 

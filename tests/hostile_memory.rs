@@ -1,0 +1,117 @@
+//! Peak memory of the real binary against hostile servers: a check that
+//! meets a flood, a line without end or a literal bomb ends at once, with
+//! its peak RSS under 32 MiB (measured by the kernel: `wait4`'s
+//! `ru_maxrss` of the child), and stores nothing.
+//!
+//! Runs `store --password-stdin`, so it needs the test's Secret Service
+//! (scripts/test provides one).
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::fault::{Fault, FaultServer};
+use common::keyring::{require_bus, unique_email};
+
+const LIMIT_KIB: i64 = 32 * 1024;
+
+/// Run the binary, feed `stdin`, and return (exit code, peak RSS in KiB,
+/// stdout + stderr).
+/// The child is reaped by `wait4` itself (to get its own rusage), not
+/// `Child::wait`.
+#[allow(clippy::zombie_processes)]
+fn run_measured(args: &[&str], stdin: &str, config: &std::path::Path) -> (i32, i64, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
+        .args(args)
+        .env("ICLOUD_MAIL_SETUP_CONFIG", config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the binary");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let readers = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: a zeroed rusage filled by wait4 for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    let text = readers.join().expect("reader");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (code, usage.ru_maxrss, text)
+}
+
+#[test]
+fn hostile_servers_keep_peak_memory_bounded() {
+    require_bus();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("config.toml");
+    // Each hostile IMAP server beside each hostile SMTP server's worst.
+    for (imap, smtp) in [
+        (Fault::ImapHugeLine, Fault::SmtpEndlessLine),
+        (Fault::ImapLiteralBomb, Fault::SmtpEndlessLine),
+        (Fault::ImapFlood, Fault::SmtpStartTlsInjection),
+    ] {
+        let i = FaultServer::start(imap);
+        let s = FaultServer::start(smtp);
+        // Both servers' CAs in one file.
+        let ca = dir.path().join("ca.pem");
+        let mut pem = std::fs::read(&i.ca_file).expect("ca");
+        pem.extend(std::fs::read(&s.ca_file).expect("ca"));
+        std::fs::write(&ca, pem).expect("write ca");
+        let email = unique_email("hostile");
+        let imap_at = i.endpoint.to_string();
+        let smtp_at = s.endpoint.to_string();
+        let start = Instant::now();
+        let (code, rss_kib, text) = run_measured(
+            &[
+                "store",
+                &email,
+                "--password-stdin",
+                "--imap",
+                &imap_at,
+                "--smtp",
+                &smtp_at,
+                "--ca-file",
+                ca.to_str().expect("utf-8 path"),
+                "--timeout",
+                "15",
+            ],
+            "abcd-efgh-ijkl-mnop\n",
+            &config,
+        );
+        let took = start.elapsed();
+        println!("{imap:?} + {smtp:?}: exit {code}, peak RSS {rss_kib} KiB, {took:?}");
+        assert_eq!(code, 4, "{imap:?}/{smtp:?}: {text}");
+        assert!(
+            rss_kib < LIMIT_KIB,
+            "{imap:?}/{smtp:?}: peak RSS {rss_kib} KiB"
+        );
+        assert!(
+            took < Duration::from_secs(10),
+            "ended by the deadline, not the cap: {took:?}"
+        );
+        assert!(text.contains("Nothing was stored"), "{text}");
+        assert!(!text.contains("abcd-efgh"), "{text}");
+        assert!(!config.exists(), "a config was written");
+    }
+}
