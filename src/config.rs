@@ -39,6 +39,12 @@ pub struct AccountEntry {
     /// SMTP server override in use (HOST:PORT), absent for Apple's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smtp_server: Option<String>,
+    /// A save in progress: what this entry becomes once the new password
+    /// (held meanwhile in the staging keyring entry) has replaced the old
+    /// one. Present only between those steps, or after a crash between
+    /// them; the next run finishes or rolls back (see `storage`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Box<AccountEntry>>,
 }
 
 impl AccountEntry {
@@ -223,36 +229,120 @@ pub fn lock_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// The file a config path names: itself, or the end of its symlink chain
+/// (a dotfile manager's link), so that writing replaces the target and the
+/// link stays a link.
+pub fn resolve(path: &Path) -> PathBuf {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => match std::fs::read_link(&current) {
+                Ok(target) if target.is_absolute() => current = target,
+                Ok(target) => {
+                    let base = current.parent().map(Path::to_path_buf).unwrap_or_default();
+                    current = base.join(target);
+                }
+                Err(_) => return current,
+            },
+            _ => return current,
+        }
+    }
+    current
+}
+
+/// The config file held under its lock, for a change made of several
+/// steps (a save: keyring and config together). Other writers wait until
+/// it is dropped. Do not call [`update`] on the same path while holding
+/// one: the lock is not re-entrant.
+pub struct ConfigLock {
+    path: PathBuf,
+    dir: PathBuf,
+    _lock: std::fs::File,
+}
+
+impl ConfigLock {
+    /// Take the lock of the config at `path` (waiting at most
+    /// [`LOCK_WAIT`]), creating its directory if needed.
+    pub fn acquire(path: &Path) -> Result<ConfigLock, ConfigError> {
+        let path = resolve(path);
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        create_private_dir(&dir)
+            .map_err(|e| io_error(&dir, "could not create the directory", &e))?;
+        let lock_path = lock_path(&path);
+        let lock = private_options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| io_error(&lock_path, "could not open the lock file", &e))?;
+        lock_with_deadline(&lock, &lock_path)?;
+        Ok(ConfigLock {
+            path,
+            dir,
+            _lock: lock,
+        })
+    }
+
+    /// The config as it is now.
+    pub fn load(&self) -> Result<Config, ConfigError> {
+        load(&self.path)
+    }
+
+    /// Re-read, change, write atomically (temp + fsync + rename, 0600). A
+    /// change that changes nothing leaves an existing file untouched.
+    pub fn update<T>(&self, f: impl FnOnce(&mut Config) -> T) -> Result<T, ConfigError> {
+        let before = load(&self.path)?;
+        let mut config = before.clone();
+        let out = f(&mut config);
+        // Nothing changed and the file is there: leave it (and its comments) be.
+        if config != before || !self.path.exists() {
+            write_atomically(&self.path, &self.dir, &config)?;
+        }
+        Ok(out)
+    }
+}
+
 /// Lock, re-read, change, write atomically (temp + fsync + rename, 0600).
 /// A change that changes nothing leaves an existing file untouched.
 pub fn update<T>(path: &Path, f: impl FnOnce(&mut Config) -> T) -> Result<T, ConfigError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    create_private_dir(&dir).map_err(|e| io_error(&dir, "could not create the directory", &e))?;
+    ConfigLock::acquire(path)?.update(f)
+}
 
-    let lock_path = lock_path(path);
-    let lock = private_options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock_path)
-        .map_err(|e| io_error(&lock_path, "could not open the lock file", &e))?;
-    lock_with_deadline(&lock, &lock_path)?;
-
-    // Re-read under the lock, so a concurrent writer's change is kept.
-    let before = load(path)?;
-    let mut config = before.clone();
-    let out = f(&mut config);
-    // Nothing changed and the file is there: leave it (and its comments) be.
-    if config != before || !path.exists() {
-        write_atomically(path, &dir, &config)?;
+/// Make a config file that group or others can read private (0600).
+/// Returns a warning to show when it was not.
+pub fn tighten_permissions(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let target = resolve(path);
+        let mode = std::fs::metadata(&target).ok()?.permissions().mode();
+        if mode & 0o077 == 0 {
+            return None;
+        }
+        let fixed = std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600));
+        Some(match fixed {
+            Ok(()) => format!(
+                "{} was readable by other users (mode {:o}); it is now 0600. It holds no \
+                 password, but it names your accounts.",
+                target.display(),
+                mode & 0o777
+            ),
+            Err(e) => format!(
+                "{} is readable by other users (mode {:o}) and could not be made private: {e}",
+                target.display(),
+                mode & 0o777
+            ),
+        })
     }
-    // Dropping `lock` closes the file and releases the lock.
-    drop(lock);
-    Ok(out)
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 fn write_atomically(path: &Path, dir: &Path, config: &Config) -> Result<(), ConfigError> {
@@ -412,8 +502,62 @@ mod tests {
 
     #[test]
     fn default_path_ends_in_config_toml() {
-        if let Ok(p) = default_path() {
-            assert!(p.ends_with("icloud-mail-setup/config.toml"), "{p:?}");
-        }
+        let p = default_path().expect("a config directory (HOME is set in tests)");
+        assert!(p.ends_with("icloud-mail-setup/config.toml"), "{p:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_config_is_written_through_and_stays_a_link() {
+        let d = tempfile::tempdir().unwrap();
+        let real = d.path().join("dotfiles/config.toml");
+        std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+        std::fs::write(&real, "").unwrap();
+        let link = d.path().join("conf/config.toml");
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink("../dotfiles/config.toml", &link).unwrap();
+        update(&link, |c| c.upsert(entry("a@icloud.com"))).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(load(&real).unwrap().find("a@icloud.com").is_some());
+        assert!(load(&link).unwrap().find("a@icloud.com").is_some());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_config_readable_by_others_is_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("config.toml");
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let warning = tighten_permissions(&path).expect("a warning");
+        assert!(warning.contains("644"), "{warning}");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(tighten_permissions(&path), None);
+    }
+
+    #[test]
+    fn the_lock_is_held_across_steps() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("config.toml");
+        let lock = ConfigLock::acquire(&path).unwrap();
+        lock.update(|c| c.upsert(entry("a@icloud.com"))).unwrap();
+        // Another writer cannot get in while the lock is held.
+        let other = std::fs::OpenOptions::new()
+            .write(true)
+            .open(lock_path(&path))
+            .unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ));
+        drop(lock);
+        other.try_lock().unwrap();
     }
 }

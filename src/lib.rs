@@ -6,6 +6,7 @@ pub mod apppass;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod hardening;
 pub mod mail;
 pub mod secret;
 pub mod secrets;

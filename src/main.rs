@@ -13,11 +13,14 @@ use icloud_mail_setup::cli::Cli;
 use icloud_mail_setup::commands::{self, Exit};
 use icloud_mail_setup::mail::LiveChecker;
 use icloud_mail_setup::secrets::KeyringStore;
+use icloud_mail_setup::storage;
 use icloud_mail_setup::tui::terminal::TerminalGuard;
 use icloud_mail_setup::tui::{BrowserOpener, Executor, Io, run_loop};
 use icloud_mail_setup::wizard::{Model, Msg};
 
 fn main() -> ExitCode {
+    // Before anything holds a secret: no core dump may carry it.
+    icloud_mail_setup::hardening::disable_core_dumps();
     let cli = Cli::parse();
     match cli.command {
         Some(command) => commands::dispatch(command, &cli.globals),
@@ -96,6 +99,15 @@ fn wizard(cli: &Cli) -> ExitCode {
     }
     let sig = SIGNALLED.load(Ordering::SeqCst);
     if sig != 0 {
+        match (&model.flow.saved, &model.flow.account) {
+            (Some(saved), Some(account)) => eprintln!(
+                "icloud-mail-setup: stopped by a signal; {}'s password was saved in the {} first.",
+                account.email, saved.store_name
+            ),
+            _ => {
+                eprintln!("icloud-mail-setup: stopped by a signal; nothing was stored in this run.")
+            }
+        }
         return ExitCode::from((128 + sig) as u8);
     }
     if let (Some(saved), Some(account)) = (&model.flow.saved, &model.flow.account) {
@@ -110,24 +122,45 @@ fn wizard(cli: &Cli) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// SIGTERM and SIGHUP end the wizard through the normal path, so the
-/// terminal is restored by the guard.
+/// SIGINT (from outside: in raw mode Ctrl-C is a key), SIGTERM, SIGHUP
+/// and SIGQUIT end the wizard through the normal path, so the terminal is
+/// restored by the guard; a save in progress is let finish first. If it
+/// does not within [`storage::SAVE_GRACE`] (or a second signal comes), the
+/// terminal is restored here and the process leaves: the staged save is
+/// settled by the next run.
 fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) = (
+        let (Ok(mut int), Ok(mut term), Ok(mut hup), Ok(mut quit)) = (
+            signal(SignalKind::interrupt()),
             signal(SignalKind::terminate()),
             signal(SignalKind::hangup()),
+            signal(SignalKind::quit()),
         ) else {
             return;
         };
         let sig = tokio::select! {
+            _ = int.recv() => libc::SIGINT,
             _ = term.recv() => libc::SIGTERM,
             _ = hup.recv() => libc::SIGHUP,
+            _ = quit.recv() => libc::SIGQUIT,
         };
         SIGNALLED.store(sig, Ordering::SeqCst);
         let _ = tx.send(Msg::Terminate);
+        tokio::select! {
+            _ = tokio::time::sleep(storage::SAVE_GRACE) => {}
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+            _ = quit.recv() => {}
+        }
+        icloud_mail_setup::tui::terminal::restore();
+        eprintln!(
+            "icloud-mail-setup: stopped by a signal while saving; the next run finishes or \
+             rolls back that save."
+        );
+        std::process::exit(128 + sig);
     });
     #[cfg(not(unix))]
     drop(tx);

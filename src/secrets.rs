@@ -14,6 +14,13 @@ use crate::secret::Secret;
 
 pub const SERVICE: &str = "icloud-mail-setup";
 
+/// The keyring account that holds a new password while it is being saved
+/// (see `storage`): `staging:EMAIL`, under the same service. It exists only
+/// during a save, or after one was cut short until the next run.
+pub fn staging_account(email: &str) -> String {
+    format!("staging:{}", email.to_lowercase())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     /// No store can be reached (no Secret Service on the bus, ...).

@@ -1,19 +1,35 @@
 //! Saving a verified password and its account: the one place where the
 //! keyring and the config change together, so that a working password is
-//! never lost. The old secret stays until the new one is written and read
-//! back; a failure after that puts the old one back.
+//! never lost, and never only in memory.
+//!
+//! The save is staged, all under the config lock (so two runs for the same
+//! address cannot mix one's secret with the other's label):
+//!
+//! 1. the new secret goes to the staging entry ([`secrets::staging_account`],
+//!    `staging:EMAIL`) and is read back;
+//! 2. the config records what the account becomes, as `pending`;
+//! 3. the main entry gets the new secret, read back;
+//! 4. the config commits `pending`;
+//! 5. the staging entry is removed.
+//!
+//! A crash or kill between any two steps leaves a working password in the
+//! keyring: the old one in the main entry until step 3, the new one
+//! (verified) in the staging entry from step 1 to 5. The next run sees
+//! what was left ([`recover`]) and finishes the save (a staging entry with
+//! `pending`) or rolls it back (a staging entry without, or `pending`
+//! without a staging entry), and says which.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::account::Account;
-use crate::config::{self, AccountEntry, ConfigError};
+use crate::config::{self, AccountEntry, ConfigError, ConfigLock};
 use crate::mail::CheckSettings;
 use crate::secret::Secret;
-use crate::secrets::{self, SecretStore, StoreError};
+use crate::secrets::{self, SecretStore, StoreError, staging_account};
 
 /// What to record with a verified password.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SaveRequest {
     pub account: Account,
     pub secret: Secret,
@@ -32,6 +48,35 @@ pub struct Saved {
     pub replaced: bool,
     /// The label of the password that was replaced, if known.
     pub previous_label: Option<String>,
+    /// An earlier save that had been cut short, dealt with first.
+    pub recovered: Option<Recovered>,
+}
+
+/// What became of a save an earlier run did not finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovered {
+    /// The new password had been verified and staged: it now replaces the
+    /// old one, with its settings.
+    Finished { email: String },
+    /// It had not got far enough: the password from before stays.
+    RolledBack { email: String },
+}
+
+impl std::fmt::Display for Recovered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Recovered::Finished { email } => write!(
+                f,
+                "An earlier run was interrupted while saving a new password for {email}; that \
+                 password had passed both checks, and saving it has now been finished."
+            ),
+            Recovered::RolledBack { email } => write!(
+                f,
+                "An earlier run was interrupted before it could save a new password for \
+                 {email}; it was rolled back, and the password stored before is kept."
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,15 +87,65 @@ pub enum SaveError {
     Config(#[from] ConfigError),
 }
 
+/// Held for the whole of a save in this process, so that the ways out
+/// (a signal, the panic hook) can let a save in progress finish first.
+static SAVE_GATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+std::thread_local! {
+    static SAVING_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Wait until no save is in progress in this process, at most `bound`.
+/// Returns `false` if one was still running at the end. Called on the
+/// saving thread itself (a panic inside the save), it returns at once.
+pub fn wait_for_save(bound: std::time::Duration) -> bool {
+    if SAVING_HERE.with(|s| s.get()) {
+        return false;
+    }
+    let deadline = std::time::Instant::now() + bound;
+    loop {
+        match SAVE_GATE.try_lock() {
+            Ok(_) | Err(std::sync::TryLockError::Poisoned(_)) => return true,
+            Err(std::sync::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(std::sync::TryLockError::WouldBlock) => return false,
+        }
+    }
+}
+
+/// How long a signal or a panic elsewhere waits for a save in progress.
+pub const SAVE_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Marks this thread as saving while alive.
+struct Saving<'a> {
+    _gate: std::sync::MutexGuard<'a, ()>,
+}
+
+impl Saving<'_> {
+    fn start() -> Saving<'static> {
+        let gate = SAVE_GATE.lock().unwrap_or_else(|p| p.into_inner());
+        SAVING_HERE.with(|s| s.set(true));
+        Saving { _gate: gate }
+    }
+}
+
+impl Drop for Saving<'_> {
+    fn drop(&mut self) {
+        SAVING_HERE.with(|s| s.set(false));
+    }
+}
+
 /// RFC 3339 in UTC to the second, as recorded in the config.
 pub fn timestamp(t: SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
 /// Store a password that has just passed both live checks, and record its
-/// account. The old secret is kept in memory until the end: if writing the
-/// new one, reading it back, or writing the config fails, the keyring is
-/// put back as it was (and the config is never half-written).
+/// account, in the staged steps described at the top of this module. Any
+/// failure puts the keyring and config back as they were, or, where even
+/// that fails, leaves the verified new password staged for the next run
+/// to finish, and says so.
 pub fn save_verified(
     store: &dyn SecretStore,
     config_path: &Path,
@@ -58,26 +153,82 @@ pub fn save_verified(
     now: SystemTime,
 ) -> Result<Saved, SaveError> {
     let email = req.account.email.as_str();
+    let staging = staging_account(email);
+    let _saving = Saving::start();
 
-    // (a) What is there now. A config that does not parse stops us before
-    // the keyring is touched.
-    let old_config = config::load(config_path)?;
-    let old_label = old_config.find(email).and_then(|e| e.label.clone());
+    // One lock over the whole save. A config that does not parse stops us
+    // before the keyring is touched.
+    let lock = ConfigLock::acquire(config_path)?;
+    lock.load()?;
+    let recovered = recover_locked(store, &lock, email)?;
+    let old_label = lock.load()?.find(email).and_then(|e| e.label.clone());
     let old_secret = store.get(email)?;
 
-    // (b) The new secret, written and read back.
-    if let Err(e) = secrets::set_verified(store, email, &req.secret) {
-        return Err(match store.get(email) {
-            Ok(current) if current == old_secret => e.into(),
-            _ => restore(store, email, old_secret.as_ref(), e.into()),
-        });
+    // (1) Stage the new secret.
+    if let Err(e) = secrets::set_verified(store, &staging, &req.secret) {
+        let _ = store.delete(&staging);
+        return Err(unchanged_or_unknown(
+            store,
+            email,
+            old_secret.as_ref(),
+            e.into(),
+        ));
     }
 
-    // (c) The account entry.
+    // (2) Record what the account becomes.
+    let entry = new_entry(req, now);
+    if let Err(e) = lock.update(|c| set_pending(c, &req.account, entry.clone())) {
+        let _ = store.delete(&staging);
+        return Err(unchanged_or_unknown(
+            store,
+            email,
+            old_secret.as_ref(),
+            e.into(),
+        ));
+    }
+
+    // (3) Replace the main entry.
+    if let Err(e) = secrets::set_verified(store, email, &req.secret) {
+        return Err(roll_back(
+            store,
+            &lock,
+            email,
+            old_secret.as_ref(),
+            e.into(),
+        ));
+    }
+
+    // (4) Commit the account entry.
+    if let Err(e) = lock.update(|c| commit_pending(c, email)) {
+        return Err(roll_back(
+            store,
+            &lock,
+            email,
+            old_secret.as_ref(),
+            e.into(),
+        ));
+    }
+
+    // (5) The staging entry is no longer needed; if removing it fails, the
+    // next run sees it equals the main entry and removes it.
+    let _ = store.delete(&staging);
+
+    let replaced = old_secret.as_ref().is_some_and(|old| *old != req.secret);
+    Ok(Saved {
+        store_name: store.name(),
+        config_path: config_path.to_path_buf(),
+        replaced,
+        previous_label: if replaced { old_label } else { None },
+        recovered,
+    })
+}
+
+/// The config entry a saved request becomes.
+fn new_entry(req: &SaveRequest, now: SystemTime) -> AccountEntry {
     let stamp = timestamp(now);
     let custom = !req.settings.uses_default_servers();
-    let entry = AccountEntry {
-        email: email.to_string(),
+    AccountEntry {
+        email: req.account.email.as_str().to_string(),
         login: req.account.login.as_str().to_string(),
         imap_username: Some(req.imap_username.clone()),
         smtp_username: Some(req.smtp_username.clone()),
@@ -86,25 +237,65 @@ pub fn save_verified(
         verified_at: Some(stamp),
         imap_server: custom.then(|| req.settings.imap.to_string()),
         smtp_server: custom.then(|| req.settings.smtp.to_string()),
-    };
-    if let Err(e) = config::update(config_path, |c| c.upsert(entry)) {
-        return Err(restore(store, email, old_secret.as_ref(), e.into()));
+        pending: None,
     }
-
-    let replaced = old_secret.as_ref().is_some_and(|old| *old != req.secret);
-    Ok(Saved {
-        store_name: store.name(),
-        config_path: config_path.to_path_buf(),
-        replaced,
-        previous_label: if replaced { old_label } else { None },
-    })
 }
 
-/// Put the keyring entry back as it was, and return the error that made
-/// this necessary; if putting it back fails too, say so in that error
-/// rather than let the caller claim nothing changed.
-fn restore(
+fn set_pending(c: &mut config::Config, account: &Account, entry: AccountEntry) {
+    let email = account.email.as_str();
+    match c.accounts.iter_mut().find(|a| a.email == email) {
+        Some(existing) => existing.pending = Some(Box::new(entry)),
+        None => c.accounts.push(AccountEntry {
+            email: email.to_string(),
+            login: account.login.as_str().to_string(),
+            pending: Some(Box::new(entry)),
+            ..AccountEntry::default()
+        }),
+    }
+}
+
+fn commit_pending(c: &mut config::Config, email: &str) {
+    if let Some(slot) = c.accounts.iter_mut().find(|a| a.email == email)
+        && let Some(pending) = slot.pending.take()
+    {
+        *slot = *pending;
+        slot.pending = None;
+    }
+}
+
+/// Drop `pending`; an entry that was only ever pending goes entirely.
+fn drop_pending(c: &mut config::Config, email: &str) {
+    c.accounts
+        .retain(|a| !(a.email == email && a.pending.is_some() && a.stored_at.is_none()));
+    if let Some(slot) = c.accounts.iter_mut().find(|a| a.email == email) {
+        slot.pending = None;
+    }
+}
+
+/// After a failure before the main entry was touched: re-read it (a call
+/// that timed out may still have landed) before saying nothing changed.
+fn unchanged_or_unknown(
     store: &dyn SecretStore,
+    email: &str,
+    old: Option<&Secret>,
+    cause: SaveError,
+) -> SaveError {
+    match store.get(email) {
+        Ok(current) if current.as_ref() == old => cause,
+        _ => SaveError::Store(StoreError::Other(format!(
+            "{cause}; the keyring's state could not be confirmed afterwards. Run \
+             `icloud-mail-setup verify {email}` to see what is stored now"
+        ))),
+    }
+}
+
+/// After a failure from step 3 on: put the old secret back, drop
+/// `pending`, remove the staging entry. If putting back fails, keep the
+/// staging entry and `pending` (the next run finishes the save with that
+/// verified password) and say so rather than claim nothing changed.
+fn roll_back(
+    store: &dyn SecretStore,
+    lock: &ConfigLock,
     email: &str,
     old: Option<&Secret>,
     cause: SaveError,
@@ -114,11 +305,71 @@ fn restore(
         None => store.delete(email),
     };
     match put_back {
-        Ok(()) => cause,
+        Ok(()) => {
+            let _ = lock.update(|c| drop_pending(c, email));
+            let _ = store.delete(&staging_account(email));
+            cause
+        }
         Err(e) => SaveError::Store(StoreError::Other(format!(
-            "{cause}; putting the previous keyring entry back failed too ({e}). Run \
-             `icloud-mail-setup verify {email}` to see what is stored now"
+            "{cause}; putting the previous keyring entry back failed too ({e}). The new \
+             password, which passed both checks, is kept in the keyring entry `{}`; the next \
+             run of icloud-mail-setup finishes saving it. Run `icloud-mail-setup verify \
+             {email}` to see what is stored now",
+            staging_account(email)
         ))),
+    }
+}
+
+/// Finish or roll back a save of `email` that an earlier run left
+/// unfinished (see the top of this module). Nothing to do: `Ok(None)`.
+pub fn recover(
+    store: &dyn SecretStore,
+    config_path: &Path,
+    email: &str,
+) -> Result<Option<Recovered>, SaveError> {
+    let lock = ConfigLock::acquire(config_path)?;
+    recover_locked(store, &lock, &email.to_lowercase())
+}
+
+/// Whether the config shows a save of `email` in progress or cut short
+/// (cheap: no keyring call). Crashes that leave only a staging entry keep
+/// the old password in the main entry, so the main entry can be used.
+pub fn has_pending(config: &config::Config, email: &str) -> bool {
+    config.find(email).is_some_and(|e| e.pending.is_some())
+}
+
+fn recover_locked(
+    store: &dyn SecretStore,
+    lock: &ConfigLock,
+    email: &str,
+) -> Result<Option<Recovered>, SaveError> {
+    let staging = staging_account(email);
+    let staged = store.get(&staging)?;
+    let pending = has_pending(&lock.load()?, email);
+    let email_owned = email.to_string();
+    match (staged, pending) {
+        (None, false) => Ok(None),
+        // Staging already removed, or never written: the main entry is
+        // what it was.
+        (None, true) => {
+            lock.update(|c| drop_pending(c, email))?;
+            Ok(Some(Recovered::RolledBack { email: email_owned }))
+        }
+        (Some(new), true) => {
+            secrets::set_verified(store, email, &new)?;
+            lock.update(|c| commit_pending(c, email))?;
+            store.delete(&staging)?;
+            Ok(Some(Recovered::Finished { email: email_owned }))
+        }
+        (Some(new), false) => {
+            let finished = store.get(email)?.as_ref() == Some(&new);
+            store.delete(&staging)?;
+            Ok(Some(if finished {
+                Recovered::Finished { email: email_owned }
+            } else {
+                Recovered::RolledBack { email: email_owned }
+            }))
+        }
     }
 }
 
@@ -313,12 +564,12 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_restore_is_reported_not_hidden() {
+    fn a_failed_restore_is_reported_and_the_new_password_kept_staged() {
         let d = tempfile::tempdir().unwrap();
         let (inner, path, _) = with_old(d.path());
-        // The new write lands but the following read-back fails (a
-        // garbled store), and putting the old one back fails too.
-        let store = Faulty::new(inner, 0, usize::MAX, Fault::Garble);
+        // Staging works; the main entry comes back garbled, and putting
+        // the old one back garbles too.
+        let store = Faulty::new(inner, 1, usize::MAX, Fault::Garble);
         let r = save_verified(&store, &path, &request("bbbb-bbbb-bbbb-bbbb", "new"), t(9));
         let Err(SaveError::Store(StoreError::Other(msg))) = r else {
             panic!("{r:?}")
@@ -327,7 +578,147 @@ mod tests {
             msg.contains("putting the previous keyring entry back failed"),
             "{msg}"
         );
+        assert!(msg.contains("staging:"), "{msg}");
         assert!(!msg.contains("bbbb"), "{msg}");
+        // The verified new password is not lost: the next run finishes.
+        let healthy = store.inner;
+        assert_eq!(
+            healthy
+                .get(&staging_account(EMAIL))
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "bbbb-bbbb-bbbb-bbbb"
+        );
+        let r = recover(&healthy, &path, EMAIL).unwrap();
+        assert_eq!(
+            r,
+            Some(Recovered::Finished {
+                email: EMAIL.into()
+            })
+        );
+        assert_eq!(
+            healthy.get(EMAIL).unwrap().unwrap().expose(),
+            "bbbb-bbbb-bbbb-bbbb"
+        );
+        assert_eq!(healthy.get(&staging_account(EMAIL)).unwrap(), None);
+        let e = config::load(&path).unwrap().find(EMAIL).cloned().unwrap();
+        assert_eq!(e.label.as_deref(), Some("new"));
+        assert!(e.pending.is_none());
+    }
+
+    /// A store that "crashes" (panics, so nothing after it runs: no
+    /// roll-back) at its `crash_at`-th call, counting every call.
+    struct Crashing {
+        inner: std::sync::Arc<MemoryStore>,
+        calls: AtomicUsize,
+        crash_at: usize,
+    }
+
+    impl Crashing {
+        fn tick(&self) {
+            if self.calls.fetch_add(1, Ordering::SeqCst) == self.crash_at {
+                panic!("simulated crash");
+            }
+        }
+    }
+
+    impl SecretStore for Crashing {
+        fn name(&self) -> String {
+            "crashing".into()
+        }
+        fn preflight(&self) -> Result<(), StoreError> {
+            self.inner.preflight()
+        }
+        fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
+            self.tick();
+            self.inner.get(account)
+        }
+        fn set(&self, account: &str, secret: &Secret) -> Result<(), StoreError> {
+            self.tick();
+            self.inner.set(account, secret)
+        }
+        fn delete(&self, account: &str) -> Result<(), StoreError> {
+            self.tick();
+            self.inner.delete(account)
+        }
+    }
+
+    #[test]
+    fn a_crash_at_any_step_leaves_a_working_password_and_the_next_run_settles_it() {
+        let mut crashes = 0;
+        for crash_at in 0.. {
+            let d = tempfile::tempdir().unwrap();
+            let (inner, path, _) = with_old(d.path());
+            let inner = std::sync::Arc::new(inner);
+            let store = Crashing {
+                inner: inner.clone(),
+                calls: AtomicUsize::new(0),
+                crash_at,
+            };
+            let req = request("bbbb-bbbb-bbbb-bbbb", "new");
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                save_verified(&store, &path, &req, t(9))
+            }));
+            if let Ok(saved) = r {
+                saved.unwrap();
+                assert!(crash_at > 3, "the save has more steps than {crash_at}");
+                break;
+            }
+            crashes += 1;
+            // Right after the crash, a password that works is retrievable
+            // from the main entry or, during the save, the staging entry.
+            let main = inner.get(EMAIL).unwrap().map(|s| s.expose().to_string());
+            let staged = inner
+                .get(&staging_account(EMAIL))
+                .unwrap()
+                .map(|s| s.expose().to_string());
+            assert!(
+                main.as_deref() == Some("aaaa-aaaa-aaaa-aaaa")
+                    || main.as_deref() == Some("bbbb-bbbb-bbbb-bbbb"),
+                "crash {crash_at}: main {main:?}"
+            );
+            // The next run settles it, and the keyring and config agree.
+            let outcome = recover(inner.as_ref(), &path, EMAIL).unwrap();
+            let main = inner.get(EMAIL).unwrap().unwrap().expose().to_string();
+            let entry = config::load(&path).unwrap().find(EMAIL).cloned().unwrap();
+            assert!(entry.pending.is_none(), "crash {crash_at}");
+            assert_eq!(inner.get(&staging_account(EMAIL)).unwrap(), None);
+            match main.as_str() {
+                "bbbb-bbbb-bbbb-bbbb" => assert_eq!(entry.label.as_deref(), Some("new")),
+                "aaaa-aaaa-aaaa-aaaa" => assert_eq!(entry.label.as_deref(), Some("old")),
+                other => panic!("crash {crash_at}: main holds {other}"),
+            }
+            if staged.is_some() || outcome.is_some() {
+                assert!(outcome.is_some(), "crash {crash_at}: nothing said");
+            }
+        }
+        assert!(crashes >= 4, "{crashes}");
+    }
+
+    #[test]
+    fn two_saves_of_one_address_never_mix_secret_and_label() {
+        let d = tempfile::tempdir().unwrap();
+        let (store, path, _) = with_old(d.path());
+        let store = std::sync::Arc::new(store);
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let store = store.clone();
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let pw = format!("{0}{0}{0}{0}-bbbb-bbbb-bbbb", (b'c' + i as u8) as char);
+                    let req = request(&pw, &format!("label-{pw}"));
+                    save_verified(store.as_ref(), &path, &req, t(9)).unwrap();
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let main = store.get(EMAIL).unwrap().unwrap().expose().to_string();
+        let e = config::load(&path).unwrap().find(EMAIL).cloned().unwrap();
+        assert_eq!(e.label, Some(format!("label-{main}")));
+        assert_eq!(store.get(&staging_account(EMAIL)).unwrap(), None);
     }
 
     #[test]

@@ -391,3 +391,76 @@ fn store_typed_at_a_terminal_does_not_echo_the_password() {
     );
     assert_eq!(lookup(email).as_deref(), Some(PW1));
 }
+
+/// The settings of the pane's terminal once the program has exited
+/// (`stty -a`, recorded by the pane's shell).
+fn stty_after(t: &Tmux) -> String {
+    std::fs::read_to_string(t.path("stty")).unwrap_or_default()
+}
+
+#[test]
+fn signals_from_outside_restore_the_terminal_and_say_what_was_stored() {
+    let w = World::new("e2e-sig", PW1);
+    for (sig, code) in [
+        (libc::SIGINT, "130"),
+        (libc::SIGTERM, "143"),
+        (libc::SIGHUP, "129"),
+        (libc::SIGQUIT, "131"),
+    ] {
+        let t = Tmux::start_then(
+            &format!("{} 2> err.txt", sh_quote(bin())),
+            "stty -a > stty;",
+            &w.env(),
+        );
+        t.wait_for("Welcome", 10);
+        let pid = t.program_pid();
+        // Core dumps are off in the running program.
+        let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+        let core = limits
+            .lines()
+            .find(|l| l.starts_with("Max core file size"))
+            .unwrap();
+        assert_eq!(
+            core.split_whitespace().skip(4).take(2).collect::<Vec<_>>(),
+            ["0", "0"],
+            "{core}"
+        );
+        // SAFETY: kill(2) on the program's pid.
+        assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
+        assert_eq!(t.wait_exit(10), code, "signal {sig}");
+        assert_eq!(t.var("alternate_on"), "0", "still in the alternate screen");
+        let stty = stty_after(&t);
+        assert!(
+            stty.contains(" echo ") && stty.contains(" icanon "),
+            "raw mode left on after signal {sig}: {stty}"
+        );
+        let err = std::fs::read_to_string(t.path("err.txt")).unwrap();
+        assert!(err.contains("nothing was stored"), "{err}");
+    }
+}
+
+#[test]
+fn a_signal_at_the_store_prompt_turns_echo_back_on() {
+    let email = "e2e-sigstore@icloud.com";
+    clear(email);
+    let w = World::new("e2e-sigstore", PW1);
+    let t = Tmux::start_then(
+        &format!("{} store {email} --password-stdin", sh_quote(bin())),
+        "stty -a > stty;",
+        &w.env(),
+    );
+    t.wait_for("App-specific password (not shown)", 10);
+    t.type_text("abcd-ef");
+    let pid = t.program_pid();
+    // SAFETY: kill(2) on the program's pid.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    assert_eq!(t.wait_exit(10), "143");
+    let stty = stty_after(&t);
+    assert!(stty.contains(" echo "), "echo left off: {stty}");
+    assert!(
+        t.history().contains("nothing was stored"),
+        "{}",
+        t.history()
+    );
+    assert_eq!(lookup(email), None);
+}

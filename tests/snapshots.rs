@@ -256,6 +256,7 @@ fn save_and_done_screens() {
             config_path: "/home/emily/.config/icloud-mail-setup/config.toml".into(),
             replaced: false,
             previous_label: None,
+            recovered: None,
         })),
     );
     snap!("done", m, small);
@@ -266,6 +267,7 @@ fn save_and_done_screens() {
             config_path: "/home/emily/.config/icloud-mail-setup/config.toml".into(),
             replaced: true,
             previous_label: Some("icloud-mail-setup on oldbox".into()),
+            recovered: None,
         })),
     );
     snap!("done_after_rotation", rotated);

@@ -340,6 +340,7 @@ fn checks_report_one_by_one_then_offer_save() {
             config_path: "/tmp/c.toml".into(),
             replaced: false,
             previous_label: None,
+            recovered: None,
         })),
     );
     assert_eq!(m.screen, Screen::Done);
@@ -656,6 +657,7 @@ fn rotation_done_reports_the_old_label() {
             config_path: "/tmp/c.toml".into(),
             replaced: true,
             previous_label: Some("icloud-mail-setup on oldbox".into()),
+            recovered: None,
         })),
     );
     assert_eq!(m.screen, Screen::Done);
@@ -774,4 +776,32 @@ fn rotation_suggests_a_label_of_its_own() {
     assert_eq!(next_label("x (two)"), "x (two) (2)");
     let (m, _) = existing_model();
     assert_eq!(m.flow.label.value(), "icloud-mail-setup on oldbox (2)");
+}
+
+#[test]
+fn a_signal_during_saving_waits_for_the_save_then_quits() {
+    let (mut m, run) = verified_model();
+    both_accept(&mut m, run);
+    let fx = act(&mut m, Action::Confirm);
+    assert!(matches!(fx.as_slice(), [Effect::Save(_)]), "{fx:?}");
+    assert_eq!(m.screen, Screen::Save(SaveState::Saving));
+    // The signal does not cut the save short.
+    assert!(update(&mut m, Msg::Terminate).is_empty());
+    assert!(!m.quitting);
+    let fx = update(
+        &mut m,
+        Msg::Saved(Ok(Saved {
+            store_name: "Secret Service".into(),
+            config_path: "/tmp/c.toml".into(),
+            replaced: false,
+            previous_label: None,
+            recovered: None,
+        })),
+    );
+    assert!(matches!(fx.as_slice(), [Effect::Quit]), "{fx:?}");
+    assert!(m.quitting);
+    assert!(
+        m.flow.saved.is_some(),
+        "the save's outcome is kept for the last line"
+    );
 }

@@ -7,6 +7,7 @@ use super::Exit;
 use super::verify::{email_arg, no_such_account, open_config, report_store_error};
 use crate::cli::GlobalArgs;
 use crate::secrets::SecretStore;
+use crate::storage;
 
 /// `password EMAIL` on stdout/stderr.
 pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, email: &str) -> Exit {
@@ -33,6 +34,19 @@ pub fn run_with(
     };
     if config.find(email.as_str()).is_none() {
         return no_such_account(err, &email, &path);
+    }
+    // Only when the config shows a save cut short (no keyring call
+    // otherwise): finish or roll it back before answering.
+    if storage::has_pending(&config, email.as_str()) {
+        match storage::recover(store, &path, email.as_str()) {
+            Ok(Some(r)) => {
+                let _ = writeln!(err, "note: {r}");
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let _ = writeln!(err, "warning: could not settle an unfinished save: {e}");
+            }
+        }
     }
     match store.get(email.as_str()) {
         Ok(Some(secret)) => {

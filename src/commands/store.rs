@@ -30,11 +30,15 @@ pub fn run(
     login: Option<&str>,
     label: Option<&str>,
 ) -> Exit {
+    signals::watch();
     // Typed at a terminal, the password must not be echoed into its
     // scrollback.
     let _echo_off = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        // Echo off first, then the prompt: what is typed after the prompt
+        // appears is never shown.
+        let off = EchoOff::new();
         eprint!("App-specific password (not shown), then Enter: ");
-        EchoOff::new()
+        off
     } else {
         None
     };
@@ -76,6 +80,7 @@ impl EchoOff {
             if libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &quiet) != 0 {
                 return None;
             }
+            signals::remember_terminal(saved);
             Some(EchoOff { saved })
         }
     }
@@ -89,6 +94,87 @@ impl Drop for EchoOff {
             libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
         }
     }
+}
+
+/// SIGINT, SIGTERM, SIGHUP and SIGQUIT during `store`: echo is turned
+/// back on, a save in progress is let finish (bounded), and one line says
+/// whether the password was stored, before the process leaves with
+/// 128 + the signal.
+#[cfg(unix)]
+mod signals {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use crate::storage;
+
+    static TERMINAL: Mutex<Option<libc::termios>> = Mutex::new(None);
+    /// Set once the password is stored.
+    pub static STORED: AtomicBool = AtomicBool::new(false);
+
+    pub fn remember_terminal(saved: libc::termios) {
+        if let Ok(mut t) = TERMINAL.lock() {
+            *t = Some(saved);
+        }
+    }
+
+    /// Block the four signals in this thread (and so in every thread it
+    /// starts later) and handle them on a thread of their own.
+    pub fn watch() {
+        // SAFETY: sigset operations on a zeroed set we own; the mask is
+        // changed for this thread only.
+        let set = unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+                libc::sigaddset(&mut set, sig);
+            }
+            if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+                return;
+            }
+            set
+        };
+        let _ = std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                let mut sig = 0;
+                // SAFETY: sigwait on the set blocked above.
+                if unsafe { libc::sigwait(&set, &mut sig) } != 0 {
+                    return;
+                }
+                let finished = storage::wait_for_save(storage::SAVE_GRACE);
+                if let Ok(t) = TERMINAL.lock()
+                    && let Some(saved) = t.as_ref()
+                {
+                    // SAFETY: restores attributes read from fd 0 earlier.
+                    unsafe {
+                        libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, saved);
+                    }
+                }
+                let line = if STORED.load(Ordering::SeqCst) {
+                    "stopped by a signal; the password had been checked and stored first."
+                } else if finished {
+                    "stopped by a signal; nothing was stored."
+                } else {
+                    "stopped by a signal while saving; the next run finishes or rolls back \
+                     that save."
+                };
+                // Straight to fd 2 and out: the main thread may hold the
+                // stderr and stdout locks, so neither eprintln! nor
+                // process::exit (which flushes stdout) is safe here.
+                let text = format!("\nicloud-mail-setup: {line}\n");
+                // SAFETY: write(2) of a buffer we own, then _exit(2).
+                unsafe {
+                    libc::write(libc::STDERR_FILENO, text.as_ptr().cast(), text.len());
+                    libc::_exit(128 + sig);
+                }
+            });
+    }
+}
+
+#[cfg(not(unix))]
+mod signals {
+    pub static STORED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    pub fn watch() {}
 }
 
 #[cfg(not(unix))]
@@ -176,6 +262,10 @@ pub fn run_with(
     };
     match storage::save_verified(store, &path, &req, SystemTime::now()) {
         Ok(saved) => {
+            signals::STORED.store(true, std::sync::atomic::Ordering::SeqCst);
+            if let Some(r) = &saved.recovered {
+                let _ = writeln!(err, "note: {r}");
+            }
             let _ = writeln!(
                 out,
                 "Stored in the {} (service {SERVICE}, account {}); settings in {}.",

@@ -47,6 +47,16 @@ pub fn run_with(
         Ok(pc) => pc,
         Err(e) => return e,
     };
+    // A save an earlier run did not finish is settled first, so the check
+    // below sees the keyring and config agree.
+    let config = if settle_unfinished(store, &path, &config, err) {
+        match load_config(&path, err) {
+            Ok(c) => c,
+            Err(e) => return e,
+        }
+    } else {
+        config
+    };
     let settings = match globals.check_settings() {
         Ok(s) => s,
         Err(m) => {
@@ -235,6 +245,9 @@ pub(crate) fn open_config(
 
 /// Load the config or say why not (a parse error names path, line, column).
 pub(crate) fn load_config(path: &Path, err: &mut dyn Write) -> Result<Config, Exit> {
+    if let Some(warning) = config::tighten_permissions(path) {
+        let _ = writeln!(err, "warning: {warning}");
+    }
     config::load(path).map_err(|e| {
         let _ = writeln!(err, "error: {e}");
         if matches!(e, config::ConfigError::Parse { .. }) {
@@ -251,6 +264,35 @@ pub(crate) fn no_such_account(err: &mut dyn Write, email: &Email, path: &Path) -
         path.display()
     );
     Exit::NoSuchAccount
+}
+
+/// Finish or roll back any save an earlier run left unfinished, for every
+/// account in `config`, saying what was done on `err`. Returns whether
+/// anything changed.
+pub(crate) fn settle_unfinished(
+    store: &dyn SecretStore,
+    path: &Path,
+    config: &Config,
+    err: &mut dyn Write,
+) -> bool {
+    let mut changed = false;
+    for entry in &config.accounts {
+        match storage::recover(store, path, &entry.email) {
+            Ok(Some(r)) => {
+                let _ = writeln!(err, "note: {r}");
+                changed = true;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let _ = writeln!(
+                    err,
+                    "warning: could not settle an unfinished save of {}: {e}",
+                    entry.email
+                );
+            }
+        }
+    }
+    changed
 }
 
 /// Print a keyring error with what to do about it; always exit 5.

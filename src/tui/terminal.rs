@@ -66,6 +66,9 @@ fn install_panic_hook() {
     std::panic::set_hook(Box::new(move |info| {
         restore();
         previous(info);
+        // A save running on another thread is let finish (bounded): a
+        // panic elsewhere must not leave it half done.
+        crate::storage::wait_for_save(crate::storage::SAVE_GRACE);
         std::process::exit(101);
     }));
 }

@@ -345,6 +345,8 @@ pub struct Model {
     pub start_account: Option<String>,
     pub next_run: u64,
     pub quitting: bool,
+    /// A signal asked us to leave (as soon as a save in progress is done).
+    pub terminating: bool,
     /// The window is below the minimum size: only Quit is taken.
     pub too_small: bool,
     /// `NO_COLOR` is set: render without colour.
@@ -384,6 +386,7 @@ impl Model {
             start_account: start_account.map(|s| s.trim().to_lowercase()),
             next_run: 1,
             quitting: false,
+            terminating: false,
             too_small: false,
             no_color: false,
             config_path: String::new(),

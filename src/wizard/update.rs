@@ -57,6 +57,11 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                     Err(e) => m.screen = Screen::Save(SaveState::Failed(e)),
                 }
             }
+            if m.terminating {
+                // A signal came during the save: leave now that it is done.
+                m.quitting = true;
+                return vec![Effect::Quit];
+            }
             vec![]
         }
         Msg::UrlOpened { url, result } => {
@@ -66,7 +71,14 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             });
             vec![]
         }
+        Msg::Terminate if matches!(m.screen, Screen::Save(SaveState::Saving)) => {
+            // Let the save finish (the signal watcher bounds the wait),
+            // then leave.
+            m.terminating = true;
+            vec![]
+        }
         Msg::Terminate => {
+            m.terminating = true;
             m.quitting = true;
             let mut fx = cancel_running(m);
             fx.push(Effect::Quit);
