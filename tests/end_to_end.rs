@@ -464,3 +464,58 @@ fn a_signal_at_the_store_prompt_turns_echo_back_on() {
     );
     assert_eq!(lookup(email), None);
 }
+
+#[test]
+fn a_save_cut_short_is_settled_by_the_next_run_with_the_real_keyring() {
+    use icloud_mail_setup::secret::Secret;
+    use icloud_mail_setup::secrets::{KeyringStore, SecretStore, staging_account};
+    let email = "e2e-crash@icloud.com";
+    let staging = staging_account(email);
+    clear(email);
+    clear(&staging);
+    let w = World::new("e2e-crash", PW1);
+    // A first save through the real binary: PW1 stored.
+    let (code, _, err) = w.cli(
+        &["store", email, "--password-stdin", "--label", "one"],
+        &format!("{PW1}\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+
+    // The state a kill between "config pending" and "main replaced"
+    // leaves: PW2 staged (it had passed both checks), the config saying
+    // what the account becomes.
+    let store = KeyringStore::new();
+    store.set(&staging, &Secret::new(PW2.into())).unwrap();
+    let mut t = w.toml();
+    let acct = t["account"].as_array_mut().unwrap()[0]
+        .as_table_mut()
+        .unwrap();
+    let mut pending = acct.clone();
+    pending.insert("label".into(), "two".into());
+    acct.insert("pending".into(), toml::Value::Table(pending));
+    std::fs::write(w.config(), toml::to_string(&t).unwrap()).unwrap();
+
+    // `password` (what mail clients run) finishes the save and answers
+    // with the new password.
+    let (code, out, err) = w.cli(&["password", email], "");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, format!("{PW2}\n"));
+    assert!(err.contains("has now been finished"), "{err}");
+    assert_eq!(lookup(email).as_deref(), Some(PW2));
+    assert_eq!(lookup(&staging), None);
+    assert_eq!(
+        account_field(&w.toml(), email, "label").as_deref(),
+        Some("two")
+    );
+
+    // A kill between "staged" and "config pending": the old password is
+    // kept, and `verify` says it rolled back.
+    store.set(&staging, &Secret::new(PW1.into())).unwrap();
+    w.dovecot.set_users(&["e2e-crash", email], PW2);
+    let (code, _, err) = w.cli(&["verify", email], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("rolled back"), "{err}");
+    assert_eq!(lookup(email).as_deref(), Some(PW2));
+    assert_eq!(lookup(&staging), None);
+    assert_eq!(entries(email), 1);
+}

@@ -89,7 +89,21 @@ impl Executor {
             }
             Effect::LoadSecret { run, email } => {
                 let store = self.io.store.clone();
+                let path = self.io.config_path.clone();
                 tokio::task::spawn_blocking(move || {
+                    // A save an earlier run did not finish is settled
+                    // first, so the password checked is the one in use.
+                    match storage::recover(store.as_ref(), &path, &email) {
+                        Ok(Some(r)) => {
+                            let _ = tx.send(Msg::Note(r.to_string()));
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            let _ = tx.send(Msg::Note(format!(
+                                "Could not settle an unfinished save of {email}: {e}"
+                            )));
+                        }
+                    }
                     let result = store.get(&email);
                     let _ = tx.send(Msg::SecretLoaded { run, result });
                 });

@@ -38,7 +38,11 @@ pub enum Msg {
         url: String,
         result: Result<(), String>,
     },
-    /// SIGTERM / SIGHUP: leave at once.
+    /// A sentence for the notice line (an earlier unfinished save was
+    /// settled, ...).
+    Note(String),
+    /// SIGINT / SIGTERM / SIGHUP / SIGQUIT: leave (after a save in
+    /// progress).
     Terminate,
 }
 

@@ -71,6 +71,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             });
             vec![]
         }
+        Msg::Note(text) => {
+            m.notice = Some(text);
+            vec![]
+        }
         Msg::Terminate if matches!(m.screen, Screen::Save(SaveState::Saving)) => {
             // Let the save finish (the signal watcher bounds the wait),
             // then leave.
