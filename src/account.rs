@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::text;
+
 pub const APPLE_DOMAINS: [&str; 3] = ["icloud.com", "me.com", "mac.com"];
 
 /// A syntactically plausible, lowercased email address.
@@ -28,21 +30,70 @@ pub enum EmailError {
     BadCharacters,
     #[error("The primary login address must be on icloud.com, me.com or mac.com.")]
     NotApple,
+    #[error(
+        "The address has invisible or direction-changing characters (often from a copy \
+         from a web page or chat); type it by hand."
+    )]
+    InvisibleCharacters,
+    #[error(
+        "The address has control characters (from a stray key or a terminal escape); \
+         type it by hand."
+    )]
+    ControlCharacters,
+    #[error(
+        "The address has a character that is not plain ASCII, e.g. é or a look-alike from \
+         another script. Type it with a–z, digits and . _ - + (an international domain in \
+         its xn-- form)."
+    )]
+    NotAscii,
+    #[error(
+        "The address has `{0}`, which iCloud addresses never have (a shell treats it specially)."
+    )]
+    ShellCharacter(char),
+    #[error("The part before the @ cannot start or end with a dot, or have two dots in a row.")]
+    Dots,
+    #[error("That is too long for an email address (at most {MAX_EMAIL_LEN} characters).")]
+    TooLong,
 }
 
+/// RFC 5321's limit on the length of an address.
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// Characters a POSIX shell treats specially. An address with one would need
+/// quoting wherever it is pasted (a password command, a client config), and
+/// no iCloud address has one, so they are refused with their own message.
+const SHELL_METACHARACTERS: &str = "$`'\";&|<>()*?!~#{}[]\\ ";
+
 impl Email {
+    /// Parse what a person typed: surrounding whitespace trimmed, lowercased.
+    /// Only an ASCII `local@domain` is accepted: the local part has letters,
+    /// digits and `. _ - +`; each domain label letters, digits and hyphens.
+    /// Anything else is refused with a reason, most specific first, so the
+    /// address can later be printed and pasted without surprises.
     pub fn parse(input: &str) -> Result<Email, EmailError> {
         let t = input.trim();
         if t.is_empty() {
             return Err(EmailError::Empty);
         }
+        if t.chars().count() > MAX_EMAIL_LEN {
+            return Err(EmailError::TooLong);
+        }
+        if t.chars()
+            .any(|c| text::is_bidi_control(c) || text::is_zero_width(c))
+        {
+            return Err(EmailError::InvisibleCharacters);
+        }
         if t.chars().any(char::is_whitespace) {
             return Err(EmailError::Whitespace);
         }
-        if t.chars()
-            .any(|c| c.is_control() || "<>()[]\\,;:\"".contains(c))
-        {
-            return Err(EmailError::BadCharacters);
+        if t.chars().any(char::is_control) {
+            return Err(EmailError::ControlCharacters);
+        }
+        if !t.is_ascii() {
+            return Err(EmailError::NotAscii);
+        }
+        if let Some(c) = t.chars().find(|&c| SHELL_METACHARACTERS.contains(c)) {
+            return Err(EmailError::ShellCharacter(c));
         }
         let Some((local, domain)) = t.rsplit_once('@') else {
             return Err(EmailError::NoAt);
@@ -53,18 +104,27 @@ impl Email {
         if local.contains('@') {
             return Err(EmailError::NoAt);
         }
+        if !local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_+".contains(c))
+        {
+            return Err(EmailError::BadCharacters);
+        }
+        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+            return Err(EmailError::Dots);
+        }
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2
             || labels.iter().any(|l| {
                 l.is_empty()
                     || l.starts_with('-')
                     || l.ends_with('-')
-                    || !l.chars().all(|c| c.is_alphanumeric() || c == '-')
+                    || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             })
         {
             return Err(EmailError::BadDomain);
         }
-        Ok(Email(t.to_lowercase()))
+        Ok(Email(t.to_ascii_lowercase()))
     }
 
     /// An address that must be on one of Apple's domains (the login of a
@@ -99,6 +159,49 @@ impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Apple's label field for an app-specific password is short; so is ours.
+pub const MAX_LABEL_CHARS: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LabelError {
+    #[error("Type a label, e.g. the name of this computer, so you can find the password later.")]
+    Empty,
+    #[error("The label is {chars} characters; keep it to {MAX_LABEL_CHARS} or fewer.")]
+    TooLong { chars: usize },
+    #[error(
+        "The label has invisible or direction-changing characters (often from a copy from a \
+         web page or chat); type it by hand."
+    )]
+    InvisibleCharacters,
+    #[error("The label has control characters or line breaks; keep it to one line of text.")]
+    ControlCharacters,
+}
+
+/// The label kept with an account (and typed at Apple for its password),
+/// trimmed. It is shown in lists and messages, so it must print as what it
+/// is: one short line, no control, bidi or zero-width characters.
+pub fn check_label(input: &str) -> Result<String, LabelError> {
+    let t = input.trim();
+    if t.is_empty() {
+        return Err(LabelError::Empty);
+    }
+    let chars = t.chars().count();
+    if chars > MAX_LABEL_CHARS {
+        return Err(LabelError::TooLong { chars });
+    }
+    if t.chars()
+        .any(|c| text::is_bidi_control(c) || text::is_zero_width(c))
+    {
+        return Err(LabelError::InvisibleCharacters);
+    }
+    if t.chars()
+        .any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+    {
+        return Err(LabelError::ControlCharacters);
+    }
+    Ok(t.to_string())
 }
 
 /// The address the user reads mail at, and the iCloud address they log in
@@ -184,6 +287,121 @@ mod tests {
             Email::parse_apple("a@example.org"),
             Err(EmailError::NotApple)
         );
+    }
+
+    #[test]
+    fn accepts_the_characters_icloud_addresses_have() {
+        let e = Email::parse("First.Last-2_x+tag@Mail.Example-1.co.uk").unwrap();
+        assert_eq!(e.as_str(), "first.last-2_x+tag@mail.example-1.co.uk");
+        assert!(Email::parse("a@xn--bcher-kva.example").is_ok());
+    }
+
+    #[test]
+    fn rejects_what_could_be_misread_or_run() {
+        use EmailError::*;
+        // Invisible and direction-changing characters, wherever they are.
+        for c in [
+            '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{202a}', '\u{202e}',
+            '\u{2066}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{61c}',
+        ] {
+            assert_eq!(
+                Email::parse(&format!("emily{c}@icloud.com")),
+                Err(InvisibleCharacters),
+                "{c:?}"
+            );
+        }
+        assert_eq!(
+            Email::parse("\u{feff}emily@icloud.com"),
+            Err(InvisibleCharacters)
+        );
+        assert_eq!(Email::parse("a\tb@icloud.com"), Err(Whitespace));
+        assert_eq!(Email::parse("a\u{a0}b@icloud.com"), Err(Whitespace));
+        assert_eq!(
+            Email::parse("a\u{1b}[2J@icloud.com"),
+            Err(ControlCharacters)
+        );
+        assert_eq!(Email::parse("a\u{7f}@icloud.com"), Err(ControlCharacters));
+        assert_eq!(Email::parse("a\u{9b}@icloud.com"), Err(ControlCharacters));
+        assert_eq!(Email::parse("andr\u{e9}@icloud.com"), Err(NotAscii));
+        // Cyrillic а (U+0430) looks like a Latin a.
+        assert_eq!(Email::parse("emily@\u{430}pple.com"), Err(NotAscii));
+        assert_eq!(Email::parse("ａ@icloud.com"), Err(NotAscii));
+        for c in "$`'\";&|<>()*?!~#{}[]\\".chars() {
+            assert_eq!(
+                Email::parse(&format!("a{c}b@icloud.com")),
+                Err(ShellCharacter(c)),
+                "{c:?}"
+            );
+        }
+        assert_eq!(
+            Email::parse("$(reboot)@icloud.com"),
+            Err(ShellCharacter('$'))
+        );
+        assert_eq!(Email::parse("a,b@icloud.com"), Err(BadCharacters));
+        assert_eq!(Email::parse("a%b@icloud.com"), Err(BadCharacters));
+        assert_eq!(Email::parse("a=b@icloud.com"), Err(BadCharacters));
+        assert_eq!(Email::parse(".a@icloud.com"), Err(Dots));
+        assert_eq!(Email::parse("a.@icloud.com"), Err(Dots));
+        assert_eq!(Email::parse("a..b@icloud.com"), Err(Dots));
+        assert_eq!(Email::parse("a@ex_ample.com"), Err(BadDomain));
+        assert_eq!(Email::parse("a@-x.com"), Err(BadDomain));
+        assert_eq!(Email::parse("a@x..com"), Err(BadDomain));
+        assert_eq!(Email::parse("a@b@icloud.com"), Err(NoAt));
+        let long = format!("{}@icloud.com", "a".repeat(MAX_EMAIL_LEN));
+        assert_eq!(Email::parse(&long), Err(TooLong));
+        // The same rules for the login of a custom domain.
+        assert_eq!(
+            Email::parse_apple("emily\u{202e}@icloud.com"),
+            Err(InvisibleCharacters)
+        );
+        // Every message says what to do without repeating the input.
+        assert!(ShellCharacter('$').to_string().contains("`$`"));
+    }
+
+    #[test]
+    fn labels_are_one_short_printable_line() {
+        assert_eq!(
+            check_label("  icloud-mail-setup on laptop "),
+            Ok("icloud-mail-setup on laptop".to_string())
+        );
+        assert_eq!(
+            check_label("Küche – Mac ✓"),
+            Ok("Küche – Mac ✓".to_string())
+        );
+        assert_eq!(check_label(&"x".repeat(MAX_LABEL_CHARS)).unwrap().len(), 64);
+        assert_eq!(
+            check_label(&"é".repeat(MAX_LABEL_CHARS))
+                .unwrap()
+                .chars()
+                .count(),
+            64
+        );
+        assert_eq!(check_label(" \t "), Err(LabelError::Empty));
+        assert_eq!(
+            check_label(&"x".repeat(MAX_LABEL_CHARS + 1)),
+            Err(LabelError::TooLong { chars: 65 })
+        );
+        for bad in ["a\u{202e}b", "a\u{200b}b", "\u{feff}a", "a\u{2066}b"] {
+            assert_eq!(
+                check_label(bad),
+                Err(LabelError::InvisibleCharacters),
+                "{bad:?}"
+            );
+        }
+        for bad in [
+            "a\nb",
+            "a\u{1b}[31mb",
+            "a\u{7f}",
+            "a\u{85}b",
+            "a\u{2028}b",
+            "a\tb",
+        ] {
+            assert_eq!(
+                check_label(bad),
+                Err(LabelError::ControlCharacters),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod mail;
 pub mod secret;
 pub mod secrets;
 pub mod storage;
+pub mod text;
 pub mod tui;
 pub mod ui;
 pub mod wizard;

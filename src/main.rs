@@ -112,8 +112,10 @@ fn wizard(cli: &Cli) -> ExitCode {
     }
     if let (Some(saved), Some(account)) = (&model.flow.saved, &model.flow.account) {
         println!(
-            "{} is set up; its password is in {}.\nPassword command for mail clients: icloud-mail-setup password {}",
-            account.email, saved.store_name, account.email
+            "{} is set up; its password is in {}.\nPassword command for mail clients: {}",
+            account.email,
+            saved.store_name,
+            icloud_mail_setup::text::password_command(account.email.as_str())
         );
     }
     if model.unsaved() {

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use super::theme::Theme;
 use super::widgets::para;
 use crate::secrets::SERVICE;
+use crate::text::password_command;
 use crate::wizard::Model;
 use crate::wizard::checklists::revoke_instructions;
 
@@ -44,7 +45,7 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model, t: &Theme) {
             "In your mail client, use this as the password command:",
             t.accent,
         ),
-        Line::styled(format!("  icloud-mail-setup password {email}"), t.key),
+        Line::styled(format!("  {}", password_command(&email)), t.key),
     ];
     if saved.replaced {
         lines.push(Line::from(""));

@@ -1,0 +1,150 @@
+//! Text that leaves the program for a shell, a client config or a terminal.
+//!
+//! What a person may paste into a shell (the password command) is quoted for
+//! POSIX `sh`, so an address can never run as code there. What came from
+//! outside (a config file, a server, a command line) and goes to a terminal
+//! has its non-printing characters shown as escapes, so it cannot move the
+//! cursor, set the title, recolour the screen or reorder what is shown.
+
+use std::borrow::Cow;
+
+/// Bidirectional controls: they reorder how the text around them is shown,
+/// so what a person reads is not what a program gets ("Trojan Source").
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
+}
+
+/// Zero-width characters: invisible, and common in text copied from web
+/// pages and chats.
+pub fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// `s` as one word for POSIX `sh`: as it is when it has only characters no
+/// shell treats specially, otherwise in single quotes (inside which nothing
+/// is special), each `'` written as `'\''`.
+pub fn shell_quote(s: &str) -> Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        if c == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+    Cow::Owned(out)
+}
+
+/// `s` with every character a terminal would act on or hide shown as an
+/// escape: C0 controls (ESC, and line breaks too: this is for one-line
+/// values), DEL and C1 controls as `\xNN` or `\u{NNNN}`, as are bidi and
+/// zero-width characters. Everything else is unchanged.
+pub fn escape_for_terminal(s: &str) -> Cow<'_, str> {
+    let hidden = |c: char| c.is_control() || is_bidi_control(c) || is_zero_width(c);
+    if !s.chars().any(hidden) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !hidden(c) {
+            out.push(c);
+        } else if c.is_ascii() {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The command a mail client runs to get the password of `email`, ready to
+/// paste into a shell or a client's config.
+pub fn password_command(email: &str) -> String {
+    format!("icloud-mail-setup password {}", shell_quote(email))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_words_are_left_alone() {
+        for s in ["emily@icloud.com", "a+b=c:d,e/f_g-h.i%j", "ABC123"] {
+            assert!(matches!(shell_quote(s), Cow::Borrowed(_)), "{s}");
+        }
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("a'b"), r"'a'\''b'");
+        assert_eq!(shell_quote("$(reboot)"), "'$(reboot)'");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn quoted_words_come_back_unchanged_from_sh() {
+        for s in [
+            "a'b",
+            "",
+            "''",
+            "a b",
+            "$(touch /nonexistent/x)",
+            "`id`",
+            "a;b|c&d",
+            "\\",
+            "!#~*?[]{}<>\"",
+            "line\nbreak",
+            "caf\u{e9}",
+            "emily@icloud.com",
+        ] {
+            let out = std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(format!("printf %s {}", shell_quote(s)))
+                .output()
+                .expect("run /bin/sh");
+            assert!(out.status.success(), "{s:?}");
+            assert_eq!(String::from_utf8(out.stdout).unwrap(), s, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_password_command_is_quoted() {
+        assert_eq!(
+            password_command("emily@icloud.com"),
+            "icloud-mail-setup password emily@icloud.com"
+        );
+        assert_eq!(
+            password_command("a;rm -rf ~@x.com"),
+            "icloud-mail-setup password 'a;rm -rf ~@x.com'"
+        );
+    }
+
+    #[test]
+    fn escape_sequences_and_bidi_overrides_are_neutralised() {
+        assert!(matches!(
+            escape_for_terminal("emily@icloud.com é ✓"),
+            Cow::Borrowed(_)
+        ));
+        let shown = escape_for_terminal("a\u{1b}[2J\u{1b}]0;pwned\u{7}b\r\n\t\u{7f}");
+        assert_eq!(shown, r"a\x1b[2J\x1b]0;pwned\x07b\x0d\x0a\x09\x7f");
+        assert!(!shown.chars().any(char::is_control));
+        assert_eq!(escape_for_terminal("\u{9b}31m"), r"\u{009b}31m");
+        let shown = escape_for_terminal("user\u{202e}moc.duolci\u{202c}@x\u{200b}\u{feff}");
+        assert_eq!(shown, r"user\u{202e}moc.duolci\u{202c}@x\u{200b}\u{feff}");
+        for c in [
+            '\u{61c}', '\u{200e}', '\u{200f}', '\u{2066}', '\u{2069}', '\u{2060}',
+        ] {
+            assert!(
+                escape_for_terminal(&c.to_string()).starts_with("\\u{"),
+                "{c:?}"
+            );
+        }
+    }
+}
