@@ -207,6 +207,24 @@ pub fn run_with(
             return Exit::Usage;
         }
     };
+    // The label goes to the config in clear: printable, bounded, and never
+    // a password.
+    let label = match label.map(crate::account::check_label).transpose() {
+        Ok(Some(l)) if apppass::normalise(&l).is_ok() => {
+            let _ = writeln!(
+                err,
+                "error: --label looks like an app-specific password; labels are stored in \
+                 clear, so give the name you typed at account.apple.com instead."
+            );
+            return Exit::Usage;
+        }
+        Ok(l) => l,
+        Err(e) => {
+            let _ = writeln!(err, "error: --label: {e}");
+            return Exit::Usage;
+        }
+    };
+    let label = label.as_deref();
     let settings = match globals.check_settings() {
         Ok(s) => s,
         Err(m) => {
@@ -307,7 +325,8 @@ pub fn run_with(
 
 /// `EMAIL` and `--login` as an account, or what is wrong with them.
 pub fn account_from_args(email: &str, login: Option<&str>) -> Result<Account, String> {
-    let email = Email::parse(email).map_err(|e| format!("`{email}`: {e}"))?;
+    let email = Email::parse(email)
+        .map_err(|e| format!("`{}`: {e}", crate::text::escape_for_terminal(email)))?;
     match login {
         None if email.is_apple() => Ok(Account::apple(email)),
         None => Err(format!(
@@ -315,7 +334,8 @@ pub fn account_from_args(email: &str, login: Option<&str>) -> Result<Account, St
              Mail address: give it with --login NAME@icloud.com (or @me.com, @mac.com)."
         )),
         Some(raw) => {
-            let login = Email::parse_apple(raw).map_err(|e| format!("--login `{raw}`: {e}"))?;
+            let login = Email::parse_apple(raw)
+                .map_err(|e| format!("--login `{}`: {e}", crate::text::escape_for_terminal(raw)))?;
             if email.is_apple() && login != email {
                 return Err(format!(
                     "{email} is an iCloud address and logs in as itself; --login is only for \

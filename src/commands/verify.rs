@@ -228,7 +228,11 @@ pub(crate) fn config_path(globals: &GlobalArgs, err: &mut dyn Write) -> Result<P
 /// An address given on the command line, or a usage error saying why not.
 pub(crate) fn email_arg(raw: &str, err: &mut dyn Write) -> Result<Email, Exit> {
     Email::parse(raw).map_err(|e| {
-        let _ = writeln!(err, "error: `{raw}`: {e}");
+        let _ = writeln!(
+            err,
+            "error: `{}`: {e}",
+            crate::text::escape_for_terminal(raw)
+        );
         Exit::Usage
     })
 }

@@ -148,7 +148,19 @@ impl Checklist {
 /// `icloud-mail-setup on HOST`, the label that lets a person find the
 /// password again among the 25.
 pub fn suggested_label(hostname: &str) -> String {
-    let h = hostname.split('.').next().unwrap_or("").trim();
+    // At most 40 printable characters of the host name, so the label stays
+    // within what `account::check_label` accepts (64).
+    let h: String = hostname
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .filter(|c| {
+            !c.is_control() && !crate::text::is_bidi_control(*c) && !crate::text::is_zero_width(*c)
+        })
+        .take(40)
+        .collect();
     if h.is_empty() {
         "icloud-mail-setup".to_string()
     } else {

@@ -733,8 +733,9 @@ fn start_save(m: &mut Model) -> Vec<Effect> {
     let label = m.flow.label.value().trim();
     // A label that is itself an app-specific password is not kept: the
     // label goes to the config file in clear.
-    let label =
-        (!label.is_empty() && apppass::normalise(label).is_err()).then(|| label.to_string());
+    let label = crate::account::check_label(label)
+        .ok()
+        .filter(|l| apppass::normalise(l).is_err());
     let req = SaveRequest {
         account,
         secret: verified.secret,
