@@ -306,9 +306,20 @@ fn roll_back(
     };
     match put_back {
         Ok(()) => {
-            let _ = lock.update(|c| drop_pending(c, email));
-            let _ = store.delete(&staging_account(email));
-            cause
+            // Staging first: without it, a leftover `pending` can only be
+            // rolled back, never finished, by the next run.
+            let cleaned = store.delete(&staging_account(email)).is_ok()
+                && lock.update(|c| drop_pending(c, email)).is_ok();
+            if cleaned {
+                cause
+            } else {
+                SaveError::Store(StoreError::Other(format!(
+                    "{cause}; the previous password was put back, but the save could not be \
+                     fully cleaned up: the next run of icloud-mail-setup may still finish \
+                     saving the new password, which passed both checks. Run \
+                     `icloud-mail-setup verify {email}` to see what is stored now"
+                )))
+            }
         }
         Err(e) => SaveError::Store(StoreError::Other(format!(
             "{cause}; putting the previous keyring entry back failed too ({e}). The new \

@@ -2,7 +2,7 @@
 
 mod wizard_support;
 
-use icloud_mail_setup::mail::{ErrorKind, Protocol};
+use icloud_mail_setup::mail::{Endpoint, ErrorKind, Protocol};
 use icloud_mail_setup::secrets::StoreError;
 use icloud_mail_setup::storage::Saved;
 use icloud_mail_setup::wizard::checklists::TwoFactorPath;
@@ -803,5 +803,24 @@ fn a_signal_during_saving_waits_for_the_save_then_quits() {
     assert!(
         m.flow.saved.is_some(),
         "the save's outcome is kept for the last line"
+    );
+}
+
+#[test]
+fn a_typed_address_is_never_checked_against_another_accounts_recorded_servers() {
+    let mut m = model(vec![]);
+    // As if a configured account with its own servers had been chosen.
+    let mut recorded = m.settings.clone();
+    recorded.imap = Endpoint::new("old-test-server.example", 1993);
+    m.flow.settings = Some(recorded);
+    to_password(&mut m);
+    type_str(&mut m, PASSWORD);
+    let fx = act(&mut m, Action::Confirm);
+    let [Effect::Verify { settings, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        settings, &None,
+        "the typed account inherited recorded servers"
     );
 }

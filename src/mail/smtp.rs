@@ -234,10 +234,13 @@ pub fn auth_outcome(code: u16) -> Option<Failure> {
         235 => None,
         // 454 "temporary authentication failure", 421 "closing", any 4xx.
         400..=499 => Some(Failure::new(ErrorKind::ServerUnavailable, detail)),
-        // Syntax errors and "not implemented": not a verdict on the password.
-        500..=504 => Some(Failure::new(ErrorKind::UnexpectedReply, detail)),
-        // 535 (and the other permanent refusals): the password was rejected.
-        505..=599 => Some(Failure::new(ErrorKind::PasswordRejected, detail)),
+        // 535 "authentication credentials invalid" (RFC 4954), and 534
+        // (5.7.9, "mechanism too weak / log in another way"): the password
+        // was refused.
+        534 | 535 => Some(Failure::new(ErrorKind::PasswordRejected, detail)),
+        // Syntax errors, "not implemented", "STARTTLS first" (530, 538),
+        // policy refusals (550, 554): not a verdict on the password.
+        500..=599 => Some(Failure::new(ErrorKind::UnexpectedReply, detail)),
         _ => Some(Failure::new(ErrorKind::UnexpectedReply, detail)),
     }
 }
@@ -345,6 +348,10 @@ mod tests {
         );
         assert_eq!(
             auth_outcome(502).map(|f| f.kind),
+            Some(ErrorKind::UnexpectedReply)
+        );
+        assert_eq!(
+            auth_outcome(554).map(|f| f.kind),
             Some(ErrorKind::UnexpectedReply)
         );
     }

@@ -364,6 +364,7 @@ fn welcome(m: &mut Model, selected: usize, a: Action) -> Vec<Effect> {
         Action::Confirm if selected == 0 => {
             m.flow.existing = None;
             m.flow.account = None;
+            m.flow.settings = None;
             m.screen = Screen::TwoFactor(TwoFactorStage::Ask { selected: 0 });
             vec![]
         }
@@ -558,10 +559,14 @@ fn account(m: &mut Model, a: Action) -> Vec<Effect> {
         Action::Confirm => match account_validation(m) {
             (Ok(email), None) => {
                 m.flow.account = Some(Account::apple(email));
+                // A typed address is checked against the program's servers,
+                // never a previously chosen account's recorded ones.
+                m.flow.settings = None;
                 m.screen = Screen::Password;
             }
             (Ok(email), Some(Ok(login))) => {
                 m.flow.account = Some(Account::new(email, login));
+                m.flow.settings = None;
                 m.screen = Screen::Password;
             }
             (Ok(_), Some(Err(_))) => m.flow.account_focus = AccountField::Login,
@@ -712,6 +717,7 @@ fn choose(m: &mut Model, v: &VerifyState, c: Choice) -> Vec<Effect> {
         },
         Choice::ChangeAddress => {
             m.flow.existing = None;
+            m.flow.settings = None;
             m.screen = Screen::Account;
             vec![]
         }
@@ -719,6 +725,7 @@ fn choose(m: &mut Model, v: &VerifyState, c: Choice) -> Vec<Effect> {
             let selected = welcome_index_of_existing(m);
             m.flow.existing = None;
             m.flow.account = None;
+            m.flow.settings = None;
             m.screen = Screen::Welcome { selected };
             vec![]
         }
