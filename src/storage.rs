@@ -157,9 +157,8 @@ pub fn save_verified(
     let _saving = Saving::start();
 
     // One lock over the whole save. A config that does not parse stops us
-    // before the keyring is touched.
+    // (in `recover_locked`) before the keyring is touched.
     let lock = ConfigLock::acquire(config_path)?;
-    lock.load()?;
     let recovered = recover_locked(store, &lock, email)?;
     let old_label = lock.load()?.find(email).and_then(|e| e.label.clone());
     let old_secret = store.get(email)?;
@@ -354,9 +353,11 @@ fn recover_locked(
     lock: &ConfigLock,
     email: &str,
 ) -> Result<Option<Recovered>, SaveError> {
+    // The config first: one that does not parse stops us before the
+    // keyring is touched.
+    let pending = has_pending(&lock.load()?, email);
     let staging = staging_account(email);
     let staged = store.get(&staging)?;
-    let pending = has_pending(&lock.load()?, email);
     let email_owned = email.to_string();
     match (staged, pending) {
         (None, false) => Ok(None),

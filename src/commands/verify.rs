@@ -135,7 +135,7 @@ fn verify_one(
 ) -> (Exit, Value) {
     let fail =
         |error: String| json!({ "email": entry.email, "error": error, "imap": null, "smtp": null });
-    let account = match account_of(entry) {
+    let account = match entry.account() {
         Ok(a) => a,
         Err(m) => {
             let _ = writeln!(err, "error: {}: {m} (in {})", entry.email, path.display());
@@ -211,11 +211,6 @@ fn verify_one(
 
 const ADD_ONE: &str = "Add one with `icloud-mail-setup` (the wizard) or \
     `icloud-mail-setup store EMAIL --password-stdin`.";
-
-/// The account of a config entry.
-pub(crate) fn account_of(entry: &AccountEntry) -> Result<Account, String> {
-    entry.account()
-}
 
 /// The config file: `--config`, else the platform default.
 pub(crate) fn config_path(globals: &GlobalArgs, err: &mut dyn Write) -> Result<PathBuf, Exit> {

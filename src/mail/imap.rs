@@ -13,14 +13,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rustls::ClientConfig;
-use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio::time::Instant as TokioInstant;
-use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use zeroize::Zeroizing;
 
-use super::tls::{classify_io, classify_tls, client_config, connect_tcp, tls_reason};
+use super::tls::{self, classify_io, client_config, connect_tcp};
 use super::wire::{Wire, WireError};
 use super::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, Protocol};
 use crate::account::Account;
@@ -89,45 +87,10 @@ async fn try_forms(
 async fn open(settings: &CheckSettings, config: Arc<ClientConfig>) -> Result<Conn, Failure> {
     let endpoint = &settings.imap;
     let tcp = connect_tcp(endpoint, settings.connect_timeout).await?;
-    let tls = handshake(config, &endpoint.host, tcp, settings.connect_timeout).await?;
+    let tls = tls::handshake(config, &endpoint.host, tcp, settings.connect_timeout).await?;
     let mut conn = Wire::new(tls);
     read_greeting(&mut conn).await?;
     Ok(conn)
-}
-
-/// The TLS handshake on a connected socket, within `timeout`.
-pub(crate) async fn handshake(
-    config: Arc<ClientConfig>,
-    host: &str,
-    tcp: TcpStream,
-    timeout: std::time::Duration,
-) -> Result<TlsStream<TcpStream>, Failure> {
-    let name = ServerName::try_from(host.to_string())
-        .map_err(|_| Failure::new(ErrorKind::Dns, format!("{host} is not a valid host name")))?;
-    let handshake = TlsConnector::from(config).connect(name, tcp);
-    match tokio::time::timeout(timeout, handshake).await {
-        Ok(Ok(tls)) => Ok(tls),
-        Ok(Err(e)) => Err(handshake_failure(&e)),
-        Err(_) => Err(Failure::new(
-            ErrorKind::Timeout,
-            format!("TLS handshake: no answer within {} ms", timeout.as_millis()),
-        )),
-    }
-}
-
-fn handshake_failure(e: &std::io::Error) -> Failure {
-    if let Some(inner) = e.get_ref()
-        && let Some(tls) = super::tls::find_rustls_error(inner)
-    {
-        return Failure::new(
-            classify_tls(tls),
-            format!("TLS handshake: {}", tls_reason(tls)),
-        );
-    }
-    match e.kind() {
-        std::io::ErrorKind::InvalidData => Failure::new(ErrorKind::Tls, "TLS handshake failed"),
-        _ => classify_io(e, "TLS handshake"),
-    }
 }
 
 /// One server response, as far as a login check cares: its tag (`*` for

@@ -189,7 +189,7 @@ async fn login(
         ));
     }
     let (tcp, read_so_far) = plain.into_inner();
-    let tls = super::imap::handshake(config, &settings.smtp.host, tcp, settings.connect_timeout)
+    let tls = super::tls::handshake(config, &settings.smtp.host, tcp, settings.connect_timeout)
         .await
         .map_err(|f| Failure::new(f.kind, format!("STARTTLS: {}", f.detail)))?;
     let mut wire = Wire::resume(tls, read_so_far);

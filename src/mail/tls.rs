@@ -11,8 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::pki_types::CertificateDer;
+use rustls::pki_types::ServerName;
 use rustls::{CertificateError, ClientConfig, RootCertStore};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
 
 use super::{Endpoint, ErrorKind, Failure};
 
@@ -254,6 +257,41 @@ pub async fn connect_tcp(endpoint: &Endpoint, timeout: Duration) -> Result<TcpSt
             ErrorKind::Timeout,
             format!("connect: no answer within {} ms", timeout.as_millis()),
         )),
+    }
+}
+
+/// The TLS handshake on a connected socket, within `timeout`.
+pub async fn handshake(
+    config: Arc<ClientConfig>,
+    host: &str,
+    tcp: TcpStream,
+    timeout: std::time::Duration,
+) -> Result<TlsStream<TcpStream>, Failure> {
+    let name = ServerName::try_from(host.to_string())
+        .map_err(|_| Failure::new(ErrorKind::Dns, format!("{host} is not a valid host name")))?;
+    let handshake = TlsConnector::from(config).connect(name, tcp);
+    match tokio::time::timeout(timeout, handshake).await {
+        Ok(Ok(tls)) => Ok(tls),
+        Ok(Err(e)) => Err(handshake_failure(&e)),
+        Err(_) => Err(Failure::new(
+            ErrorKind::Timeout,
+            format!("TLS handshake: no answer within {} ms", timeout.as_millis()),
+        )),
+    }
+}
+
+fn handshake_failure(e: &std::io::Error) -> Failure {
+    if let Some(inner) = e.get_ref()
+        && let Some(tls) = find_rustls_error(inner)
+    {
+        return Failure::new(
+            classify_tls(tls),
+            format!("TLS handshake: {}", tls_reason(tls)),
+        );
+    }
+    match e.kind() {
+        std::io::ErrorKind::InvalidData => Failure::new(ErrorKind::Tls, "TLS handshake failed"),
+        _ => classify_io(e, "TLS handshake"),
     }
 }
 
