@@ -4,11 +4,9 @@
 //! Entries: service `icloud-mail-setup`, account = the lowercased address.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-use keyring_core::{CredentialStore, Entry};
 
 use crate::secret::Secret;
 
@@ -57,6 +55,11 @@ pub trait SecretStore: Send + Sync + 'static {
     fn set(&self, account: &str, secret: &Secret) -> Result<(), StoreError>;
     /// Deleting an absent entry is not an error.
     fn delete(&self, account: &str) -> Result<(), StoreError>;
+    /// Whether an entry exists. Stores that can answer without reading the
+    /// secret do (so `list` never makes a store that confirms reads ask).
+    fn exists(&self, account: &str) -> Result<bool, StoreError> {
+        self.get(account).map(|s| s.is_some())
+    }
 }
 
 /// Write, then read back and compare.
@@ -125,19 +128,97 @@ impl SecretStore for MemoryStore {
 /// How long one keyring call may take before the program gives up on it.
 pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The lazily created store of the platform, shared with the call threads.
-type Slot = Arc<Mutex<Option<Arc<CredentialStore>>>>;
+/// A thread that owns some state (the keyring connection) and runs the
+/// calls given to it one after another, each caller waiting a bounded time.
+///
+/// Because calls run in order, a call that timed out and lands late still
+/// lands *before* any later call: a roll-back can never be overtaken by the
+/// write it undoes.
+pub struct Serial<B: 'static> {
+    name: &'static str,
+    make: fn() -> B,
+    tx: Mutex<Option<mpsc::Sender<Job<B>>>>,
+}
+
+type Job<B> = Box<dyn FnOnce(&mut B) + Send>;
+
+impl<B: 'static> Serial<B> {
+    /// The thread starts on the first call, with the state `make()` gives.
+    pub fn new(name: &'static str, make: fn() -> B) -> Self {
+        Serial {
+            name,
+            make,
+            tx: Mutex::new(None),
+        }
+    }
+
+    /// Run `op` after every call queued before it; wait at most `timeout`.
+    /// On timeout, `Err(None)`; the call still runs, later.
+    pub fn call<T: Send + 'static>(
+        &self,
+        timeout: Duration,
+        op: impl FnOnce(&mut B) -> T + Send + 'static,
+    ) -> Result<T, Option<String>> {
+        let (tx, rx) = mpsc::channel();
+        self.submit(Box::new(move |state| {
+            let _ = tx.send(op(state));
+        }))
+        .map_err(Some)?;
+        match rx.recv_timeout(timeout) {
+            Ok(result) => Ok(result),
+            Err(RecvTimeoutError::Timeout) => Err(None),
+            Err(RecvTimeoutError::Disconnected) => Err(Some("the call failed unexpectedly".into())),
+        }
+    }
+
+    /// Queue `job`, starting the thread if needed (or again, if it is gone).
+    fn submit(&self, job: Job<B>) -> Result<(), String> {
+        let mut slot = self
+            .tx
+            .lock()
+            .map_err(|_| "the worker thread is unusable (poisoned)".to_string())?;
+        let job = match slot.as_ref() {
+            Some(tx) => match tx.send(job) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::SendError(job)) => job,
+            },
+            None => job,
+        };
+        let (tx, rx) = mpsc::channel::<Job<B>>();
+        let make = self.make;
+        std::thread::Builder::new()
+            .name(self.name.into())
+            .spawn(move || {
+                let mut state = make();
+                for job in rx {
+                    // A panic inside a library fails that call (its caller
+                    // sees the channel close), not the thread.
+                    let done =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut state)));
+                    if done.is_err() {
+                        state = make();
+                    }
+                }
+            })
+            .map_err(|e| format!("could not start a thread: {e}"))?;
+        tx.send(job)
+            .map_err(|_| "the worker thread stopped at once".to_string())?;
+        *slot = Some(tx);
+        Ok(())
+    }
+}
 
 /// The operating system's keyring (Secret Service / Keychain / Credential
-/// Manager), through keyring-core and an explicitly chosen store.
+/// Manager).
 ///
-/// The store is connected on first use and kept; a failure to connect is
-/// reported and tried again on the next call, never cached. Every call runs
-/// on its own thread and is abandoned after [`KEYRING_TIMEOUT`], so a
-/// daemon that does not answer (or waits on an unlock prompt nobody sees)
-/// cannot hang the program.
+/// Every call runs on one long-lived thread (a [`Serial`]) that owns the
+/// connection: one D-Bus connection per process on Linux, made on first
+/// use and again only after it fails. The caller waits at most the
+/// timeout, so a daemon that does not answer (or waits on an unlock prompt
+/// nobody sees) cannot hang the program, and a late call never lands after
+/// a later one.
 pub struct KeyringStore {
-    slot: Slot,
+    worker: Serial<platform::Backend>,
     timeout: Duration,
 }
 
@@ -150,28 +231,21 @@ impl KeyringStore {
     /// The same, with another bound on each call.
     pub fn with_timeout(timeout: Duration) -> Self {
         KeyringStore {
-            slot: Arc::new(Mutex::new(None)),
+            worker: Serial::new("keyring", platform::Backend::new),
             timeout,
         }
     }
 
-    /// Run `op` on the entry of `account` (lowercased), on a thread, bounded.
-    fn with_entry<T: Send + 'static>(
+    fn call<T: Send + 'static>(
         &self,
-        what: &'static str,
-        account: &str,
-        op: impl FnOnce(&Entry) -> Result<T, StoreError> + Send + 'static,
+        what: &str,
+        op: impl FnOnce(&mut platform::Backend) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let slot = self.slot.clone();
-        let account = account.to_lowercase();
-        run_bounded(self.timeout, what, move || {
-            // Refuse a locked keyring up front: touching its items would
-            // ask for an unlock prompt, which may never be answered.
-            platform::preflight()?;
-            let store = connect(&slot)?;
-            let entry = platform::build(&store, &account).map_err(classify)?;
-            op(&entry)
-        })
+        match self.worker.call(self.timeout, op) {
+            Ok(result) => result,
+            Err(None) => Err(timed_out(self.timeout, what)),
+            Err(Some(e)) => Err(StoreError::Other(format!("keyring: {e} ({what})"))),
+        }
     }
 }
 
@@ -181,86 +255,17 @@ impl Default for KeyringStore {
     }
 }
 
-/// The store of this platform: the cached one, or a new connection.
-fn connect(slot: &Slot) -> Result<Arc<CredentialStore>, StoreError> {
-    let mut guard = slot
-        .lock()
-        .map_err(|_| StoreError::Other("the keyring connection is unusable (poisoned)".into()))?;
-    if let Some(store) = guard.as_ref() {
-        return Ok(store.clone());
-    }
-    let store = platform::new_store().map_err(|e| StoreError::Unavailable {
+fn timed_out(timeout: Duration, what: &str) -> StoreError {
+    StoreError::Unavailable {
         reason: format!(
-            "could not connect to the {}: {}",
+            "the {} did not answer within {} s ({what})",
             platform::NAME,
-            describe(&e)
+            timeout.as_secs_f64()
         ),
-        hint: platform::UNAVAILABLE_HINT.to_string(),
-    })?;
-    *guard = Some(store.clone());
-    Ok(store)
-}
-
-/// Run `f` on its own thread and wait at most `timeout` for its answer.
-/// On timeout the thread is left to finish (or not) on its own.
-pub fn run_bounded<T: Send + 'static>(
-    timeout: Duration,
-    what: &str,
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("keyring".into())
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .map_err(|e| StoreError::Other(format!("could not start a thread for the keyring: {e}")))?;
-    match rx.recv_timeout(timeout) {
-        Ok(result) => result,
-        Err(RecvTimeoutError::Timeout) => Err(StoreError::Unavailable {
-            reason: format!(
-                "the {} did not answer within {} s ({what})",
-                platform::NAME,
-                timeout.as_secs_f64()
-            ),
-            hint: format!(
-                "It may be waiting for an unlock prompt that cannot be shown here. {}",
-                platform::UNAVAILABLE_HINT
-            ),
-        }),
-        Err(RecvTimeoutError::Disconnected) => Err(StoreError::Other(format!(
-            "the keyring call failed unexpectedly ({what})"
-        ))),
-    }
-}
-
-/// A keyring-core error as a sentence that never contains secret bytes
-/// (`BadEncoding` and `BadDataFormat` carry them: never print those).
-fn describe(e: &keyring_core::Error) -> String {
-    use keyring_core::Error as E;
-    match e {
-        E::PlatformFailure(inner) | E::NoStorageAccess(inner) => inner.to_string(),
-        E::BadEncoding(_) => "the stored password is not valid text".into(),
-        E::BadDataFormat(..) => "the stored data is malformed".into(),
-        E::Ambiguous(entries) => format!(
-            "{} keyring entries match this account; remove the extra ones",
-            entries.len()
+        hint: format!(
+            "It may be waiting for an unlock prompt that cannot be shown here. {}",
+            platform::UNAVAILABLE_HINT
         ),
-        other => other.to_string(),
-    }
-}
-
-fn classify(e: keyring_core::Error) -> StoreError {
-    use keyring_core::Error as E;
-    match &e {
-        E::PlatformFailure(inner) => platform::classify(inner.as_ref(), false)
-            .unwrap_or_else(|| StoreError::Other(describe(&e))),
-        E::NoStorageAccess(inner) => {
-            platform::classify(inner.as_ref(), true).unwrap_or_else(|| StoreError::Locked {
-                hint: platform::LOCKED_HINT.to_string(),
-            })
-        }
-        _ => StoreError::Other(describe(&e)),
     }
 }
 
@@ -270,51 +275,55 @@ impl SecretStore for KeyringStore {
     }
 
     fn preflight(&self) -> Result<(), StoreError> {
-        run_bounded(self.timeout, "checking the keyring", platform::preflight)
+        self.call("checking the keyring", |b| b.preflight())
     }
 
     fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
-        self.with_entry("reading a password", account, |entry| {
-            match entry.get_password() {
-                Ok(p) => Ok(Some(Secret::new(p))),
-                Err(keyring_core::Error::NoEntry) => Ok(None),
-                Err(e) => Err(classify(e)),
-            }
-        })
+        let account = account.to_lowercase();
+        self.call("reading a password", move |b| b.get(&account))
+    }
+
+    fn exists(&self, account: &str) -> Result<bool, StoreError> {
+        let account = account.to_lowercase();
+        self.call("looking for a password", move |b| b.exists(&account))
     }
 
     fn set(&self, account: &str, secret: &Secret) -> Result<(), StoreError> {
+        let account = account.to_lowercase();
         let secret = secret.clone();
-        self.with_entry("storing a password", account, move |entry| {
-            entry.set_password(secret.expose()).map_err(classify)
-        })
+        self.call("storing a password", move |b| b.set(&account, &secret))
     }
 
     fn delete(&self, account: &str) -> Result<(), StoreError> {
-        self.with_entry("deleting a password", account, |entry| {
-            match entry.delete_credential() {
-                Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
-                Err(e) => Err(classify(e)),
-            }
-        })
+        let account = account.to_lowercase();
+        self.call("deleting a password", move |b| b.delete(&account))
     }
 }
 
 /// Linux and the BSDs: the Secret Service over D-Bus (gnome-keyring,
-/// KeePassXC, KWallet's bridge).
+/// KeePassXC, KWallet's bridge), through the `secret-service` crate (the
+/// one `keyring`'s own Linux store is built on), with items laid out as
+/// that store lays them out: attributes `service` and `username`, in the
+/// default collection.
+///
+/// Spoken to directly rather than through `keyring`, for two reasons: its
+/// store opens a D-Bus connection that cannot be shared with our no-prompt
+/// checks, and it unlocks locked items it finds, which shows an unlock
+/// prompt (or, over SSH, waits forever on one nobody sees). Here nothing is
+/// ever unlocked: a locked item or collection is reported as locked.
 #[cfg(all(
     unix,
     not(any(target_os = "macos", target_os = "ios", target_os = "android"))
 ))]
 mod platform {
     use std::collections::HashMap;
-    use std::sync::Arc;
 
-    use keyring_core::{CredentialStore, Entry};
     use secret_service::EncryptionType;
-    use secret_service::blocking::SecretService;
+    use secret_service::blocking::{Item, SecretService};
+    use zeroize::Zeroize;
 
     use super::{SERVICE, StoreError};
+    use crate::secret::Secret;
 
     pub const NAME: &str = "Secret Service";
 
@@ -332,36 +341,163 @@ mod platform {
         `echo -n PW | gnome-keyring-daemon --unlock` creates and unlocks the login keyring), \
         or set a default collection in KeePassXC, then run this again.";
 
-    pub fn new_store() -> keyring_core::Result<Arc<CredentialStore>> {
-        let store: Arc<CredentialStore> = zbus_secret_service_keyring_store::Store::new()?;
-        Ok(store)
+    /// How `secret-tool` and `keyring` store a text secret.
+    const CONTENT_TYPE: &str = "text/plain";
+
+    /// The connection of this process, made on first use.
+    pub struct Backend {
+        ss: Option<SecretService<'static>>,
     }
 
-    pub fn build(store: &Arc<CredentialStore>, account: &str) -> keyring_core::Result<Entry> {
-        let label = format!("{SERVICE}: {account}");
-        let mods = HashMap::from([("label", label.as_str())]);
-        store.build(SERVICE, account, Some(&mods))
+    impl Backend {
+        pub fn new() -> Backend {
+            Backend { ss: None }
+        }
+
+        pub fn preflight(&mut self) -> Result<(), StoreError> {
+            self.with(|ss| default_unlocked(ss))
+        }
+
+        pub fn get(&mut self, account: &str) -> Result<Option<Secret>, StoreError> {
+            self.with(|ss| match find(ss, account)? {
+                Some(item) => {
+                    let mut bytes = item.get_secret().map_err(|e| from_ss(&e, false))?;
+                    match String::from_utf8(bytes) {
+                        Ok(text) => Ok(Some(Secret::new(text))),
+                        Err(e) => {
+                            bytes = e.into_bytes();
+                            bytes.zeroize();
+                            Err(StoreError::Other(
+                                "the stored password is not valid text".into(),
+                            ))
+                        }
+                    }
+                }
+                // Not found in an unlocked keyring means not stored; in a
+                // locked one it means we cannot tell.
+                None => default_unlocked(ss).map(|()| None),
+            })
+        }
+
+        /// Existence only: the secret is never fetched, so a store that
+        /// confirms each read (KeePassXC) does not ask.
+        pub fn exists(&mut self, account: &str) -> Result<bool, StoreError> {
+            self.with(|ss| {
+                let found = ss
+                    .search_items(attributes(account))
+                    .map_err(|e| from_ss(&e, false))?;
+                Ok(!(found.unlocked.is_empty() && found.locked.is_empty()))
+            })
+        }
+
+        pub fn set(&mut self, account: &str, secret: &Secret) -> Result<(), StoreError> {
+            self.with(|ss| {
+                let bytes = secret.expose().as_bytes();
+                if let Some(item) = find(ss, account)? {
+                    return item
+                        .set_secret(bytes, CONTENT_TYPE)
+                        .map_err(|e| from_ss(&e, false));
+                }
+                let collection = default_collection(ss)?;
+                if collection.is_locked().map_err(|e| from_ss(&e, false))? {
+                    return Err(locked());
+                }
+                let label = format!("{SERVICE}: {account}");
+                collection
+                    .create_item(&label, attributes(account), bytes, true, CONTENT_TYPE)
+                    .map(|_| ())
+                    .map_err(|e| from_ss(&e, true))
+            })
+        }
+
+        /// Every matching item goes (they are all ours); none is fine.
+        pub fn delete(&mut self, account: &str) -> Result<(), StoreError> {
+            self.with(|ss| {
+                let found = ss
+                    .search_items(attributes(account))
+                    .map_err(|e| from_ss(&e, false))?;
+                if !found.locked.is_empty() {
+                    return Err(locked());
+                }
+                if found.unlocked.is_empty() {
+                    return default_unlocked(ss);
+                }
+                for item in &found.unlocked {
+                    item.delete().map_err(|e| from_ss(&e, false))?;
+                }
+                Ok(())
+            })
+        }
+
+        /// Run `f` on the connection, connecting first if needed. A
+        /// connection that reports the service gone is dropped, so the next
+        /// call connects again.
+        fn with<T>(
+            &mut self,
+            f: impl FnOnce(&SecretService<'static>) -> Result<T, StoreError>,
+        ) -> Result<T, StoreError> {
+            if self.ss.is_none() {
+                let ss = SecretService::connect(EncryptionType::Dh).map_err(|e| {
+                    StoreError::Unavailable {
+                        reason: format!("could not connect to the Secret Service: {e}"),
+                        hint: UNAVAILABLE_HINT.to_string(),
+                    }
+                })?;
+                self.ss = Some(ss);
+            }
+            let ss = self.ss.as_ref().expect("connected just above");
+            let result = f(ss);
+            if matches!(result, Err(StoreError::Unavailable { .. })) {
+                self.ss = None;
+            }
+            result
+        }
     }
 
-    /// Connect, find the default collection, and ask whether it is locked.
-    /// Never unlocks, so never prompts.
-    pub fn preflight() -> Result<(), StoreError> {
-        let ss =
-            SecretService::connect(EncryptionType::Dh).map_err(|e| StoreError::Unavailable {
-                reason: format!("could not connect to the Secret Service: {e}"),
-                hint: UNAVAILABLE_HINT.to_string(),
-            })?;
-        let collection = match ss.get_default_collection() {
-            Ok(c) => c,
-            Err(secret_service::Error::NoResult) => return Err(no_collection()),
-            Err(e) => return Err(from_ss(&e, false)),
-        };
-        match collection.is_locked() {
+    fn attributes(account: &str) -> HashMap<&str, &str> {
+        HashMap::from([("service", SERVICE), ("username", account)])
+    }
+
+    /// The one unlocked item for `account`, if any. Never unlocks.
+    fn find<'a>(ss: &'a SecretService<'a>, account: &str) -> Result<Option<Item<'a>>, StoreError> {
+        let mut found = ss
+            .search_items(attributes(account))
+            .map_err(|e| from_ss(&e, false))?;
+        match (found.unlocked.len(), found.locked.len()) {
+            (0, 0) => Ok(None),
+            (1, 0) => Ok(found.unlocked.pop()),
+            (0, _) => Err(locked()),
+            (n, m) => Err(StoreError::Other(format!(
+                "{} keyring entries match this account; remove the extra ones (e.g. with \
+                 `secret-tool clear service {SERVICE} username {account}`) and store the \
+                 password again",
+                n + m
+            ))),
+        }
+    }
+
+    fn default_collection<'a>(
+        ss: &'a SecretService<'a>,
+    ) -> Result<secret_service::blocking::Collection<'a>, StoreError> {
+        match ss.get_default_collection() {
+            Ok(c) => Ok(c),
+            Err(secret_service::Error::NoResult) => Err(no_collection()),
+            Err(e) => Err(from_ss(&e, true)),
+        }
+    }
+
+    /// The default collection exists and is unlocked. Never unlocks it.
+    fn default_unlocked(ss: &SecretService<'_>) -> Result<(), StoreError> {
+        match default_collection(ss)?.is_locked() {
             Ok(false) => Ok(()),
-            Ok(true) => Err(StoreError::Locked {
-                hint: LOCKED_HINT.to_string(),
-            }),
+            Ok(true) => Err(locked()),
             Err(e) => Err(from_ss(&e, false)),
+        }
+    }
+
+    fn locked() -> StoreError {
+        StoreError::Locked {
+            hint: LOCKED_HINT.to_string(),
         }
     }
 
@@ -375,9 +511,7 @@ mod platform {
     fn from_ss(e: &secret_service::Error, no_access: bool) -> StoreError {
         use secret_service::Error as S;
         match e {
-            S::Locked | S::Prompt | S::PromptDisconnected => StoreError::Locked {
-                hint: LOCKED_HINT.to_string(),
-            },
+            S::Locked | S::Prompt | S::PromptDisconnected => locked(),
             S::NoResult if no_access => no_collection(),
             S::Unavailable => StoreError::Unavailable {
                 reason: e.to_string(),
@@ -387,6 +521,7 @@ mod platform {
                 reason: e.to_string(),
                 hint: UNAVAILABLE_HINT.to_string(),
             },
+            S::Zbus(_) | S::ZbusFdo(_) if e.to_string().contains("IsLocked") => locked(),
             _ => StoreError::Other(e.to_string()),
         }
     }
@@ -407,98 +542,114 @@ mod platform {
         .iter()
         .any(|needle| text.contains(needle))
     }
+}
 
-    /// The store's errors wrap secret-service errors: look inside.
-    pub fn classify(
-        inner: &(dyn std::error::Error + Send + Sync + 'static),
-        no_access: bool,
-    ) -> Option<StoreError> {
-        inner
-            .downcast_ref::<secret_service::Error>()
-            .map(|e| from_ss(e, no_access))
+/// macOS and Windows: the `keyring` crate's own store for the platform
+/// (Keychain, Credential Manager), which its CI builds and tests. This is
+/// all the code of ours there is for them, and no machine here compiles it.
+#[cfg(any(target_os = "macos", target_os = "windows"))]
+mod platform {
+    use super::{SERVICE, StoreError};
+    use crate::secret::Secret;
+
+    pub const NAME: &str = if cfg!(target_os = "macos") {
+        "macOS Keychain"
+    } else {
+        "Windows Credential Manager"
+    };
+    pub const UNAVAILABLE_HINT: &str = if cfg!(target_os = "macos") {
+        "The login keychain could not be used. Open Keychain Access and check that the login \
+         keychain exists and is unlocked; over SSH run `security unlock-keychain` first."
+    } else {
+        "The Windows Credential Manager could not be used. Run this from your own interactive \
+         Windows session."
+    };
+    const LOCKED_HINT: &str = if cfg!(target_os = "macos") {
+        "Unlock the login keychain (Keychain Access, or over SSH `security unlock-keychain`), \
+         then run this again."
+    } else {
+        "The Windows Credential Manager refused access. Run this from your own interactive \
+         Windows session."
+    };
+
+    pub struct Backend;
+
+    impl Backend {
+        pub fn new() -> Backend {
+            Backend
+        }
+
+        /// Creating the store is what can fail here; neither store has a
+        /// separate "locked?" question that does not risk a prompt.
+        pub fn preflight(&mut self) -> Result<(), StoreError> {
+            match keyring::Entry::store_status() {
+                Ok(()) => Ok(()),
+                Err(e) => Err(unavailable(e)),
+            }
+        }
+
+        pub fn get(&mut self, account: &str) -> Result<Option<Secret>, StoreError> {
+            match entry(account)?.get_password() {
+                Ok(p) => Ok(Some(Secret::new(p))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(classify(&e)),
+            }
+        }
+
+        pub fn exists(&mut self, account: &str) -> Result<bool, StoreError> {
+            self.get(account).map(|s| s.is_some())
+        }
+
+        pub fn set(&mut self, account: &str, secret: &Secret) -> Result<(), StoreError> {
+            entry(account)?
+                .set_password(secret.expose())
+                .map_err(|e| classify(&e))
+        }
+
+        pub fn delete(&mut self, account: &str) -> Result<(), StoreError> {
+            match entry(account)?.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                Err(e) => Err(classify(&e)),
+            }
+        }
+    }
+
+    fn entry(account: &str) -> Result<keyring::Entry, StoreError> {
+        keyring::Entry::new(SERVICE, account).map_err(|e| unavailable(&e))
+    }
+
+    fn unavailable(e: &keyring::Error) -> StoreError {
+        StoreError::Unavailable {
+            reason: super::describe(e),
+            hint: UNAVAILABLE_HINT.to_string(),
+        }
+    }
+
+    fn classify(e: &keyring::Error) -> StoreError {
+        match e {
+            keyring::Error::NoStorageAccess(_) => StoreError::Locked {
+                hint: LOCKED_HINT.to_string(),
+            },
+            keyring::Error::NoDefaultStore => unavailable(e),
+            _ => StoreError::Other(super::describe(e)),
+        }
     }
 }
 
-#[cfg(target_os = "macos")]
-mod platform {
-    use std::sync::Arc;
-
-    use keyring_core::{CredentialStore, Entry};
-
-    use super::{SERVICE, StoreError};
-
-    pub const NAME: &str = "macOS Keychain";
-    pub const UNAVAILABLE_HINT: &str = "The login keychain could not be used. Open Keychain \
-        Access and check that the login keychain exists and is unlocked; over SSH run \
-        `security unlock-keychain` first.";
-    pub const LOCKED_HINT: &str = "Unlock the login keychain (Keychain Access, or over SSH \
-        `security unlock-keychain`), then run this again.";
-
-    pub fn new_store() -> keyring_core::Result<Arc<CredentialStore>> {
-        let store: Arc<CredentialStore> = apple_native_keyring_store::keychain::Store::new()?;
-        Ok(store)
-    }
-
-    pub fn build(store: &Arc<CredentialStore>, account: &str) -> keyring_core::Result<Entry> {
-        store.build(SERVICE, account, None)
-    }
-
-    pub fn preflight() -> Result<(), StoreError> {
-        // Creating the store is what can fail here; the Keychain has no
-        // separate "locked?" question that does not risk a prompt.
-        new_store()
-            .map(|_| ())
-            .map_err(|e| StoreError::Unavailable {
-                reason: e.to_string(),
-                hint: UNAVAILABLE_HINT.to_string(),
-            })
-    }
-
-    pub fn classify(
-        _inner: &(dyn std::error::Error + Send + Sync + 'static),
-        _no_access: bool,
-    ) -> Option<StoreError> {
-        None
-    }
-}
-
-#[cfg(target_os = "windows")]
-mod platform {
-    use std::sync::Arc;
-
-    use keyring_core::{CredentialStore, Entry};
-
-    use super::{SERVICE, StoreError};
-
-    pub const NAME: &str = "Windows Credential Manager";
-    pub const UNAVAILABLE_HINT: &str = "The Windows Credential Manager could not be used. \
-        Run this from your own interactive Windows session.";
-    pub const LOCKED_HINT: &str = "The Windows Credential Manager refused access. Run this \
-        from your own interactive Windows session.";
-
-    pub fn new_store() -> keyring_core::Result<Arc<CredentialStore>> {
-        let store: Arc<CredentialStore> = windows_native_keyring_store::Store::new()?;
-        Ok(store)
-    }
-
-    pub fn build(store: &Arc<CredentialStore>, account: &str) -> keyring_core::Result<Entry> {
-        store.build(SERVICE, account, None)
-    }
-
-    pub fn preflight() -> Result<(), StoreError> {
-        new_store()
-            .map(|_| ())
-            .map_err(|e| StoreError::Unavailable {
-                reason: e.to_string(),
-                hint: UNAVAILABLE_HINT.to_string(),
-            })
-    }
-
-    pub fn classify(
-        _inner: &(dyn std::error::Error + Send + Sync + 'static),
-        _no_access: bool,
-    ) -> Option<StoreError> {
-        None
+/// A keyring error as a sentence that never contains secret bytes
+/// (`BadEncoding` and `BadDataFormat` carry them: never print those).
+#[cfg(any(target_os = "macos", target_os = "windows"))]
+fn describe(e: &keyring::Error) -> String {
+    use keyring::Error as E;
+    match e {
+        E::PlatformFailure(inner) | E::NoStorageAccess(inner) => inner.to_string(),
+        E::BadEncoding(_) => "the stored password is not valid text".into(),
+        E::BadDataFormat(..) => "the stored data is malformed".into(),
+        E::Ambiguous(entries) => format!(
+            "{} keyring entries match this account; remove the extra ones",
+            entries.len()
+        ),
+        other => other.to_string(),
     }
 }
 
@@ -512,38 +663,40 @@ mod platform {
     target_os = "windows"
 )))]
 mod platform {
-    use std::sync::Arc;
-
-    use keyring_core::{CredentialStore, Entry};
-
     use super::StoreError;
+    use crate::secret::Secret;
 
     pub const NAME: &str = "system keyring";
     pub const UNAVAILABLE_HINT: &str = "This platform has no supported keyring.";
-    pub const LOCKED_HINT: &str = UNAVAILABLE_HINT;
 
-    pub fn new_store() -> keyring_core::Result<Arc<CredentialStore>> {
-        Err(keyring_core::Error::NotSupportedByStore(
-            "no keyring on this platform".into(),
-        ))
-    }
+    pub struct Backend;
 
-    pub fn build(_store: &Arc<CredentialStore>, _account: &str) -> keyring_core::Result<Entry> {
-        Err(keyring_core::Error::NoDefaultStore)
-    }
-
-    pub fn preflight() -> Result<(), StoreError> {
-        Err(StoreError::Unavailable {
+    fn none() -> StoreError {
+        StoreError::Unavailable {
             reason: "no keyring on this platform".into(),
             hint: UNAVAILABLE_HINT.to_string(),
-        })
+        }
     }
 
-    pub fn classify(
-        _inner: &(dyn std::error::Error + Send + Sync + 'static),
-        _no_access: bool,
-    ) -> Option<StoreError> {
-        None
+    impl Backend {
+        pub fn new() -> Backend {
+            Backend
+        }
+        pub fn preflight(&mut self) -> Result<(), StoreError> {
+            Err(none())
+        }
+        pub fn get(&mut self, _account: &str) -> Result<Option<Secret>, StoreError> {
+            Err(none())
+        }
+        pub fn exists(&mut self, _account: &str) -> Result<bool, StoreError> {
+            Err(none())
+        }
+        pub fn set(&mut self, _account: &str, _secret: &Secret) -> Result<(), StoreError> {
+            Err(none())
+        }
+        pub fn delete(&mut self, _account: &str) -> Result<(), StoreError> {
+            Err(none())
+        }
     }
 }
 
@@ -565,21 +718,33 @@ mod tests {
     }
 
     #[test]
-    fn bounded_calls_give_up_in_time() {
+    fn serial_calls_give_up_in_time_and_never_overtake_a_late_one() {
+        let worker: Serial<Vec<&'static str>> = Serial::new("test", Vec::new);
         let start = std::time::Instant::now();
-        let r: Result<(), StoreError> = run_bounded(Duration::from_millis(100), "test", || {
-            std::thread::sleep(Duration::from_secs(5));
-            Ok(())
+        // A slow write whose caller gives up...
+        let slow = worker.call(Duration::from_millis(100), |log| {
+            std::thread::sleep(Duration::from_millis(600));
+            log.push("write");
         });
-        assert!(matches!(r, Err(StoreError::Unavailable { .. })), "{r:?}");
-        assert!(start.elapsed() < Duration::from_secs(2));
-        assert_eq!(run_bounded(Duration::from_secs(5), "test", || Ok(7)), Ok(7));
+        assert_eq!(slow, Err(None));
+        assert!(start.elapsed() < Duration::from_millis(500));
+        // ...still lands before the roll-back queued after it.
+        worker
+            .call(Duration::from_secs(5), |log| log.push("roll back"))
+            .unwrap();
+        let seen = worker
+            .call(Duration::from_secs(5), |log| log.clone())
+            .unwrap();
+        assert_eq!(seen, ["write", "roll back"]);
     }
 
     #[test]
-    fn errors_never_show_secret_bytes() {
-        let e = keyring_core::Error::BadEncoding(b"abcd-efgh-ijkl-mnop".to_vec());
-        let shown = format!("{:?}", classify(e));
-        assert!(!shown.contains("abcd") && !shown.contains("97"), "{shown}");
+    fn a_panicking_call_fails_alone() {
+        let worker: Serial<u32> = Serial::new("test", || 7);
+        let r = worker.call(Duration::from_secs(5), |_| -> u32 {
+            panic!("inside a library")
+        });
+        assert!(matches!(r, Err(Some(_))), "{r:?}");
+        assert_eq!(worker.call(Duration::from_secs(5), |n| *n), Ok(7));
     }
 }

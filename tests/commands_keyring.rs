@@ -198,12 +198,16 @@ fn store_password_list_verify_remove() {
     );
     assert_eq!(secret_tool_lookup(&email).as_deref(), Some(OTHER_GOOD));
 
-    // remove --yes
+    // remove --yes, with a staging entry left by a save cut short: both go.
+    let staging = icloud_mail_setup::secrets::staging_account(&email);
+    ks.set(&staging, &Secret::new(OTHER_GOOD.into())).unwrap();
+    assert!(secret_tool_lookup(&staging).is_some());
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = remove::run_with(&globals(&path), &ks, &email, true, None, &mut out, &mut err);
     assert_eq!(code, Exit::Ok, "{}", String::from_utf8_lossy(&err));
     assert!(String::from_utf8_lossy(&out).contains("Revoke"));
     assert_eq!(secret_tool_lookup(&email), None);
+    assert_eq!(secret_tool_lookup(&staging), None);
     assert!(config::load(&path).unwrap().find(&email).is_none());
     let (code, _, _) = password_cmd(&ks, &path, &email);
     assert_eq!(code, Exit::NoSuchAccount);

@@ -167,11 +167,17 @@ fn probe_expect() {
 
 /// Run `probe_expect` under a fresh `dbus-run-session` after `setup`.
 fn run_probe_in_own_session(expect: &str, setup: &str) {
+    run_in_own_session("probe_expect", expect, setup)
+}
+
+/// Run the ignored test `name` under a fresh `dbus-run-session` after
+/// `setup`, alone on that bus.
+fn run_in_own_session(name: &str, expect: &str, setup: &str) {
     let data = tempfile::tempdir().unwrap();
     let runtime = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
     let script =
-        format!("{setup}\nexec \"$0\" --exact probe_expect --ignored --nocapture --test-threads=1");
+        format!("{setup}\nexec \"$0\" --exact {name} --ignored --nocapture --test-threads=1");
     let out = Command::new("dbus-run-session")
         .args(["--", "sh", "-c", &script])
         .arg(exe)
@@ -206,4 +212,124 @@ fn secret_service_without_a_keyring_says_so() {
     // Nothing started: the bus activates gnome-keyring, which has no
     // login keyring and so no default collection.
     run_probe_in_own_session("no_collection", "true");
+}
+
+/// The Secret Service calls made on the test's bus while `f` runs, as
+/// `dbus-monitor` prints them.
+fn secret_service_calls(f: impl FnOnce()) -> String {
+    use std::io::Read;
+    let mut monitor = Command::new("dbus-monitor")
+        .args(["--session", "destination=org.freedesktop.secrets"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("dbus-monitor (package dbus) must be installed");
+    // It is listening once it has been given its monitor role.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    f();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let _ = monitor.kill();
+    let mut text = String::new();
+    monitor
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    let _ = monitor.wait();
+    text
+}
+
+fn senders(calls: &str) -> std::collections::BTreeSet<String> {
+    calls
+        .lines()
+        .filter(|l| l.starts_with("method call"))
+        .filter_map(|l| l.split_whitespace().find(|w| w.starts_with("sender=")))
+        .map(str::to_string)
+        .collect()
+}
+
+const UNLOCKED: &str =
+    "printf %s pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null";
+
+#[test]
+fn a_whole_staged_save_uses_one_connection_and_one_session() {
+    require_bus();
+    run_in_own_session("probe_one_connection", "", UNLOCKED);
+}
+
+#[test]
+fn existence_is_answered_without_reading_the_secret() {
+    require_bus();
+    run_in_own_session("probe_existence", "", UNLOCKED);
+}
+
+/// Alone on its bus (see above), so the monitor sees only this process.
+#[test]
+#[ignore = "run by a_whole_staged_save_uses_one_connection_and_one_session"]
+fn probe_one_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let email = unique_email("oneconn");
+    let store = KeyringStore::new();
+    let account = icloud_mail_setup::account::Account::new(
+        icloud_mail_setup::account::Email::parse(&email).unwrap(),
+        icloud_mail_setup::account::Email::parse(&email).unwrap(),
+    );
+    let request = |pw: &str| icloud_mail_setup::storage::SaveRequest {
+        account: account.clone(),
+        secret: Secret::new(pw.into()),
+        imap_username: email.clone(),
+        smtp_username: email.clone(),
+        label: None,
+        settings: icloud_mail_setup::mail::CheckSettings::default(),
+    };
+    let calls = secret_service_calls(|| {
+        store.preflight().unwrap();
+        icloud_mail_setup::storage::save_verified(
+            &store,
+            &config,
+            &request("abcd-efgh-ijkl-mnop"),
+            std::time::SystemTime::now(),
+        )
+        .unwrap();
+        icloud_mail_setup::storage::save_verified(
+            &store,
+            &config,
+            &request("qrst-uvwx-yzab-cdef"),
+            std::time::SystemTime::now(),
+        )
+        .unwrap();
+    });
+    assert_eq!(
+        secret_tool_lookup(&email).as_deref(),
+        Some("qrst-uvwx-yzab-cdef")
+    );
+    store.delete(&email).unwrap();
+    // The monitor saw the work (so the counts below can fail)...
+    assert!(calls.matches("member=CreateItem").count() >= 2, "{calls}");
+    assert!(calls.matches("member=GetSecret").count() >= 4, "{calls}");
+    // ...all of it from one connection with one session.
+    assert_eq!(senders(&calls).len(), 1, "{calls}");
+    assert_eq!(calls.matches("member=OpenSession").count(), 1, "{calls}");
+    println!("PROBE-OK");
+}
+
+/// Alone on its bus (see above).
+#[test]
+#[ignore = "run by existence_is_answered_without_reading_the_secret"]
+fn probe_existence() {
+    let email = unique_email("exists");
+    let store = KeyringStore::new();
+    set_verified(&store, &email, &Secret::new("abcd-efgh-ijkl-mnop".into())).unwrap();
+    let mut answers = Vec::new();
+    let calls = secret_service_calls(|| {
+        answers.push(store.exists(&email).unwrap());
+        answers.push(store.exists(&unique_email("absent")).unwrap());
+    });
+    store.delete(&email).unwrap();
+    assert_eq!(answers, [true, false]);
+    assert!(calls.contains("member=SearchItems"), "{calls}");
+    assert!(!calls.contains("member=GetSecret"), "{calls}");
+    println!("PROBE-OK");
 }

@@ -62,7 +62,7 @@ pub fn run_with(
     let mut rows = Vec::new();
     for a in &config.accounts {
         let stored: Option<bool> = if reachable {
-            store.get(&a.email).ok().map(|s| s.is_some())
+            store.exists(&a.email).ok()
         } else {
             None
         };

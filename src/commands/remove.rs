@@ -6,7 +6,7 @@ use super::Exit;
 use super::verify::{email_arg, no_such_account, open_config, report_store_error};
 use crate::cli::GlobalArgs;
 use crate::config;
-use crate::secrets::SecretStore;
+use crate::secrets::{SecretStore, staging_account};
 
 /// `remove EMAIL [--yes]` on the terminal: asks unless `yes`; refuses
 /// (exit 2) when it cannot ask because stdin is not a terminal.
@@ -42,8 +42,8 @@ pub fn run_with(
         Err(e) => return e,
     };
     let entry = config.find(email.as_str()).cloned();
-    let in_keyring = match store.get(email.as_str()) {
-        Ok(s) => s.is_some(),
+    let in_keyring = match store.exists(email.as_str()) {
+        Ok(found) => found,
         Err(e) => return report_store_error(err, &e),
     };
     if entry.is_none() && !in_keyring {
@@ -77,11 +77,23 @@ pub fn run_with(
         }
     }
 
-    if in_keyring && let Err(e) = store.delete(email.as_str()) {
-        return report_store_error(err, &e);
+    // Under the save lock, so a save of the same address in another run
+    // cannot land between the keyring and the config; a save cut short
+    // leaves a staging entry, which goes too.
+    let lock = match config::ConfigLock::acquire(&path) {
+        Ok(lock) => lock,
+        Err(e) => {
+            let _ = writeln!(err, "error: nothing was removed: {e}");
+            return Exit::Failure;
+        }
+    };
+    for account in [staging_account(email.as_str()), email.as_str().to_string()] {
+        if let Err(e) = store.delete(&account) {
+            return report_store_error(err, &e);
+        }
     }
     if entry.is_some()
-        && let Err(e) = config::update(&path, |c| c.remove(email.as_str()))
+        && let Err(e) = lock.update(|c| c.remove(email.as_str()))
     {
         let _ = writeln!(
             err,
