@@ -231,8 +231,14 @@ impl Account {
     }
 
     /// The same account, with the IMAP username form that worked before.
+    /// A recorded form that is neither the local part nor the full login
+    /// address (a hand-edited or damaged config, perhaps with a line break
+    /// that would smuggle a command into the session) is ignored: the
+    /// standard forms are tried instead.
     pub fn with_imap_username(mut self, username: Option<String>) -> Account {
-        self.imap_username = username.filter(|u| !u.is_empty());
+        self.imap_username = username
+            .map(|u| u.to_lowercase())
+            .filter(|u| u == self.login.local_part() || u == self.login.as_str());
         self
     }
 
@@ -264,6 +270,21 @@ impl Account {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_standard_form_is_taken_as_the_recorded_imap_username() {
+        let login = Email::parse("emily@icloud.com").unwrap();
+        let with = |u: &str| {
+            Account::new(login.clone(), login.clone())
+                .with_imap_username(Some(u.to_string()))
+                .imap_usernames()
+        };
+        assert_eq!(with("emily@icloud.com"), ["emily@icloud.com", "emily"]);
+        assert_eq!(with("Emily"), ["emily", "emily@icloud.com"]);
+        for bad in ["emily\r\na2 DELETE INBOX", "other", "", "emily\0"] {
+            assert_eq!(with(bad), ["emily", "emily@icloud.com"], "{bad:?}");
+        }
+    }
 
     #[test]
     fn recognises_apple_and_custom_domains() {

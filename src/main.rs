@@ -1,5 +1,14 @@
 //! Thin entry point: parse the command line, dispatch, map to exit codes.
 
+/// Like `eprintln!`, but a stderr that is gone (a terminal hung up, a closed
+/// pipe) is not a panic: the line is dropped.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -33,7 +42,7 @@ static SIGNALLED: AtomicI32 = AtomicI32::new(0);
 
 fn wizard(cli: &Cli) -> ExitCode {
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-        eprintln!(
+        say!(
             "icloud-mail-setup: the setup wizard needs a terminal (stdin and stdout must be a TTY).\n\
              Without one, use a subcommand: `icloud-mail-setup store EMAIL --password-stdin`, \
              `verify`, `list`. See --help."
@@ -43,14 +52,14 @@ fn wizard(cli: &Cli) -> ExitCode {
     let settings = match cli.globals.check_settings() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("icloud-mail-setup: {e}");
+            say!("icloud-mail-setup: {e}");
             return Exit::Usage.into();
         }
     };
     let config_path = match cli.globals.config_path() {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("icloud-mail-setup: {e}");
+            say!("icloud-mail-setup: {e}");
             return Exit::Failure.into();
         }
     };
@@ -61,7 +70,7 @@ fn wizard(cli: &Cli) -> ExitCode {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("icloud-mail-setup: could not start: {e}");
+            say!("icloud-mail-setup: could not start: {e}");
             return Exit::Failure.into();
         }
     };
@@ -94,24 +103,27 @@ fn wizard(cli: &Cli) -> ExitCode {
     // Blocking keyring calls that are still running must not keep us here.
     runtime.shutdown_timeout(Duration::from_millis(300));
     if let Err(e) = result {
-        eprintln!("icloud-mail-setup: {e:#}");
+        say!("icloud-mail-setup: {e:#}");
         return Exit::Failure.into();
     }
     let sig = SIGNALLED.load(Ordering::SeqCst);
     if sig != 0 {
         match (&model.flow.saved, &model.flow.account) {
-            (Some(saved), Some(account)) => eprintln!(
+            (Some(saved), Some(account)) => say!(
                 "icloud-mail-setup: stopped by a signal; {}'s password was saved in the {} first.",
-                account.email, saved.store_name
+                account.email,
+                saved.store_name
             ),
             _ => {
-                eprintln!("icloud-mail-setup: stopped by a signal; nothing was stored in this run.")
+                say!("icloud-mail-setup: stopped by a signal; nothing was stored in this run.")
             }
         }
         return ExitCode::from((128 + sig) as u8);
     }
     if let (Some(saved), Some(account)) = (&model.flow.saved, &model.flow.account) {
-        println!(
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stdout(),
             "{} is set up; its password is in {}.\nPassword command for mail clients: {}",
             account.email,
             saved.store_name,
@@ -158,7 +170,7 @@ fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
             _ = quit.recv() => {}
         }
         icloud_mail_setup::tui::terminal::restore();
-        eprintln!(
+        say!(
             "icloud-mail-setup: stopped by a signal while saving; the next run finishes or \
              rolls back that save."
         );

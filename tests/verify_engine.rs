@@ -328,6 +328,15 @@ async fn a_temporary_refusal_is_not_a_rejected_password() {
 }
 
 #[tokio::test]
+async fn auth_login_accepted_before_the_password_is_not_accepted() {
+    let f = FaultServer::start(Fault::SmtpLoginEarlyAccept);
+    let r = smtp::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    assert_eq!(kind(&r), Some(ErrorKind::UnexpectedReply), "{r:?}");
+    assert!(f.saw_auth());
+    assert_no_password(&r, PASSWORD);
+}
+
+#[tokio::test]
 async fn the_username_form_that_worked_is_the_only_login() {
     let f = FaultServer::start(Fault::ImapOnlyFullAddress);
     // Nothing recorded: the local part is refused, the full address works.

@@ -498,6 +498,38 @@ fn save_failure_keeps_the_password_and_retries() {
     assert!(matches!(fx.as_slice(), [Effect::Save(_)]));
 }
 
+#[test]
+fn a_label_that_cannot_be_kept_is_said_not_dropped_silently() {
+    for (label, says) in [
+        (
+            "abcd-efgh-ijkl-mnop",
+            "looked like an app-specific password",
+        ),
+        ("x\u{202e}y", "invisible or direction-changing"),
+    ] {
+        let (mut m, run) = verified_model();
+        m.flow.label = icloud_mail_setup::wizard::input::TextInput::with(label);
+        both_accept(&mut m, run);
+        let fx = act(&mut m, Action::Confirm);
+        let [Effect::Save(req)] = fx.as_slice() else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(req.label, None);
+        let notice = m.notice.clone().unwrap_or_default();
+        assert!(notice.contains(says), "{label:?}: {notice}");
+        assert!(!notice.contains("abcd-efgh"), "{notice}");
+    }
+    // A good label is kept, and nothing is said.
+    let (mut m, run) = verified_model();
+    both_accept(&mut m, run);
+    let fx = act(&mut m, Action::Confirm);
+    let [Effect::Save(req)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(req.label.as_deref(), Some("icloud-mail-setup on laptop"));
+    assert_eq!(m.notice, None);
+}
+
 // --- Re-runs: checking and rotating a configured account -----------------
 
 fn existing_model() -> (Model, u64) {

@@ -141,7 +141,9 @@ mod signals {
                 if unsafe { libc::sigwait(&set, &mut sig) } != 0 {
                     return;
                 }
-                let finished = storage::wait_for_save(storage::SAVE_GRACE);
+                // Held until _exit: no save can start after this.
+                let held = storage::hold_saves(storage::SAVE_GRACE);
+                let finished = held.is_some();
                 if let Ok(t) = TERMINAL.lock()
                     && let Some(saved) = t.as_ref()
                 {

@@ -276,6 +276,17 @@ async fn auth_login<S: AsyncRead + AsyncWrite + Unpin>(
     send(wire, b"AUTH LOGIN\r\n", "AUTH").await?;
     for value in [username.as_bytes(), password.expose().as_bytes()] {
         let reply = read_reply(wire, "AUTH").await?;
+        if (200..300).contains(&reply.code) {
+            // Success before the password was even sent says nothing
+            // about the password.
+            return Err(Failure::new(
+                ErrorKind::UnexpectedReply,
+                format!(
+                    "AUTH LOGIN answered {} before the password was sent",
+                    reply.code
+                ),
+            ));
+        }
         if reply.code != 334 {
             return Ok(reply);
         }

@@ -68,7 +68,7 @@ fn install_panic_hook() {
         previous(info);
         // A save running on another thread is let finish (bounded): a
         // panic elsewhere must not leave it half done.
-        crate::storage::wait_for_save(crate::storage::SAVE_GRACE);
+        let _held = crate::storage::hold_saves(crate::storage::SAVE_GRACE);
         std::process::exit(101);
     }));
 }

@@ -737,12 +737,23 @@ fn start_save(m: &mut Model) -> Vec<Effect> {
     let (Some(verified), Some(account)) = (m.flow.verified.clone(), m.flow.account.clone()) else {
         return vec![];
     };
-    let label = m.flow.label.value().trim();
     // A label that is itself an app-specific password is not kept: the
-    // label goes to the config file in clear.
-    let label = crate::account::check_label(label)
-        .ok()
-        .filter(|l| apppass::normalise(l).is_err());
+    // label goes to the config file in clear. Any label not kept is said.
+    let label = match crate::account::check_label(m.flow.label.value()) {
+        Ok(l) if apppass::normalise(&l).is_err() => Some(l),
+        Ok(_) => {
+            m.notice = Some(
+                "The label looked like an app-specific password, so it was not kept (labels                  are stored in clear)."
+                    .into(),
+            );
+            None
+        }
+        Err(crate::account::LabelError::Empty) => None,
+        Err(e) => {
+            m.notice = Some(format!("The label was not kept. {e}"));
+            None
+        }
+    };
     let req = SaveRequest {
         account,
         secret: verified.secret,

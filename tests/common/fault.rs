@@ -46,6 +46,9 @@ pub enum Fault {
     /// SMTP with a real STARTTLS; AUTH answers `235`, and `QUIT` is never
     /// answered (the connection is held open).
     SmtpSilentQuit,
+    /// SMTP with a real STARTTLS, offering only AUTH LOGIN, and answering
+    /// `235` to `AUTH LOGIN` itself, before any username or password.
+    SmtpLoginEarlyAccept,
     /// IMAP over TLS: a 1 MiB greeting line.
     ImapHugeLine,
     /// IMAP over TLS: a greeting announcing a 512 MB literal, then a
@@ -241,6 +244,8 @@ fn imap_script(mut s: Tls, seen: &Seen, answer: impl Fn(&str, &str) -> (Vec<u8>,
 /// SMTP: greeting, EHLO with STARTTLS, the `220` (followed by `after_220`
 /// in the same write), then over TLS: EHLO with AUTH, and `auth` as the
 /// answer to AUTH. `hold_quit` never answers QUIT.
+const PLAIN_AND_LOGIN: &[u8] = b"250-fault.example\r\n250 AUTH PLAIN LOGIN\r\n";
+
 fn smtp_script(
     conn: TcpStream,
     tls: Arc<rustls::ServerConfig>,
@@ -248,6 +253,7 @@ fn smtp_script(
     after_220: &[u8],
     auth: &[u8],
     hold_quit: bool,
+    ehlo: &[u8],
 ) {
     let Ok(mut out) = conn.try_clone() else {
         return;
@@ -283,7 +289,7 @@ fn smtp_script(
         }
         let upper = line.to_ascii_uppercase();
         let reply: &[u8] = if upper.starts_with("EHLO") {
-            b"250-fault.example\r\n250 AUTH PLAIN LOGIN\r\n"
+            ehlo
         } else if upper.starts_with("AUTH") {
             seen.saw_auth.store(true, Ordering::SeqCst);
             auth
@@ -322,6 +328,7 @@ fn serve(fault: Fault, conn: TcpStream, tls: Arc<rustls::ServerConfig>, seen: Se
             b"250-fault.example\r\n250 AUTH PLAIN\r\n235 2.7.0 Authentication successful\r\n",
             b"535 5.7.8 Authentication failed\r\n",
             false,
+            PLAIN_AND_LOGIN,
         ),
         Fault::SmtpAuthTemporary => smtp_script(
             conn,
@@ -330,6 +337,16 @@ fn serve(fault: Fault, conn: TcpStream, tls: Arc<rustls::ServerConfig>, seen: Se
             b"",
             b"454 4.7.0 Temporary authentication failure\r\n",
             false,
+            PLAIN_AND_LOGIN,
+        ),
+        Fault::SmtpLoginEarlyAccept => smtp_script(
+            conn,
+            tls,
+            &seen,
+            b"",
+            b"235 2.7.0 Authentication successful\r\n",
+            false,
+            b"250-fault.example\r\n250 AUTH LOGIN\r\n",
         ),
         Fault::SmtpSilentQuit => smtp_script(
             conn,
@@ -338,6 +355,7 @@ fn serve(fault: Fault, conn: TcpStream, tls: Arc<rustls::ServerConfig>, seen: Se
             b"",
             b"235 2.7.0 Authentication successful\r\n",
             true,
+            PLAIN_AND_LOGIN,
         ),
         Fault::ImapHugeLine | Fault::ImapLiteralBomb | Fault::ImapFlood => {
             let Some(mut s) = tls_accept(conn, tls) else {
