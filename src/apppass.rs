@@ -198,13 +198,13 @@ fn separators_on_boundaries(t: &str) -> bool {
 
 /// Keep what a paste may contribute to the field: printable characters only.
 /// Control characters and whole escape sequences (`ESC [ ... final`) are dropped.
-pub fn sanitise_paste(raw: &str) -> Result<String, FormError> {
+pub fn sanitise_paste(raw: &str) -> Result<Zeroizing<String>, FormError> {
     if raw.len() > MAX_PASTE_BYTES {
         return Err(FormError::PasteTooLong);
     }
     // Sized once: dropping characters never grows it, so no copy of the
     // paste is left behind by a reallocation.
-    let mut out = String::with_capacity(raw.len());
+    let mut out = Zeroizing::new(String::with_capacity(raw.len()));
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
         if c == '\u{1b}' {
@@ -369,7 +369,7 @@ mod tests {
     #[test]
     fn paste_drops_controls_and_escape_sequences() {
         assert_eq!(
-            sanitise_paste("ab\u{1b}[31mcd\u{7}-ef\u{1b}]0;title\u{7}gh\r\n").unwrap(),
+            *sanitise_paste("ab\u{1b}[31mcd\u{7}-ef\u{1b}]0;title\u{7}gh\r\n").unwrap(),
             "abcd-efgh"
         );
         assert_eq!(

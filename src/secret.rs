@@ -36,6 +36,28 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Text the terminal pasted: possibly a password, so it is handled like
+/// one. It is taken from crossterm's event (moved, never cloned), zeroed on
+/// drop, and `Debug` shows only its length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pasted(Zeroizing<String>);
+
+impl Pasted {
+    pub fn new(text: String) -> Self {
+        Pasted(Zeroizing::new(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Pasted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pasted({} bytes)", self.0.len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +68,7 @@ mod tests {
         let shown = format!("{s:?} {:#?}", s);
         assert!(!shown.contains("abcd"), "{shown}");
         assert!(shown.contains("redacted"));
+        let p = Pasted::new("abcd-efgh-ijkl-mnop".into());
+        assert_eq!(format!("{p:?}"), "Pasted(19 bytes)");
     }
 }

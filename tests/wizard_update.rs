@@ -3,6 +3,7 @@
 mod wizard_support;
 
 use icloud_mail_setup::mail::{Endpoint, ErrorKind, Protocol};
+use icloud_mail_setup::secret::Pasted;
 use icloud_mail_setup::secrets::StoreError;
 use icloud_mail_setup::storage::Saved;
 use icloud_mail_setup::wizard::checklists::TwoFactorPath;
@@ -217,7 +218,10 @@ fn password_form_is_checked_before_verifying() {
     );
     act(&mut m, Action::ClearField);
     assert!(m.flow.password.is_empty());
-    update(&mut m, Msg::Paste("  WXYZABCDEFGHIJKL \n".into()));
+    update(
+        &mut m,
+        Msg::Paste(Pasted::new(String::from("  WXYZABCDEFGHIJKL \n"))),
+    );
     let fx = act(&mut m, Action::Confirm);
     let [
         Effect::Verify {
@@ -240,9 +244,12 @@ fn password_form_is_checked_before_verifying() {
 fn paste_drops_escapes_and_refuses_huge_pastes() {
     let mut m = model(vec![]);
     to_password(&mut m);
-    update(&mut m, Msg::Paste("wxyz-\u{1b}[201~abcd-efgh-ijkl".into()));
+    update(
+        &mut m,
+        Msg::Paste(Pasted::new(String::from("wxyz-\u{1b}[201~abcd-efgh-ijkl"))),
+    );
     assert_eq!(m.flow.password.peek(), PASSWORD);
-    update(&mut m, Msg::Paste("x".repeat(5000)));
+    update(&mut m, Msg::Paste(Pasted::new("x".repeat(5000))));
     assert_eq!(
         m.flow.password.peek(),
         PASSWORD,
@@ -779,7 +786,7 @@ fn a_password_pasted_into_the_label_goes_to_the_password_field() {
     let mut m = model(vec![]);
     to_password(&mut m);
     act(&mut m, Action::NextField);
-    update(&mut m, Msg::Paste(PASSWORD.into()));
+    update(&mut m, Msg::Paste(Pasted::new(String::from(PASSWORD))));
     assert_eq!(m.flow.password.peek(), PASSWORD);
     assert_eq!(m.flow.password_focus, PasswordField::Password);
     assert_eq!(m.flow.label.value(), "icloud-mail-setup on laptop");

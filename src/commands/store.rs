@@ -352,7 +352,9 @@ pub fn account_from_args(email: &str, login: Option<&str>) -> Result<Account, St
 /// One line of at most [`MAX_STDIN_LINE`] bytes, normalised to the
 /// app-specific password form. The raw bytes are zeroed when dropped.
 pub fn read_password(input: &mut dyn BufRead) -> Result<Secret, String> {
-    let mut buf = Zeroizing::new(Vec::with_capacity(64));
+    // Room for the longest line read, so the buffer never grows (a
+    // reallocation would leave an unzeroed copy behind).
+    let mut buf = Zeroizing::new(Vec::with_capacity(MAX_STDIN_LINE + 2));
     let limit = (MAX_STDIN_LINE + 1) as u64;
     Read::take(input, limit)
         .read_until(b'\n', &mut buf)

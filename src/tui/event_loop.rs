@@ -63,7 +63,7 @@ where
         let busy = model.busy();
         let msg = tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(ev)) => event_to_msg(&ev, model.text_entry()),
+                Some(Ok(ev)) => event_to_msg(ev, model.text_entry()),
                 Some(Err(e)) => return Err(anyhow!("reading the terminal failed: {e}")),
                 None => return Ok(frames),
             },

@@ -241,14 +241,12 @@ pub fn key_to_action(key: &KeyEvent, text: bool) -> Option<Action> {
 
 /// Turn a terminal event into a message. Key releases are ignored
 /// (Windows reports them too).
-pub fn event_to_msg(event: &Event, text: bool) -> Option<Msg> {
+/// A paste is moved into a zeroizing buffer, never copied.
+pub fn event_to_msg(event: Event, text: bool) -> Option<Msg> {
     match event {
-        Event::Key(k) => key_to_action(k, text).map(Msg::Action),
-        Event::Paste(s) => Some(Msg::Paste(s.clone())),
-        Event::Resize(width, height) => Some(Msg::Resize {
-            width: *width,
-            height: *height,
-        }),
+        Event::Key(k) => key_to_action(&k, text).map(Msg::Action),
+        Event::Paste(s) => Some(Msg::Paste(crate::secret::Pasted::new(s))),
+        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
         _ => None,
     }
 }
@@ -366,11 +364,11 @@ mod tests {
         k.kind = KeyEventKind::Release;
         assert_eq!(key_to_action(&k, false), None);
         assert!(matches!(
-            event_to_msg(&Event::Paste("x".into()), true),
-            Some(Msg::Paste(s)) if s == "x"
+            event_to_msg(Event::Paste("x".into()), true),
+            Some(Msg::Paste(s)) if s.as_str() == "x"
         ));
         assert!(matches!(
-            event_to_msg(&Event::Resize(80, 24), false),
+            event_to_msg(Event::Resize(80, 24), false),
             Some(Msg::Resize {
                 width: 80,
                 height: 24

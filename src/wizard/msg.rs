@@ -15,7 +15,7 @@ pub enum Msg {
     /// A key, already mapped through the key table.
     Action(Action),
     /// Bracketed paste (raw: sanitised by `update`).
-    Paste(String),
+    Paste(crate::secret::Pasted),
     /// Spinner tick, sent only while something is in flight.
     Tick,
     /// The terminal's size (at start and on every resize).

@@ -16,7 +16,7 @@ pub const SPINNER_FRAMES: usize = 10;
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Action(a) => on_action(m, a),
-        Msg::Paste(raw) => on_paste(m, &raw),
+        Msg::Paste(raw) => on_paste(m, raw.as_str()),
         Msg::Tick => {
             if m.busy() {
                 m.spinner = (m.spinner + 1) % SPINNER_FRAMES;
@@ -743,7 +743,8 @@ fn start_save(m: &mut Model) -> Vec<Effect> {
         Ok(l) if apppass::normalise(&l).is_err() => Some(l),
         Ok(_) => {
             m.notice = Some(
-                "The label looked like an app-specific password, so it was not kept (labels                  are stored in clear)."
+                "The label looked like an app-specific password, so it was not kept (labels are \
+                 stored in clear)."
                     .into(),
             );
             None
