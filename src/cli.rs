@@ -10,7 +10,8 @@ use crate::mail::{CheckSettings, DEFAULT_CONNECT_TIMEOUT, Endpoint};
 /// Set up iCloud Mail for IMAP/SMTP clients with a verified app-specific
 /// password kept in the system keyring.
 ///
-/// Without a command, runs the interactive wizard (needs a terminal).
+/// Without a command, runs the interactive wizard: full screen in a
+/// terminal, line by line with --plain, TERM=dumb or no terminal.
 #[derive(Debug, Parser)]
 #[command(name = "icloud-mail-setup", version, about, long_about = None)]
 #[command(after_help = EXIT_CODES)]
@@ -21,6 +22,11 @@ pub struct Cli {
     /// Jump straight to checking / rotating this configured account.
     #[arg(long, value_name = "EMAIL")]
     pub account: Option<String>,
+
+    /// Numbered, line-by-line prompts instead of the full-screen wizard
+    /// (also chosen when TERM=dumb or there is no terminal).
+    #[arg(long)]
+    pub plain: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -24,7 +24,7 @@ use icloud_mail_setup::mail::LiveChecker;
 use icloud_mail_setup::secrets::KeyringStore;
 use icloud_mail_setup::storage;
 use icloud_mail_setup::tui::terminal::TerminalGuard;
-use icloud_mail_setup::tui::{BrowserOpener, Executor, Io, run_loop};
+use icloud_mail_setup::tui::{BrowserOpener, Executor, Io, View, run_loop};
 use icloud_mail_setup::wizard::{Model, Msg};
 
 fn main() -> ExitCode {
@@ -41,14 +41,11 @@ fn main() -> ExitCode {
 static SIGNALLED: AtomicI32 = AtomicI32::new(0);
 
 fn wizard(cli: &Cli) -> ExitCode {
-    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-        say!(
-            "icloud-mail-setup: the setup wizard needs a terminal (stdin and stdout must be a TTY).\n\
-             Without one, use a subcommand: `icloud-mail-setup store EMAIL --password-stdin`, \
-             `verify`, `list`. See --help."
-        );
-        return Exit::Usage.into();
-    }
+    // Line by line when asked, when the terminal cannot do the TUI, or
+    // when there is no terminal at all (a pipe).
+    let plain = cli.plain
+        || std::env::var_os("TERM").is_some_and(|t| t == "dumb")
+        || !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal());
     let settings = match cli.globals.check_settings() {
         Ok(s) => s,
         Err(e) => {
@@ -76,7 +73,6 @@ fn wizard(cli: &Cli) -> ExitCode {
     };
     let hostname = gethostname::gethostname().to_string_lossy().into_owned();
     let mut model = Model::new(&hostname, settings.clone(), cli.account.clone());
-    model.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     model.servers_given = (cli.globals.imap.is_some(), cli.globals.smtp.is_some());
     model.config_path = config_path.display().to_string();
     let io = Io {
@@ -85,20 +81,31 @@ fn wizard(cli: &Cli) -> ExitCode {
         config_path,
         opener: Arc::new(BrowserOpener),
     };
+    let mut input_ended = false;
     let result = runtime.block_on(async {
-        let mut guard = TerminalGuard::enter()?;
         let (mut exec, results) = Executor::new(io);
         spawn_signal_watch(exec.sender());
+        if plain {
+            let out = &mut std::io::stdout();
+            let r = icloud_mail_setup::plain::run(&mut model, &mut exec, results, out).await;
+            icloud_mail_setup::echo::restore();
+            input_ended = r?;
+            return Ok(());
+        }
+        let mut guard = TerminalGuard::enter()?;
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let mut view = View::new(no_color);
         let frames = run_loop(
             &mut guard.terminal,
             &mut model,
+            &mut view,
             EventStream::new(),
             &mut exec,
             results,
         )
         .await;
         drop(guard);
-        frames
+        frames.map(|_| ())
     });
     // Blocking keyring calls that are still running must not keep us here.
     runtime.shutdown_timeout(Duration::from_millis(300));
@@ -120,7 +127,13 @@ fn wizard(cli: &Cli) -> ExitCode {
         }
         return ExitCode::from((128 + sig) as u8);
     }
-    if let (Some(saved), Some(account)) = (&model.flow.saved, &model.flow.account) {
+    if input_ended && model.flow.saved.is_none() {
+        say!(
+            "icloud-mail-setup: the input ended before the setup was finished; nothing was stored."
+        );
+        return Exit::Failure.into();
+    }
+    if let (false, Some(saved), Some(account)) = (plain, &model.flow.saved, &model.flow.account) {
         use std::io::Write as _;
         let _ = writeln!(
             std::io::stdout(),
@@ -170,6 +183,7 @@ fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
             _ = quit.recv() => {}
         }
         icloud_mail_setup::tui::terminal::restore();
+        icloud_mail_setup::echo::restore();
         say!(
             "icloud-mail-setup: stopped by a signal while saving; the next run finishes or \
              rolls back that save."

@@ -36,15 +36,16 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Text the terminal pasted: possibly a password, so it is handled like
-/// one. It is taken from crossterm's event (moved, never cloned), zeroed on
-/// drop, and `Debug` shows only its length.
+/// Text that may be a password, as typed or pasted, before its form is
+/// checked: handled like the secret it may be. A paste is taken from
+/// crossterm's event (moved, never cloned); it is zeroed on drop, and
+/// `Debug` shows only its length.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Pasted(Zeroizing<String>);
+pub struct RawSecret(Zeroizing<String>);
 
-impl Pasted {
+impl RawSecret {
     pub fn new(text: String) -> Self {
-        Pasted(Zeroizing::new(text))
+        RawSecret(Zeroizing::new(text))
     }
 
     pub fn as_str(&self) -> &str {
@@ -52,9 +53,9 @@ impl Pasted {
     }
 }
 
-impl fmt::Debug for Pasted {
+impl fmt::Debug for RawSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Pasted({} bytes)", self.0.len())
+        write!(f, "RawSecret({} bytes)", self.0.len())
     }
 }
 
@@ -68,7 +69,7 @@ mod tests {
         let shown = format!("{s:?} {:#?}", s);
         assert!(!shown.contains("abcd"), "{shown}");
         assert!(shown.contains("redacted"));
-        let p = Pasted::new("abcd-efgh-ijkl-mnop".into());
-        assert_eq!(format!("{p:?}"), "Pasted(19 bytes)");
+        let p = RawSecret::new("abcd-efgh-ijkl-mnop".into());
+        assert_eq!(format!("{p:?}"), "RawSecret(19 bytes)");
     }
 }

@@ -1,5 +1,5 @@
-//! The binary without a terminal: --help, --version, and a clear refusal
-//! to start the wizard.
+//! The binary without a terminal: --help, --version, and the wizard in
+//! plain mode.
 
 use std::process::{Command, Stdio};
 
@@ -40,12 +40,25 @@ fn help_and_version_work_without_a_terminal() {
 }
 
 #[test]
-fn without_a_terminal_the_wizard_says_so_and_fails() {
-    let o = run(&[]);
-    assert_eq!(o.status.code(), Some(2));
+fn without_a_terminal_the_wizard_runs_line_by_line_and_says_when_input_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
+        .env("ICLOUD_MAIL_SETUP_CONFIG", dir.path().join("config.toml"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("needs a terminal"), "{err}");
-    assert!(o.stdout.is_empty());
+    assert!(
+        out.contains("== Welcome =="),
+        "{out}\n{err}\n{:?}",
+        o.status
+    );
+    assert!(out.contains("  1. Set up a new account"), "{out}");
+    // No escape sequences: no cursor movement, no colour.
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+    assert!(err.contains("input ended"), "{err}");
+    assert_eq!(o.status.code(), Some(1));
 }
 
 #[test]

@@ -519,3 +519,135 @@ fn a_save_cut_short_is_settled_by_the_next_run_with_the_real_keyring() {
     assert_eq!(lookup(&staging), None);
     assert_eq!(entries(email), 1);
 }
+
+// --- Plain mode: the same wizard, line by line -------------------------
+
+/// The plain wizard with `input` on a pipe: (exit code, stdout, stderr).
+fn plain(w: &World, args: &[&str], input: &str) -> (i32, String, String) {
+    let (code, out, err) = w.cli(args, input);
+    for text in [&out, &err] {
+        assert!(!text.contains(PW1) && !text.contains(PW2), "{text}");
+        assert!(!text.contains('\u{1b}'), "escape sequences: {text:?}");
+    }
+    (code, out, err)
+}
+
+#[test]
+fn plain_mode_sets_up_an_account_from_a_pipe() {
+    let email = "e2e-plain@icloud.com";
+    clear(email);
+    let w = World::new("e2e-plain", PW1);
+    // Welcome: 1 (new). 2FA: 1 (on). Checklist: Enter. Address. Label:
+    // Enter keeps it. Password. Save: 1.
+    let input = format!("1\n1\n\n{email}\n\n{PW1}\n1\n");
+    let (code, out, err) = plain(&w, &[], &input);
+    assert_eq!(code, 0, "{out}\n{err}");
+    for step in [
+        "== Welcome ==",
+        "  1. Set up a new account",
+        "== Step 1 of 5: Two-factor authentication ==",
+        "== Step 2 of 5: App-specific password ==",
+        "  1. Open account.apple.com",
+        "https://account.apple.com\n",
+        "== Step 3 of 5: Your iCloud address ==",
+        "== Step 4 of 5: Paste the password ==",
+        "Checking IMAP and SMTP",
+        "accepted as e2e-plain ",
+        &format!("accepted as {email}"),
+        "  1. Save it to the keyring",
+        "Saved.",
+        &format!("icloud-mail-setup password {email}"),
+    ] {
+        assert!(out.contains(step), "missing {step:?} in:\n{out}");
+    }
+    assert_eq!(lookup(email).as_deref(), Some(PW1));
+    assert_eq!(
+        account_field(&w.toml(), email, "label").as_deref(),
+        Some(
+            format!(
+                "icloud-mail-setup on {}",
+                gethostname::gethostname()
+                    .to_string_lossy()
+                    .split('.')
+                    .next()
+                    .unwrap()
+            )
+            .as_str()
+        )
+    );
+    assert_no_secret_in(w.dir.path(), PW1);
+}
+
+#[test]
+fn plain_mode_rejected_then_good_custom_domain_then_rotation() {
+    let email = "me@e2e-plain-custom.example";
+    clear(email);
+    let w = World::new("e2e-pcust", PW1);
+    // A custom domain logs in with the primary address; a password of the
+    // right form that is wrong, re-entered (choice 1), then the right one.
+    let input = format!(
+        "1\n1\n\n{email}\ne2e-pcust@icloud.com\nmy label\nqrst-qrst-qrst-qrst\n1\n\n{PW1}\n1\n"
+    );
+    let (code, out, err) = plain(&w, &[], &input);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("is a custom domain (iCloud+)"), "{out}");
+    assert!(out.contains("rejected"), "{out}");
+    assert!(out.contains("  1. Re-enter the password"), "{out}");
+    assert_eq!(lookup(email).as_deref(), Some(PW1));
+    let cfg = w.toml();
+    assert_eq!(
+        account_field(&cfg, email, "login").as_deref(),
+        Some("e2e-pcust@icloud.com")
+    );
+    assert_eq!(
+        account_field(&cfg, email, "label").as_deref(),
+        Some("my label")
+    );
+
+    // Apple revoked it: the stored one is rejected; a new one replaces it.
+    w.dovecot
+        .set_users(&["e2e-pcust", "e2e-pcust@icloud.com"], PW2);
+    let input = format!("1\n\n\n{PW2}\n1\n");
+    let (code, out, err) = plain(&w, &["--account", email], &input);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("== Checking the stored password =="), "{out}");
+    assert!(
+        out.contains("  1. Make a new app-specific password"),
+        "{out}"
+    );
+    assert!(out.contains("Revoke the old password"), "{out}");
+    assert!(out.contains("\u{201c}my label\u{201d}"), "{out}");
+    assert_eq!(lookup(email).as_deref(), Some(PW2));
+    assert_eq!(entries(email), 1);
+}
+
+#[test]
+fn plain_mode_at_a_terminal_reads_the_password_with_echo_off() {
+    let email = "e2e-plain-tty@icloud.com";
+    clear(email);
+    let w = World::new("e2e-plain-tty", PW1);
+    let t = w.tui("--plain");
+    t.wait_for("Choose 1-1 [1]", 15);
+    t.keys(&["Enter"]);
+    t.wait_for("Is two-factor authentication on", 5);
+    t.type_text("1");
+    t.keys(&["Enter"]);
+    t.wait_for("Enter when done", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("Email address:", 5);
+    t.type_text(email);
+    t.keys(&["Enter"]);
+    t.wait_for("Label at Apple", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("App-specific password (not shown)", 5);
+    t.type_text(PW1);
+    t.keys(&["Enter"]);
+    t.wait_for("Save it to the keyring", 20);
+    t.type_text("1");
+    t.keys(&["Enter"]);
+    assert_eq!(t.wait_exit(20), "0");
+    let screen = t.history();
+    assert!(!screen.contains(PW1), "{screen}");
+    assert!(screen.contains("Saved."), "{screen}");
+    assert_eq!(lookup(email).as_deref(), Some(PW1));
+}

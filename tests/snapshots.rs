@@ -6,15 +6,16 @@ mod wizard_support;
 use icloud_mail_setup::mail::{ErrorKind, Protocol};
 use icloud_mail_setup::secrets::StoreError;
 use icloud_mail_setup::storage::Saved;
+use icloud_mail_setup::tui::Action;
 use icloud_mail_setup::ui;
 use icloud_mail_setup::wizard::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use wizard_support::*;
 
-fn render(m: &Model, w: u16, h: u16) -> String {
+fn render(u: &Ui, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| ui::draw(f, m)).unwrap();
+    t.draw(|f| ui::draw(f, &u.m, &u.v)).unwrap();
     let out = format!("{}", t.backend());
     assert!(!out.contains(PASSWORD), "the password leaked into a frame");
     assert!(
@@ -24,50 +25,40 @@ fn render(m: &Model, w: u16, h: u16) -> String {
     out
 }
 
-fn act(m: &mut Model, a: Action) {
-    update(m, Msg::Action(a));
+fn welcome() -> Ui {
+    Ui::new(model(vec![
+        summary("emily@icloud.com"),
+        summary("work@me.com"),
+    ]))
 }
 
-fn typed(m: &mut Model, s: &str) {
-    for c in s.chars() {
-        act(m, Action::Char(c));
-    }
+fn app_password() -> Ui {
+    let mut u = Ui::new(model(vec![]));
+    u.act(Action::Confirm);
+    u.act(Action::Confirm);
+    u.act(Action::Toggle);
+    u
 }
 
-fn welcome() -> Model {
-    model(vec![summary("emily@icloud.com"), summary("work@me.com")])
+fn account_screen(text: &str) -> Ui {
+    let mut u = app_password();
+    u.act(Action::Confirm);
+    u.typed(text);
+    u
 }
 
-fn app_password() -> Model {
-    let mut m = model(vec![]);
-    act(&mut m, Action::Confirm);
-    act(&mut m, Action::Confirm);
-    act(&mut m, Action::Toggle);
-    m
+fn password_screen(text: &str) -> Ui {
+    let mut u = account_screen("emily@icloud.com");
+    u.act(Action::Confirm);
+    u.typed(text);
+    u
 }
 
-fn account_screen(text: &str) -> Model {
-    let mut m = app_password();
-    act(&mut m, Action::Confirm);
-    typed(&mut m, text);
-    m
-}
-
-fn password_screen(text: &str) -> Model {
-    let mut m = account_screen("emily@icloud.com");
-    act(&mut m, Action::Confirm);
-    typed(&mut m, text);
-    m
-}
-
-fn verifying() -> (Model, u64) {
-    let mut m = password_screen(PASSWORD);
-    act(&mut m, Action::Confirm);
-    let Screen::Verify(v) = &m.screen else {
-        panic!()
-    };
-    let run = v.run;
-    (m, run)
+fn verifying() -> (Ui, u64) {
+    let mut u = password_screen(PASSWORD);
+    u.act(Action::Confirm);
+    let run = u.run();
+    (u, run)
 }
 
 macro_rules! snap {
@@ -83,36 +74,33 @@ macro_rules! snap {
 #[test]
 fn welcome_screens() {
     snap!("welcome", welcome(), small);
-    let mut m = Model::new("laptop", Default::default(), None);
+    let mut m = Ui::new(Model::new("laptop", Default::default(), None));
     snap!("welcome_checking_keyring", m);
-    update(
-        &mut m,
-        Msg::KeyringChecked(Err(StoreError::Unavailable {
-            reason: "no Secret Service on the session bus".into(),
-            hint: "Start gnome-keyring or KeePassXC's Secret Service, or run inside a desktop \
+    m.send(Msg::KeyringChecked(Err(StoreError::Unavailable {
+        reason: "no Secret Service on the session bus".into(),
+        hint: "Start gnome-keyring or KeePassXC's Secret Service, or run inside a desktop \
                    session. Over SSH: dbus-run-session, then unlock a keyring."
-                .into(),
-        })),
-    );
-    update(&mut m, Msg::AccountsLoaded(Ok(vec![])));
+            .into(),
+    })));
+    m.send(Msg::AccountsLoaded(Ok(vec![])));
     snap!("welcome_no_keyring", m, small);
 }
 
 #[test]
 fn two_factor_screens() {
-    let mut m = model(vec![]);
-    act(&mut m, Action::Confirm);
+    let mut m = Ui::new(model(vec![]));
+    m.act(Action::Confirm);
     snap!("two_factor_ask", m, small);
-    act(&mut m, Action::Down);
-    act(&mut m, Action::Confirm);
+    m.act(Action::Down);
+    m.act(Action::Confirm);
     snap!("two_factor_pick", m);
     for (i, name) in [(0, "mac"), (1, "iphone"), (2, "web")] {
         let mut n = m.clone();
         for _ in 0..i {
-            act(&mut n, Action::Down);
+            n.act(Action::Down);
         }
-        act(&mut n, Action::Confirm);
-        act(&mut n, Action::Toggle);
+        n.act(Action::Confirm);
+        n.act(Action::Toggle);
         let r = render(&n, 80, 24);
         insta::assert_snapshot!(format!("two_factor_steps_{name}_80x24"), r);
     }
@@ -129,8 +117,8 @@ fn account_screens() {
     snap!("account_invalid", account_screen("emily@icloud"));
     snap!("account_valid", account_screen("emily@icloud.com"), small);
     let mut m = account_screen("me@example.org");
-    act(&mut m, Action::NextField);
-    typed(&mut m, "emily@icloud.com");
+    m.act(Action::NextField);
+    m.typed("emily@icloud.com");
     snap!("account_custom_domain", m);
 }
 
@@ -141,7 +129,7 @@ fn password_screens() {
     snap!("password_valid", password_screen(PASSWORD), small);
     snap!("password_wrong_kind", password_screen("MyApple1!"));
     let mut m = password_screen("short");
-    act(&mut m, Action::Confirm);
+    m.act(Action::Confirm);
     snap!("password_error_after_enter", m);
 }
 
@@ -149,26 +137,20 @@ fn password_screens() {
 fn verify_screens() {
     let (mut m, run) = verifying();
     snap!("verify_running", m, small);
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Smtp, "emily@icloud.com"),
-        },
-    );
+    m.send(Msg::CheckDone {
+        run,
+        report: accepted(Protocol::Smtp, "emily@icloud.com"),
+    });
     snap!("verify_one_done", m);
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Imap, "emily"),
-        },
-    );
+    m.send(Msg::CheckDone {
+        run,
+        report: accepted(Protocol::Imap, "emily"),
+    });
     snap!("verify_accepted", m, small);
 
     let (mut m, run) = verifying();
     finish(
-        &mut m,
+        &mut m.m,
         run,
         failed(Protocol::Imap, ErrorKind::PasswordRejected),
         failed(Protocol::Smtp, ErrorKind::PasswordRejected),
@@ -177,7 +159,7 @@ fn verify_screens() {
 
     let (mut m, run) = verifying();
     finish(
-        &mut m,
+        &mut m.m,
         run,
         failed(Protocol::Imap, ErrorKind::Timeout),
         failed(Protocol::Smtp, ErrorKind::UntrustedCertificate),
@@ -185,43 +167,34 @@ fn verify_screens() {
     snap!("verify_network_problems", m);
 
     let (mut m, _) = verifying();
-    act(&mut m, Action::Back);
+    m.act(Action::Back);
     snap!("verify_cancelled", m);
 }
 
 #[test]
 fn stored_password_screens() {
     let mut m = welcome();
-    act(&mut m, Action::Down);
-    act(&mut m, Action::Confirm);
+    m.act(Action::Down);
+    m.act(Action::Confirm);
     snap!("check_stored_loading", m);
-    let Screen::Verify(v) = &m.screen else {
-        panic!()
-    };
-    let run = v.run;
+    let run = m.run();
     let mut missing = m.clone();
-    update(
-        &mut missing,
-        Msg::SecretLoaded {
-            run,
-            result: Ok(None),
-        },
-    );
+    missing.send(Msg::SecretLoaded {
+        run,
+        result: Ok(None),
+    });
     snap!("check_stored_missing", missing);
-    update(
-        &mut m,
-        Msg::SecretLoaded {
-            run,
-            result: Ok(Some(icloud_mail_setup::secret::Secret::new(
-                PASSWORD.into(),
-            ))),
-        },
-    );
+    m.send(Msg::SecretLoaded {
+        run,
+        result: Ok(Some(icloud_mail_setup::secret::Secret::new(
+            PASSWORD.into(),
+        ))),
+    });
     let mut ok = m.clone();
-    both_accept(&mut ok, run);
+    both_accept(&mut ok.m, run);
     snap!("check_stored_ok", ok);
     finish(
-        &mut m,
+        &mut m.m,
         run,
         failed(Protocol::Imap, ErrorKind::PasswordRejected),
         failed(Protocol::Smtp, ErrorKind::PasswordRejected),
@@ -229,57 +202,48 @@ fn stored_password_screens() {
     snap!("check_stored_rejected", m);
 }
 
-fn accepted_model() -> Model {
+fn accepted_model() -> Ui {
     let (mut m, run) = verifying();
-    both_accept(&mut m, run);
+    both_accept(&mut m.m, run);
     m
 }
 
 #[test]
 fn save_and_done_screens() {
     let mut m = accepted_model();
-    act(&mut m, Action::Confirm);
+    m.act(Action::Confirm);
     snap!("save_saving", m);
     let mut failed_save = m.clone();
-    update(
-        &mut failed_save,
-        Msg::Saved(Err(
-            "the keyring is locked. Unlock your keyring and retry.".into()
-        )),
-    );
+    failed_save.send(Msg::Saved(Err(
+        "the keyring is locked. Unlock your keyring and retry.".into(),
+    )));
     snap!("save_failed", failed_save);
     let mut rotated = m.clone();
-    update(
-        &mut m,
-        Msg::Saved(Ok(Saved {
-            store_name: "Secret Service".into(),
-            config_path: "/home/emily/.config/icloud-mail-setup/config.toml".into(),
-            replaced: false,
-            previous_label: None,
-            recovered: None,
-        })),
-    );
+    m.send(Msg::Saved(Ok(Saved {
+        store_name: "Secret Service".into(),
+        config_path: "/home/emily/.config/icloud-mail-setup/config.toml".into(),
+        replaced: false,
+        previous_label: None,
+        recovered: None,
+    })));
     snap!("done", m, small);
-    update(
-        &mut rotated,
-        Msg::Saved(Ok(Saved {
-            store_name: "Secret Service".into(),
-            config_path: "/home/emily/.config/icloud-mail-setup/config.toml".into(),
-            replaced: true,
-            previous_label: Some("icloud-mail-setup on oldbox".into()),
-            recovered: None,
-        })),
-    );
+    rotated.send(Msg::Saved(Ok(Saved {
+        store_name: "Secret Service".into(),
+        config_path: "/home/emily/.config/icloud-mail-setup/config.toml".into(),
+        replaced: true,
+        previous_label: Some("icloud-mail-setup on oldbox".into()),
+        recovered: None,
+    })));
     snap!("done_after_rotation", rotated);
 }
 
 #[test]
 fn overlays() {
     let mut m = welcome();
-    act(&mut m, Action::Help);
+    m.act(Action::Help);
     snap!("help", m);
     let mut m = accepted_model();
-    act(&mut m, Action::Quit);
+    m.act(Action::Quit);
     snap!("confirm_quit", m, small);
 }
 
@@ -287,10 +251,10 @@ fn overlays() {
 fn revealed_password_is_shown_only_on_request() {
     let mut m = password_screen(PASSWORD);
     let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    t.draw(|f| ui::draw(f, &m)).unwrap();
+    t.draw(|f| ui::draw(f, &m.m, &m.v)).unwrap();
     assert!(!format!("{}", t.backend()).contains(PASSWORD));
-    act(&mut m, Action::Reveal);
-    t.draw(|f| ui::draw(f, &m)).unwrap();
+    m.act(Action::Reveal);
+    t.draw(|f| ui::draw(f, &m.m, &m.v)).unwrap();
     assert!(format!("{}", t.backend()).contains(PASSWORD));
 }
 
@@ -299,7 +263,7 @@ fn tiny_terminals_get_a_message_not_a_panic() {
     let m = welcome();
     for (w, h) in [(39, 12), (40, 11), (10, 3), (1, 1), (0, 0)] {
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| ui::draw(f, &m)).unwrap();
+        t.draw(|f| ui::draw(f, &m.m, &m.v)).unwrap();
         if w >= 20 && h >= 3 {
             assert!(
                 format!("{}", t.backend()).contains("Make the window"),
@@ -310,21 +274,98 @@ fn tiny_terminals_get_a_message_not_a_panic() {
     insta::assert_snapshot!("too_small_39x12", render(&m, 39, 12));
 }
 
+/// Every screen at every size from 40×12 to 120×40: the selected answer
+/// or step, marked `›`, is on screen with its text, and the footer too.
 #[test]
-fn every_screen_survives_every_size() {
-    let (v, _) = verifying();
+fn every_screen_keeps_its_selection_in_view_at_every_size() {
+    let (v, run) = verifying();
+    let mut rejected = v.clone();
+    finish(
+        &mut rejected.m,
+        run,
+        failed(Protocol::Imap, ErrorKind::PasswordRejected),
+        failed(Protocol::Smtp, ErrorKind::PasswordRejected),
+    );
+    rejected.v.sync(&rejected.m);
+    // The last answer selected: the hardest to keep in view.
+    let mut last = rejected.clone();
+    for _ in 0..5 {
+        last.act(Action::Down);
+    }
+    let mut steps = app_password();
+    for _ in 0..5 {
+        steps.act(Action::Down);
+    }
+    let mut two_factor = Ui::new(model(vec![]));
+    two_factor.act(Action::Confirm);
+    two_factor.act(Action::Down);
+    two_factor.act(Action::Confirm);
+    two_factor.act(Action::Confirm);
+    let mut done = accepted_model();
+    done.act(Action::Confirm);
+    done.send(Msg::Saved(Ok(Saved {
+        store_name: "Secret Service".into(),
+        config_path: "/home/emily/.config/icloud-mail-setup/config.toml".into(),
+        replaced: true,
+        previous_label: Some("icloud-mail-setup on oldbox".into()),
+        recovered: None,
+    })));
+    let mut many = welcome();
+    many.m.accounts = AccountsStatus::Loaded(
+        (0..12)
+            .map(|i| summary(&format!("person{i}@icloud.com")))
+            .collect(),
+    );
+    many.v.sync(&many.m);
+    for _ in 0..12 {
+        many.act(Action::Down);
+    }
     let screens = [
         welcome(),
+        many,
+        two_factor,
         app_password(),
+        steps,
         account_screen("me@example.org"),
         password_screen("ab"),
         v,
+        rejected,
+        last,
         accepted_model(),
+        done,
     ];
-    for m in &screens {
-        for w in [40u16, 41, 50, 59, 60, 79, 80, 120] {
-            for h in [12u16, 13, 17, 18, 24, 40] {
-                render(m, w, h);
+    for u in &screens {
+        let p = prompt(&u.m);
+        let selected = if !p.options.is_empty() {
+            Some(p.options[u.v.selected].1.clone())
+        } else if p.field.is_none() && !p.checklist.is_empty() {
+            Some(p.checklist[u.v.selected].0.clone())
+        } else {
+            None
+        };
+        for w in 40u16..=120 {
+            for h in 12u16..=40 {
+                if (w % 10 != 0 && w != 41 && w != 59) || (h % 4 != 0 && h != 13 && h != 17) {
+                    continue;
+                }
+                let frame = render(u, w, h);
+                let rows: Vec<&str> = frame.lines().collect();
+                if let Some(text) = &selected {
+                    let start: String = text.chars().take(8).collect();
+                    assert!(
+                        rows.iter()
+                            .any(|r| r.contains('\u{203a}') && r.contains(&start)),
+                        "{w}x{h}: selected {text:?} not on screen:\n{frame}"
+                    );
+                }
+                let footer = rows
+                    .iter()
+                    .rev()
+                    .find(|r| !r.trim_matches([' ', '"']).is_empty());
+                assert!(
+                    footer.is_some_and(|r| ["Enter", "Esc", "help"].iter().any(|k| r.contains(k))),
+                    "{w}x{h}: no footer:\n{frame}"
+                );
             }
         }
     }
@@ -333,9 +374,9 @@ fn every_screen_survives_every_size() {
 #[test]
 fn no_color_renders_without_colour() {
     use ratatui::style::Color;
-    let colours = |m: &Model| {
+    let colours = |m: &Ui| {
         let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        t.draw(|f| ui::draw(f, m)).unwrap();
+        t.draw(|f| ui::draw(f, &m.m, &m.v)).unwrap();
         t.backend()
             .buffer()
             .content()
@@ -345,6 +386,6 @@ fn no_color_renders_without_colour() {
     };
     let mut m = accepted_model();
     assert!(colours(&m) > 0, "colour is used by default");
-    m.no_color = true;
+    m.v.no_color = true;
     assert_eq!(colours(&m), 0, "NO_COLOR: no colour at all");
 }

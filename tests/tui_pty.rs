@@ -164,7 +164,7 @@ fn esc_cancels_both_checks_at_once() {
     t.keys(&["Enter"]);
     let (mut i, _) = imap.accept().unwrap();
     let (mut s, _) = smtp.accept().unwrap();
-    t.wait_for("Esc cancels", 5);
+    t.wait_for("going back cancels", 5);
     t.keys(&["Escape"]);
     let screen = t.wait_for("Retry the check", 5);
     assert_eq!(screen.matches("cancelled").count(), 2, "{screen}");

@@ -13,7 +13,7 @@ use futures::channel::mpsc::{UnboundedSender, unbounded};
 use icloud_mail_setup::config;
 use icloud_mail_setup::mail::CheckSettings;
 use icloud_mail_setup::secrets::{MemoryStore, SecretStore};
-use icloud_mail_setup::tui::{Executor, Io, Opener, run_loop};
+use icloud_mail_setup::tui::{Executor, Io, Opener, View, run_loop};
 use icloud_mail_setup::wizard::{Model, Screen};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -60,6 +60,7 @@ async fn welcome_to_done_through_the_real_loop() {
     let (tx, events) = unbounded::<io::Result<Event>>();
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let mut model = Model::new("laptop", CheckSettings::default(), None);
+    let mut view = View::new(false);
 
     let driver = async {
         pause().await;
@@ -81,7 +82,14 @@ async fn welcome_to_done_through_the_real_loop() {
     let (frames, ()) = tokio::join!(
         tokio::time::timeout(
             Duration::from_secs(20),
-            run_loop(&mut terminal, &mut model, events, &mut exec, results)
+            run_loop(
+                &mut terminal,
+                &mut model,
+                &mut view,
+                events,
+                &mut exec,
+                results
+            )
         ),
         driver
     );
@@ -124,12 +132,20 @@ async fn the_loop_sleeps_when_idle() {
     let (tx, events) = unbounded::<io::Result<Event>>();
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let mut model = Model::new("laptop", CheckSettings::default(), None);
+    let mut view = View::new(false);
     let driver = async {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         drop(tx); // the input ends: the loop returns
     };
     let (frames, ()) = tokio::join!(
-        run_loop(&mut terminal, &mut model, events, &mut exec, results),
+        run_loop(
+            &mut terminal,
+            &mut model,
+            &mut view,
+            events,
+            &mut exec,
+            results
+        ),
         driver
     );
     let frames = frames.unwrap();

@@ -1,34 +1,59 @@
-//! The pure `update`: every transition of the wizard, no I/O.
+//! The pure `update`, driven by intents (no keys): every transition of the
+//! wizard, no I/O. The TUI's own key handling is in `tui_view.rs`.
 
 mod wizard_support;
 
 use icloud_mail_setup::mail::{Endpoint, ErrorKind, Protocol};
-use icloud_mail_setup::secret::Pasted;
+use icloud_mail_setup::secret::{RawSecret, Secret};
 use icloud_mail_setup::secrets::StoreError;
 use icloud_mail_setup::storage::Saved;
 use icloud_mail_setup::wizard::checklists::TwoFactorPath;
 use icloud_mail_setup::wizard::*;
 use wizard_support::*;
 
-fn act(m: &mut Model, a: Action) -> Vec<Effect> {
-    update(m, Msg::Action(a))
+fn choose(m: &mut Model, c: Choice) -> Vec<Effect> {
+    update(m, Msg::Choose(c))
 }
 
-fn type_str(m: &mut Model, s: &str) {
-    for c in s.chars() {
-        act(m, Action::Char(c));
-    }
+fn submit_account(m: &mut Model, email: &str, login: &str) -> Vec<Effect> {
+    update(
+        m,
+        Msg::SubmitAccount {
+            email: email.into(),
+            login: login.into(),
+        },
+    )
 }
 
-/// Welcome → 2FA (yes) → app password → account → password screen.
+fn submit_password(m: &mut Model, pw: &str) -> Vec<Effect> {
+    let label = m.flow.label.clone();
+    update(
+        m,
+        Msg::SubmitPassword {
+            password: RawSecret::new(pw.into()),
+            label,
+        },
+    )
+}
+
+fn saved(replaced: bool) -> Msg {
+    Msg::Saved(Ok(Saved {
+        store_name: "Secret Service".into(),
+        config_path: "/tmp/c.toml".into(),
+        replaced,
+        previous_label: replaced.then(|| "icloud-mail-setup on oldbox".into()),
+        recovered: None,
+    }))
+}
+
+/// Welcome → 2FA on → app password → address → password step.
 fn to_password(m: &mut Model) {
-    act(m, Action::Confirm);
-    act(m, Action::Confirm);
+    choose(m, Choice::SetUpNew);
+    choose(m, Choice::TwoFactorOn);
     assert!(matches!(m.screen, Screen::AppPassword { .. }));
-    act(m, Action::Confirm);
+    choose(m, Choice::Continue);
     assert_eq!(m.screen, Screen::Account);
-    type_str(m, "emily@icloud.com");
-    act(m, Action::Confirm);
+    submit_account(m, "emily@icloud.com", "");
     assert_eq!(m.screen, Screen::Password);
 }
 
@@ -39,16 +64,24 @@ fn verify_run(m: &Model) -> u64 {
     }
 }
 
-#[test]
-fn starts_on_welcome_checking_the_keyring() {
-    let m = Model::new("laptop", Default::default(), None);
-    assert_eq!(m.screen, Screen::Welcome { selected: 0 });
-    assert_eq!(m.keyring, KeyringStatus::Checking);
-    assert!(m.busy(), "the spinner runs while the keyring is checked");
+fn verified_model() -> (Model, u64) {
+    let mut m = model(vec![]);
+    to_password(&mut m);
+    submit_password(&mut m, PASSWORD);
+    let run = verify_run(&m);
+    (m, run)
+}
+
+fn choices(m: &Model) -> Vec<Choice> {
+    prompt(m).options.into_iter().map(|(c, _)| c).collect()
 }
 
 #[test]
-fn keyring_problem_is_recorded_with_its_hint() {
+fn starts_on_welcome_checking_the_keyring() {
+    let m = Model::new("laptop", Default::default(), None);
+    assert_eq!(m.screen, Screen::Welcome);
+    assert_eq!(m.keyring, KeyringStatus::Checking);
+    assert!(m.busy() && m.starting());
     let mut m = Model::new("laptop", Default::default(), None);
     update(
         &mut m,
@@ -68,64 +101,50 @@ fn keyring_problem_is_recorded_with_its_hint() {
 }
 
 #[test]
-fn two_factor_yes_skips_to_app_password() {
+fn only_the_answers_a_step_offers_are_taken() {
     let mut m = model(vec![]);
-    act(&mut m, Action::Confirm);
-    assert_eq!(
-        m.screen,
-        Screen::TwoFactor(TwoFactorStage::Ask { selected: 0 })
-    );
-    act(&mut m, Action::Confirm);
-    assert!(matches!(m.screen, Screen::AppPassword { .. }));
+    assert_eq!(choices(&m), [Choice::SetUpNew]);
+    // Not offered here: ignored.
+    assert!(choose(&mut m, Choice::Save).is_empty());
+    assert!(choose(&mut m, Choice::CheckAccount("x@icloud.com".into())).is_empty());
+    assert!(submit_account(&mut m, "emily@icloud.com", "").is_empty());
+    assert_eq!(m.screen, Screen::Welcome);
 }
 
 #[test]
-fn two_factor_no_walks_a_path_checklist() {
+fn two_factor_off_walks_a_path_checklist_and_back() {
     let mut m = model(vec![]);
-    act(&mut m, Action::Confirm);
-    act(&mut m, Action::Down);
-    act(&mut m, Action::Confirm);
-    assert_eq!(
-        m.screen,
-        Screen::TwoFactor(TwoFactorStage::Pick { selected: 0 })
-    );
-    act(&mut m, Action::Down);
-    act(&mut m, Action::Down);
-    act(&mut m, Action::Down); // stays on the last
-    act(&mut m, Action::Confirm);
+    choose(&mut m, Choice::SetUpNew);
+    assert_eq!(m.screen, Screen::TwoFactor(TwoFactorStage::Ask));
+    choose(&mut m, Choice::TwoFactorOff);
+    assert_eq!(m.screen, Screen::TwoFactor(TwoFactorStage::Pick));
+    choose(&mut m, Choice::Path(TwoFactorPath::Web));
+    update(&mut m, Msg::ToggleStep(0));
+    update(&mut m, Msg::ToggleStep(1));
+    update(&mut m, Msg::ToggleStep(99));
     let Screen::TwoFactor(TwoFactorStage::Steps { path, checklist }) = &m.screen else {
         panic!("{:?}", m.screen)
     };
     assert_eq!(*path, TwoFactorPath::Web);
-    assert_eq!(checklist.done_count(), 0);
-    act(&mut m, Action::Toggle);
-    act(&mut m, Action::Toggle);
-    let Screen::TwoFactor(TwoFactorStage::Steps { checklist, .. }) = &m.screen else {
-        panic!()
-    };
     assert_eq!(checklist.done_count(), 2);
-    assert_eq!(checklist.selected, 2);
     // The web path offers the link.
     assert!(matches!(
-        act(&mut m, Action::OpenLink).as_slice(),
+        update(&mut m, Msg::OpenLink).as_slice(),
         [Effect::OpenUrl(u)] if u == "https://account.apple.com"
     ));
-    act(&mut m, Action::Back);
-    assert_eq!(
-        m.screen,
-        Screen::TwoFactor(TwoFactorStage::Pick { selected: 2 })
-    );
-    act(&mut m, Action::Back);
-    act(&mut m, Action::Back);
-    assert_eq!(m.screen, Screen::Welcome { selected: 0 });
+    update(&mut m, Msg::Back);
+    assert_eq!(m.screen, Screen::TwoFactor(TwoFactorStage::Pick));
+    update(&mut m, Msg::Back);
+    update(&mut m, Msg::Back);
+    assert_eq!(m.screen, Screen::Welcome);
 }
 
 #[test]
-fn app_password_checklist_ticks_and_opens_the_link() {
+fn app_password_checklist_names_the_label_and_opens_the_link() {
     let mut m = model(vec![]);
-    act(&mut m, Action::Confirm);
-    act(&mut m, Action::Confirm);
-    act(&mut m, Action::Toggle);
+    choose(&mut m, Choice::SetUpNew);
+    choose(&mut m, Choice::TwoFactorOn);
+    update(&mut m, Msg::ToggleStep(0));
     let Screen::AppPassword { checklist } = &m.screen else {
         panic!()
     };
@@ -135,8 +154,10 @@ fn app_password_checklist_ticks_and_opens_the_link() {
             .text
             .contains("icloud-mail-setup on laptop")
     );
-    let fx = act(&mut m, Action::OpenLink);
-    assert!(matches!(fx.as_slice(), [Effect::OpenUrl(_)]));
+    assert!(matches!(
+        update(&mut m, Msg::OpenLink).as_slice(),
+        [Effect::OpenUrl(_)]
+    ));
     update(
         &mut m,
         Msg::UrlOpened {
@@ -150,79 +171,47 @@ fn app_password_checklist_ticks_and_opens_the_link() {
             .unwrap()
             .contains("https://account.apple.com")
     );
-    act(&mut m, Action::Back);
+    update(&mut m, Msg::Back);
     assert!(matches!(m.screen, Screen::TwoFactor(_)));
 }
 
 #[test]
-fn account_screen_validates_and_asks_login_for_custom_domains() {
+fn the_address_is_validated_and_custom_domains_need_a_login() {
     let mut m = model(vec![]);
-    act(&mut m, Action::Confirm);
-    act(&mut m, Action::Confirm);
-    act(&mut m, Action::Confirm);
-    type_str(&mut m, "emily");
-    act(&mut m, Action::Confirm);
+    choose(&mut m, Choice::SetUpNew);
+    choose(&mut m, Choice::TwoFactorOn);
+    choose(&mut m, Choice::Continue);
+    submit_account(&mut m, "emily", "");
     assert_eq!(m.screen, Screen::Account, "an incomplete address stays");
-    type_str(&mut m, "@example.org");
-    act(&mut m, Action::Confirm);
+    assert!(prompt(&m).error.is_some());
+    submit_account(&mut m, "emily@example.org", "");
     assert_eq!(m.screen, Screen::Account, "custom domain needs a login");
-    assert_eq!(m.flow.account_focus, AccountField::Login);
-    type_str(&mut m, "emily@example.org");
-    act(&mut m, Action::Confirm);
+    assert!(prompt(&m).error.unwrap().contains("custom domain"));
+    submit_account(&mut m, "emily@example.org", "emily@example.org");
     assert_eq!(
         m.screen,
         Screen::Account,
         "the login must be an Apple address"
     );
-    act(&mut m, Action::ClearField);
-    type_str(&mut m, "Emily@iCloud.com");
-    act(&mut m, Action::Confirm);
+    submit_account(&mut m, "emily@example.org", "Emily@iCloud.com");
     assert_eq!(m.screen, Screen::Password);
+    assert_eq!(prompt(&m).error, None);
     let a = m.flow.account.as_ref().unwrap();
     assert_eq!(a.email.as_str(), "emily@example.org");
     assert_eq!(a.login.as_str(), "emily@icloud.com");
+    update(&mut m, Msg::Back);
+    assert_eq!(m.screen, Screen::Account);
+    assert_eq!(m.flow.email, "emily@example.org", "kept for the fields");
 }
 
 #[test]
-fn account_tab_moves_only_when_there_is_a_second_field() {
-    let mut m = model(vec![]);
-    act(&mut m, Action::Confirm);
-    act(&mut m, Action::Confirm);
-    act(&mut m, Action::Confirm);
-    type_str(&mut m, "emily@icloud.com");
-    act(&mut m, Action::NextField);
-    assert_eq!(m.flow.account_focus, AccountField::Email);
-    act(&mut m, Action::ClearField);
-    type_str(&mut m, "me@example.org");
-    act(&mut m, Action::NextField);
-    assert_eq!(m.flow.account_focus, AccountField::Login);
-    act(&mut m, Action::PrevField);
-    assert_eq!(m.flow.account_focus, AccountField::Email);
-    act(&mut m, Action::Back);
-    assert!(matches!(m.screen, Screen::AppPassword { .. }));
-}
-
-#[test]
-fn password_form_is_checked_before_verifying() {
+fn the_password_form_is_checked_before_verifying() {
     let mut m = model(vec![]);
     to_password(&mut m);
-    type_str(&mut m, "MyAppleP4ss!");
-    assert!(act(&mut m, Action::Confirm).is_empty());
+    assert!(submit_password(&mut m, "MyAppleP4ss!").is_empty());
     assert_eq!(m.screen, Screen::Password);
-    assert!(
-        m.flow
-            .password_error
-            .as_deref()
-            .unwrap()
-            .contains("Apple Account password")
-    );
-    act(&mut m, Action::ClearField);
-    assert!(m.flow.password.is_empty());
-    update(
-        &mut m,
-        Msg::Paste(Pasted::new(String::from("  WXYZABCDEFGHIJKL \n"))),
-    );
-    let fx = act(&mut m, Action::Confirm);
+    assert!(prompt(&m).error.unwrap().contains("Apple Account password"));
+    let fx = submit_password(&mut m, "  WXYZABCDEFGHIJKL \n");
     let [
         Effect::Verify {
             account,
@@ -241,63 +230,9 @@ fn password_form_is_checked_before_verifying() {
 }
 
 #[test]
-fn paste_drops_escapes_and_refuses_huge_pastes() {
-    let mut m = model(vec![]);
-    to_password(&mut m);
-    update(
-        &mut m,
-        Msg::Paste(Pasted::new(String::from("wxyz-\u{1b}[201~abcd-efgh-ijkl"))),
-    );
-    assert_eq!(m.flow.password.peek(), PASSWORD);
-    update(&mut m, Msg::Paste(Pasted::new("x".repeat(5000))));
-    assert_eq!(
-        m.flow.password.peek(),
-        PASSWORD,
-        "refused paste changes nothing"
-    );
-    assert!(
-        m.flow
-            .password_error
-            .as_deref()
-            .unwrap()
-            .contains("too long")
-    );
-}
-
-#[test]
-fn reveal_and_label_field() {
-    let mut m = model(vec![]);
-    to_password(&mut m);
-    assert!(!m.flow.reveal);
-    act(&mut m, Action::Reveal);
-    assert!(m.flow.reveal);
-    act(&mut m, Action::NextField);
-    assert_eq!(m.flow.password_focus, PasswordField::Label);
-    type_str(&mut m, " 2");
-    assert_eq!(m.flow.label.value(), "icloud-mail-setup on laptop 2");
-    assert!(
-        m.flow.password.is_empty(),
-        "typing in the label leaves the password"
-    );
-    act(&mut m, Action::Back);
-    assert_eq!(m.screen, Screen::Account);
-}
-
-fn verified_model() -> (Model, u64) {
-    let mut m = model(vec![]);
-    to_password(&mut m);
-    type_str(&mut m, PASSWORD);
-    act(&mut m, Action::Confirm);
-    let run = verify_run(&m);
-    (m, run)
-}
-
-#[test]
 fn checks_report_one_by_one_then_offer_save() {
     let (mut m, run) = verified_model();
     assert!(m.busy());
-    update(&mut m, Msg::Tick);
-    assert_eq!(m.spinner, 1);
     update(
         &mut m,
         Msg::CheckDone {
@@ -309,7 +244,7 @@ fn checks_report_one_by_one_then_offer_save() {
         panic!()
     };
     assert!(v.smtp.accepted() && v.imap.is_running());
-    assert!(v.choices().is_empty());
+    assert!(choices(&m).is_empty());
     // A stale report from an older run is ignored.
     update(
         &mut m,
@@ -325,49 +260,34 @@ fn checks_report_one_by_one_then_offer_save() {
             report: accepted(Protocol::Imap, "emily"),
         },
     );
-    let Screen::Verify(v) = &m.screen else {
-        panic!()
-    };
-    assert_eq!(v.choices(), vec![Choice::Save]);
+    assert_eq!(choices(&m), [Choice::Save]);
     assert!(m.unsaved());
     let verified = m.flow.verified.as_ref().unwrap();
     assert_eq!(verified.imap_username, "emily");
     assert_eq!(verified.smtp_username, "emily@icloud.com");
-    let fx = act(&mut m, Action::Confirm);
+    let fx = choose(&mut m, Choice::Save);
     let [Effect::Save(req)] = fx.as_slice() else {
         panic!("{fx:?}")
     };
     assert_eq!(req.secret.expose(), PASSWORD);
     assert_eq!(req.label.as_deref(), Some("icloud-mail-setup on laptop"));
     assert_eq!(m.screen, Screen::Save(SaveState::Saving));
-    update(
-        &mut m,
-        Msg::Saved(Ok(Saved {
-            store_name: "Secret Service".into(),
-            config_path: "/tmp/c.toml".into(),
-            replaced: false,
-            previous_label: None,
-            recovered: None,
-        })),
-    );
+    update(&mut m, saved(false));
     assert_eq!(m.screen, Screen::Done);
     assert!(!m.unsaved());
-    assert!(
-        m.flow.password.is_empty(),
-        "the typed password is dropped once saved"
-    );
+    assert_eq!(m.flow.candidate, None, "the password is dropped once saved");
     assert_eq!(
         m.flow.usernames,
         Some(("emily".into(), "emily@icloud.com".into()))
     );
     assert!(matches!(
-        act(&mut m, Action::Confirm).as_slice(),
+        choose(&mut m, Choice::Finish).as_slice(),
         [Effect::Quit]
     ));
 }
 
 #[test]
-fn rejected_password_offers_reenter_first() {
+fn a_rejected_password_offers_reenter_first() {
     let (mut m, run) = verified_model();
     finish(
         &mut m,
@@ -375,48 +295,31 @@ fn rejected_password_offers_reenter_first() {
         failed(Protocol::Imap, ErrorKind::PasswordRejected),
         failed(Protocol::Smtp, ErrorKind::PasswordRejected),
     );
-    let Screen::Verify(v) = &m.screen else {
-        panic!()
-    };
-    assert_eq!(v.choices()[0], Choice::ReEnter);
+    assert_eq!(choices(&m)[0], Choice::ReEnter);
+    assert_eq!(prompt(&m).link, Some("https://account.apple.com"));
     assert!(!m.unsaved());
-    act(&mut m, Action::Down);
-    act(&mut m, Action::Confirm);
-    assert!(
-        matches!(m.screen, Screen::AppPassword { .. }),
-        "second choice: make a new one"
-    );
+    choose(&mut m, Choice::NewPassword);
+    assert!(matches!(m.screen, Screen::AppPassword { .. }));
 }
 
 #[test]
-fn network_failure_offers_retry_first_and_retry_reruns() {
+fn a_network_failure_offers_retry_first_and_retry_reruns() {
     let (mut m, run) = verified_model();
-    update(
+    finish(
         &mut m,
-        Msg::CheckDone {
-            run,
-            report: failed(Protocol::Imap, ErrorKind::Timeout),
-        },
+        run,
+        failed(Protocol::Imap, ErrorKind::Timeout),
+        accepted(Protocol::Smtp, "emily@icloud.com"),
     );
-    update(
-        &mut m,
-        Msg::CheckDone {
-            run,
-            report: accepted(Protocol::Smtp, "emily@icloud.com"),
-        },
-    );
-    let Screen::Verify(v) = &m.screen else {
-        panic!()
-    };
-    assert_eq!(v.choices()[0], Choice::Retry);
-    let fx = act(&mut m, Action::Confirm);
+    assert_eq!(choices(&m)[0], Choice::Retry);
+    let fx = choose(&mut m, Choice::Retry);
     assert!(matches!(fx.as_slice(), [Effect::Verify { run: r, .. }] if *r > run));
 }
 
 #[test]
-fn esc_cancels_running_checks() {
+fn back_cancels_running_checks() {
     let (mut m, run) = verified_model();
-    let fx = act(&mut m, Action::Back);
+    let fx = update(&mut m, Msg::Back);
     assert!(matches!(fx.as_slice(), [Effect::CancelVerify { run: r }] if *r == run));
     let Screen::Verify(v) = &m.screen else {
         panic!()
@@ -435,7 +338,7 @@ fn esc_cancels_running_checks() {
         panic!()
     };
     assert_eq!(v.imap, CheckLine::Cancelled);
-    act(&mut m, Action::Back);
+    update(&mut m, Msg::Back);
     assert_eq!(m.screen, Screen::Password);
 }
 
@@ -443,31 +346,29 @@ fn esc_cancels_running_checks() {
 fn quitting_with_an_unsaved_verified_password_asks_first() {
     let (mut m, run) = verified_model();
     both_accept(&mut m, run);
-    assert!(act(&mut m, Action::Quit).is_empty());
-    assert_eq!(m.overlay, Overlay::ConfirmQuit);
-    act(&mut m, Action::No);
-    assert_eq!(m.overlay, Overlay::None);
-    act(&mut m, Action::Quit);
+    assert!(update(&mut m, Msg::Quit).is_empty());
+    assert!(m.confirming_quit);
+    // While asked, nothing else is taken.
+    assert!(choose(&mut m, Choice::Save).is_empty());
+    update(&mut m, Msg::ConfirmQuit(false));
+    assert!(!m.confirming_quit && !m.quitting);
+    update(&mut m, Msg::Quit);
     assert!(matches!(
-        act(&mut m, Action::Yes).as_slice(),
+        update(&mut m, Msg::ConfirmQuit(true)).as_slice(),
         [Effect::Quit]
     ));
     assert!(m.quitting);
 }
 
 #[test]
-fn quitting_without_anything_unsaved_is_immediate() {
+fn quitting_is_immediate_otherwise_and_cancels_a_check() {
     let mut m = model(vec![]);
     assert!(matches!(
-        act(&mut m, Action::Quit).as_slice(),
+        update(&mut m, Msg::Quit).as_slice(),
         [Effect::Quit]
     ));
-}
-
-#[test]
-fn quitting_during_a_check_cancels_it() {
     let (mut m, run) = verified_model();
-    let fx = act(&mut m, Action::Quit);
+    let fx = update(&mut m, Msg::Quit);
     assert!(matches!(fx.as_slice(), [Effect::CancelVerify { run: r }, Effect::Quit] if *r == run));
 }
 
@@ -482,27 +383,34 @@ fn terminate_quits_even_with_unsaved_work() {
 }
 
 #[test]
-fn help_overlay_swallows_keys_until_closed() {
-    let mut m = model(vec![]);
-    act(&mut m, Action::Help);
-    assert_eq!(m.overlay, Overlay::Help);
-    act(&mut m, Action::Down);
-    assert_eq!(m.screen, Screen::Welcome { selected: 0 });
-    act(&mut m, Action::Back);
-    assert_eq!(m.overlay, Overlay::None);
-    assert!(!m.text_entry());
-}
-
-#[test]
-fn save_failure_keeps_the_password_and_retries() {
+fn a_save_failure_keeps_the_password_and_retries() {
     let (mut m, run) = verified_model();
     both_accept(&mut m, run);
-    act(&mut m, Action::Confirm);
+    choose(&mut m, Choice::Save);
     update(&mut m, Msg::Saved(Err("the keyring is locked".into())));
     assert!(matches!(m.screen, Screen::Save(SaveState::Failed(_))));
     assert!(m.unsaved());
-    let fx = act(&mut m, Action::Confirm);
-    assert!(matches!(fx.as_slice(), [Effect::Save(_)]));
+    assert!(matches!(
+        choose(&mut m, Choice::RetrySave).as_slice(),
+        [Effect::Save(_)]
+    ));
+}
+
+#[test]
+fn no_quitting_half_way_through_a_save_and_a_signal_waits_for_it() {
+    let (mut m, run) = verified_model();
+    both_accept(&mut m, run);
+    choose(&mut m, Choice::Save);
+    assert!(update(&mut m, Msg::Quit).is_empty());
+    assert!(!m.quitting);
+    assert!(m.notice.as_deref().unwrap().contains("Saving"));
+    // The signal does not cut the save short.
+    assert!(update(&mut m, Msg::Terminate).is_empty());
+    assert!(!m.quitting);
+    let fx = update(&mut m, saved(false));
+    assert!(matches!(fx.as_slice(), [Effect::Quit]), "{fx:?}");
+    assert!(m.quitting);
+    assert!(m.flow.saved.is_some(), "kept for the last line");
 }
 
 #[test]
@@ -514,10 +422,18 @@ fn a_label_that_cannot_be_kept_is_said_not_dropped_silently() {
         ),
         ("x\u{202e}y", "invisible or direction-changing"),
     ] {
-        let (mut m, run) = verified_model();
-        m.flow.label = icloud_mail_setup::wizard::input::TextInput::with(label);
+        let mut m = model(vec![]);
+        to_password(&mut m);
+        update(
+            &mut m,
+            Msg::SubmitPassword {
+                password: RawSecret::new(PASSWORD.into()),
+                label: label.into(),
+            },
+        );
+        let run = verify_run(&m);
         both_accept(&mut m, run);
-        let fx = act(&mut m, Action::Confirm);
+        let fx = choose(&mut m, Choice::Save);
         let [Effect::Save(req)] = fx.as_slice() else {
             panic!("{fx:?}")
         };
@@ -526,23 +442,44 @@ fn a_label_that_cannot_be_kept_is_said_not_dropped_silently() {
         assert!(notice.contains(says), "{label:?}: {notice}");
         assert!(!notice.contains("abcd-efgh"), "{notice}");
     }
-    // A good label is kept, and nothing is said.
-    let (mut m, run) = verified_model();
-    both_accept(&mut m, run);
-    let fx = act(&mut m, Action::Confirm);
-    let [Effect::Save(req)] = fx.as_slice() else {
+}
+
+#[test]
+fn a_password_pasted_ahead_of_time_goes_straight_to_the_check() {
+    // Welcome: paste, then the address: one submit reaches Verify.
+    let mut m = model(vec![]);
+    update(
+        &mut m,
+        Msg::PastePassword(RawSecret::new(" WXYZ-ABCD-EFGH-IJKL\n".into())),
+    );
+    assert_eq!(m.screen, Screen::Account);
+    assert!(m.notice.as_deref().unwrap().contains("kept"));
+    assert!(!format!("{m:?}").to_lowercase().contains("wxyz"));
+    let fx = submit_account(&mut m, "emily@icloud.com", "");
+    let [Effect::Verify { password, .. }] = fx.as_slice() else {
         panic!("{fx:?}")
     };
-    assert_eq!(req.label.as_deref(), Some("icloud-mail-setup on laptop"));
-    assert_eq!(m.notice, None);
+    assert_eq!(password.expose(), PASSWORD);
+    // Something that is not a password is refused, and says why.
+    let mut m = model(vec![]);
+    update(&mut m, Msg::PastePassword(RawSecret::new("hello".into())));
+    assert_eq!(m.screen, Screen::Welcome);
+    assert!(
+        m.notice
+            .as_deref()
+            .unwrap()
+            .contains("not an app-specific password")
+    );
+    // After the password step it is not taken this way.
+    let (mut m, _) = verified_model();
+    assert!(update(&mut m, Msg::PastePassword(RawSecret::new(PASSWORD.into()))).is_empty());
 }
 
 // --- Re-runs: checking and rotating a configured account -----------------
 
 fn existing_model() -> (Model, u64) {
     let mut m = model(vec![summary("emily@icloud.com")]);
-    act(&mut m, Action::Down);
-    let fx = act(&mut m, Action::Confirm);
+    let fx = choose(&mut m, Choice::CheckAccount("emily@icloud.com".into()));
     let [Effect::LoadSecret { run, email }] = fx.as_slice() else {
         panic!("{fx:?}")
     };
@@ -550,83 +487,66 @@ fn existing_model() -> (Model, u64) {
     (m, *run)
 }
 
+fn loaded(m: &mut Model, run: u64, secret: Option<&str>) -> Vec<Effect> {
+    update(
+        m,
+        Msg::SecretLoaded {
+            run,
+            result: Ok(secret.map(|s| Secret::new(s.into()))),
+        },
+    )
+}
+
 #[test]
 fn picking_an_account_checks_its_stored_password() {
     let (mut m, run) = existing_model();
     assert!(m.rotating());
-    let fx = update(
-        &mut m,
-        Msg::SecretLoaded {
-            run,
-            result: Ok(Some(icloud_mail_setup::secret::Secret::new(
-                PASSWORD.into(),
-            ))),
-        },
-    );
+    let fx = loaded(&mut m, run, Some(PASSWORD));
     assert!(matches!(fx.as_slice(), [Effect::Verify { run: r, .. }] if *r == run));
     let fx = both_accept(&mut m, run);
     assert!(
         matches!(fx.as_slice(), [Effect::MarkVerified { email }] if email == "emily@icloud.com")
     );
-    let Screen::Verify(v) = &m.screen else {
-        panic!()
-    };
-    assert_eq!(v.choices(), vec![Choice::BackToStart, Choice::RotateAnyway]);
+    assert_eq!(choices(&m), [Choice::BackToStart, Choice::RotateAnyway]);
     assert!(!m.unsaved(), "a stored password is not 'unsaved'");
+    // Back on Welcome, the account just checked is the default answer.
+    update(&mut m, Msg::Back);
+    assert_eq!(m.screen, Screen::Welcome);
+    assert_eq!(prompt(&m).default, 1);
 }
 
 #[test]
-fn rejected_stored_password_goes_to_the_checklist_then_password() {
+fn a_rejected_stored_password_goes_to_the_checklist_then_password() {
     let (mut m, run) = existing_model();
-    update(
-        &mut m,
-        Msg::SecretLoaded {
-            run,
-            result: Ok(Some(icloud_mail_setup::secret::Secret::new(
-                PASSWORD.into(),
-            ))),
-        },
-    );
+    loaded(&mut m, run, Some(PASSWORD));
     finish(
         &mut m,
         run,
         failed(Protocol::Imap, ErrorKind::PasswordRejected),
         failed(Protocol::Smtp, ErrorKind::PasswordRejected),
     );
-    let Screen::Verify(v) = &m.screen else {
-        panic!()
-    };
-    assert_eq!(v.choices()[0], Choice::NewPassword);
-    act(&mut m, Action::Confirm);
+    assert_eq!(choices(&m)[0], Choice::NewPassword);
+    choose(&mut m, Choice::NewPassword);
     assert!(
         matches!(m.screen, Screen::AppPassword { .. }),
         "2FA is evidently on: skipped"
     );
-    act(&mut m, Action::Confirm);
+    choose(&mut m, Choice::Continue);
     assert_eq!(m.screen, Screen::Password, "the address is known: skipped");
-    assert_eq!(m.flow.label.value(), "icloud-mail-setup on oldbox (2)");
+    assert_eq!(m.flow.label, "icloud-mail-setup on oldbox (2)");
 }
 
 #[test]
-fn missing_keyring_entry_means_a_new_password() {
+fn a_missing_entry_means_a_new_password_and_a_read_error_can_be_retried() {
     let (mut m, run) = existing_model();
-    update(
-        &mut m,
-        Msg::SecretLoaded {
-            run,
-            result: Ok(None),
-        },
-    );
+    loaded(&mut m, run, None);
     let Screen::Verify(v) = &m.screen else {
         panic!()
     };
     assert!(v.missing_secret);
-    assert_eq!(v.choices()[0], Choice::NewPassword);
+    assert_eq!(choices(&m)[0], Choice::NewPassword);
     assert!(!m.busy());
-}
 
-#[test]
-fn keyring_read_error_is_shown_and_retry_rereads() {
     let (mut m, run) = existing_model();
     update(
         &mut m,
@@ -641,14 +561,16 @@ fn keyring_read_error_is_shown_and_retry_rereads() {
         panic!()
     };
     assert!(v.keyring_error.as_deref().unwrap().contains("unlock it"));
-    assert_eq!(v.choices()[0], Choice::Retry);
-    let fx = act(&mut m, Action::Confirm);
-    assert!(matches!(fx.as_slice(), [Effect::LoadSecret { .. }]));
+    assert_eq!(choices(&m)[0], Choice::Retry);
+    assert!(matches!(
+        choose(&mut m, Choice::Retry).as_slice(),
+        [Effect::LoadSecret { .. }]
+    ));
 }
 
 #[test]
 fn start_account_jumps_straight_to_the_check() {
-    let mut m = icloud_mail_setup::wizard::Model::new(
+    let mut m = Model::new(
         "laptop",
         Default::default(),
         Some("Emily@iCloud.com".into()),
@@ -668,145 +590,33 @@ fn start_account_jumps_straight_to_the_check() {
         Msg::AccountsLoaded(Ok(vec![summary("emily@icloud.com")])),
     );
     assert!(m.notice.as_deref().unwrap().contains("nobody@icloud.com"));
-    assert!(matches!(m.screen, Screen::Welcome { .. }));
+    assert_eq!(m.screen, Screen::Welcome);
 }
 
 #[test]
-fn rotation_done_reports_the_old_label() {
+fn a_rotation_pasted_ahead_of_time_needs_no_password_step() {
     let (mut m, run) = existing_model();
-    update(
-        &mut m,
-        Msg::SecretLoaded {
-            run,
-            result: Ok(None),
-        },
-    );
-    act(&mut m, Action::Confirm); // new password
-    act(&mut m, Action::Confirm); // checklist done
-    type_str(&mut m, PASSWORD);
-    act(&mut m, Action::Confirm);
+    loaded(&mut m, run, None);
+    choose(&mut m, Choice::NewPassword);
+    let fx = update(&mut m, Msg::PastePassword(RawSecret::new(PASSWORD.into())));
+    assert!(matches!(fx.as_slice(), [Effect::Verify { .. }]), "{fx:?}");
     let run = verify_run(&m);
     both_accept(&mut m, run);
-    let fx = act(&mut m, Action::Confirm);
-    assert!(matches!(fx.as_slice(), [Effect::Save(_)]));
-    update(
-        &mut m,
-        Msg::Saved(Ok(Saved {
-            store_name: "Secret Service".into(),
-            config_path: "/tmp/c.toml".into(),
-            replaced: true,
-            previous_label: Some("icloud-mail-setup on oldbox".into()),
-            recovered: None,
-        })),
-    );
+    assert!(matches!(
+        choose(&mut m, Choice::Save).as_slice(),
+        [Effect::Save(_)]
+    ));
+    update(&mut m, saved(true));
     assert_eq!(m.screen, Screen::Done);
-}
-
-#[test]
-fn hints_list_only_bound_keys() {
-    use icloud_mail_setup::wizard::keys::label_for;
-    use icloud_mail_setup::wizard::update::hints;
-    let (mut m, _) = verified_model();
-    for screen_model in [model(vec![]), m.clone()] {
-        for (a, _) in hints(&screen_model) {
-            assert!(label_for(a, screen_model.text_entry()).is_some(), "{a:?}");
-        }
-    }
-    act(&mut m, Action::Back);
-    assert!(hints(&m).iter().any(|(a, _)| *a == Action::Confirm));
-}
-
-#[test]
-fn enter_in_the_quit_prompt_stays() {
-    let (mut m, run) = verified_model();
-    both_accept(&mut m, run);
-    act(&mut m, Action::Quit);
-    assert!(act(&mut m, Action::Confirm).is_empty());
-    assert_eq!(m.overlay, Overlay::None);
-    assert!(!m.quitting);
-}
-
-#[test]
-fn no_quitting_half_way_through_a_save() {
-    let (mut m, run) = verified_model();
-    both_accept(&mut m, run);
-    act(&mut m, Action::Confirm);
-    assert_eq!(m.screen, Screen::Save(SaveState::Saving));
-    assert!(act(&mut m, Action::Quit).is_empty());
-    assert!(!m.quitting);
-    assert!(m.notice.as_deref().unwrap().contains("Saving"));
-}
-
-#[test]
-fn a_tiny_window_takes_only_quit() {
-    let mut m = model(vec![]);
-    update(
-        &mut m,
-        Msg::Resize {
-            width: 30,
-            height: 10,
-        },
-    );
-    assert!(act(&mut m, Action::Confirm).is_empty());
-    assert_eq!(m.screen, Screen::Welcome { selected: 0 });
-    update(
-        &mut m,
-        Msg::Resize {
-            width: 40,
-            height: 12,
-        },
-    );
-    act(&mut m, Action::Confirm);
-    assert!(matches!(m.screen, Screen::TwoFactor(_)));
-    update(
-        &mut m,
-        Msg::Resize {
-            width: 39,
-            height: 40,
-        },
-    );
-    assert!(matches!(
-        act(&mut m, Action::Quit).as_slice(),
-        [Effect::Quit]
-    ));
-}
-
-#[test]
-fn quit_from_the_help_overlay_quits() {
-    let mut m = model(vec![]);
-    act(&mut m, Action::Help);
-    assert!(matches!(
-        act(&mut m, Action::Quit).as_slice(),
-        [Effect::Quit]
-    ));
-}
-
-#[test]
-fn a_password_pasted_into_the_label_goes_to_the_password_field() {
-    let mut m = model(vec![]);
-    to_password(&mut m);
-    act(&mut m, Action::NextField);
-    update(&mut m, Msg::Paste(Pasted::new(String::from(PASSWORD))));
-    assert_eq!(m.flow.password.peek(), PASSWORD);
-    assert_eq!(m.flow.password_focus, PasswordField::Password);
-    assert_eq!(m.flow.label.value(), "icloud-mail-setup on laptop");
-    // Typed into the label, it is still never saved as one.
-    act(&mut m, Action::NextField);
-    act(&mut m, Action::ClearField);
-    type_str(&mut m, PASSWORD);
-    act(&mut m, Action::Confirm);
-    let run = verify_run(&m);
-    both_accept(&mut m, run);
-    let fx = act(&mut m, Action::Confirm);
-    let [Effect::Save(req)] = fx.as_slice() else {
-        panic!("{fx:?}")
-    };
-    assert_eq!(req.label, None);
+    let done = prompt(&m);
+    assert!(done.lines.iter().any(|l| {
+        l.text
+            .contains("\u{201c}icloud-mail-setup on oldbox\u{201d}")
+    }));
 }
 
 #[test]
 fn rotation_suggests_a_label_of_its_own() {
-    use icloud_mail_setup::wizard::update::next_label;
     assert_eq!(
         next_label("icloud-mail-setup on oldbox"),
         "icloud-mail-setup on oldbox (2)"
@@ -814,35 +624,7 @@ fn rotation_suggests_a_label_of_its_own() {
     assert_eq!(next_label("x (2)"), "x (3)");
     assert_eq!(next_label("x (two)"), "x (two) (2)");
     let (m, _) = existing_model();
-    assert_eq!(m.flow.label.value(), "icloud-mail-setup on oldbox (2)");
-}
-
-#[test]
-fn a_signal_during_saving_waits_for_the_save_then_quits() {
-    let (mut m, run) = verified_model();
-    both_accept(&mut m, run);
-    let fx = act(&mut m, Action::Confirm);
-    assert!(matches!(fx.as_slice(), [Effect::Save(_)]), "{fx:?}");
-    assert_eq!(m.screen, Screen::Save(SaveState::Saving));
-    // The signal does not cut the save short.
-    assert!(update(&mut m, Msg::Terminate).is_empty());
-    assert!(!m.quitting);
-    let fx = update(
-        &mut m,
-        Msg::Saved(Ok(Saved {
-            store_name: "Secret Service".into(),
-            config_path: "/tmp/c.toml".into(),
-            replaced: false,
-            previous_label: None,
-            recovered: None,
-        })),
-    );
-    assert!(matches!(fx.as_slice(), [Effect::Quit]), "{fx:?}");
-    assert!(m.quitting);
-    assert!(
-        m.flow.saved.is_some(),
-        "the save's outcome is kept for the last line"
-    );
+    assert_eq!(m.flow.label, "icloud-mail-setup on oldbox (2)");
 }
 
 #[test]
@@ -853,13 +635,38 @@ fn a_typed_address_is_never_checked_against_another_accounts_recorded_servers() 
     recorded.imap = Endpoint::new("old-test-server.example", 1993);
     m.flow.settings = Some(recorded);
     to_password(&mut m);
-    type_str(&mut m, PASSWORD);
-    let fx = act(&mut m, Action::Confirm);
+    let fx = submit_password(&mut m, PASSWORD);
     let [Effect::Verify { settings, .. }] = fx.as_slice() else {
         panic!("{fx:?}")
     };
     assert_eq!(
         settings, &None,
         "the typed account inherited recorded servers"
+    );
+}
+
+#[test]
+fn a_stored_account_is_checked_and_shown_with_its_recorded_servers() {
+    let mut s = summary("emily@icloud.com");
+    s.imap_server = Some("imap.test.example:1993".into());
+    let mut m = model(vec![s]);
+    let fx = choose(&mut m, Choice::CheckAccount("emily@icloud.com".into()));
+    let [Effect::LoadSecret { run, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let run = *run;
+    let fx = loaded(&mut m, run, Some(PASSWORD));
+    let [Effect::Verify { settings, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        settings.as_ref().unwrap().imap,
+        Endpoint::new("imap.test.example", 1993)
+    );
+    assert!(
+        prompt(&m)
+            .checks
+            .iter()
+            .any(|l| l.text.contains("imap.test.example:1993"))
     );
 }

@@ -36,7 +36,7 @@ pub fn run(
     let _echo_off = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         // Echo off first, then the prompt: what is typed after the prompt
         // appears is never shown.
-        let off = EchoOff::new();
+        let off = crate::echo::EchoOff::new();
         eprint!("App-specific password (not shown), then Enter: ");
         off
     } else {
@@ -58,64 +58,18 @@ pub fn run(
     )
 }
 
-/// Terminal echo turned off on stdin until dropped.
-#[cfg(unix)]
-struct EchoOff {
-    saved: libc::termios,
-}
-
-#[cfg(unix)]
-impl EchoOff {
-    fn new() -> Option<EchoOff> {
-        // SAFETY: tcgetattr/tcsetattr on fd 0 with a zeroed, then filled,
-        // termios struct; failures are checked and leave nothing changed.
-        unsafe {
-            let mut saved: libc::termios = std::mem::zeroed();
-            if libc::tcgetattr(libc::STDIN_FILENO, &mut saved) != 0 {
-                return None;
-            }
-            let mut quiet = saved;
-            quiet.c_lflag &= !libc::ECHO;
-            quiet.c_lflag |= libc::ECHONL;
-            if libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &quiet) != 0 {
-                return None;
-            }
-            signals::remember_terminal(saved);
-            Some(EchoOff { saved })
-        }
-    }
-}
-
-#[cfg(unix)]
-impl Drop for EchoOff {
-    fn drop(&mut self) {
-        // SAFETY: restores the attributes read in `new`.
-        unsafe {
-            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
-        }
-    }
-}
-
 /// SIGINT, SIGTERM, SIGHUP and SIGQUIT during `store`: echo is turned
 /// back on, a save in progress is let finish (bounded), and one line says
 /// whether the password was stored, before the process leaves with
 /// 128 + the signal.
 #[cfg(unix)]
 mod signals {
-    use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use crate::storage;
 
-    static TERMINAL: Mutex<Option<libc::termios>> = Mutex::new(None);
     /// Set once the password is stored.
     pub static STORED: AtomicBool = AtomicBool::new(false);
-
-    pub fn remember_terminal(saved: libc::termios) {
-        if let Ok(mut t) = TERMINAL.lock() {
-            *t = Some(saved);
-        }
-    }
 
     /// Block the four signals in this thread (and so in every thread it
     /// starts later) and handle them on a thread of their own.
@@ -144,14 +98,7 @@ mod signals {
                 // Held until _exit: no save can start after this.
                 let held = storage::hold_saves(storage::SAVE_GRACE);
                 let finished = held.is_some();
-                if let Ok(t) = TERMINAL.lock()
-                    && let Some(saved) = t.as_ref()
-                {
-                    // SAFETY: restores attributes read from fd 0 earlier.
-                    unsafe {
-                        libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, saved);
-                    }
-                }
+                crate::echo::restore();
                 let line = if STORED.load(Ordering::SeqCst) {
                     "stopped by a signal; the password had been checked and stored first."
                 } else if finished {
@@ -177,16 +124,6 @@ mod signals {
 mod signals {
     pub static STORED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     pub fn watch() {}
-}
-
-#[cfg(not(unix))]
-struct EchoOff;
-
-#[cfg(not(unix))]
-impl EchoOff {
-    fn new() -> Option<EchoOff> {
-        None
-    }
 }
 
 /// `store` with its checker and streams given (for tests).

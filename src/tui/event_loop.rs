@@ -15,9 +15,11 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::executor::Executor;
+use super::keys::{Input, event_to_action};
+use super::view::View;
+use crate::executor::Executor;
 use crate::ui;
-use crate::wizard::{Effect, Model, Msg, event_to_msg, update};
+use crate::wizard::{Effect, Model, Msg, update};
 
 pub const TICK: Duration = Duration::from_millis(100);
 
@@ -26,6 +28,7 @@ pub const TICK: Duration = Duration::from_millis(100);
 pub async fn run_loop<B, S>(
     terminal: &mut Terminal<B>,
     model: &mut Model,
+    view: &mut View,
     mut events: S,
     exec: &mut Executor,
     mut results: UnboundedReceiver<Msg>,
@@ -41,19 +44,14 @@ where
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     if let Ok(size) = terminal.size() {
-        update(
-            model,
-            Msg::Resize {
-                width: size.width,
-                height: size.height,
-            },
-        );
+        view.resize(size.width, size.height);
     }
+    view.sync(model);
     let mut redraw = true;
     loop {
         if redraw {
             terminal
-                .draw(|f| ui::draw(f, model))
+                .draw(|f| ui::draw(f, model, view))
                 .map_err(|e| anyhow!("could not draw on the terminal: {e}"))?;
             frames += 1;
         }
@@ -61,22 +59,43 @@ where
             return Ok(frames);
         }
         let busy = model.busy();
-        let msg = tokio::select! {
+        let msg: Option<Msg> = tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(ev)) => event_to_msg(ev, model.text_entry()),
+                Some(Ok(ev)) => {
+                    redraw = true;
+                    match event_to_action(ev, view.text_entry(model)) {
+                        Some(Input::Action(a)) => view.act(model, a),
+                        Some(Input::Paste(raw)) => view.paste(model, raw),
+                        Some(Input::Resize { width, height }) => {
+                            view.resize(width, height);
+                            None
+                        }
+                        None => {
+                            redraw = false;
+                            None
+                        }
+                    }
+                }
                 Some(Err(e)) => return Err(anyhow!("reading the terminal failed: {e}")),
                 None => return Ok(frames),
             },
-            Some(msg) = results.recv() => Some(msg),
-            _ = ticker.tick(), if busy => Some(Msg::Tick),
+            Some(msg) = results.recv() => {
+                redraw = true;
+                Some(msg)
+            }
+            _ = ticker.tick(), if busy => {
+                view.tick(model);
+                redraw = true;
+                None
+            }
         };
-        redraw = msg.is_some();
         if let Some(msg) = msg {
             for effect in update(model, msg) {
                 if exec.run(effect) {
                     model.quitting = true;
                 }
             }
+            view.sync(model);
         }
     }
 }

@@ -1,8 +1,14 @@
-//! The terminal side: setup/restore, the event loop, the effect executor.
+//! The full-screen front end: terminal setup/restore, the key table, the
+//! view state (selection, focus, fields, reveal, help, spinner), and the
+//! event loop.
 
 pub mod event_loop;
-pub mod executor;
+pub mod input;
+pub mod keys;
 pub mod terminal;
+pub mod view;
 
+pub use crate::executor::{BrowserOpener, Executor, Io, Opener};
 pub use event_loop::run_loop;
-pub use executor::{BrowserOpener, Executor, Io, Opener};
+pub use keys::{Action, event_to_action};
+pub use view::View;

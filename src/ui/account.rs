@@ -1,21 +1,18 @@
-//! The iCloud address, validated as it is typed; a login field for
-//! custom domains.
+//! The address step: the iCloud address, validated as it is typed; a login
+//! field for custom domains.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 
+use super::body::text_lines;
 use super::theme::Theme;
 use super::widgets::{field, para};
-use crate::wizard::update::account_validation;
-use crate::wizard::{AccountField, Model};
+use crate::account::Email;
+use crate::tui::View;
+use crate::wizard::Prompt;
 
-fn status<'a>(
-    r: &Result<crate::account::Email, String>,
-    empty: bool,
-    ok: &str,
-    t: &Theme,
-) -> Line<'a> {
+fn status<'a>(r: &Result<Email, String>, empty: bool, ok: &str, t: &Theme) -> Line<'a> {
     match r {
         Ok(_) => Line::from(vec![
             Span::styled("\u{2713} ", t.ok),
@@ -29,34 +26,36 @@ fn status<'a>(
     }
 }
 
-pub fn render(f: &mut Frame, area: Rect, m: &Model, t: &Theme) -> Option<(u16, u16)> {
-    let (email, login) = account_validation(m);
-    let [intro, e_field, e_status, gap, l_intro, l_field, l_status] = Layout::vertical([
-        Constraint::Length(2),
+pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) -> Option<(u16, u16)> {
+    let email = Email::parse(v.email.value()).map_err(|e| e.to_string());
+    let login = match &email {
+        Ok(e) if !e.is_apple() => {
+            Some(Email::parse_apple(v.login.value()).map_err(|e| e.to_string()))
+        }
+        _ => None,
+    };
+    let intro: Vec<Line> = p
+        .lines
+        .iter()
+        .flat_map(|l| text_lines(l, area.width as usize, v, t))
+        .collect();
+    let [intro_area, e_field, e_status, l_intro, l_field, l_status] = Layout::vertical([
+        Constraint::Length(intro.len() as u16 + 1),
         Constraint::Length(1),
         Constraint::Length(2),
-        Constraint::Length(1),
         Constraint::Length(if login.is_some() { 2 } else { 0 }),
         Constraint::Length(if login.is_some() { 1 } else { 0 }),
         Constraint::Min(0),
     ])
     .areas(area);
-    let _ = gap;
-    f.render_widget(
-        para(vec![Line::styled(
-            "Which address do you read mail at? (@icloud.com, @me.com, @mac.com, or your own domain)",
-            t.accent,
-        )]),
-        intro,
-    );
-    let focus = m.flow.account_focus;
+    f.render_widget(para(intro), intro_area);
     let mut cursor = field(
         f,
         e_field,
         "Email",
-        m.flow.email.value(),
-        m.flow.email.cursor(),
-        focus == AccountField::Email,
+        v.email.value(),
+        v.email.cursor(),
+        !v.second_field,
         t,
     );
     let kind = match &email {
@@ -64,15 +63,13 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model, t: &Theme) -> Option<(u16, u
         Ok(e) => format!("{} is a custom domain (iCloud+).", e.domain()),
         Err(_) => String::new(),
     };
-    f.render_widget(
-        para(vec![status(
-            &email,
-            m.flow.email.value().is_empty(),
-            &kind,
-            t,
-        )]),
-        e_status,
-    );
+    let mut lines = vec![status(&email, v.email.value().is_empty(), &kind, t)];
+    if let Some(e) = &p.error
+        && login.is_none()
+    {
+        lines.push(Line::styled(e.clone(), t.err));
+    }
+    f.render_widget(para(lines), e_status);
     if let Some(login) = login {
         f.render_widget(
             para(vec![Line::styled(
@@ -85,16 +82,16 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model, t: &Theme) -> Option<(u16, u
             f,
             l_field,
             "iCloud login",
-            m.flow.login.value(),
-            m.flow.login.cursor(),
-            focus == AccountField::Login,
+            v.login.value(),
+            v.login.cursor(),
+            v.second_field,
             t,
         );
         cursor = cursor.or(c);
         f.render_widget(
             para(vec![status(
                 &login,
-                m.flow.login.value().is_empty(),
+                v.login.value().is_empty(),
                 "Login address.",
                 t,
             )]),

@@ -7,8 +7,7 @@ use ratatui::widgets::{Block, Clear};
 
 use super::theme::Theme;
 use super::widgets::para;
-use crate::wizard::Model;
-use crate::wizard::keys::{Action, BINDINGS, Mode};
+use crate::tui::keys::{Action, BINDINGS, Mode};
 
 fn describe(a: Action) -> &'static str {
     match a {
@@ -28,7 +27,7 @@ fn describe(a: Action) -> &'static str {
     }
 }
 
-pub fn render(f: &mut Frame, area: Rect, _m: &Model, t: &Theme) {
+pub fn render(f: &mut Frame, area: Rect, t: &Theme) {
     let r = super::centred(area, 66, 20);
     f.render_widget(Clear, r);
     let block = Block::bordered().title(Span::styled(" Keys ", t.title));
@@ -49,7 +48,8 @@ pub fn render(f: &mut Frame, area: Rect, _m: &Model, t: &Theme) {
     }
     lines.push(Line::from(""));
     lines.push(Line::styled(
-        "Pasting works anywhere a field has focus. Esc closes this help.",
+        "Paste the app-specific password on any screen: it is kept (hidden) and checked \
+         once the address is known. Esc closes this help.",
         t.dim,
     ));
     f.render_widget(para(lines), inner);

@@ -1,15 +1,12 @@
-//! Rendering: a function of the model, one file per screen.
+//! The TUI's rendering: a function of the model (through its `Prompt`)
+//! and the view. Steps with a text field have a file each; every other
+//! step is laid out by `body`.
 
 pub mod account;
-pub mod app_password;
-pub mod done;
+pub mod body;
 pub mod help;
 pub mod password;
-pub mod save;
 pub mod theme;
-pub mod two_factor;
-pub mod verify;
-pub mod welcome;
 pub mod widgets;
 
 use ratatui::Frame;
@@ -17,40 +14,39 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use crate::wizard::keys::label_for;
-use crate::wizard::update::hints;
-use crate::wizard::{Model, Overlay, Screen};
+use crate::tui::View;
+use crate::tui::keys::label_for;
+use crate::tui::view::hints;
+use crate::wizard::{Field, Model, prompt};
 use theme::Theme;
 
-pub use crate::wizard::model::{MIN_HEIGHT, MIN_WIDTH};
+pub use crate::tui::view::{MIN_HEIGHT, MIN_WIDTH};
 
 pub const SPINNER: [&str; 10] = [
     "\u{280b}", "\u{2819}", "\u{2839}", "\u{2838}", "\u{283c}", "\u{2834}", "\u{2826}", "\u{2827}",
     "\u{2807}", "\u{280f}",
 ];
 
-pub fn spinner(m: &Model, offset: usize) -> &'static str {
-    SPINNER[(m.spinner + offset) % SPINNER.len()]
-}
-
 /// Draw the whole screen.
-pub fn draw(f: &mut Frame, m: &Model) {
+pub fn draw(f: &mut Frame, m: &Model, v: &View) {
     let area = f.area();
-    let t = theme::theme(m.no_color);
+    let t = theme::theme(v.no_color);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(f, area, t);
         return;
     }
     let roomy = area.width >= 60 && area.height >= 18;
-    let [header, body, notice, footer] = Layout::vertical([
+    let notice = m.notice.as_ref().or(v.flash.as_ref());
+    let [header, body, notice_area, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(if m.notice.is_some() { 1 } else { 0 }),
+        Constraint::Length(if notice.is_some() { 1 } else { 0 }),
         Constraint::Length(1),
     ])
     .areas(area);
-    draw_header(f, header, m, t);
-    let block = widgets::frame_block(m.screen.title(), roomy, t);
+    let p = prompt(m);
+    draw_header(f, header, m, p.step, t);
+    let block = widgets::frame_block(p.title, roomy, t);
     let inner = block.inner(body);
     f.render_widget(block, body);
     let inner = if roomy {
@@ -58,52 +54,30 @@ pub fn draw(f: &mut Frame, m: &Model) {
     } else {
         inner
     };
-    let cursor = match &m.screen {
-        Screen::Welcome { selected } => {
-            welcome::render(f, inner, m, *selected, t);
-            None
-        }
-        Screen::TwoFactor(stage) => {
-            two_factor::render(f, inner, stage, t);
-            None
-        }
-        Screen::AppPassword { checklist } => {
-            app_password::render(f, inner, m, checklist, t);
-            None
-        }
-        Screen::Account => account::render(f, inner, m, t),
-        Screen::Password => password::render(f, inner, m, t),
-        Screen::Verify(v) => {
-            verify::render(f, inner, m, v, t);
-            None
-        }
-        Screen::Save(s) => {
-            save::render(f, inner, m, s, t);
-            None
-        }
-        Screen::Done => {
-            done::render(f, inner, m, t);
+    let cursor = match p.field {
+        Some(Field::Account) => account::render(f, inner, &p, v, t),
+        Some(Field::Password) => password::render(f, inner, &p, v, t),
+        None => {
+            body::render(f, inner, &p, v, t);
             None
         }
     };
-    if let Some(n) = &m.notice {
-        f.render_widget(Paragraph::new(Span::styled(n.clone(), t.warn)), notice);
+    if let Some(n) = notice {
+        f.render_widget(Paragraph::new(Span::styled(n.clone(), t.warn)), notice_area);
     }
-    draw_footer(f, footer, m, t);
-    match m.overlay {
-        Overlay::Help => help::render(f, area, m, t),
-        Overlay::ConfirmQuit => confirm_quit(f, area, t),
-        Overlay::None => {
-            if let Some(pos) = cursor {
-                f.set_cursor_position(pos);
-            }
-        }
+    draw_footer(f, footer, m, v, t);
+    if v.help {
+        help::render(f, area, t);
+    } else if m.confirming_quit {
+        confirm_quit(f, area, t);
+    } else if let Some(pos) = cursor {
+        f.set_cursor_position(pos);
     }
 }
 
-fn draw_header(f: &mut Frame, area: Rect, m: &Model, t: &Theme) {
+fn draw_header(f: &mut Frame, area: Rect, m: &Model, step: Option<usize>, t: &Theme) {
     let mut spans = vec![Span::styled("icloud-mail-setup", t.title)];
-    if let Some(step) = m.screen.step() {
+    if let Some(step) = step {
         spans.push(Span::styled(format!("  step {step} of 5"), t.dim));
     }
     if !m.settings.uses_default_servers() {
@@ -113,11 +87,11 @@ fn draw_header(f: &mut Frame, area: Rect, m: &Model, t: &Theme) {
 }
 
 /// The key hints, read from the key table.
-fn draw_footer(f: &mut Frame, area: Rect, m: &Model, t: &Theme) {
-    let text = m.text_entry();
+fn draw_footer(f: &mut Frame, area: Rect, m: &Model, v: &View, t: &Theme) {
+    let text = v.text_entry(m);
     let mut spans = Vec::new();
     let mut seen = Vec::new();
-    for (action, what) in hints(m) {
+    for (action, what) in hints(m, v) {
         let Some(key) = label_for(action, text) else {
             continue;
         };

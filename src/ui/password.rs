@@ -1,13 +1,16 @@
-//! The masked password field with live form feedback, and the label.
+//! The password step: the masked password field with live form feedback,
+//! and the label.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 
+use super::body::text_lines;
 use super::theme::Theme;
 use super::widgets::{field, para};
 use crate::apppass::{Form, assess};
-use crate::wizard::{Model, PasswordField};
+use crate::tui::View;
+use crate::wizard::Prompt;
 
 /// Bullets for letters; separators stay visible so grouping can be seen.
 pub fn mask(s: &str) -> String {
@@ -16,9 +19,18 @@ pub fn mask(s: &str) -> String {
         .collect()
 }
 
-pub fn render(f: &mut Frame, area: Rect, m: &Model, t: &Theme) -> Option<(u16, u16)> {
-    let [intro, p_field, p_status, gap, l_field, l_help] = Layout::vertical([
-        Constraint::Length(2),
+pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) -> Option<(u16, u16)> {
+    let width = area.width as usize;
+    // The first line asks; the second (the expected form) is the field's
+    // status while it is empty.
+    let intro: Vec<Line> = p
+        .lines
+        .iter()
+        .take(1)
+        .flat_map(|l| text_lines(l, width, v, t))
+        .collect();
+    let [intro_area, p_field, p_status, gap, l_field, l_help] = Layout::vertical([
+        Constraint::Length(intro.len() as u16 + 1),
         Constraint::Length(1),
         Constraint::Length(3),
         Constraint::Length(1),
@@ -27,36 +39,20 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model, t: &Theme) -> Option<(u16, u
     ])
     .areas(area);
     let _ = gap;
-    let who = m
-        .flow
-        .account
-        .as_ref()
-        .map(|a| a.email.as_str().to_string())
-        .unwrap_or_default();
-    f.render_widget(
-        para(vec![Line::from(vec![
-            Span::styled("Paste the app-specific password for ", t.accent),
-            Span::styled(who, t.key),
-        ])]),
-        intro,
-    );
-    let raw = m.flow.password.peek();
-    let shown = if m.flow.reveal {
-        raw.to_string()
-    } else {
-        mask(raw)
-    };
-    let focus = m.flow.password_focus;
+    f.render_widget(para(intro), intro_area);
+    let raw = v.password.peek();
+    let shown = if v.reveal { raw.to_string() } else { mask(raw) };
     let mut cursor = field(
         f,
         p_field,
         "Password",
         &shown,
         shown.chars().count(),
-        focus == PasswordField::Password,
+        !v.second_field,
         t,
     );
-    let status = if let Some(e) = &m.flow.password_error {
+    let error = v.field_error.as_ref().or(p.error.as_ref());
+    let status = if let Some(e) = error {
         Line::from(vec![
             Span::styled("\u{2717} ", t.err),
             Span::styled(e.clone(), t.err),
@@ -64,7 +60,7 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model, t: &Theme) -> Option<(u16, u
     } else {
         match assess(raw) {
             Form::Empty => Line::styled(
-                "Four groups of four letters, like abcd-efgh-ijkl-mnop. Not your Apple Account password.",
+                p.lines.get(1).map(|l| l.text.clone()).unwrap_or_default(),
                 t.dim,
             ),
             Form::Incomplete { letters } => Line::styled(format!("{letters} of 16 letters"), t.dim),
@@ -83,20 +79,19 @@ pub fn render(f: &mut Frame, area: Rect, m: &Model, t: &Theme) -> Option<(u16, u
         f,
         l_field,
         "Label at Apple",
-        m.flow.label.value(),
-        m.flow.label.cursor(),
-        focus == PasswordField::Label,
+        v.label.value(),
+        v.label.cursor(),
+        v.second_field,
         t,
     );
     cursor = cursor.or(c);
     if l_help.height > 0 {
-        f.render_widget(
-            para(vec![Line::styled(
-                "The label is kept with the account, so you can find the password to revoke later.",
-                t.dim,
-            )]),
-            l_help,
-        );
+        let help: Vec<Line> = p
+            .after
+            .iter()
+            .flat_map(|l| text_lines(l, width, v, t))
+            .collect();
+        f.render_widget(para(help), l_help);
     }
     cursor
 }

@@ -6,59 +6,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::theme::Theme;
-use crate::wizard::checklists::Checklist;
-
-/// A one-choice menu; the selected row is marked and highlighted.
-pub fn menu<'a>(items: &[String], selected: usize, t: &Theme) -> Vec<Line<'a>> {
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            if i == selected {
-                Line::from(vec![
-                    Span::styled("\u{203a} ", t.accent),
-                    Span::styled(s.clone(), t.selected),
-                ])
-            } else {
-                Line::from(format!("  {s}"))
-            }
-        })
-        .collect()
-}
-
-/// A checklist: `[x]` done, `[ ]` to do, the selected step highlighted.
-/// Long steps wrap under their text.
-pub fn checklist<'a>(c: &Checklist, width: u16, t: &Theme) -> Vec<Line<'a>> {
-    let mut out = Vec::new();
-    let indent = 6usize;
-    let room = (width as usize).saturating_sub(indent).max(10);
-    for (i, item) in c.items.iter().enumerate() {
-        let mark = if item.done { "[x]" } else { "[ ]" };
-        let sel = i == c.selected;
-        let style = if sel {
-            t.selected
-        } else {
-            ratatui::style::Style::new()
-        };
-        let mark_style = if item.done { t.ok } else { t.dim };
-        for (j, chunk) in wrap(&item.text, room).into_iter().enumerate() {
-            if j == 0 {
-                out.push(Line::from(vec![
-                    Span::styled(if sel { "\u{203a} " } else { "  " }, t.accent),
-                    Span::styled(mark, mark_style),
-                    Span::raw(" "),
-                    Span::styled(chunk, style),
-                ]));
-            } else {
-                out.push(Line::from(vec![
-                    Span::raw(" ".repeat(indent)),
-                    Span::styled(chunk, style),
-                ]));
-            }
-        }
-    }
-    out
-}
 
 /// Greedy word wrap to `width` columns.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {

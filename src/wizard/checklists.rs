@@ -93,7 +93,6 @@ pub fn revoke_instructions(label: Option<&str>) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checklist {
     pub items: Vec<ChecklistItem>,
-    pub selected: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,27 +111,17 @@ impl Checklist {
                     done: false,
                 })
                 .collect(),
-            selected: 0,
         }
     }
 
-    pub fn up(&mut self) {
-        self.selected = self.selected.saturating_sub(1);
-    }
-
-    pub fn down(&mut self) {
-        if self.selected + 1 < self.items.len() {
-            self.selected += 1;
-        }
-    }
-
-    /// Tick (or untick) the selected step; ticking moves to the next one.
-    pub fn toggle(&mut self) {
-        if let Some(item) = self.items.get_mut(self.selected) {
-            item.done = !item.done;
-            if item.done {
-                self.down();
+    /// Tick (or untick) step `i`; whether it is now ticked.
+    pub fn toggle(&mut self, i: usize) -> bool {
+        match self.items.get_mut(i) {
+            Some(item) => {
+                item.done = !item.done;
+                item.done
             }
+            None => false,
         }
     }
 
@@ -181,19 +170,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ticking_moves_on_and_counts() {
+    fn ticking_counts() {
         let mut c = Checklist::new(&["a", "b", "c"]);
-        c.toggle();
-        assert_eq!(c.selected, 1);
-        c.toggle();
-        c.toggle();
+        assert!(c.toggle(0));
+        assert!(c.toggle(1));
+        assert!(c.toggle(2));
         assert!(c.all_done());
-        c.toggle();
+        assert!(!c.toggle(2));
+        assert!(!c.toggle(7));
         assert_eq!(c.done_count(), 2);
-        c.up();
-        c.up();
-        c.up();
-        assert_eq!(c.selected, 0);
     }
 
     #[test]

@@ -1,18 +1,17 @@
-//! The wizard as a pure state machine: [`Model`], [`Msg`], [`Effect`],
-//! [`update`], and the key map that turns terminal events into messages.
-//!
-//! Nothing here does I/O, reads the clock or touches a channel: the
-//! executor in `tui` carries out the effects and feeds results back as
-//! messages, so every transition is a plain function call in tests.
+//! The wizard, independent of any front end: a model of what the person
+//! has said and what the world answered, messages (intents and results),
+//! effects, and a description of each step (`prompt`) that the TUI and
+//! plain mode both render.
 
 pub mod checklists;
-pub mod input;
-pub mod keys;
 pub mod model;
 pub mod msg;
+pub mod prompt;
+mod steps;
 pub mod update;
 
-pub use keys::{Action, event_to_msg};
 pub use model::*;
 pub use msg::{Effect, Msg};
+pub use prompt::{Field, Prompt, Text, Tone, prompt};
+pub use steps::next_label;
 pub use update::update;

@@ -6,11 +6,6 @@ use crate::secret::Secret;
 use crate::storage::Saved;
 
 use super::checklists::{Checklist, TwoFactorPath, suggested_label};
-use super::input::{SecretField, TextInput};
-
-/// Below this the screen only asks for a larger window.
-pub const MIN_WIDTH: u16 = 40;
-pub const MIN_HEIGHT: u16 = 12;
 
 /// A configured account as the Welcome screen lists it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -68,38 +63,17 @@ pub enum AccountsStatus {
     Error(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overlay {
-    None,
-    Help,
-    ConfirmQuit,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountField {
-    Email,
-    Login,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasswordField {
-    Password,
-    Label,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TwoFactorStage {
     /// "Is two-factor authentication on?"
-    Ask { selected: usize },
+    Ask,
     /// "Where will you turn it on?"
-    Pick { selected: usize },
+    Pick,
     Steps {
         path: TwoFactorPath,
         checklist: Checklist,
     },
 }
-
-pub const TWO_FACTOR_ANSWERS: [&str; 3] = ["Yes, it is on", "No, it is off", "I'm not sure"];
 
 /// What a Verify screen is checking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,9 +115,22 @@ impl CheckLine {
     }
 }
 
-/// What the user can do once checks have finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An answer the person gives by picking it (a menu entry, or Enter on a
+/// checklist): both front ends send these values, never positions.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Choice {
+    /// Welcome: set up a new account.
+    SetUpNew,
+    /// Welcome: check (and perhaps rotate) this configured account.
+    CheckAccount(String),
+    /// "Is two-factor authentication on?"
+    TwoFactorOn,
+    TwoFactorOff,
+    TwoFactorUnsure,
+    /// Where to turn it on.
+    Path(TwoFactorPath),
+    /// A checklist is done (or skipped): on to the next step.
+    Continue,
     Save,
     ReEnter,
     NewPassword,
@@ -151,18 +138,31 @@ pub enum Choice {
     ChangeAddress,
     RotateAnyway,
     BackToStart,
+    /// Saving failed: try again.
+    RetrySave,
+    /// Done: leave.
+    Finish,
 }
 
 impl Choice {
-    pub fn label(self) -> &'static str {
+    pub fn label(&self) -> String {
         match self {
-            Choice::Save => "Save it to the keyring",
-            Choice::ReEnter => "Re-enter the password",
-            Choice::NewPassword => "Make a new app-specific password",
-            Choice::Retry => "Retry the check",
-            Choice::ChangeAddress => "Change the email address",
-            Choice::RotateAnyway => "Replace it with a new password anyway",
-            Choice::BackToStart => "Back to the start",
+            Choice::SetUpNew => "Set up a new account".into(),
+            Choice::CheckAccount(email) => format!("Check {email}"),
+            Choice::TwoFactorOn => "Yes, it is on".into(),
+            Choice::TwoFactorOff => "No, it is off".into(),
+            Choice::TwoFactorUnsure => "I'm not sure".into(),
+            Choice::Path(p) => p.label().into(),
+            Choice::Continue => "Continue".into(),
+            Choice::Save => "Save it to the keyring".into(),
+            Choice::ReEnter => "Re-enter the password".into(),
+            Choice::NewPassword => "Make a new app-specific password".into(),
+            Choice::Retry => "Retry the check".into(),
+            Choice::ChangeAddress => "Change the email address".into(),
+            Choice::RotateAnyway => "Replace it with a new password anyway".into(),
+            Choice::BackToStart => "Back to the start".into(),
+            Choice::RetrySave => "Try saving again".into(),
+            Choice::Finish => "Quit".into(),
         }
     }
 }
@@ -179,7 +179,6 @@ pub struct VerifyState {
     pub missing_secret: bool,
     /// The keyring could not be read.
     pub keyring_error: Option<String>,
-    pub selected: usize,
 }
 
 impl VerifyState {
@@ -192,7 +191,6 @@ impl VerifyState {
             smtp: CheckLine::Running,
             missing_secret: false,
             keyring_error: None,
-            selected: 0,
         }
     }
 
@@ -251,7 +249,7 @@ pub enum SaveState {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
-    Welcome { selected: usize },
+    Welcome,
     TwoFactor(TwoFactorStage),
     AppPassword { checklist: Checklist },
     Account,
@@ -264,7 +262,7 @@ pub enum Screen {
 impl Screen {
     pub fn title(&self) -> &'static str {
         match self {
-            Screen::Welcome { .. } => "Welcome",
+            Screen::Welcome => "Welcome",
             Screen::TwoFactor(_) => "Two-factor authentication",
             Screen::AppPassword { .. } => "App-specific password",
             Screen::Account => "Your iCloud address",
@@ -279,7 +277,7 @@ impl Screen {
     /// Step n of 5 in the setup flow, for the header.
     pub fn step(&self) -> Option<usize> {
         match self {
-            Screen::Welcome { .. } => None,
+            Screen::Welcome => None,
             Screen::TwoFactor(_) => Some(1),
             Screen::AppPassword { .. } => Some(2),
             Screen::Account => Some(3),
@@ -304,18 +302,19 @@ pub struct Verified {
 pub struct Flow {
     /// The configured account being checked or rotated.
     pub existing: Option<AccountSummary>,
-    pub email: TextInput,
-    pub login: TextInput,
-    pub account_focus: AccountField,
-    /// Set when the Account screen (or the chosen existing account) is valid.
+    /// The address and login as last submitted (front ends start their
+    /// fields from these).
+    pub email: String,
+    pub login: String,
+    /// Set when the submitted address (or the chosen existing account) is valid.
     pub account: Option<Account>,
-    pub password: SecretField,
-    pub label: TextInput,
-    pub password_focus: PasswordField,
-    pub reveal: bool,
-    /// Shown under the password field after Enter or a refused paste.
+    /// Why the submitted address was refused.
+    pub account_error: Option<String>,
+    /// The label the password is given at Apple (and kept in the config).
+    pub label: String,
+    /// Why the submitted password was refused (its form).
     pub password_error: Option<String>,
-    /// The normalised password being checked.
+    /// The normalised password being checked, or pasted ahead of time.
     pub candidate: Option<Secret>,
     pub verified: Option<Verified>,
     pub saved: Option<Saved>,
@@ -327,15 +326,16 @@ pub struct Flow {
     pub settings: Option<CheckSettings>,
 }
 
+/// The wizard's state: what the person has said and what the world
+/// answered. Nothing about how it is shown (selection, focus, reveal,
+/// spinner, window size, colour): each front end keeps its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
     pub screen: Screen,
     pub keyring: KeyringStatus,
     pub accounts: AccountsStatus,
-    pub overlay: Overlay,
-    /// A one-line message under the screen (link opened, ...).
+    /// A one-line message (link opened, a refused paste, ...).
     pub notice: Option<String>,
-    pub spinner: usize,
     pub flow: Flow,
     pub settings: CheckSettings,
     /// `--imap` / `--smtp` were given: they win over an account's recorded
@@ -347,10 +347,8 @@ pub struct Model {
     pub quitting: bool,
     /// A signal asked us to leave (as soon as a save in progress is done).
     pub terminating: bool,
-    /// The window is below the minimum size: only Quit is taken.
-    pub too_small: bool,
-    /// `NO_COLOR` is set: render without colour.
-    pub no_color: bool,
+    /// "Quit and lose the checked password?" is being asked.
+    pub confirming_quit: bool,
     /// Where the config lives, for the Done screen.
     pub config_path: String,
 }
@@ -358,22 +356,17 @@ pub struct Model {
 impl Model {
     pub fn new(hostname: &str, settings: CheckSettings, start_account: Option<String>) -> Model {
         Model {
-            screen: Screen::Welcome { selected: 0 },
+            screen: Screen::Welcome,
             keyring: KeyringStatus::Checking,
             accounts: AccountsStatus::Loading,
-            overlay: Overlay::None,
             notice: None,
-            spinner: 0,
             flow: Flow {
                 existing: None,
-                email: TextInput::default(),
-                login: TextInput::default(),
-                account_focus: AccountField::Email,
+                email: String::new(),
+                login: String::new(),
                 account: None,
-                password: SecretField::default(),
-                label: TextInput::with(&suggested_label(hostname)),
-                password_focus: PasswordField::Password,
-                reveal: false,
+                account_error: None,
+                label: suggested_label(hostname),
                 password_error: None,
                 candidate: None,
                 verified: None,
@@ -387,24 +380,24 @@ impl Model {
             next_run: 1,
             quitting: false,
             terminating: false,
-            too_small: false,
-            no_color: false,
+            confirming_quit: false,
             config_path: String::new(),
         }
     }
 
-    /// Does a text field have the keyboard (letters are typed, not commands)?
-    pub fn text_entry(&self) -> bool {
-        self.overlay == Overlay::None && matches!(self.screen, Screen::Account | Screen::Password)
-    }
-
-    /// Is anything in flight that the spinner should show?
+    /// Is anything in flight (a front end shows progress)?
     pub fn busy(&self) -> bool {
         match &self.screen {
             Screen::Verify(v) => v.running(),
             Screen::Save(SaveState::Saving) => true,
             _ => self.keyring == KeyringStatus::Checking,
         }
+    }
+
+    /// Still waiting for the keyring check or the accounts (Welcome's
+    /// answers depend on them).
+    pub fn starting(&self) -> bool {
+        self.keyring == KeyringStatus::Checking || self.accounts == AccountsStatus::Loading
     }
 
     pub fn configured(&self) -> &[AccountSummary] {
@@ -414,11 +407,6 @@ impl Model {
         }
     }
 
-    /// The Welcome menu: "set up new" first, then each configured account.
-    pub fn welcome_items(&self) -> usize {
-        1 + self.configured().len()
-    }
-
     /// A verified password that would be lost by quitting now.
     pub fn unsaved(&self) -> bool {
         self.flow.verified.is_some() && self.flow.saved.is_none()
@@ -426,5 +414,14 @@ impl Model {
 
     pub fn rotating(&self) -> bool {
         self.flow.existing.is_some()
+    }
+
+    /// The screens before the password step, where a password may be
+    /// pasted ahead of time.
+    pub fn before_password(&self) -> bool {
+        matches!(
+            self.screen,
+            Screen::Welcome | Screen::TwoFactor(_) | Screen::AppPassword { .. } | Screen::Account
+        )
     }
 }

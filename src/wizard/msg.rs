@@ -1,25 +1,41 @@
-//! What can happen to the wizard (messages) and what it asks the outside
-//! world to do (effects).
+//! What can happen to the wizard (messages: the person's intents and the
+//! world's answers) and what it asks the outside world to do (effects).
+//! No message is a key: each front end turns its own input into these.
 
 use crate::account::Account;
 use crate::mail::{CheckReport, CheckSettings, Protocol};
-use crate::secret::Secret;
+use crate::secret::{RawSecret, Secret};
 use crate::secrets::StoreError;
 use crate::storage::{SaveRequest, Saved};
 
-use super::keys::Action;
-use super::model::AccountSummary;
+use super::model::{AccountSummary, Choice};
 
 #[derive(Debug, Clone)]
 pub enum Msg {
-    /// A key, already mapped through the key table.
-    Action(Action),
-    /// Bracketed paste (raw: sanitised by `update`).
-    Paste(crate::secret::Pasted),
-    /// Spinner tick, sent only while something is in flight.
-    Tick,
-    /// The terminal's size (at start and on every resize).
-    Resize { width: u16, height: u16 },
+    // --- What the person wants ---------------------------------------
+    /// Pick an answer offered on this step (see `prompt`).
+    Choose(Choice),
+    /// The address to set up, and for a custom domain the primary iCloud
+    /// address it logs in with (empty otherwise).
+    SubmitAccount { email: String, login: String },
+    /// The password as typed or pasted on the password step, with the
+    /// label it was given at Apple.
+    SubmitPassword { password: RawSecret, label: String },
+    /// A password pasted before the password step: kept (never shown), and
+    /// checked as soon as the address is known.
+    PastePassword(RawSecret),
+    /// Tick or untick step `n` (from 0) of the checklist on screen.
+    ToggleStep(usize),
+    /// Open the step's link in the browser.
+    OpenLink,
+    /// One step back (cancels running checks).
+    Back,
+    /// Leave (asks first when a checked password is unsaved).
+    Quit,
+    /// The answer to "quit and lose the checked password?".
+    ConfirmQuit(bool),
+
+    // --- What the world answered -------------------------------------
     /// The keyring pre-flight finished (`Ok(store name)`).
     KeyringChecked(Result<String, StoreError>),
     /// The configured accounts were read (or could not be).

@@ -130,3 +130,60 @@ pub fn both_accept(m: &mut Model, run: u64) -> Vec<icloud_mail_setup::wizard::Ef
         accepted(Protocol::Smtp, "emily@icloud.com"),
     )
 }
+
+/// The TUI's side of the wizard in a test: the model and the view, driven
+/// by key actions and pastes the way the event loop drives them.
+#[derive(Clone)]
+pub struct Ui {
+    pub m: Model,
+    pub v: icloud_mail_setup::tui::View,
+}
+
+impl Ui {
+    pub fn new(m: Model) -> Ui {
+        let mut v = icloud_mail_setup::tui::View::new(false);
+        v.sync(&m);
+        Ui { m, v }
+    }
+
+    /// A key action, through the view, into `update`.
+    pub fn act(
+        &mut self,
+        a: icloud_mail_setup::tui::Action,
+    ) -> Vec<icloud_mail_setup::wizard::Effect> {
+        let msg = self.v.act(&self.m, a);
+        self.send_opt(msg)
+    }
+
+    pub fn typed(&mut self, s: &str) {
+        for c in s.chars() {
+            self.act(icloud_mail_setup::tui::Action::Char(c));
+        }
+    }
+
+    pub fn paste(&mut self, s: &str) -> Vec<icloud_mail_setup::wizard::Effect> {
+        let msg = self.v.paste(
+            &self.m,
+            icloud_mail_setup::secret::RawSecret::new(s.to_string()),
+        );
+        self.send_opt(msg)
+    }
+
+    /// A message from the world.
+    pub fn send(&mut self, msg: Msg) -> Vec<icloud_mail_setup::wizard::Effect> {
+        self.send_opt(Some(msg))
+    }
+
+    fn send_opt(&mut self, msg: Option<Msg>) -> Vec<icloud_mail_setup::wizard::Effect> {
+        let fx = msg.map(|msg| update(&mut self.m, msg)).unwrap_or_default();
+        self.v.sync(&self.m);
+        fx
+    }
+
+    pub fn run(&self) -> u64 {
+        match &self.m.screen {
+            icloud_mail_setup::wizard::Screen::Verify(v) => v.run,
+            s => panic!("not on Verify: {s:?}"),
+        }
+    }
+}

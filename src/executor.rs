@@ -1,4 +1,5 @@
-//! Carries out the wizard's effects and feeds results back as messages.
+//! Carries out the wizard's effects and feeds results back as messages,
+//! for both front ends (the TUI and plain mode).
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -1,9 +1,23 @@
 //! The key map: one table turns terminal events into actions, and the
 //! footer's hints are read from the same table, so they cannot disagree.
+//! Actions are the TUI's own; `view.rs` turns them into the wizard's
+//! intents.
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::msg::Msg;
+use crate::secret::RawSecret;
+
+/// What a terminal event means to the TUI.
+#[derive(Debug)]
+pub enum Input {
+    Action(Action),
+    /// Bracketed paste, moved into a zeroizing buffer (never copied).
+    Paste(RawSecret),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -239,14 +253,13 @@ pub fn key_to_action(key: &KeyEvent, text: bool) -> Option<Action> {
     None
 }
 
-/// Turn a terminal event into a message. Key releases are ignored
-/// (Windows reports them too).
-/// A paste is moved into a zeroizing buffer, never copied.
-pub fn event_to_msg(event: Event, text: bool) -> Option<Msg> {
+/// Turn a terminal event into an input. Key releases are ignored
+/// (Windows reports them too). A paste is moved, never copied.
+pub fn event_to_action(event: Event, text: bool) -> Option<Input> {
     match event {
-        Event::Key(k) => key_to_action(&k, text).map(Msg::Action),
-        Event::Paste(s) => Some(Msg::Paste(crate::secret::Pasted::new(s))),
-        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        Event::Key(k) => key_to_action(&k, text).map(Input::Action),
+        Event::Paste(s) => Some(Input::Paste(RawSecret::new(s))),
+        Event::Resize(width, height) => Some(Input::Resize { width, height }),
         _ => None,
     }
 }
@@ -364,12 +377,12 @@ mod tests {
         k.kind = KeyEventKind::Release;
         assert_eq!(key_to_action(&k, false), None);
         assert!(matches!(
-            event_to_msg(Event::Paste("x".into()), true),
-            Some(Msg::Paste(s)) if s.as_str() == "x"
+            event_to_action(Event::Paste("x".into()), true),
+            Some(Input::Paste(s)) if s.as_str() == "x"
         ));
         assert!(matches!(
-            event_to_msg(Event::Resize(80, 24), false),
-            Some(Msg::Resize {
+            event_to_action(Event::Resize(80, 24), false),
+            Some(Input::Resize {
                 width: 80,
                 height: 24
             })

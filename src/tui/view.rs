@@ -1,0 +1,349 @@
+//! The TUI's own state (what is selected, which field has focus, what is
+//! being typed, reveal, help, spinner, window size, colour) and the
+//! translation of its actions into the wizard's intents. The wizard never
+//! sees a key.
+
+use crate::account::Email;
+use crate::apppass;
+use crate::secret::RawSecret;
+use crate::wizard::{Choice, Field, Model, Msg, Prompt, Screen, prompt};
+
+use super::input::{SecretField, TextInput};
+use super::keys::Action;
+
+/// Below this the screen only asks for a larger window.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 12;
+
+pub const SPINNER_FRAMES: usize = 10;
+
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    /// The selected answer (menus) or step (checklists).
+    pub selected: usize,
+    /// The second field has focus (the login address, or the label).
+    pub second_field: bool,
+    pub email: TextInput,
+    pub login: TextInput,
+    pub password: SecretField,
+    pub label: TextInput,
+    pub reveal: bool,
+    pub help: bool,
+    pub spinner: usize,
+    pub too_small: bool,
+    pub no_color: bool,
+    /// A message of the TUI's own (a refused paste), shown under the field.
+    pub field_error: Option<String>,
+    /// A one-line note of the TUI's own, shown when the model has none.
+    pub flash: Option<String>,
+    /// Which step was last shown, to start each new one afresh.
+    shown: String,
+}
+
+/// What identifies a step for the view: a new one resets the selection.
+fn step_key(m: &Model, p: &Prompt) -> String {
+    let screen = match &m.screen {
+        Screen::Verify(v) => format!("verify {}", v.run),
+        s => format!("{:?}", std::mem::discriminant(s)),
+    };
+    let options: Vec<&Choice> = p.options.iter().map(|(c, _)| c).collect();
+    format!("{screen} {} {:?} {}", p.title, options, p.checklist.len())
+}
+
+impl View {
+    pub fn new(no_color: bool) -> View {
+        View {
+            no_color,
+            ..View::default()
+        }
+    }
+
+    /// Does a text field have the keyboard (letters are typed, not commands)?
+    pub fn text_entry(&self, m: &Model) -> bool {
+        !self.help && !m.confirming_quit && matches!(m.screen, Screen::Account | Screen::Password)
+    }
+
+    /// After every update: a new step starts with its default answer
+    /// selected, its fields filled from what the wizard knows.
+    pub fn sync(&mut self, m: &Model) {
+        let p = prompt(m);
+        let key = step_key(m, &p);
+        if key != self.shown {
+            self.shown = key;
+            self.selected = if p.options.is_empty() {
+                p.checklist.iter().position(|(_, done)| !done).unwrap_or(0)
+            } else {
+                p.default
+            };
+            self.second_field = false;
+            self.field_error = None;
+            match m.screen {
+                Screen::Account => {
+                    self.email = TextInput::with(&m.flow.email);
+                    self.login = TextInput::with(&m.flow.login);
+                }
+                Screen::Password => {
+                    self.password.clear();
+                    self.reveal = false;
+                    self.label = TextInput::with(&m.flow.label);
+                }
+                _ => {}
+            }
+        }
+        if m.screen == Screen::Password && m.flow.password_error.is_some() {
+            self.second_field = false;
+        }
+    }
+
+    /// The login field is there: the typed address is a custom domain.
+    pub fn custom_domain(&self) -> bool {
+        Email::parse(self.email.value()).is_ok_and(|e| !e.is_apple())
+    }
+
+    /// Turn an action into the wizard's intent (or handle it here).
+    pub fn act(&mut self, m: &Model, a: Action) -> Option<Msg> {
+        if a != Action::Quit {
+            self.flash = None;
+        }
+        if self.too_small && a != Action::Quit {
+            return None;
+        }
+        if self.help {
+            if matches!(
+                a,
+                Action::Back | Action::Help | Action::Confirm | Action::Quit
+            ) {
+                self.help = false;
+            }
+            return (a == Action::Quit).then_some(Msg::Quit);
+        }
+        if m.confirming_quit {
+            return match a {
+                Action::Yes => Some(Msg::ConfirmQuit(true)),
+                // Enter means "continue" everywhere else: here it stays.
+                Action::No | Action::Back | Action::Confirm => Some(Msg::ConfirmQuit(false)),
+                _ => None,
+            };
+        }
+        match a {
+            Action::Help => {
+                self.help = true;
+                return None;
+            }
+            Action::Quit => return Some(Msg::Quit),
+            Action::Back => return Some(Msg::Back),
+            Action::OpenLink => return Some(Msg::OpenLink),
+            _ => {}
+        }
+        let p = prompt(m);
+        match p.field {
+            Some(Field::Account) => self.account(a),
+            Some(Field::Password) => self.password(a),
+            None => self.menu(&p, a),
+        }
+    }
+
+    fn menu(&mut self, p: &Prompt, a: Action) -> Option<Msg> {
+        let len = if !p.options.is_empty() {
+            p.options.len()
+        } else if !p.checklist.is_empty() {
+            p.checklist.len()
+        } else {
+            // Nothing to select: ↑↓ scroll the text (the renderer clamps).
+            p.lines.len() + p.after.len() + p.checks.len() + 2
+        };
+        match a {
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down if self.selected + 1 < len => self.selected += 1,
+            Action::Toggle if p.options.is_empty() && !p.checklist.is_empty() => {
+                let i = self.selected;
+                // Ticking moves on to the next step.
+                if !p.checklist.get(i).is_some_and(|(_, done)| *done) && i + 1 < len {
+                    self.selected += 1;
+                }
+                return Some(Msg::ToggleStep(i));
+            }
+            Action::Confirm => {
+                return match p.options.get(self.selected) {
+                    Some((c, _)) => Some(Msg::Choose(c.clone())),
+                    None => p.next.clone().map(Msg::Choose),
+                };
+            }
+            _ => {}
+        }
+        None
+    }
+
+    fn account(&mut self, a: Action) -> Option<Msg> {
+        match a {
+            Action::NextField | Action::PrevField => {
+                self.second_field = !self.second_field && self.custom_domain();
+            }
+            Action::Confirm => {
+                let email = Email::parse(self.email.value());
+                match email {
+                    Err(_) => self.second_field = false,
+                    Ok(e) if !e.is_apple() && Email::parse_apple(self.login.value()).is_err() => {
+                        self.second_field = true
+                    }
+                    Ok(_) => {
+                        return Some(Msg::SubmitAccount {
+                            email: self.email.value().to_string(),
+                            login: if self.custom_domain() {
+                                self.login.value().to_string()
+                            } else {
+                                String::new()
+                            },
+                        });
+                    }
+                }
+            }
+            other => {
+                let field = if self.second_field {
+                    &mut self.login
+                } else {
+                    &mut self.email
+                };
+                field.handle(&other);
+                // Leaving a custom domain hides the login field.
+                if !self.custom_domain() {
+                    self.second_field = false;
+                }
+            }
+        }
+        None
+    }
+
+    fn password(&mut self, a: Action) -> Option<Msg> {
+        match a {
+            Action::NextField | Action::PrevField => self.second_field = !self.second_field,
+            Action::Reveal => self.reveal = !self.reveal,
+            Action::Confirm => {
+                self.field_error = None;
+                return Some(Msg::SubmitPassword {
+                    // An exact-size copy into a zeroizing buffer.
+                    password: RawSecret::new(self.password.peek().to_string()),
+                    label: self.label.value().to_string(),
+                });
+            }
+            other if self.second_field => {
+                self.label.handle(&other);
+            }
+            other => {
+                if self.password.handle(&other) {
+                    self.field_error = None;
+                }
+            }
+        }
+        None
+    }
+
+    /// A bracketed paste. On the password step it fills the focused field;
+    /// before it, a paste that is an app-specific password is kept by the
+    /// wizard ahead of time.
+    pub fn paste(&mut self, m: &Model, raw: RawSecret) -> Option<Msg> {
+        if self.help || m.confirming_quit || self.too_small {
+            return None;
+        }
+        let clean = match apppass::sanitise_paste(raw.as_str()) {
+            Ok(c) => c,
+            Err(e) => {
+                self.field_error = Some(e.to_string());
+                self.flash = Some(e.to_string());
+                return None;
+            }
+        };
+        let looks_like_password = apppass::normalise(&clean).is_ok();
+        match m.screen {
+            Screen::Password if !self.second_field => {
+                // A paste is a whole password: it replaces what was there.
+                self.password.clear();
+                self.password.push_str(clean.trim());
+                self.field_error = None;
+                None
+            }
+            Screen::Password if looks_like_password => {
+                // That was the password: never let it become a label (the
+                // label is stored in the config file in clear).
+                self.password.clear();
+                self.password.push_str(clean.trim());
+                self.second_field = false;
+                self.flash = Some(
+                    "That looked like the password, so it went into the password field.".into(),
+                );
+                None
+            }
+            Screen::Password => {
+                self.label.insert_str(clean.trim());
+                None
+            }
+            Screen::Account if !looks_like_password => {
+                let field = if self.second_field {
+                    &mut self.login
+                } else {
+                    &mut self.email
+                };
+                field.insert_str(clean.trim());
+                None
+            }
+            _ if m.before_password() => Some(Msg::PastePassword(raw)),
+            _ => None,
+        }
+    }
+
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.too_small = width < MIN_WIDTH || height < MIN_HEIGHT;
+    }
+
+    pub fn tick(&mut self, m: &Model) {
+        if m.busy() {
+            self.spinner = (self.spinner + 1) % SPINNER_FRAMES;
+        }
+    }
+}
+
+/// The actions worth listing in the footer now, with what they do here.
+pub fn hints(m: &Model, v: &View) -> Vec<(Action, &'static str)> {
+    use Action::*;
+    if v.help {
+        return vec![(Back, "close help")];
+    }
+    if m.confirming_quit {
+        return vec![(Yes, "quit"), (No, "stay")];
+    }
+    let p = prompt(m);
+    let mut h: Vec<(Action, &'static str)> = match (p.field, &m.screen) {
+        (Some(Field::Account), _) => {
+            let mut h = vec![(Confirm, "continue"), (Back, "back")];
+            if v.custom_domain() {
+                h.push((NextField, "next field"));
+            }
+            h
+        }
+        (Some(Field::Password), _) => vec![
+            (Confirm, "verify"),
+            (Reveal, "reveal"),
+            (NextField, "label"),
+            (ClearField, "clear"),
+            (OpenLink, "open link"),
+            (Back, "back"),
+        ],
+        (None, Screen::Verify(ver)) if ver.running() => vec![(Back, "cancel")],
+        (None, Screen::Save(crate::wizard::SaveState::Saving)) => vec![],
+        (None, Screen::Done) => vec![(Confirm, "quit"), (Up, "scroll")],
+        (None, _) if !p.checklist.is_empty() => vec![
+            (Toggle, "tick"),
+            (Up, "move"),
+            (Confirm, "continue"),
+            (Back, "back"),
+        ],
+        (None, Screen::Welcome) => vec![(Confirm, "choose"), (Up, "move")],
+        (None, _) => vec![(Confirm, "choose"), (Up, "move"), (Back, "back")],
+    };
+    if p.link.is_some() && p.field.is_none() {
+        h.push((OpenLink, "open link"));
+    }
+    h.push((Help, "help"));
+    h.push((Quit, "quit"));
+    h
+}
