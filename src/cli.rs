@@ -135,6 +135,11 @@ pub enum Command {
     },
     /// Print the stored password and a newline (for mail clients' password commands).
     Password { email: String },
+    /// Print the server settings to type into a GUI mail app (Thunderbird, Apple Mail, ...).
+    Settings {
+        /// The account's address; may be left out when there is only one.
+        email: Option<String>,
+    },
     /// Read a password from stdin, verify it live, then store it (replacing the old one only if the new one works).
     Store {
         email: String,

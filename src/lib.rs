@@ -10,6 +10,7 @@ pub mod hardening;
 pub mod mail;
 pub mod secret;
 pub mod secrets;
+pub mod settings_table;
 pub mod storage;
 pub mod text;
 pub mod tui;

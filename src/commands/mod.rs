@@ -3,6 +3,7 @@
 pub mod list;
 pub mod password;
 pub mod remove;
+pub mod settings;
 pub mod store;
 pub mod verify;
 
@@ -39,6 +40,7 @@ pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) 
         Command::Verify { email, json } => verify::run(globals, &store, email.as_deref(), json),
         Command::List { json } => list::run(globals, &store, json),
         Command::Password { email } => password::run(globals, &store, &email),
+        Command::Settings { email } => settings::run(globals, email.as_deref()),
         Command::Store {
             email,
             password_stdin: _,
