@@ -140,6 +140,17 @@ pub enum Command {
         /// The account's address; may be left out when there is only one.
         email: Option<String>,
     },
+    /// Git credential helper for git send-email: answers the SMTP password from the keyring.
+    ///
+    /// Configure it with
+    /// `git config --global credential."smtp://USER@smtp.mail.me.com:587".helper "!icloud-mail-setup git-credential"`
+    /// (USER with its @ written %40). `get` answers for an account's SMTP
+    /// server; `store` and `erase` never change the keyring.
+    GitCredential {
+        /// What git asks: get, store or erase (others are ignored).
+        #[arg(value_name = "get|store|erase")]
+        action: String,
+    },
     /// Read a password from stdin, verify it live, then store it (replacing the old one only if the new one works).
     Store {
         email: String,

@@ -1,5 +1,6 @@
 //! The non-interactive subcommands, one file each.
 
+pub mod git_credential;
 pub mod list;
 pub mod password;
 pub mod remove;
@@ -41,6 +42,7 @@ pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) 
         Command::List { json } => list::run(globals, &store, json),
         Command::Password { email } => password::run(globals, &store, &email),
         Command::Settings { email } => settings::run(globals, email.as_deref()),
+        Command::GitCredential { action } => git_credential::run(globals, &store, &action),
         Command::Store {
             email,
             password_stdin: _,

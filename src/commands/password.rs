@@ -4,10 +4,11 @@
 use std::io::Write;
 
 use super::Exit;
-use super::verify::{email_arg, no_such_account, open_config, report_store_error};
+use super::verify::{
+    email_arg, no_such_account, open_config, report_store_error, settle_if_pending,
+};
 use crate::cli::GlobalArgs;
 use crate::secrets::SecretStore;
-use crate::storage;
 
 /// `password EMAIL` on stdout/stderr.
 pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, email: &str) -> Exit {
@@ -35,19 +36,8 @@ pub fn run_with(
     if config.find(email.as_str()).is_none() {
         return no_such_account(err, &email, &path);
     }
-    // Only when the config shows a save cut short (no keyring call
-    // otherwise): finish or roll it back before answering.
-    if storage::has_pending(&config, email.as_str()) {
-        match storage::recover(store, &path, email.as_str()) {
-            Ok(Some(r)) => {
-                let _ = writeln!(err, "note: {r}");
-            }
-            Ok(None) => {}
-            Err(e) => {
-                let _ = writeln!(err, "warning: could not settle an unfinished save: {e}");
-            }
-        }
-    }
+    // A save cut short is finished or rolled back before answering.
+    settle_if_pending(store, &path, &config, email.as_str(), err);
     match store.get(email.as_str()) {
         Ok(Some(secret)) => {
             let written = out
