@@ -4,6 +4,7 @@
 pub mod account;
 pub mod apppass;
 pub mod cli;
+pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod hardening;
