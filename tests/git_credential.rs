@@ -211,6 +211,62 @@ fn git_credential_fill_answers_from_the_keyring_for_the_recorded_smtp_server() {
     assert!(!shown.contains(PW));
 }
 
+/// The whole path git send-email takes: git send-email → git credential
+/// fill → our helper → the keyring, then AUTH on Dovecot's submission
+/// (STARTTLS, test CA) and the message relayed to the sink.
+#[test]
+fn git_send_email_logs_in_with_the_password_from_the_helper() {
+    let home = Home::new();
+    let local = format!("gitse{}", std::process::id());
+    let email = format!("{local}@icloud.com");
+    let dovecot = Dovecot::start();
+    dovecot.set_users(&[&local, &email], PW);
+    let mut store = home.command(bin());
+    store
+        .args(["store", &email, "--password-stdin"])
+        .envs(dovecot.env());
+    let out = home.run(store, format!("{PW}\n").into_bytes());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let logins_before = dovecot.successful_logins("submission", &email);
+
+    let smtp = &dovecot.smtp;
+    home.git_config(&[Some(&smtp_url(&email, &smtp.to_string()))]);
+    let mut gitconfig = std::fs::read_to_string(home.dir.path().join("gitconfig")).unwrap();
+    gitconfig.push_str(&format!(
+        "[user]\n\tname = Test\n\temail = {email}\n[sendemail]\n\tsmtpServer = {}\n\tsmtpServerPort = {}\n\tsmtpEncryption = tls\n\
+         \tsmtpUser = {email}\n\tsmtpSSLCertPath = {}\n\tfrom = {email}\n\tconfirm = never\n\
+         \tsuppresscc = all\n",
+        smtp.host,
+        smtp.port,
+        dovecot.ca_file.display()
+    ));
+    std::fs::write(home.dir.path().join("gitconfig"), gitconfig).unwrap();
+    let patch = home.dir.path().join("0001-test.patch");
+    std::fs::write(
+        &patch,
+        format!(
+            "From: {email}\nSubject: [PATCH] a test through the credential helper\n\n\
+             body\n---\n a | 1 +\n"
+        ),
+    )
+    .unwrap();
+    let mut send = home.command("git");
+    send.current_dir(home.dir.path())
+        .args(["send-email", "--to=maintainer@example.org"])
+        .arg(&patch)
+        .stdin(Stdio::null());
+    let out = send.output().unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("Result: 250"), "{stdout}");
+    assert!(!stdout.contains(PW) && !stderr.contains(PW));
+    assert_eq!(
+        dovecot.successful_logins("submission", &email),
+        logins_before + 1,
+        "git send-email logged in once, as {email}"
+    );
+}
+
 #[test]
 fn other_hosts_ports_and_protocols_get_no_answer_from_us() {
     let home = Home::new();
