@@ -140,7 +140,38 @@ pub enum Command {
         json: bool,
     },
     /// Print the stored password and a newline (for mail clients' password commands).
-    Password { email: String },
+    Password {
+        email: String,
+        /// Copy it to the clipboard instead (OSC 52 and/or wl-copy, xclip,
+        /// xsel, pbcopy, clip.exe); cleared after 45 s or at Ctrl-C.
+        #[arg(long)]
+        copy: bool,
+        /// Test-only: clear the clipboard after SECS (1-45) instead of 45.
+        #[arg(
+            long,
+            hide = true,
+            requires = "copy",
+            value_name = "SECS",
+            value_parser = clap::value_parser!(u64).range(1..=45)
+        )]
+        clear_after: Option<u64>,
+    },
+    /// Print the server settings to type into a GUI mail app (Thunderbird, Apple Mail, ...).
+    Settings {
+        /// The account's address; may be left out when there is only one.
+        email: Option<String>,
+    },
+    /// Git credential helper for git send-email: answers the SMTP password from the keyring.
+    ///
+    /// Configure it with
+    /// `git config --global credential."smtp://USER@smtp.mail.me.com:587".helper "!icloud-mail-setup git-credential"`
+    /// (USER with its @ written %40). `get` answers for an account's SMTP
+    /// server; `store` and `erase` never change the keyring.
+    GitCredential {
+        /// What git asks: get, store or erase (others are ignored).
+        #[arg(value_name = "get|store|erase")]
+        action: String,
+    },
     /// Read a password from stdin, verify it live, then store it (replacing the old one only if the new one works).
     Store {
         email: String,

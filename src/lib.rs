@@ -4,6 +4,7 @@
 pub mod account;
 pub mod apppass;
 pub mod cli;
+pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod echo;
@@ -13,6 +14,7 @@ pub mod mail;
 pub mod plain;
 pub mod secret;
 pub mod secrets;
+pub mod settings_table;
 pub mod storage;
 pub mod text;
 pub mod tui;

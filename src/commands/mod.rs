@@ -1,8 +1,10 @@
 //! The non-interactive subcommands, one file each.
 
+pub mod git_credential;
 pub mod list;
 pub mod password;
 pub mod remove;
+pub mod settings;
 pub mod store;
 pub mod verify;
 
@@ -38,7 +40,18 @@ pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) 
     let exit = match command {
         Command::Verify { email, json } => verify::run(globals, &store, email.as_deref(), json),
         Command::List { json } => list::run(globals, &store, json),
-        Command::Password { email } => password::run(globals, &store, &email),
+        Command::Password {
+            email,
+            copy: false,
+            clear_after: _,
+        } => password::run(globals, &store, &email),
+        Command::Password {
+            email,
+            copy: true,
+            clear_after,
+        } => password::copy(globals, &store, &email, password::clear_delay(clear_after)),
+        Command::Settings { email } => settings::run(globals, email.as_deref()),
+        Command::GitCredential { action } => git_credential::run(globals, &store, &action),
         Command::Store {
             email,
             password_stdin: _,

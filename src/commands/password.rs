@@ -1,13 +1,27 @@
 //! `password EMAIL`: print the stored password and a newline, nothing else
 //! on stdout (for mail clients' password commands).
+//!
+//! `password --copy EMAIL`: put it on the clipboard instead (for GUI mail
+//! apps), never on the screen, and clear it again after
+//! [`clipboard::CLEAR_AFTER`]. The command stays in the foreground until
+//! then ("Ctrl-C clears it now"): a clearer left running in the background
+//! would write to the terminal at a moment nobody chose (in the middle of
+//! another program's output) and hold the password in a process the
+//! person no longer sees. SIGTERM, SIGHUP and SIGQUIT clear it too, then
+//! exit 128+N. Only SIGKILL leaves it on the clipboard.
 
 use std::io::Write;
+use std::time::Duration;
 
 use super::Exit;
-use super::verify::{email_arg, no_such_account, open_config, report_store_error};
+use super::verify::{
+    email_arg, no_such_account, open_config, report_store_error, settle_if_pending,
+};
+use crate::account::Email;
 use crate::cli::GlobalArgs;
+use crate::clipboard::{self, Clipboard};
+use crate::secret::Secret;
 use crate::secrets::SecretStore;
-use crate::storage;
 
 /// `password EMAIL` on stdout/stderr.
 pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, email: &str) -> Exit {
@@ -24,44 +38,94 @@ pub fn run_with(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Exit {
-    let email = match email_arg(email, err) {
-        Ok(e) => e,
+    let (_, secret) = match stored_password(globals, store, email, err) {
+        Ok(es) => es,
         Err(e) => return e,
     };
-    let (path, config) = match open_config(globals, err) {
-        Ok(pc) => pc,
+    let written = out
+        .write_all(secret.expose().as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => Exit::Ok,
+        Err(e) => {
+            let _ = writeln!(err, "error: could not write the password: {e}");
+            Exit::Failure
+        }
+    }
+}
+
+/// `password --copy EMAIL`: to the clipboard, cleared after `clear_after`
+/// (or at Ctrl-C). Says on stderr what was done; nothing on stdout.
+pub fn copy(
+    globals: &GlobalArgs,
+    store: &dyn SecretStore,
+    email: &str,
+    clear_after: Duration,
+) -> Exit {
+    let err = &mut std::io::stderr();
+    let (email, secret) = match stored_password(globals, store, email, err) {
+        Ok(es) => es,
         Err(e) => return e,
     };
+    let waiter = match Waiter::new() {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "error: could not watch for Ctrl-C: {e}; nothing was copied."
+            );
+            return Exit::Failure;
+        }
+    };
+    let copied = match Clipboard::detect().copy(&secret) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "error: {e}. Print it instead with `icloud-mail-setup password {}`.",
+                crate::text::shell_quote(email.as_str())
+            );
+            return Exit::Failure;
+        }
+    };
+    drop(secret);
+    let _ = writeln!(
+        err,
+        "Copied the password of {email} to the clipboard via {}; it will be cleared in {} s. \
+         Ctrl-C clears it now.",
+        copied.summary(),
+        clear_after.as_secs()
+    );
+    for note in copied.notes() {
+        let _ = writeln!(err, "note: {note}");
+    }
+    let woke = waiter.wait(clear_after);
+    let done = copied.clear();
+    let _ = writeln!(err, "Clipboard: {}.", done.join("; "));
+    drop(copied);
+    match woke {
+        Woke::Timer | Woke::Interrupt => Exit::Ok,
+        Woke::Signal(n) => std::process::exit(128 + n),
+    }
+}
+
+/// The address and its stored password, or the exit code after saying
+/// why not. A save cut short is settled first.
+fn stored_password(
+    globals: &GlobalArgs,
+    store: &dyn SecretStore,
+    email: &str,
+    err: &mut dyn Write,
+) -> Result<(Email, Secret), Exit> {
+    let email = email_arg(email, err)?;
+    let (path, config) = open_config(globals, err)?;
     if config.find(email.as_str()).is_none() {
-        return no_such_account(err, &email, &path);
+        return Err(no_such_account(err, &email, &path));
     }
-    // Only when the config shows a save cut short (no keyring call
-    // otherwise): finish or roll it back before answering.
-    if storage::has_pending(&config, email.as_str()) {
-        match storage::recover(store, &path, email.as_str()) {
-            Ok(Some(r)) => {
-                let _ = writeln!(err, "note: {r}");
-            }
-            Ok(None) => {}
-            Err(e) => {
-                let _ = writeln!(err, "warning: could not settle an unfinished save: {e}");
-            }
-        }
-    }
+    settle_if_pending(store, &path, &config, email.as_str(), err);
     match store.get(email.as_str()) {
-        Ok(Some(secret)) => {
-            let written = out
-                .write_all(secret.expose().as_bytes())
-                .and_then(|()| out.write_all(b"\n"))
-                .and_then(|()| out.flush());
-            match written {
-                Ok(()) => Exit::Ok,
-                Err(e) => {
-                    let _ = writeln!(err, "error: could not write the password: {e}");
-                    Exit::Failure
-                }
-            }
-        }
+        Ok(Some(secret)) => Ok((email, secret)),
         Ok(None) => {
             let _ = writeln!(
                 err,
@@ -69,8 +133,89 @@ pub fn run_with(
                  with `icloud-mail-setup store {email} --password-stdin`.",
                 store.name()
             );
-            Exit::NoSuchAccount
+            Err(Exit::NoSuchAccount)
         }
-        Err(e) => report_store_error(err, &e),
+        Err(e) => Err(report_store_error(err, &e)),
     }
+}
+
+/// What ended the wait.
+#[derive(Debug, Clone, Copy)]
+enum Woke {
+    Timer,
+    /// Ctrl-C: clear now, a normal end.
+    Interrupt,
+    /// SIGTERM, SIGHUP or SIGQUIT: clear, then leave with 128+N.
+    Signal(i32),
+}
+
+/// Ctrl-C and the termination signals, listened for from before the copy
+/// is made, so that none of them can end the process with the password
+/// left on the clipboard.
+struct Waiter {
+    rt: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    signals: Vec<(Woke, tokio::signal::unix::Signal)>,
+}
+
+impl Waiter {
+    fn new() -> std::io::Result<Waiter> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        #[cfg(unix)]
+        let signals = {
+            use tokio::signal::unix::{SignalKind, signal};
+            let _entered = rt.enter();
+            vec![
+                (Woke::Interrupt, signal(SignalKind::interrupt())?),
+                (
+                    Woke::Signal(libc::SIGTERM),
+                    signal(SignalKind::terminate())?,
+                ),
+                (Woke::Signal(libc::SIGHUP), signal(SignalKind::hangup())?),
+                (Woke::Signal(libc::SIGQUIT), signal(SignalKind::quit())?),
+            ]
+        };
+        Ok(Waiter {
+            rt,
+            #[cfg(unix)]
+            signals,
+        })
+    }
+
+    /// Until `after` has passed or a signal came.
+    #[cfg(unix)]
+    fn wait(mut self, after: Duration) -> Woke {
+        self.rt.block_on(async {
+            let signals = self.signals.iter_mut().map(|(woke, s)| {
+                Box::pin(async move {
+                    s.recv().await;
+                    *woke
+                })
+            });
+            tokio::select! {
+                _ = tokio::time::sleep(after) => Woke::Timer,
+                (woke, _, _) = futures::future::select_all(signals) => woke,
+            }
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn wait(self, after: Duration) -> Woke {
+        self.rt.block_on(async {
+            tokio::select! {
+                _ = tokio::time::sleep(after) => Woke::Timer,
+                _ = tokio::signal::ctrl_c() => Woke::Interrupt,
+            }
+        })
+    }
+}
+
+/// The clear delay: [`clipboard::CLEAR_AFTER`], or the test-only hidden
+/// `--clear-after SECS` (1 to 45: never longer than the default).
+pub fn clear_delay(test_override: Option<u64>) -> Duration {
+    test_override
+        .map(Duration::from_secs)
+        .unwrap_or(clipboard::CLEAR_AFTER)
 }

@@ -294,6 +294,29 @@ pub(crate) fn settle_unfinished(
     changed
 }
 
+/// Only when the config shows a save of `email` cut short (no keyring
+/// call otherwise): finish or roll it back, saying what was done on `err`.
+pub(crate) fn settle_if_pending(
+    store: &dyn SecretStore,
+    path: &Path,
+    config: &Config,
+    email: &str,
+    err: &mut dyn Write,
+) {
+    if !storage::has_pending(config, email) {
+        return;
+    }
+    match storage::recover(store, path, email) {
+        Ok(Some(r)) => {
+            let _ = writeln!(err, "note: {r}");
+        }
+        Ok(None) => {}
+        Err(e) => {
+            let _ = writeln!(err, "warning: could not settle an unfinished save: {e}");
+        }
+    }
+}
+
 /// Print a keyring error with what to do about it; always exit 5.
 pub(crate) fn report_store_error(err: &mut dyn Write, e: &StoreError) -> Exit {
     let _ = writeln!(err, "error: {e}");

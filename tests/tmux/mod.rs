@@ -41,13 +41,32 @@ impl Tmux {
             sh_quote(&status.display().to_string()),
             sh_quote(&status.display().to_string()),
         );
-        let command = format!("sh -c {}", sh_quote(&script));
-        let command = command.as_str();
+        Tmux::launch(&format!("sh -c {}", sh_quote(&script)), env, "", dir)
+    }
+
+    /// Start `argv` as the pane's own process (no shell in between, so
+    /// Ctrl-C reaches the program alone), on a tmux server started with
+    /// the config lines `conf` (e.g. `set -g set-clipboard on`). When it
+    /// exits the pane stays, ending in tmux's "Pane is dead (status N, …)".
+    pub fn start_exec(argv: &[&str], env: &[(String, String)], conf: &str) -> Tmux {
+        let dir = tempfile::tempdir().unwrap();
+        let command = argv
+            .iter()
+            .map(|a| sh_quote(a))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Tmux::launch(&format!("exec {command}"), env, conf, dir)
+    }
+
+    fn launch(command: &str, env: &[(String, String)], conf: &str, dir: tempfile::TempDir) -> Tmux {
+        // The pane stays after the program exits, from the very start.
+        let conf_file = dir.path().join("tmux.conf");
+        std::fs::write(&conf_file, format!("set -g remain-on-exit on\n{conf}\n")).unwrap();
         let socket = format!("ims-test-{}-{}", std::process::id(), unique());
         let t = Tmux { socket, dir };
         let mut args: Vec<String> = vec![
             "-f".into(),
-            "/dev/null".into(),
+            conf_file.display().to_string(),
             "new-session".into(),
             "-d".into(),
             "-s".into(),

@@ -1,0 +1,654 @@
+//! The password to the clipboard, on an explicit request only, and cleared
+//! again.
+//!
+//! Two ways there, both used when both are available:
+//! - **OSC 52** written to the controlling terminal (`/dev/tty`): the
+//!   terminal puts it on its clipboard, which works over SSH. Inside tmux
+//!   (needs `set -g set-clipboard on`) tmux keeps it in a paste buffer and
+//!   passes it on to the terminal; inside GNU screen it is wrapped in a DCS
+//!   string so screen passes it through. Not sent where `TERM` is unset,
+//!   `dumb` or `linux` (the Linux console would print it).
+//! - **The platform's clipboard program**, the secret on its stdin, never
+//!   in its argv or environment: `wl-copy` (Wayland), else `xclip` or
+//!   `xsel` (X11), `pbcopy` (macOS), `clip.exe` (Windows).
+//!
+//! [`Copied::clear`] empties what it can: a clipboard program's clipboard
+//! only while it still holds our value (read back with `wl-paste`,
+//! `xclip -o`, `xsel -o`, `pbpaste`); tmux's buffers that hold exactly our
+//! value are deleted; a terminal's own clipboard, which cannot be read
+//! back, is emptied by an empty OSC 52 (through tmux only when tmux allows
+//! passthrough). `clip.exe` cannot be cleared.
+//!
+//! For the wizard: `Clipboard::detect().copy(&secret)`, show
+//! [`Copied::summary`] and [`Copied::notes`], and after [`CLEAR_AFTER`]
+//! call [`Copied::clear`] (it runs programs: off the UI thread). OSC 52
+//! goes straight to `/dev/tty`, which is safe between two draws.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+use crate::secret::Secret;
+
+/// How long the password stays on the clipboard.
+pub const CLEAR_AFTER: Duration = Duration::from_secs(45);
+
+/// How long one clipboard program may take.
+const TOOL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The most read back from a clipboard (ours is 19 bytes).
+const READ_BACK_LIMIT: u64 = 4096;
+
+/// A platform clipboard program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    WlCopy,
+    Xclip,
+    Xsel,
+    Pbcopy,
+    ClipExe,
+}
+
+type Invocation = (&'static str, &'static [&'static str]);
+
+impl Tool {
+    pub fn name(self) -> &'static str {
+        self.copy_command().0
+    }
+
+    /// Puts stdin on the clipboard.
+    fn copy_command(self) -> Invocation {
+        match self {
+            Tool::WlCopy => ("wl-copy", &[]),
+            Tool::Xclip => ("xclip", &["-selection", "clipboard", "-in"]),
+            Tool::Xsel => ("xsel", &["--clipboard", "--input"]),
+            Tool::Pbcopy => ("pbcopy", &[]),
+            Tool::ClipExe => ("clip.exe", &[]),
+        }
+    }
+
+    /// Prints the clipboard, to clear only what is still ours.
+    fn read_command(self) -> Option<Invocation> {
+        match self {
+            Tool::WlCopy => Some(("wl-paste", &["--no-newline"])),
+            Tool::Xclip => Some(("xclip", &["-selection", "clipboard", "-out"])),
+            Tool::Xsel => Some(("xsel", &["--clipboard", "--output"])),
+            Tool::Pbcopy => Some(("pbpaste", &[])),
+            Tool::ClipExe => None,
+        }
+    }
+
+    /// Empties the clipboard (run with empty stdin).
+    fn clear_command(self) -> Option<Invocation> {
+        match self {
+            Tool::WlCopy => Some(("wl-copy", &["--clear"])),
+            Tool::Xclip => Some(("xclip", &["-selection", "clipboard", "-in"])),
+            Tool::Xsel => Some(("xsel", &["--clipboard", "--clear"])),
+            Tool::Pbcopy => Some(("pbcopy", &[])),
+            Tool::ClipExe => None,
+        }
+    }
+}
+
+/// How an OSC 52 sequence reaches the terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Osc52 {
+    /// Straight to the terminal.
+    Direct,
+    /// Through tmux, whose `set-clipboard` option (when it could be read)
+    /// decides: only `on` takes OSC 52 from programs.
+    Tmux { set_clipboard: Option<String> },
+    /// Through GNU screen, wrapped in DCS.
+    Screen,
+}
+
+/// Somewhere the password went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Channel {
+    Osc52(Osc52),
+    Tool(Tool),
+}
+
+impl Channel {
+    fn describe(&self) -> String {
+        match self {
+            Channel::Osc52(Osc52::Direct) => "OSC 52 (your terminal)".into(),
+            Channel::Osc52(Osc52::Tmux { .. }) => "OSC 52 (tmux)".into(),
+            Channel::Osc52(Osc52::Screen) => "OSC 52 (GNU screen)".into(),
+            Channel::Tool(t) => t.name().into(),
+        }
+    }
+}
+
+/// What the environment offers: found by [`Clipboard::detect`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clipboard {
+    pub osc52: Option<Osc52>,
+    pub tool: Option<Tool>,
+    /// Why a way was left out (shown when nothing is left).
+    pub skipped: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClipboardError {
+    #[error("there is no clipboard to copy to: {0}")]
+    Nowhere(String),
+}
+
+/// The environment a plan is made from (the real one in [`Clipboard::detect`]).
+pub struct Env<'a> {
+    pub var: &'a dyn Fn(&str) -> Option<String>,
+    pub on_path: &'a dyn Fn(&str) -> bool,
+    /// Whether `/dev/tty` (the controlling terminal) can be written.
+    pub tty: bool,
+}
+
+impl Clipboard {
+    /// Look at this process's environment, `PATH` and terminal.
+    pub fn detect() -> Clipboard {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let on_path = |name: &str| on_path(name);
+        let mut plan = Clipboard::plan(&Env {
+            var: &var,
+            on_path: &on_path,
+            tty: tty().is_ok(),
+        });
+        if let Some(Osc52::Tmux { set_clipboard }) = &mut plan.osc52 {
+            *set_clipboard = tmux_set_clipboard();
+            if set_clipboard.as_deref().is_some_and(|v| v != "on") {
+                plan.skipped.push(format!(
+                    "tmux's set-clipboard is `{}`, so tmux ignores OSC 52 from programs (`tmux \
+                     set -g set-clipboard on` lets it through)",
+                    set_clipboard.as_deref().unwrap_or_default()
+                ));
+                plan.osc52 = None;
+            }
+        }
+        plan
+    }
+
+    /// The ways to the clipboard in `env` (pure; the tmux option is
+    /// filled in by [`Clipboard::detect`]).
+    pub fn plan(env: &Env<'_>) -> Clipboard {
+        let mut skipped = Vec::new();
+        let term = (env.var)("TERM");
+        let osc52 = if !cfg!(unix) {
+            None
+        } else if !env.tty {
+            skipped.push("no controlling terminal for OSC 52".to_string());
+            None
+        } else if matches!(term.as_deref(), None | Some("dumb") | Some("linux")) {
+            skipped.push(format!(
+                "TERM={} cannot take OSC 52",
+                term.as_deref().unwrap_or("(unset)")
+            ));
+            None
+        } else if (env.var)("TMUX").is_some() {
+            Some(Osc52::Tmux {
+                set_clipboard: None,
+            })
+        } else if (env.var)("STY").is_some() {
+            Some(Osc52::Screen)
+        } else {
+            Some(Osc52::Direct)
+        };
+
+        let wanted: &[(Tool, Option<&str>)] = if cfg!(target_os = "macos") {
+            &[(Tool::Pbcopy, None)]
+        } else if cfg!(windows) {
+            &[(Tool::ClipExe, None)]
+        } else {
+            &[
+                (Tool::WlCopy, Some("WAYLAND_DISPLAY")),
+                (Tool::Xclip, Some("DISPLAY")),
+                (Tool::Xsel, Some("DISPLAY")),
+            ]
+        };
+        let tool = wanted
+            .iter()
+            .find(|(t, display)| {
+                display.is_none_or(|d| (env.var)(d).is_some()) && (env.on_path)(t.name())
+            })
+            .map(|(t, _)| *t);
+        if tool.is_none() {
+            skipped.push(if cfg!(any(target_os = "macos", windows)) {
+                format!("{} was not found", wanted[0].0.name())
+            } else {
+                "no wl-copy (with WAYLAND_DISPLAY) or xclip/xsel (with DISPLAY)".to_string()
+            });
+        }
+        Clipboard {
+            osc52,
+            tool,
+            skipped,
+        }
+    }
+
+    /// Put `secret` on every clipboard found. An error only when it went
+    /// nowhere; a way that failed while another worked is a note.
+    pub fn copy(&self, secret: &Secret) -> Result<Copied, ClipboardError> {
+        let mut channels = Vec::new();
+        let mut notes = Vec::new();
+        if let Some(route) = &self.osc52 {
+            let seq = osc52_sequence(route, secret.expose().as_bytes());
+            match write_tty(seq.as_bytes()) {
+                Ok(()) => channels.push(Channel::Osc52(route.clone())),
+                Err(e) => notes.push(format!("OSC 52 could not be written: {e}")),
+            }
+        }
+        if let Some(tool) = self.tool {
+            let (program, args) = tool.copy_command();
+            match run_program(program, args, secret.expose().as_bytes(), false) {
+                Ok(_) => channels.push(Channel::Tool(tool)),
+                Err(e) => notes.push(format!("{program} failed: {e}")),
+            }
+        }
+        if channels.is_empty() {
+            let mut why = self.skipped.clone();
+            why.extend(notes);
+            return Err(ClipboardError::Nowhere(why.join("; ")));
+        }
+        for c in &channels {
+            match c {
+                Channel::Osc52(Osc52::Direct) | Channel::Osc52(Osc52::Screen) => notes.push(
+                    "OSC 52 reaches the clipboard only where the terminal allows it (most do; \
+                     some ask first)"
+                        .into(),
+                ),
+                Channel::Tool(Tool::ClipExe) => notes.push(
+                    "clip.exe cannot be cleared by this program: copy something else over it"
+                        .into(),
+                ),
+                _ => {}
+            }
+        }
+        Ok(Copied {
+            secret: secret.clone(),
+            channels,
+            notes,
+        })
+    }
+}
+
+/// A copy that was made, holding the value (zeroed on drop) so that
+/// [`Copied::clear`] removes only what is still ours.
+pub struct Copied {
+    secret: Secret,
+    pub channels: Vec<Channel>,
+    notes: Vec<String>,
+}
+
+impl Copied {
+    /// "OSC 52 (tmux) and xclip".
+    pub fn summary(&self) -> String {
+        let parts: Vec<String> = self.channels.iter().map(Channel::describe).collect();
+        match parts.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        }
+    }
+
+    /// Caveats worth a line each.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Empty every clipboard the value went to, where it is still ours.
+    /// One line per channel saying what was done.
+    pub fn clear(&self) -> Vec<String> {
+        self.channels.iter().map(|c| self.clear_one(c)).collect()
+    }
+
+    fn clear_one(&self, channel: &Channel) -> String {
+        match channel {
+            Channel::Osc52(Osc52::Tmux { .. }) => {
+                let deleted = tmux_delete_buffers_holding(&self.secret);
+                // An empty OSC 52 for the terminal outside; tmux forwards
+                // it only with allow-passthrough on.
+                let _ = write_tty(b"\x1bPtmux;\x1b\x1b]52;c;\x07\x1b\\");
+                match deleted {
+                    Ok(0) => "no tmux buffer holds it any more".into(),
+                    Ok(n) => format!(
+                        "tmux buffer{} deleted (if tmux passed it on to your terminal's own \
+                         clipboard, that copy is emptied only with tmux's allow-passthrough on)",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                    Err(e) => format!("tmux buffers could not be cleared: {e}"),
+                }
+            }
+            Channel::Osc52(route) => match write_tty(osc52_sequence(route, b"").as_bytes()) {
+                Ok(()) => "terminal clipboard emptied (OSC 52)".into(),
+                Err(e) => format!("the terminal could not be told to empty it: {e}"),
+            },
+            Channel::Tool(tool) => self.clear_tool(*tool),
+        }
+    }
+
+    fn clear_tool(&self, tool: Tool) -> String {
+        let (Some((reader, read_args)), Some((clearer, clear_args))) =
+            (tool.read_command(), tool.clear_command())
+        else {
+            return format!(
+                "{} cannot be cleared: copy something else over it",
+                tool.name()
+            );
+        };
+        match run_program(reader, read_args, b"", true) {
+            Ok(now) if now.as_slice() == self.secret.expose().as_bytes() => {
+                match run_program(clearer, clear_args, b"", false) {
+                    Ok(_) => format!("{} emptied", tool.name()),
+                    Err(e) => format!("{clearer} failed to empty it: {e}"),
+                }
+            }
+            Ok(_) => format!("{} now holds something else: left alone", tool.name()),
+            Err(_) => format!("{} no longer holds it", tool.name()),
+        }
+    }
+}
+
+/// The OSC 52 "set clipboard" sequence for `data`, wrapped for the route.
+pub fn osc52_sequence(route: &Osc52, data: &[u8]) -> Zeroizing<String> {
+    let b64 = base64(data);
+    let mut s = Zeroizing::new(String::with_capacity(b64.len() + 16));
+    match route {
+        Osc52::Screen => {
+            s.push_str("\x1bP\x1b]52;c;");
+            s.push_str(&b64);
+            s.push_str("\x07\x1b\\");
+        }
+        Osc52::Direct | Osc52::Tmux { .. } => {
+            s.push_str("\x1b]52;c;");
+            s.push_str(&b64);
+            s.push('\x07');
+        }
+    }
+    s
+}
+
+/// Standard base64 with padding.
+pub fn base64(data: &[u8]) -> Zeroizing<String> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Zeroizing::new(String::with_capacity(data.len().div_ceil(3) * 4));
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn tty() -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().write(true).open("/dev/tty")
+}
+
+fn write_tty(bytes: &[u8]) -> std::io::Result<()> {
+    let mut t = tty()?;
+    t.write_all(bytes)?;
+    t.flush()
+}
+
+/// Whether `name` is an executable file in a `PATH` directory.
+fn on_path(name: &str) -> bool {
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&path).any(|dir| {
+        let candidate = dir.join(name);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(&candidate)
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        }
+        #[cfg(not(unix))]
+        {
+            candidate.is_file()
+        }
+    })
+}
+
+/// tmux's `set-clipboard` (a server option), or `None` if tmux did not say.
+fn tmux_set_clipboard() -> Option<String> {
+    let out = run_program("tmux", &["show-options", "-sv", "set-clipboard"], b"", true).ok()?;
+    let value = String::from_utf8_lossy(&out).trim().to_string();
+    (!value.is_empty()).then_some(value)
+}
+
+/// Delete the tmux paste buffers whose content is exactly `secret`;
+/// how many were.
+fn tmux_delete_buffers_holding(secret: &Secret) -> Result<usize, String> {
+    let want = secret.expose().as_bytes();
+    let list = run_program(
+        "tmux",
+        &["list-buffers", "-F", "#{buffer_size} #{buffer_name}"],
+        b"",
+        true,
+    )?;
+    let list = String::from_utf8_lossy(&list).into_owned();
+    let mut deleted = 0;
+    for line in list.lines() {
+        let Some((size, name)) = line.split_once(' ') else {
+            continue;
+        };
+        if size.parse::<usize>() != Ok(want.len()) {
+            continue;
+        }
+        let content = run_program("tmux", &["show-buffer", "-b", name], b"", true)?;
+        if content.as_slice() == want {
+            run_program("tmux", &["delete-buffer", "-b", name], b"", false)?;
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
+}
+
+/// Run `program` with `input` on its stdin (then closed), bounded by
+/// [`TOOL_TIMEOUT`]; its stdout (at most [`READ_BACK_LIMIT`] bytes) when
+/// `capture`. Programs that stay behind to serve a selection (wl-copy,
+/// xclip, xsel fork) get no pipe but stdin, so nothing waits on them.
+fn run_program(
+    program: &str,
+    args: &[&str],
+    input: &[u8],
+    capture: bool,
+) -> Result<Zeroizing<Vec<u8>>, String> {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(if capture {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("could not run {program}: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A program that does not read its input is not an error here.
+        let _ = stdin.write_all(input);
+    }
+    let reader = child.stdout.take().map(|stdout| {
+        std::thread::spawn(move || {
+            let mut buf = Zeroizing::new(Vec::new());
+            let _ = stdout.take(READ_BACK_LIMIT).read_to_end(&mut buf);
+            buf
+        })
+    });
+    let deadline = Instant::now() + TOOL_TIMEOUT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "{program} did not finish within {} s",
+                    TOOL_TIMEOUT.as_secs()
+                ));
+            }
+            Err(e) => return Err(format!("{program}: {e}")),
+        }
+    };
+    let output = reader
+        .and_then(|r| r.join().ok())
+        .unwrap_or_else(|| Zeroizing::new(Vec::new()));
+    if status.success() {
+        Ok(output)
+    } else {
+        Err(format!("{program} failed ({status})"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+            ("abcd-efgh-ijkl-mnop", "YWJjZC1lZmdoLWlqa2wtbW5vcA=="),
+        ] {
+            assert_eq!(base64(plain.as_bytes()).as_str(), encoded, "{plain}");
+        }
+    }
+
+    #[test]
+    fn osc52_sequences_per_route() {
+        assert_eq!(
+            osc52_sequence(&Osc52::Direct, b"foo").as_str(),
+            "\x1b]52;c;Zm9v\x07"
+        );
+        assert_eq!(
+            osc52_sequence(
+                &Osc52::Tmux {
+                    set_clipboard: None
+                },
+                b""
+            )
+            .as_str(),
+            "\x1b]52;c;\x07"
+        );
+        assert_eq!(
+            osc52_sequence(&Osc52::Screen, b"foo").as_str(),
+            "\x1bP\x1b]52;c;Zm9v\x07\x1b\\"
+        );
+    }
+
+    fn plan(vars: &[(&str, &str)], tools: &[&str], tty: bool) -> Clipboard {
+        let var = |name: &str| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        };
+        let on_path = |name: &str| tools.contains(&name);
+        Clipboard::plan(&Env {
+            var: &var,
+            on_path: &on_path,
+            tty,
+        })
+    }
+
+    #[cfg(all(unix, not(target_os = "macos")))]
+    #[test]
+    fn plans_follow_the_environment() {
+        let p = plan(&[("TERM", "xterm-256color")], &[], true);
+        assert_eq!(p.osc52, Some(Osc52::Direct));
+        assert_eq!(p.tool, None);
+        let p = plan(
+            &[
+                ("TERM", "tmux-256color"),
+                ("TMUX", "/tmp/tmux-0/default,1,0"),
+            ],
+            &["xclip"],
+            true,
+        );
+        assert_eq!(
+            p.osc52,
+            Some(Osc52::Tmux {
+                set_clipboard: None
+            })
+        );
+        assert_eq!(p.tool, None, "xclip needs DISPLAY");
+        let p = plan(&[("TERM", "screen"), ("STY", "1.pts-0")], &[], true);
+        assert_eq!(p.osc52, Some(Osc52::Screen));
+        // The Linux console would print the sequence; no terminal, no OSC 52.
+        assert_eq!(plan(&[("TERM", "linux")], &[], true).osc52, None);
+        assert_eq!(plan(&[], &[], true).osc52, None);
+        assert_eq!(plan(&[("TERM", "xterm")], &[], false).osc52, None);
+        // Wayland first, then X11 tools in order.
+        let both = [("WAYLAND_DISPLAY", "wayland-0"), ("DISPLAY", ":0")];
+        assert_eq!(
+            plan(&both, &["wl-copy", "xclip"], false).tool,
+            Some(Tool::WlCopy)
+        );
+        assert_eq!(
+            plan(&both, &["xclip", "xsel"], false).tool,
+            Some(Tool::Xclip)
+        );
+        assert_eq!(plan(&both, &["xsel"], false).tool, Some(Tool::Xsel));
+        let none = plan(&[], &[], false);
+        assert!(none.osc52.is_none() && none.tool.is_none());
+        assert_eq!(none.skipped.len(), 2, "{:?}", none.skipped);
+    }
+
+    #[test]
+    fn nowhere_to_copy_is_an_error_saying_why() {
+        let p = plan(&[], &[], false);
+        let e = p
+            .copy(&Secret::new("abcd-efgh-ijkl-mnop".into()))
+            .err()
+            .unwrap();
+        let shown = e.to_string();
+        assert!(
+            shown.contains("no clipboard") && !shown.contains("abcd"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn summaries_read_as_a_list() {
+        let copied = Copied {
+            secret: Secret::new("x".into()),
+            channels: vec![
+                Channel::Osc52(Osc52::Tmux {
+                    set_clipboard: Some("on".into()),
+                }),
+                Channel::Tool(Tool::Xclip),
+            ],
+            notes: vec![],
+        };
+        assert_eq!(copied.summary(), "OSC 52 (tmux) and xclip");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn programs_get_their_input_on_stdin_and_are_bounded() {
+        let out = run_program("cat", &[], b"hello", true).unwrap();
+        assert_eq!(out.as_slice(), b"hello");
+        assert!(run_program("false", &[], b"", false).is_err());
+        assert!(run_program("/nonexistent/program", &[], b"", false).is_err());
+    }
+}
