@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod apppass;
+pub mod atomic_file;
 pub mod cli;
 pub mod commands;
 pub mod config;
