@@ -7,6 +7,7 @@ pub mod atomic_file;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod export;
 pub mod hardening;
 pub mod mail;
 pub mod secret;
