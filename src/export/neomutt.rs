@@ -63,13 +63,15 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
     );
     s.push_str(&format!(
         "# Folders: record (copies of sent mail) = \"{sent}\", postponed = {drafts},\n\
-         # trash = \"{trash}\"; {junk} and {archive} are listed as mailboxes (save to them with s).\n\
+         # trash = \"{trash}\"; save to {junk} or {archive} with s (=Junk, =Archive). To see\n\
+         # them all in the sidebar, add: mailboxes {mailboxes}\n\
          # NeoMutt files a copy of what it sends in record (copy = yes, its default).\n",
         sent = f.sent,
         drafts = f.drafts,
         trash = f.trash,
         junk = f.junk,
         archive = f.archive,
+        mailboxes = mailboxes(f)?,
     ));
     s.push_str(&sent_copy_note(
         "If you find two copies of each sent message, set copy = no.",
@@ -104,7 +106,6 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
          set record = {sent}\n\
          set postponed = {drafts}\n\
          set trash = {trash}\n\
-         mailboxes {inbox} {sent} {drafts} {trash} {junk} {archive}\n\
          set smtp_url = {smtp_url}\n\
          set smtp_user = {smtp_user}\n\
          set smtp_pass = {cmd}\n\
@@ -116,8 +117,6 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
         sent = plus("folder", f.sent)?,
         drafts = plus("folder", f.drafts)?,
         trash = plus("folder", f.trash)?,
-        junk = plus("folder", f.junk)?,
-        archive = plus("folder", f.archive)?,
         smtp_url = literal("SMTP server", &smtp_url)?,
         smtp_user = literal("SMTP username", &view.smtp_user)?,
         from = literal("address", &view.from)?,
@@ -131,6 +130,18 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
         ));
     }
     Ok(s)
+}
+
+/// `'+INBOX' '+Sent Messages' ...`: a `mailboxes` line is left to the
+/// person (a comment), since NeoMutt connects to every listed IMAP mailbox
+/// as soon as it reads the line.
+fn mailboxes(f: &super::Folders) -> Result<String, ExportError> {
+    let names = [f.inbox, f.sent, f.drafts, f.trash, f.junk, f.archive];
+    let quoted: Result<Vec<String>, ExportError> = names
+        .iter()
+        .map(|n| literal("folder", &format!("+{n}")))
+        .collect();
+    Ok(quoted?.join(" "))
 }
 
 /// A neomuttrc has no sections: any placement the markers allow is safe.
