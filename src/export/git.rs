@@ -124,9 +124,15 @@ pub fn write(
     target: &Path,
     paths: Option<&Paths>,
 ) -> Result<Outcome, ExportError> {
+    // Without a PATH to search, `git` is left to the OS to find (and a
+    // missing git is reported when it cannot be run).
     let git = paths
-        .and_then(|p| p.find_program("git"))
-        .ok_or_else(|| ExportError::Tool("git is not installed (not found on PATH)".into()))?;
+        .map(|p| {
+            p.find_program("git")
+                .ok_or_else(|| ExportError::Tool("git is not installed (not found on PATH)".into()))
+        })
+        .transpose()?
+        .unwrap_or_else(|| std::path::PathBuf::from("git"));
     let wanted = settings(view);
     for s in &wanted {
         for v in &s.values {
