@@ -31,9 +31,23 @@ struct World {
     email: String,
 }
 
+/// Fail with the reason when the binary under test is not this build's:
+/// a target directory shared between work trees (same binary name, same
+/// hash) can have another branch's build in its place.
+fn require_this_build() {
+    let help = Command::new(bin()).arg("--help").output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&help.stdout).contains("\n  export "),
+        "{} has no `export` command: it is not this build's binary (another work tree \
+         sharing the target directory rebuilt it meanwhile). Run the tests again.",
+        bin()
+    );
+}
+
 impl World {
     fn new(tag: &str) -> World {
         require_bus();
+        require_this_build();
         let dovecot = Dovecot::start();
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -795,6 +809,7 @@ fn printing_writes_nothing_and_every_client_prints() {
 
 #[test]
 fn bad_input_exits_with_the_documented_codes() {
+    require_this_build();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     let entry = |email: &str, extra: &str| {
