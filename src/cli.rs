@@ -185,6 +185,25 @@ pub enum Command {
         #[arg(long)]
         label: Option<String>,
     },
+    /// Print a mail client's configuration for an account (the password
+    /// stays in the keyring), or install it with --write.
+    ///
+    /// Clients: mbsync, msmtp, neomutt, aerc, himalaya, git (send-email).
+    Export {
+        /// mbsync, msmtp, neomutt, aerc, himalaya or git.
+        #[arg(value_parser = parse_client)]
+        client: crate::export::Client,
+        /// The account's address; may be left out when only one is configured.
+        email: Option<String>,
+        /// Install into the client's usual config file (backed up first;
+        /// only this account's marked block changes). For git: `git config
+        /// --global`.
+        #[arg(long)]
+        write: bool,
+        /// With --write: install into this file instead.
+        #[arg(long, value_name = "PATH", requires = "write")]
+        file: Option<PathBuf>,
+    },
     /// Delete an account's keyring entry and config entry.
     Remove {
         email: String,
@@ -192,4 +211,10 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+}
+
+/// A client name for `export` (a usage error lists the clients).
+fn parse_client(s: &str) -> Result<crate::export::Client, String> {
+    s.parse()
+        .map_err(|e: crate::export::UnknownClient| e.to_string())
 }

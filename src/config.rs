@@ -1,7 +1,6 @@
 //! The non-secret settings: `config.toml`, one `[[account]]` table per
 //! account. Never holds a password.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -39,6 +38,16 @@ pub struct AccountEntry {
     /// SMTP server override in use (HOST:PORT), absent for Apple's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smtp_server: Option<String>,
+    /// The extra trust anchors (PEM file) the account was verified with,
+    /// absent when only the built-in roots were needed. Exported configs
+    /// map it to the client's CA option.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+    /// The mail clients whose config `export --write` installed this
+    /// account into (`mbsync`, `msmtp`...): they fetch the password through
+    /// the password command, so a rotation reaches them by itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exported: Vec<String>,
     /// A save in progress: what this entry becomes once the new password
     /// (held meanwhile in the staging keyring entry) has replaced the old
     /// one. Present only between those steps, or after a crash between
@@ -256,7 +265,6 @@ pub fn resolve(path: &Path) -> PathBuf {
 /// one: the lock is not re-entrant.
 pub struct ConfigLock {
     path: PathBuf,
-    dir: PathBuf,
     _lock: std::fs::File,
 }
 
@@ -280,11 +288,7 @@ impl ConfigLock {
             .open(&lock_path)
             .map_err(|e| io_error(&lock_path, "could not open the lock file", &e))?;
         lock_with_deadline(&lock, &lock_path)?;
-        Ok(ConfigLock {
-            path,
-            dir,
-            _lock: lock,
-        })
+        Ok(ConfigLock { path, _lock: lock })
     }
 
     /// The config as it is now.
@@ -300,7 +304,7 @@ impl ConfigLock {
         let out = f(&mut config);
         // Nothing changed and the file is there: leave it (and its comments) be.
         if config != before || !self.path.exists() {
-            write_atomically(&self.path, &self.dir, &config)?;
+            write_atomically(&self.path, &config)?;
         }
         Ok(out)
     }
@@ -345,40 +349,16 @@ pub fn tighten_permissions(path: &Path) -> Option<String> {
     }
 }
 
-fn write_atomically(path: &Path, dir: &Path, config: &Config) -> Result<(), ConfigError> {
+fn write_atomically(path: &Path, config: &Config) -> Result<(), ConfigError> {
     let body = toml::to_string(config).map_err(|e| ConfigError::Io {
         path: path.to_path_buf(),
         message: format!("could not serialise the config: {e}"),
     })?;
     let text = format!("{HEADER}{body}");
-
-    let base = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "config.toml".into());
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.join(format!(".{base}.{}.{n}.tmp", std::process::id()));
-
-    let result = (|| {
-        let mut file = private_options()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(|e| io_error(&tmp, "could not create a temporary file", &e))?;
-        file.write_all(text.as_bytes())
-            .map_err(|e| io_error(&tmp, "could not write", &e))?;
-        file.sync_all()
-            .map_err(|e| io_error(&tmp, "could not flush to disk", &e))?;
-        drop(file);
-        std::fs::rename(&tmp, path).map_err(|e| io_error(path, "could not be replaced", &e))?;
-        sync_dir(dir);
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::atomic_file::replace(path, text.as_bytes(), 0o600).map_err(|e| ConfigError::Io {
+        path: e.path.clone(),
+        message: format!("{}: {}", e.what, e.source),
+    })
 }
 
 #[cfg(unix)]
@@ -394,8 +374,9 @@ fn private_options() -> std::fs::OpenOptions {
     std::fs::OpenOptions::new()
 }
 
+/// Create `dir` and its missing parents, private (0700) where new.
 #[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -404,18 +385,8 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
-}
-
-/// Make the rename durable. Best effort: not every file system allows it.
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 #[cfg(test)]

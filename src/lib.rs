@@ -3,12 +3,14 @@
 
 pub mod account;
 pub mod apppass;
+pub mod atomic_file;
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod echo;
 pub mod executor;
+pub mod export;
 pub mod hardening;
 pub mod mail;
 pub mod plain;

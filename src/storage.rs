@@ -240,8 +240,18 @@ fn new_entry(req: &SaveRequest, now: SystemTime) -> AccountEntry {
         verified_at: Some(stamp),
         imap_server: custom.then(|| req.settings.imap.to_string()),
         smtp_server: custom.then(|| req.settings.smtp.to_string()),
+        ca_file: req.settings.ca_file.as_deref().and_then(recorded_path),
+        // Carried over from the entry this one replaces (`commit_pending`).
+        exported: Vec::new(),
         pending: None,
     }
+}
+
+/// A CA file as the config records it: absolute, so an exported client
+/// config finds it from any directory; `None` when it is not UTF-8 (the
+/// config is TOML text).
+fn recorded_path(p: &Path) -> Option<String> {
+    std::path::absolute(p).ok()?.to_str().map(str::to_string)
 }
 
 fn set_pending(c: &mut config::Config, account: &Account, entry: AccountEntry) {
@@ -261,7 +271,11 @@ fn commit_pending(c: &mut config::Config, email: &str) {
     if let Some(slot) = c.accounts.iter_mut().find(|a| a.email == email)
         && let Some(pending) = slot.pending.take()
     {
+        // The clients exported to keep reading the password through the
+        // password command: a new password does not change that.
+        let exported = std::mem::take(&mut slot.exported);
         *slot = *pending;
+        slot.exported = exported;
         slot.pending = None;
     }
 }

@@ -1,5 +1,6 @@
 //! The non-interactive subcommands, one file each.
 
+pub mod export;
 pub mod git_credential;
 pub mod list;
 pub mod password;
@@ -59,6 +60,20 @@ pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) 
             label,
         } => store::run(globals, &store, &email, login.as_deref(), label.as_deref()),
         Command::Remove { email, yes } => remove::run(globals, &store, &email, yes),
+        Command::Export {
+            client,
+            email,
+            write,
+            file,
+        } => export::run(
+            globals,
+            &export::ExportArgs {
+                client,
+                email,
+                write,
+                file,
+            },
+        ),
     };
     exit.into()
 }

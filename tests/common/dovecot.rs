@@ -167,11 +167,14 @@ submission_relay_port = {relay_port}
         let conf_path = root.join("dovecot.conf");
         fs::write(&conf_path, conf).map_err(|e| e.to_string())?;
 
+        // The sink prints each message it receives (aiosmtpd's debugging
+        // handler) into sink.log; -u: unbuffered, so it is there at once.
+        let sink_log = fs::File::create(root.join("sink.log")).map_err(|e| e.to_string())?;
         let sink = Command::new("/usr/bin/python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .args(["-u", "-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{relay_port}"))
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(sink_log)
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("aiosmtpd: {e}"))?;
@@ -327,6 +330,38 @@ submission_relay_port = {relay_port}
             }
         }
         last
+    }
+
+    /// What the SMTP sink behind submission has received so far: each
+    /// message as aiosmtpd's debugging handler prints it.
+    pub fn sink_log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("sink.log")).unwrap_or_default()
+    }
+
+    /// Put `message` (RFC 5322 text) into `user`'s INBOX with Dovecot's
+    /// own `doveadm save`, as a delivery would.
+    pub fn deliver(&self, user: &str, message: &str) {
+        let mut child = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.dir.path().join("dovecot.conf"))
+            .args(["save", "-u", user, "-m", "INBOX"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("doveadm (dovecot-core) runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(message.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "doveadm save failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// The instance's directory (config, log, passwd-file).

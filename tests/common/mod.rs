@@ -6,7 +6,8 @@
 //!
 //! - [`dovecot::Dovecot`]: `start()`, `start_with_cert_for(host)`,
 //!   `set_users(logins, password)`, `settings()`, `env()`, `auth_log()`,
-//!   `failed_logins()`, `successful_logins()`; stopped on drop.
+//!   `failed_logins()`, `successful_logins()`, `deliver()` (a message into
+//!   an INBOX), `sink_log()` (what submission relayed); stopped on drop.
 //! - [`fault::FaultServer`]: servers that misbehave on purpose.
 //! - [`certs`]: a CA and server certificates made with rcgen.
 //! - [`keyring`]: `require_bus()`, `unique_email(tag)` for Secret Service tests.

@@ -1,0 +1,197 @@
+//! `export CLIENT [EMAIL] [--write] [--file PATH]`: print a mail client's
+//! configuration for an account, or install it into the client's config.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::Exit;
+use super::verify::{email_arg, no_such_account, open_config};
+use crate::cli::GlobalArgs;
+use crate::config::{AccountEntry, Config};
+use crate::export::{self, AccountView, Client, ExportError, Outcome, Paths, install};
+use crate::text::escape_for_terminal;
+
+/// What was asked on the command line.
+#[derive(Debug, Clone)]
+pub struct ExportArgs {
+    pub client: Client,
+    /// Optional when exactly one account is configured.
+    pub email: Option<String>,
+    /// Install instead of printing.
+    pub write: bool,
+    /// Install into this file instead of the client's usual config.
+    pub file: Option<PathBuf>,
+}
+
+/// `export` on stdout/stderr with the real environment.
+pub fn run(globals: &GlobalArgs, args: &ExportArgs) -> Exit {
+    let out = &mut std::io::stdout().lock();
+    let err = &mut std::io::stderr().lock();
+    run_with(globals, args, Paths::from_env().as_ref(), out, err)
+}
+
+/// `export` with its environment and output streams given (for tests).
+/// `paths` is `None` when there is no `HOME`.
+pub fn run_with(
+    globals: &GlobalArgs,
+    args: &ExportArgs,
+    paths: Option<&Paths>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Exit {
+    let (config_path, config) = match open_config(globals, err) {
+        Ok(pc) => pc,
+        Err(e) => return e,
+    };
+    let entry = match pick_account(&config, args.email.as_deref(), &config_path, err) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let settings = match globals.check_settings() {
+        Ok(s) => s,
+        Err(m) => {
+            let _ = writeln!(err, "error: {m}");
+            return Exit::Usage;
+        }
+    };
+    let view = match AccountView::from_entry(
+        entry,
+        &settings,
+        globals.imap.is_some(),
+        globals.smtp.is_some(),
+    ) {
+        Ok(v) => v,
+        Err(e) => return refuse(err, &e, &config_path),
+    };
+    if !args.write {
+        let versions = export::Versions::detect(paths);
+        return print(args.client, &view, &versions, out, err, &config_path);
+    }
+    let outcome = match export::write(args.client, &view, paths, args.file.as_deref()) {
+        Ok(o) => o,
+        Err(e) => return refuse(err, &e, &config_path),
+    };
+    report(out, args.client, &view, &outcome);
+    if let Err(e) = export::record_exported(&config_path, &view.email, args.client) {
+        let _ = writeln!(
+            err,
+            "warning: the {} config is written, but {} could not record it: {}",
+            args.client,
+            config_path.display(),
+            escape_for_terminal(&e.to_string())
+        );
+    }
+    Exit::Ok
+}
+
+/// The account named, or the only one configured.
+fn pick_account<'a>(
+    config: &'a Config,
+    email: Option<&str>,
+    config_path: &Path,
+    err: &mut dyn Write,
+) -> Result<&'a AccountEntry, Exit> {
+    match email {
+        Some(raw) => {
+            let email = email_arg(raw, err)?;
+            config
+                .find(email.as_str())
+                .ok_or_else(|| no_such_account(err, &email, config_path))
+        }
+        None => match config.accounts.as_slice() {
+            [only] => Ok(only),
+            [] => {
+                let _ = writeln!(
+                    err,
+                    "error: no accounts are configured in {}. Add one with `icloud-mail-setup` \
+                     (the wizard) or `icloud-mail-setup store EMAIL --password-stdin`.",
+                    config_path.display()
+                );
+                Err(Exit::NoSuchAccount)
+            }
+            several => {
+                let names: Vec<&str> = several.iter().map(|a| a.email.as_str()).collect();
+                let _ = writeln!(
+                    err,
+                    "error: {} accounts are configured; say which: {}",
+                    names.len(),
+                    escape_for_terminal(&names.join(", "))
+                );
+                Err(Exit::Usage)
+            }
+        },
+    }
+}
+
+/// The config on stdout: for git the gitconfig snippet, for the others the
+/// block exactly as `--write` installs it.
+fn print(
+    client: Client,
+    view: &AccountView,
+    versions: &export::Versions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    config_path: &Path,
+) -> Exit {
+    let body = match client.render(view, versions) {
+        Ok(b) => b,
+        Err(e) => return refuse(err, &e, config_path),
+    };
+    let text = if client == Client::Git {
+        body
+    } else {
+        install::block(&view.email, &body)
+    };
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Exit::Ok,
+        Err(e) => {
+            let _ = writeln!(err, "error: could not write the config: {e}");
+            Exit::Failure
+        }
+    }
+}
+
+fn report(out: &mut dyn Write, client: Client, view: &AccountView, outcome: &Outcome) {
+    let shown = |p: &Path| escape_for_terminal(&p.display().to_string()).into_owned();
+    let _ = match outcome {
+        Outcome::Created { path } => writeln!(
+            out,
+            "Wrote {} (a new file, mode 0600) for {}.",
+            shown(path),
+            view.email
+        ),
+        Outcome::Updated {
+            path,
+            backup,
+            replaced,
+        } => writeln!(
+            out,
+            "{} {} for {}; the previous version is in {}.",
+            if *replaced { "Updated" } else { "Added to" },
+            shown(path),
+            view.email,
+            shown(backup)
+        ),
+        Outcome::UpToDate { path } => writeln!(
+            out,
+            "{} is already up to date for {}; nothing was changed.",
+            shown(path),
+            view.email
+        ),
+    };
+    let _ = writeln!(out, "{}", client.usage_hint(view));
+}
+
+/// Say why nothing was exported; exit 1.
+fn refuse(err: &mut dyn Write, e: &ExportError, config_path: &Path) -> Exit {
+    let _ = writeln!(err, "error: {}", escape_for_terminal(&e.to_string()));
+    if matches!(e, ExportError::Unsafe { .. }) {
+        let _ = writeln!(
+            err,
+            "That value comes from {}; nothing was exported. Run `icloud-mail-setup verify` \
+             or the wizard to record working values again.",
+            config_path.display()
+        );
+    }
+    Exit::Failure
+}

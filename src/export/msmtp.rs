@@ -1,0 +1,147 @@
+//! `msmtp` (1.8 or later): sending through iCloud's SMTP.
+//!
+//! Installed into `$XDG_CONFIG_HOME/msmtp/config` (or `~/.msmtprc` when
+//! that is the one in use): `account EMAIL` with STARTTLS on 587, `auth
+//! on`, the SMTP login, and `passwordeval`.
+
+use super::install::Placed;
+use super::{AccountView, ExportError, Security, header, sent_copy_note};
+
+const CLIENT: &str = "msmtp";
+
+/// `s` as one msmtp argument: in double quotes, `"` and `\` escaped with a
+/// backslash (as msmtp reads them); control characters cannot be carried.
+fn quote(field: &'static str, s: &str) -> Result<String, ExportError> {
+    if s.chars().any(char::is_control) {
+        return Err(ExportError::unsafe_value(
+            CLIENT,
+            field,
+            s,
+            "it has a control character",
+        ));
+    }
+    Ok(format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\").replace('"', "\\\"")
+    ))
+}
+
+/// The `account` section for `view`.
+pub fn render(view: &AccountView) -> Result<String, ExportError> {
+    let mut s = header(
+        view,
+        CLIENT,
+        "msmtp 1.8 or later (passwordeval, tls_starttls, the XDG config path)",
+    );
+    s.push_str(&format!(
+        "# Send with: msmtp -a {name} RECIPIENT < message\n\
+         # (or set `account default : {name}` below this block).\n\
+         #\n\
+         # msmtp only sends: it never files a copy of what it sends; your mail program does\n\
+         # (neomutt: record, aerc: copy-to, both pointing at \"{sent}\").\n",
+        name = view.email,
+        sent = view.folders.sent,
+    ));
+    s.push_str(&sent_copy_note(
+        "If you find two copies there, turn off your mail program's copy.",
+    ));
+    let starttls = match view.smtp.security {
+        Security::StartTls => "on",
+        Security::ImplicitTls => "off",
+    };
+    s.push_str(&format!(
+        "\naccount {name}\n\
+         host {host}\n\
+         port {port}\n\
+         tls on\n\
+         tls_starttls {starttls}\n",
+        name = view.email,
+        host = view.smtp.host,
+        port = view.smtp.port,
+    ));
+    if let Some(ca) = &view.ca_file {
+        s.push_str(&format!(
+            "# The CAs to trust for this server (instead of the system's).\n\
+             tls_trust_file {}\n",
+            quote("CA file", ca)?
+        ));
+    }
+    s.push_str(&format!(
+        "auth on\n\
+         user {user}\n\
+         passwordeval {cmd}\n\
+         from {from}\n",
+        user = quote("SMTP username", &view.smtp_user)?,
+        cmd = quote("password command", &view.password_command())?,
+        from = view.from,
+    ));
+    Ok(s)
+}
+
+/// Refuse when an `account` of our name exists outside the block, or
+/// when lines after the block would be read as part of our account.
+pub fn check_placement(placed: &Placed, email: &str) -> Result<(), String> {
+    for (n, line) in placed.lines_outside() {
+        let mut words = line.split_whitespace();
+        if words.next() == Some("account")
+            && words.next().map(|w| w.trim_matches('"')) == Some(email)
+        {
+            return Err(format!(
+                "line {n} (outside our block) already defines `account {email}`; remove or \
+                 rename it, or export with --file to a separate file"
+            ));
+        }
+    }
+    if let Some((n, line)) = placed.lines_after().first()
+        && !(line.starts_with("account ") || line.starts_with("defaults"))
+    {
+        return Err(format!(
+            "line {n} after our block (`{line}`) would be read as part of account {email}; \
+             move it above the block or under its own `account` line"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::install::{block, place};
+    use crate::export::tests::{apple_view, custom_view};
+
+    #[test]
+    fn apple_account() {
+        insta::assert_snapshot!(render(&apple_view()).unwrap());
+    }
+
+    #[test]
+    fn custom_domain_with_servers_and_ca() {
+        insta::assert_snapshot!(render(&custom_view()).unwrap());
+    }
+
+    #[test]
+    fn an_account_of_the_same_name_or_lines_that_would_join_ours_are_refused() {
+        let e = "emily@icloud.com";
+        let p = place(
+            "defaults\nauth on\naccount emily@icloud.com\n",
+            e,
+            &block(e, "x\n"),
+        )
+        .unwrap();
+        assert!(
+            check_placement(&p, e)
+                .unwrap_err()
+                .contains("already defines")
+        );
+        let text = format!("{}logfile ~/.msmtp.log\n", block(e, "x\n"));
+        let p = place(&text, e, &block(e, "y\n")).unwrap();
+        assert!(
+            check_placement(&p, e)
+                .unwrap_err()
+                .contains("part of account")
+        );
+        let text = format!("{}\naccount work\nhost x\n", block(e, "x\n"));
+        let p = place(&text, e, &block(e, "y\n")).unwrap();
+        check_placement(&p, e).unwrap();
+    }
+}

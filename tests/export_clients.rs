@@ -1,0 +1,876 @@
+//! `export` with the real mail clients: the real binary writes their
+//! configs into a private HOME, and the real mbsync, msmtp, neomutt, aerc
+//! and git use them against a real Dovecot (IMAP + submission relaying to
+//! an SMTP sink), the password coming only from the real Secret Service
+//! through `icloud-mail-setup password` (the binary, first on PATH).
+//!
+//! These tests fail, rather than skip, without a session bus or Dovecot;
+//! a missing neomutt or aerc is reported loudly and that test skips.
+
+mod common;
+mod tmux;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::dovecot::Dovecot;
+use common::keyring::require_bus;
+use tmux::{Tmux, bin, files_under, sh_quote};
+
+const PW1: &str = "wxyz-abcd-efgh-ijkl";
+const PW2: &str = "mnop-qrst-uvwx-yzab";
+
+/// A Dovecot with one user, a private HOME with our binary first on PATH,
+/// and our config holding that user's account, its password stored.
+struct World {
+    dovecot: Dovecot,
+    root: tempfile::TempDir,
+    local: String,
+    email: String,
+}
+
+/// Fail with the reason when the binary under test is not this build's:
+/// a target directory shared between work trees (same binary name, same
+/// hash) can have another branch's build in its place.
+fn require_this_build() {
+    let help = Command::new(bin()).arg("--help").output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&help.stdout).contains("\n  export "),
+        "{} has no `export` command: it is not this build's binary (another work tree \
+         sharing the target directory rebuilt it meanwhile). Run the tests again.",
+        bin()
+    );
+}
+
+impl World {
+    fn new(tag: &str) -> World {
+        require_bus();
+        require_this_build();
+        let dovecot = Dovecot::start();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let local = format!("{tag}-{}-{nanos}", std::process::id());
+        let email = format!("{local}@icloud.com");
+        dovecot.set_users(&[&local, &email], PW1);
+        let root = tempfile::tempdir().unwrap();
+        let w = World {
+            dovecot,
+            root,
+            local,
+            email,
+        };
+        std::fs::create_dir_all(w.home().join(".config")).unwrap();
+        std::fs::create_dir_all(w.bin_dir()).unwrap();
+        std::os::unix::fs::symlink(bin(), w.bin_dir().join("icloud-mail-setup")).unwrap();
+        let (code, out, err) = w.store(PW1);
+        assert_eq!(code, 0, "store: {out}\n{err}");
+        w
+    }
+
+    fn home(&self) -> PathBuf {
+        self.root.path().join("home")
+    }
+
+    fn bin_dir(&self) -> PathBuf {
+        self.root.path().join("bin")
+    }
+
+    fn config(&self) -> PathBuf {
+        self.root.path().join("cfg/config.toml")
+    }
+
+    /// What every process here runs with: the private HOME, our binary
+    /// first on PATH, our config. The session bus (for the keyring) is
+    /// inherited.
+    fn env(&self) -> Vec<(String, String)> {
+        let path = format!(
+            "{}:{}",
+            self.bin_dir().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        vec![
+            ("HOME".into(), self.home().display().to_string()),
+            (
+                "XDG_CONFIG_HOME".into(),
+                self.home().join(".config").display().to_string(),
+            ),
+            ("PATH".into(), path),
+            (
+                "ICLOUD_MAIL_SETUP_CONFIG".into(),
+                self.config().display().to_string(),
+            ),
+            (
+                "GIT_CONFIG_GLOBAL".into(),
+                self.home().join(".gitconfig").display().to_string(),
+            ),
+            ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
+        ]
+    }
+
+    /// `command` for a tmux pane: tmux (3.3) does not pass a session's
+    /// PATH to the pane's first command, so it is set on the command line.
+    fn in_terminal(&self, command: &str) -> String {
+        let path = self
+            .env()
+            .into_iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v)
+            .unwrap();
+        format!("PATH={} exec {command}", sh_quote(&path))
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.envs(self.env())
+            .env_remove("ICLOUD_MAIL_SETUP_IMAP")
+            .env_remove("ICLOUD_MAIL_SETUP_SMTP")
+            .env_remove("ICLOUD_MAIL_SETUP_CA_FILE")
+            .current_dir(self.root.path());
+        c
+    }
+
+    fn run(&self, program: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+        let mut child = self
+            .command(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program}: {e}"));
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let o: Output = child.wait_with_output().unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    }
+
+    /// The binary (by its PATH name, as the clients run it).
+    fn cli(&self, args: &[&str]) -> (i32, String, String) {
+        self.run("icloud-mail-setup", args, "")
+    }
+
+    /// `store EMAIL --password-stdin` against this Dovecot.
+    fn store(&self, password: &str) -> (i32, String, String) {
+        let mut c = self.command("icloud-mail-setup");
+        c.envs(self.dovecot.env())
+            .args(["store", &self.email, "--password-stdin", "--label", "test"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    }
+
+    fn export_write(&self, client: &str) -> String {
+        let (code, out, err) = self.cli(&["export", client, &self.email, "--write"]);
+        assert_eq!(code, 0, "export {client} --write: {out}\n{err}");
+        out
+    }
+
+    /// A message with a unique subject, put into the user's INBOX.
+    fn deliver(&self, subject: &str) {
+        self.dovecot.deliver(
+            &self.local,
+            &format!(
+                "From: someone@example.org\r\nTo: {}\r\nSubject: {subject}\r\n\
+                 Message-ID: <{subject}@example.org>\r\n\r\nHello.\r\n",
+                self.email
+            ),
+        );
+    }
+
+    fn mbsync(&self) -> (i32, String, String) {
+        std::fs::create_dir_all(self.home().join("Mail").join(&self.email)).unwrap();
+        self.run("mbsync", &["-a"], "")
+    }
+
+    /// The local Maildir INBOX's messages.
+    fn local_inbox(&self) -> String {
+        let inbox = self.home().join("Mail").join(&self.email).join("INBOX");
+        let mut all = String::new();
+        for sub in ["new", "cur"] {
+            for f in std::fs::read_dir(inbox.join(sub)).into_iter().flatten() {
+                all.push_str(&std::fs::read_to_string(f.unwrap().path()).unwrap());
+            }
+        }
+        all
+    }
+
+    fn msmtp_send(&self, subject: &str) -> (i32, String, String) {
+        let msg = format!(
+            "From: {}\nTo: friend@example.org\nSubject: {subject}\n\nHi.\n",
+            self.email
+        );
+        self.run("msmtp", &["-a", &self.email, "friend@example.org"], &msg)
+    }
+
+    /// Wait (bounded) until the sink has received `subject`.
+    fn sink_has(&self, subject: &str) -> bool {
+        let until = Instant::now() + Duration::from_secs(15);
+        loop {
+            if self.dovecot.sink_log().contains(subject) {
+                return true;
+            }
+            if Instant::now() > until {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.home().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    fn our_config(&self) -> toml::Table {
+        std::fs::read_to_string(self.config())
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    fn exported(&self) -> Vec<String> {
+        let t = self.our_config();
+        let account = t["account"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["email"].as_str() == Some(self.email.as_str()))
+            .unwrap()
+            .clone();
+        account
+            .get("exported")
+            .and_then(|e| e.as_array())
+            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    /// No file under the private root holds a password.
+    fn assert_no_password_in_files(&self) {
+        let files = files_under(self.root.path());
+        assert!(!files.is_empty());
+        for f in files {
+            let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap_or_default()).into_owned();
+            for pw in [PW1, PW2] {
+                assert!(!text.contains(pw), "{} holds a password", f.display());
+            }
+        }
+    }
+}
+
+fn unique(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{tag}-{nanos}")
+}
+
+fn installed(program: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!(
+            "\n!!! SKIPPED: {program} is not installed; scripts/test installs it \
+             (apt-get install {program}). !!!\n"
+        );
+    }
+    found
+}
+
+fn backups(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .contains(".icloud-mail-setup-")
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn mbsync_syncs_and_msmtp_sends_then_both_survive_a_rotation() {
+    let w = World::new("sync");
+    let out = w.export_write("mbsync");
+    assert!(
+        out.contains(".mbsyncrc") && out.contains("a new file"),
+        "{out}"
+    );
+    let out = w.export_write("msmtp");
+    assert!(out.contains("msmtp/config"), "{out}");
+    assert_eq!(mode(&w.home().join(".mbsyncrc")), 0o600);
+    assert_eq!(mode(&w.home().join(".config/msmtp/config")), 0o600);
+    let mbsyncrc = w.read(".mbsyncrc");
+    let msmtprc = w.read(".config/msmtp/config");
+    assert!(mbsyncrc.contains(&format!(
+        "PassCmd \"icloud-mail-setup password {}\"",
+        w.email
+    )));
+    assert!(msmtprc.contains(&format!(
+        "passwordeval \"icloud-mail-setup password {}\"",
+        w.email
+    )));
+    assert_eq!(w.exported(), vec!["mbsync", "msmtp"]);
+
+    // mbsync fetches a message put into the server's INBOX.
+    let first = unique("first");
+    w.deliver(&first);
+    let (code, out, err) = w.mbsync();
+    assert_eq!(code, 0, "mbsync: {out}\n{err}\n{}", w.dovecot.auth_log());
+    assert!(w.local_inbox().contains(&first), "{out}\n{err}");
+    assert!(w.dovecot.successful_logins("imap", &w.local) >= 1);
+
+    // msmtp sends through submission; the sink behind it receives it.
+    let sent = unique("sent");
+    let (code, out, err) = w.msmtp_send(&sent);
+    assert_eq!(code, 0, "msmtp: {out}\n{err}");
+    assert!(w.sink_has(&sent), "{}", w.dovecot.sink_log());
+
+    // The password changes at the server (a revoked app-specific password):
+    // both fail, since all they have is what the keyring gives them.
+    w.dovecot.set_users(&[&w.local, &w.email], PW2);
+    let (code, _, _) = w.mbsync();
+    assert_ne!(code, 0, "mbsync must fail with the revoked password");
+    let (code, _, _) = w.msmtp_send(&unique("refused"));
+    assert_ne!(code, 0, "msmtp must fail with the revoked password");
+
+    // The new password goes into the keyring; the client configs stay as
+    // they are, and both work again.
+    let (code, out, err) = w.store(PW2);
+    assert_eq!(code, 0, "store: {out}\n{err}");
+    assert_eq!(w.read(".mbsyncrc"), mbsyncrc);
+    assert_eq!(w.read(".config/msmtp/config"), msmtprc);
+    let second = unique("second");
+    w.deliver(&second);
+    let (code, out, err) = w.mbsync();
+    assert_eq!(code, 0, "mbsync after rotation: {out}\n{err}");
+    assert!(w.local_inbox().contains(&second));
+    let again = unique("again");
+    let (code, out, err) = w.msmtp_send(&again);
+    assert_eq!(code, 0, "msmtp after rotation: {out}\n{err}");
+    assert!(w.sink_has(&again));
+    // The rotation kept the record of what was exported.
+    assert_eq!(w.exported(), vec!["mbsync", "msmtp"]);
+    w.assert_no_password_in_files();
+}
+
+#[test]
+fn neomutt_reads_its_export_and_gets_the_password_from_the_command() {
+    if !installed("neomutt") {
+        return;
+    }
+    let w = World::new("mutt");
+    let out = w.export_write("neomutt");
+    let rc = w.home().join(".config/neomutt/neomuttrc");
+    assert!(out.contains("neomuttrc"), "{out}");
+    let query = |var: &str| {
+        let (code, out, err) = w.run(
+            "neomutt",
+            &["-n", "-F", rc.to_str().unwrap(), "-Q", var],
+            "",
+        );
+        assert_eq!(code, 0, "neomutt -Q {var}: {out}\n{err}");
+        assert!(!err.contains("Error"), "neomutt -Q {var}: {err}");
+        out.trim().to_string()
+    };
+    assert_eq!(
+        query("imap_user"),
+        format!("set imap_user = \"{}\"", w.local)
+    );
+    assert_eq!(
+        query("smtp_user"),
+        format!("set smtp_user = \"{}\"", w.email)
+    );
+    assert_eq!(
+        query("folder"),
+        format!(
+            "set folder = \"imaps://localhost:{}/\"",
+            w.dovecot.imap.port
+        )
+    );
+    assert_eq!(
+        query("smtp_url"),
+        format!(
+            "set smtp_url = \"smtp://localhost:{}/\"",
+            w.dovecot.smtp.port
+        )
+    );
+    // `+` is the IMAP folder: iCloud's folder names on that server.
+    let folder = format!("imaps://localhost:{}/", w.dovecot.imap.port);
+    assert_eq!(
+        query("record"),
+        format!("set record = \"{folder}Sent Messages\"")
+    );
+    assert_eq!(
+        query("trash"),
+        format!("set trash = \"{folder}Deleted Messages\"")
+    );
+    assert_eq!(
+        query("postponed"),
+        format!("set postponed = \"{folder}Drafts\"")
+    );
+    assert_eq!(
+        query("ssl_ca_certificates_file"),
+        format!(
+            "set ssl_ca_certificates_file = \"{}\"",
+            w.dovecot.ca_file.display()
+        )
+    );
+    // The backticks ran our binary, which read the keyring: neomutt holds
+    // the password without it being in any file.
+    assert_eq!(query("imap_pass"), format!("set imap_pass = \"{PW1}\""));
+    assert_eq!(query("smtp_pass"), format!("set smtp_pass = \"{PW1}\""));
+
+    // In a terminal, neomutt logs in (TLS checked against the exported CA
+    // file) and shows the INBOX.
+    let subject = format!("mutt-{}", std::process::id());
+    w.deliver(&subject);
+    let mut env = w.env();
+    env.push(("TERM".into(), "xterm-256color".into()));
+    let t = Tmux::start(
+        &w.in_terminal(&format!("neomutt -n -F {}", sh_quote(rc.to_str().unwrap()))),
+        &env,
+    );
+    t.wait_for(&subject, 30);
+    assert!(w.dovecot.successful_logins("imap", &w.local) >= 1);
+    t.keys(&["q"]);
+    w.assert_no_password_in_files();
+}
+
+#[test]
+fn aerc_reads_its_export_and_shows_the_inbox() {
+    if !installed("aerc") {
+        return;
+    }
+    let w = World::new("aerc");
+    let subject = format!("aerc-{}", std::process::id());
+    w.deliver(&subject);
+    w.export_write("aerc");
+    let conf = w.home().join(".config/aerc/accounts.conf");
+    assert_eq!(mode(&conf), 0o600);
+    // aerc has no CA option: the exported comment says to use SSL_CERT_FILE.
+    assert!(
+        w.read(".config/aerc/accounts.conf")
+            .contains("SSL_CERT_FILE=")
+    );
+    let mut env = w.env();
+    env.push((
+        "SSL_CERT_FILE".into(),
+        w.dovecot.ca_file.display().to_string(),
+    ));
+    env.push(("TERM".into(), "xterm-256color".into()));
+    let t = Tmux::start(&w.in_terminal("aerc"), &env);
+    // aerc logs in with the password from source-cred-cmd (our binary, the
+    // keyring) and lists the INBOX.
+    let screen = t.wait_for(&subject, 30);
+    assert!(screen.contains(&w.email), "{screen}");
+    assert!(w.dovecot.successful_logins("imap", &w.local) >= 1);
+    t.keys(&[":", "q", "u", "i", "t", "Enter"]);
+    w.assert_no_password_in_files();
+}
+
+#[test]
+fn himalaya_export_is_toml_with_the_account() {
+    let w = World::new("hima");
+    w.export_write("himalaya");
+    let t: toml::Table = w.read(".config/himalaya/config.toml").parse().unwrap();
+    let a = &t["accounts"][w.email.as_str()];
+    assert_eq!(
+        a["imap"]["server"].as_str().unwrap(),
+        format!("imaps://localhost:{}", w.dovecot.imap.port)
+    );
+    assert_eq!(
+        a["imap"]["sasl"]["plain"]["username"].as_str().unwrap(),
+        w.local
+    );
+    assert_eq!(
+        a["smtp"]["server"].as_str().unwrap(),
+        format!("smtp://localhost:{}", w.dovecot.smtp.port)
+    );
+    assert_eq!(a["smtp"]["starttls"].as_bool(), Some(true));
+    assert_eq!(
+        a["smtp"]["tls"]["cert"].as_str().unwrap(),
+        w.dovecot.ca_file.display().to_string()
+    );
+    let cmd = a["smtp"]["sasl"]["plain"]["password"]["command"]
+        .as_str()
+        .unwrap();
+    assert_eq!(cmd, format!("icloud-mail-setup password {}", w.email));
+    // The command, run as himalaya runs it (sh -c), gives the password.
+    let (code, out, _) = w.run("sh", &["-c", cmd], "");
+    assert_eq!((code, out.as_str()), (0, format!("{PW1}\n").as_str()));
+    assert_eq!(
+        a["mailbox"]["alias"]["sent"].as_str(),
+        Some("Sent Messages")
+    );
+    assert_eq!(
+        a["mailbox"]["alias"]["trash"].as_str(),
+        Some("Deleted Messages")
+    );
+}
+
+#[test]
+fn writing_into_an_existing_config_keeps_everything_else() {
+    let w = World::new("keep");
+    let conf = w.home().join(".config/aerc/accounts.conf");
+    std::fs::create_dir_all(conf.parent().unwrap()).unwrap();
+    let theirs = "# my accounts\n[work]\nsource = imaps://me@work.example:993\nfrom = Me <me@work.example>\n";
+    std::fs::write(&conf, theirs).unwrap();
+    std::fs::set_permissions(&conf, std::os::unix::fs::PermissionsExt::from_mode(0o640)).unwrap();
+
+    let out = w.export_write("aerc");
+    assert!(
+        out.contains("Added to") && out.contains("previous version"),
+        "{out}"
+    );
+    let after = std::fs::read_to_string(&conf).unwrap();
+    assert!(after.starts_with(&format!(
+        "{theirs}\n# >>> icloud-mail-setup {} >>>\n",
+        w.email
+    )));
+    assert!(after.ends_with(&format!("# <<< icloud-mail-setup {} <<<\n", w.email)));
+    assert_eq!(mode(&conf), 0o640, "the file keeps its mode");
+    let made = backups(conf.parent().unwrap());
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert_eq!(std::fs::read_to_string(&made[0]).unwrap(), theirs);
+    assert_eq!(mode(&made[0]), 0o640);
+
+    // Again: byte-identical, no new backup.
+    let out = w.export_write("aerc");
+    assert!(out.contains("already up to date"), "{out}");
+    assert_eq!(std::fs::read_to_string(&conf).unwrap(), after);
+    assert_eq!(backups(conf.parent().unwrap()).len(), 1);
+
+    // The person adds a section after ours and edits inside our block:
+    // the block is replaced in place, everything outside stays as it is.
+    let later = "\n[later]\nsource = imaps://x@later.example:993\n";
+    let edited =
+        format!("{after}{later}").replace("copy-to           = Sent Messages", "copy-to = Sent");
+    std::fs::write(&conf, &edited).unwrap();
+    std::thread::sleep(Duration::from_millis(1100)); // a new backup name (second)
+    let out = w.export_write("aerc");
+    assert!(out.contains("Updated"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&conf).unwrap(),
+        format!("{after}{later}")
+    );
+    assert_eq!(backups(conf.parent().unwrap()).len(), 2);
+    assert_eq!(w.exported(), vec!["aerc"]);
+    w.assert_no_password_in_files();
+}
+
+#[test]
+fn a_symlinked_config_is_written_through_and_stays_a_link() {
+    let w = World::new("link");
+    let real = w.home().join("dotfiles/msmtprc");
+    std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+    std::fs::write(&real, "defaults\nlogfile ~/.msmtp.log\n").unwrap();
+    let link = w.home().join(".config/msmtp/config");
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink("../../dotfiles/msmtprc", &link).unwrap();
+
+    let out = w.export_write("msmtp");
+    assert!(out.contains("Added to"), "{out}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let text = std::fs::read_to_string(&real).unwrap();
+    assert!(text.starts_with("defaults\nlogfile ~/.msmtp.log\n\n# >>> icloud-mail-setup"));
+    assert_eq!(
+        backups(real.parent().unwrap()).len(),
+        1,
+        "the backup is next to the target"
+    );
+    // msmtp reads it through the link and sends.
+    let subject = unique("linked");
+    let (code, out, err) = w.msmtp_send(&subject);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(w.sink_has(&subject));
+}
+
+#[test]
+fn an_unwritable_or_unparseable_config_is_refused_and_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new("refuse");
+    let e = w.email.clone();
+    let cases: Vec<(&str, &str, String, &str)> = vec![
+        (
+            "mbsync",
+            ".mbsyncrc",
+            "IMAPAccount mine\nHost x\n".into(),
+            "read-only",
+        ),
+        (
+            "himalaya",
+            ".config/himalaya/config.toml",
+            "[accounts.work\nemail = \"w@x.org\"\n".into(),
+            "does not parse as TOML",
+        ),
+        (
+            "aerc",
+            ".config/aerc/accounts.conf",
+            format!("[{e}]\nsource = imaps://x@y:993\n"),
+            "already has an account",
+        ),
+        (
+            "msmtp",
+            ".config/msmtp/config",
+            format!("# >>> icloud-mail-setup {e} >>>\naccount x\n"),
+            "never closed",
+        ),
+        (
+            "neomutt",
+            ".config/neomutt/neomuttrc",
+            format!(
+                "# >>> icloud-mail-setup other@icloud.com >>>\n# >>> icloud-mail-setup {e} >>>\n\
+                 # <<< icloud-mail-setup {e} <<<\n# <<< icloud-mail-setup other@icloud.com <<<\n"
+            ),
+            "inside the block for other@icloud.com",
+        ),
+    ];
+    for (client, rel, content, why) in &cases {
+        let path = w.home().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        let m = if *why == "read-only" { 0o444 } else { 0o600 };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)).unwrap();
+        let (code, out, err) = w.cli(&["export", client, &e, "--write"]);
+        assert_eq!(code, 1, "{client}: {out}\n{err}");
+        assert!(err.contains(why), "{client}: {err}");
+        assert!(err.contains("nothing was changed"), "{client}: {err}");
+        assert!(out.is_empty(), "{client}: {out}");
+        assert_eq!(
+            &std::fs::read_to_string(&path).unwrap(),
+            content,
+            "{client}"
+        );
+        assert!(backups(path.parent().unwrap()).is_empty(), "{client}");
+    }
+    assert!(w.exported().is_empty());
+}
+
+#[test]
+fn git_export_sets_the_keys_in_the_global_config() {
+    let w = World::new("git");
+    let gitconfig = w.home().join(".gitconfig");
+    let theirs = "[user]\n\tname = Emily\n[credential]\n\thelper = store\n";
+    std::fs::write(&gitconfig, theirs).unwrap();
+    let out = w.export_write("git");
+    assert!(
+        out.contains(".gitconfig") && out.contains("previous version"),
+        "{out}"
+    );
+    let git = |args: &[&str]| {
+        let (code, out, err) = w.run("git", args, "");
+        assert_eq!(code, 0, "git {args:?}: {err}");
+        out.trim_end_matches('\n').to_string()
+    };
+    let port = w.dovecot.smtp.port.to_string();
+    assert_eq!(
+        git(&["config", "--global", "--get", "sendemail.smtpServer"]),
+        "localhost"
+    );
+    assert_eq!(
+        git(&["config", "--global", "--get", "sendemail.smtpServerPort"]),
+        port
+    );
+    assert_eq!(
+        git(&["config", "--global", "--get", "sendemail.smtpEncryption"]),
+        "tls"
+    );
+    assert_eq!(
+        git(&["config", "--global", "--get", "sendemail.smtpUser"]),
+        w.email
+    );
+    assert_eq!(
+        git(&["config", "--global", "--get", "sendemail.from"]),
+        w.email
+    );
+    assert_eq!(
+        git(&["config", "--global", "--get", "sendemail.smtpSSLCertPath"]),
+        w.dovecot.ca_file.display().to_string()
+    );
+    // The helper is scoped to the SMTP URL git send-email asks about, and
+    // resets the general `store` helper there.
+    let url = format!("smtp://{}%40icloud.com@localhost:{port}", w.local);
+    assert_eq!(
+        git(&[
+            "config",
+            "--global",
+            "--get-urlmatch",
+            "credential.helper",
+            &url
+        ]),
+        "!icloud-mail-setup git-credential"
+    );
+    assert_eq!(
+        git(&[
+            "config",
+            "--global",
+            "--get-all",
+            &format!("credential.{url}.helper")
+        ]),
+        "\n!icloud-mail-setup git-credential"
+    );
+    assert_eq!(
+        git(&[
+            "config",
+            "--global",
+            "--get-urlmatch",
+            "credential.helper",
+            "https://github.com"
+        ]),
+        "store"
+    );
+    assert_eq!(git(&["config", "--global", "--get", "user.name"]), "Emily");
+    assert_eq!(backups(&w.home()).len(), 1);
+    // Again: nothing changes.
+    let before = std::fs::read_to_string(&gitconfig).unwrap();
+    let out = w.export_write("git");
+    assert!(out.contains("already up to date"), "{out}");
+    assert_eq!(std::fs::read_to_string(&gitconfig).unwrap(), before);
+    assert_eq!(backups(&w.home()).len(), 1);
+    assert_eq!(w.exported(), vec!["git"]);
+    // What `export git` prints is the same settings, as git reads them.
+    let (code, printed, err) = w.cli(&["export", "git"]);
+    assert_eq!(code, 0, "{err}");
+    let snippet = w.root.path().join("snippet");
+    std::fs::write(&snippet, printed).unwrap();
+    assert_eq!(
+        git(&[
+            "config",
+            "--file",
+            snippet.to_str().unwrap(),
+            "--get",
+            "sendemail.smtpServerPort"
+        ]),
+        port
+    );
+    w.assert_no_password_in_files();
+}
+
+#[test]
+fn printing_writes_nothing_and_every_client_prints() {
+    let w = World::new("print");
+    for client in ["mbsync", "msmtp", "neomutt", "aerc", "himalaya", "git"] {
+        // One account configured: the address may be left out.
+        let (code, out, err) = w.cli(&["export", client]);
+        assert_eq!(code, 0, "{client}: {err}");
+        assert!(out.contains(&w.email), "{client}: {out}");
+        assert!(out.contains("icloud-mail-setup"), "{client}: {out}");
+        assert!(!out.contains(PW1), "{client}");
+    }
+    let (_, out, _) = w.cli(&["export", "msmtp", &w.email]);
+    assert!(out.starts_with(&format!("# >>> icloud-mail-setup {} >>>\n", w.email)));
+    assert!(
+        files_under(&w.home()).is_empty(),
+        "{:?}",
+        files_under(&w.home())
+    );
+    assert!(w.exported().is_empty());
+}
+
+#[test]
+fn bad_input_exits_with_the_documented_codes() {
+    require_this_build();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let entry = |email: &str, extra: &str| {
+        format!("[[account]]\nemail = \"{email}\"\nlogin = \"{email}\"\n{extra}\n")
+    };
+    std::fs::write(&config, entry("a@icloud.com", "")).unwrap();
+    let run = |args: &[&str]| {
+        let o = Command::new(bin())
+            .args(args)
+            .env("ICLOUD_MAIL_SETUP_CONFIG", &config)
+            .env("HOME", dir.path())
+            .env_remove("XDG_CONFIG_HOME")
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = run(&["export", "thunderbird"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("mbsync, msmtp, neomutt, aerc, himalaya, git"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["export", "mbsync", "nobody@icloud.com"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("no account nobody@icloud.com"), "{err}");
+    let (code, _, err) = run(&["export", "mbsync", "not an address"]);
+    assert_eq!(code, 2, "{err}");
+
+    // Two accounts and no address: say which.
+    std::fs::write(
+        &config,
+        entry("a@icloud.com", "") + &entry("b@icloud.com", ""),
+    )
+    .unwrap();
+    let (code, _, err) = run(&["export", "aerc"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("a@icloud.com, b@icloud.com"), "{err}");
+
+    // A hand-edited config with a value no client format can carry safely:
+    // refused, nothing printed.
+    std::fs::write(
+        &config,
+        entry(
+            "a@icloud.com",
+            "imap_username = \"a\\nPassCmd \\\"touch /tmp/pwned\\\"\"",
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = run(&["export", "mbsync"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("IMAP username") && err.contains("cannot be written"),
+        "{err}"
+    );
+    assert!(!err.contains('\n') || err.lines().count() <= 3, "{err}");
+    // --file needs --write.
+    let (code, _, err) = run(&["export", "mbsync", "--file", "/tmp/x"]);
+    assert_eq!(code, 2, "{err}");
+}
