@@ -9,10 +9,16 @@ use std::time::SystemTime;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::AbortHandle;
 
+use std::sync::Mutex;
+
+use crate::clipboard::{self, Clipboard, Copied};
 use crate::config;
+use crate::export;
+use crate::mail::CheckSettings;
 use crate::mail::Checker;
 use crate::secrets::SecretStore;
 use crate::storage;
+use crate::wizard::ClientOffer;
 use crate::wizard::{AccountSummary, Effect, Msg};
 
 /// Opens links in a browser.
@@ -42,6 +48,10 @@ pub struct Executor {
     io: Io,
     tx: UnboundedSender<Msg>,
     running: HashMap<u64, Vec<AbortHandle>>,
+    /// The password on the clipboard, with the number of its copy: cleared
+    /// after [`clipboard::CLEAR_AFTER`], or at the end, whichever is first.
+    copied: Arc<Mutex<Option<(u64, Copied)>>>,
+    copies: u64,
 }
 
 impl Executor {
@@ -52,6 +62,8 @@ impl Executor {
                 io,
                 tx,
                 running: HashMap::new(),
+                copied: Arc::new(Mutex::new(None)),
+                copies: 0,
             },
             rx,
         )
@@ -169,15 +181,196 @@ impl Executor {
                     let _ = tx.send(Msg::UrlOpened { url, result });
                 });
             }
+            Effect::DetectClients { email } => {
+                let path = self.io.config_path.clone();
+                tokio::task::spawn_blocking(move || {
+                    let exported = config::load(&path)
+                        .ok()
+                        .and_then(|c| c.find(&email).map(|e| e.exported.clone()))
+                        .unwrap_or_default();
+                    let offers = export::Paths::from_env()
+                        .map(|paths| offers(&paths))
+                        .unwrap_or_default();
+                    let _ = tx.send(Msg::ClientsDetected { offers, exported });
+                });
+            }
+            Effect::PreviewExport {
+                client,
+                email,
+                settings,
+                given,
+            } => {
+                let path = self.io.config_path.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = export_view(&path, &email, &settings, given).and_then(|view| {
+                        let paths = export::Paths::from_env();
+                        let file = match &paths {
+                            Some(p) => client
+                                .config_path(p)
+                                .map(|f| f.display().to_string())
+                                .map_err(|e| e.to_string())?,
+                            None => return Err("there is no home directory".to_string()),
+                        };
+                        let text = client
+                            .render(&view, &export::Versions::detect(paths.as_ref()))
+                            .map_err(|e| e.to_string())?;
+                        let shown = if client == export::Client::Git {
+                            text
+                        } else {
+                            export::install::block(&view.email, &text)
+                        };
+                        Ok((file, shown))
+                    });
+                    let _ = tx.send(Msg::ExportPreviewed { client, result });
+                });
+            }
+            Effect::WriteExport {
+                client,
+                email,
+                settings,
+                given,
+            } => {
+                let path = self.io.config_path.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = export_view(&path, &email, &settings, given).and_then(|view| {
+                        let paths = export::Paths::from_env();
+                        let outcome = export::write(client, &view, paths.as_ref(), None)
+                            .map_err(|e| e.to_string())?;
+                        export::record_exported(&path, &view.email, client)
+                            .map_err(|e| format!("written, but not recorded in our config: {e}"))?;
+                        Ok(describe_outcome(&outcome))
+                    });
+                    let _ = tx.send(Msg::ExportWritten { client, result });
+                });
+            }
+            Effect::CopyPassword { email } => {
+                let store = self.io.store.clone();
+                let slot = self.copied.clone();
+                self.copies += 1;
+                let number = self.copies;
+                tokio::task::spawn_blocking(move || {
+                    let result = copy_password(store.as_ref(), &email, &slot, number);
+                    let _ = tx.send(Msg::PasswordCopied(result));
+                });
+            }
             Effect::Quit => {
                 for (_, hs) in self.running.drain() {
                     for h in hs {
                         h.abort();
                     }
                 }
+                // The clipboard is not left holding the password.
+                if let Ok(mut slot) = self.copied.lock()
+                    && let Some((_, copied)) = slot.take()
+                {
+                    copied.clear();
+                }
                 return true;
             }
         }
         false
     }
+}
+
+/// The clients worth offering: on `PATH`, or with a config already.
+fn offers(paths: &export::Paths) -> Vec<ClientOffer> {
+    export::detect(paths)
+        .into_iter()
+        .filter(|d| d.program.is_some() || d.existing_config.is_some())
+        .map(|d| {
+            let mut found = Vec::new();
+            if d.program.is_some() {
+                found.push("on PATH".to_string());
+            }
+            if let Some(c) = &d.existing_config {
+                found.push(format!(
+                    "{} exists",
+                    crate::text::escape_for_terminal(&c.display().to_string())
+                ));
+            }
+            ClientOffer {
+                client: d.client,
+                found: found.join("; "),
+            }
+        })
+        .collect()
+}
+
+fn export_view(
+    config_path: &std::path::Path,
+    email: &str,
+    settings: &CheckSettings,
+    given: (bool, bool),
+) -> Result<export::AccountView, String> {
+    let config = config::load(config_path).map_err(|e| e.to_string())?;
+    let entry = config
+        .find(email)
+        .ok_or_else(|| format!("{email} is not in {}", config_path.display()))?;
+    export::AccountView::from_entry(entry, settings, given.0, given.1).map_err(|e| e.to_string())
+}
+
+fn describe_outcome(o: &export::install::Outcome) -> String {
+    use export::install::Outcome;
+    match o {
+        Outcome::Created { path } => format!("wrote {} (new)", path.display()),
+        Outcome::Updated {
+            path,
+            backup,
+            replaced,
+        } => format!(
+            "{} {} (the previous file is in {})",
+            if *replaced {
+                "updated its block in"
+            } else {
+                "added to"
+            },
+            path.display(),
+            backup.display()
+        ),
+        Outcome::UpToDate { path } => format!("{} was already up to date", path.display()),
+    }
+}
+
+/// Copy the stored password; clear it after [`clipboard::CLEAR_AFTER`]
+/// unless a later copy (or the end) cleared it first.
+fn copy_password(
+    store: &dyn SecretStore,
+    email: &str,
+    slot: &Arc<Mutex<Option<(u64, Copied)>>>,
+    number: u64,
+) -> Result<String, String> {
+    let secret = store
+        .get(email)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("the keyring holds no password for {email}"))?;
+    // An earlier copy is cleared first (clearing after would also take
+    // the new one, which holds the same password).
+    let earlier = slot.lock().ok().and_then(|mut s| s.take());
+    if let Some((_, earlier)) = earlier {
+        earlier.clear();
+    }
+    let copied = Clipboard::detect()
+        .copy(&secret)
+        .map_err(|e| e.to_string())?;
+    let how = format!(
+        "Copied the password via {}; it is cleared in {} s, or when you quit.",
+        copied.summary(),
+        clipboard::CLEAR_AFTER.as_secs()
+    );
+    slot.lock()
+        .map_err(|_| "the clipboard state is unusable".to_string())?
+        .replace((number, copied));
+    let slot = slot.clone();
+    let _ = std::thread::Builder::new()
+        .name("clipboard".into())
+        .spawn(move || {
+            std::thread::sleep(clipboard::CLEAR_AFTER);
+            if let Ok(mut s) = slot.lock()
+                && s.as_ref().is_some_and(|(n, _)| *n == number)
+                && let Some((_, copied)) = s.take()
+            {
+                copied.clear();
+            }
+        });
+    Ok(how)
 }

@@ -83,10 +83,6 @@ pub async fn run(
             }
             continue;
         }
-        if model.screen == Screen::Done {
-            apply(model, exec, Msg::Choose(Choice::Finish));
-            continue;
-        }
         if !asked {
             let (question, hidden, next) = question(model, &p, pending.take());
             write!(out, "{question}")?;
@@ -151,6 +147,12 @@ fn apply(model: &mut Model, exec: &mut Executor, msg: Msg) {
 fn step_key(m: &Model, p: &Prompt) -> String {
     let screen = match &m.screen {
         Screen::Verify(v) => format!("verify {} {}", v.run, v.running()),
+        Screen::Export(e) => format!(
+            "export {} {} {}",
+            e.client.name(),
+            e.preview.is_some(),
+            e.writing
+        ),
         s => format!("{:?}", std::mem::discriminant(s)),
     };
     let options: Vec<&Choice> = p.options.iter().map(|(c, _)| c).collect();
@@ -254,7 +256,10 @@ fn question(m: &Model, p: &Prompt, pending: Option<Pending>) -> (String, bool, P
             Pending::None,
         ),
         (None, _) => (
-            "Enter to continue (b back, q quit): ".into(),
+            match &p.next {
+                Some(next) => format!("Enter: {} (b back, q quit): ", next.label()),
+                None => "Enter to continue (b back, q quit): ".into(),
+            },
             false,
             Pending::None,
         ),

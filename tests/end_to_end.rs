@@ -645,9 +645,116 @@ fn plain_mode_at_a_terminal_reads_the_password_with_echo_off() {
     t.wait_for("Save it to the keyring", 20);
     t.type_text("1");
     t.keys(&["Enter"]);
+    t.wait_for("Copy the password", 20);
+    t.keys(&["Enter"]); // Done: 1, quit
     assert_eq!(t.wait_exit(20), "0");
     let screen = t.history();
     assert!(!screen.contains(PW1), "{screen}");
     assert!(screen.contains("Saved."), "{screen}");
     assert_eq!(lookup(email).as_deref(), Some(PW1));
+}
+
+#[test]
+fn done_sets_up_mbsync_for_real_with_no_password_in_its_config() {
+    let email = "e2e-done@icloud.com";
+    clear(email);
+    let w = World::new("e2e-done", PW1);
+    let home = w.dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    // Setup, then on Done: 2 (mbsync is first among the clients found:
+    // isync is installed by scripts/test), Enter writes it, 1 quits.
+    let input = format!("1\n1\n\n{email}\n\n{PW1}\n1\n2\n\n1\n");
+    let mut child = Command::new(bin())
+        .envs(w.env())
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("  2. Set up mbsync to use it  (on PATH)"),
+        "{out}"
+    );
+    assert!(out.contains("== Set up a mail client =="), "{out}");
+    assert!(out.contains("mbsync: wrote"), "{out}");
+    assert!(!out.contains(PW1));
+    let rc = std::fs::read_to_string(home.join(".mbsyncrc")).unwrap();
+    assert!(
+        rc.contains(&format!("PassCmd \"icloud-mail-setup password {email}\""))
+            || rc.contains("PassCmd"),
+        "{rc}"
+    );
+    assert!(
+        rc.contains(&format!("# >>> icloud-mail-setup {email} >>>")),
+        "{rc}"
+    );
+    assert_eq!(
+        w.toml()["account"][0]["exported"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>()),
+        Some(vec!["mbsync"])
+    );
+    assert_no_secret_in(w.dir.path(), PW1);
+}
+
+#[test]
+fn done_copies_the_password_by_osc52_and_quitting_clears_it() {
+    let email = "e2e-copy@icloud.com";
+    clear(email);
+    let w = World::new("e2e-copy", PW1);
+    let t = Tmux::start_then(&format!("{} --plain", sh_quote(bin())), "", &w.env());
+    t.tmux(&["set-option", "-g", "set-clipboard", "on"]);
+    for (wait, answer) in [
+        ("Choose 1-1 [1]", "1"),
+        ("Is two-factor authentication on", "1"),
+        ("Enter when done", ""),
+        ("Email address:", email),
+        ("Label at Apple", ""),
+        ("App-specific password (not shown)", PW1),
+        ("Save it to the keyring", "1"),
+    ] {
+        t.wait_for(wait, 20);
+        t.type_text(answer);
+        t.keys(&["Enter"]);
+    }
+    t.wait_for("Copy the password", 20);
+    t.wait_for("Choose 1-", 5);
+    let s = t.history();
+    let copy = s
+        .lines()
+        .filter_map(|l| l.trim().split_once(". Copy the password"))
+        .map(|(n, _)| n.to_string())
+        .next_back()
+        .unwrap_or_else(|| panic!("no copy answer in:\n{s}"));
+    assert!(copy.parse::<usize>().is_ok(), "{copy:?} in:\n{s}");
+    t.type_text(&copy);
+    t.keys(&["Enter"]);
+    t.wait_for("Copied the password via OSC 52", 10);
+    let buffers = String::from_utf8_lossy(&t.tmux(&["show-buffer"]).stdout).into_owned();
+    assert_eq!(buffers, PW1, "tmux caught the OSC 52 copy");
+    assert!(!t.history().contains(PW1));
+    // Quitting clears it, well before the 45 s.
+    t.wait_for("Choose 1-", 5);
+    t.type_text("1");
+    t.keys(&["Enter"]);
+    assert_eq!(t.wait_exit(20), "0");
+    let list = String::from_utf8_lossy(&t.tmux(&["list-buffers", "-F", "#{buffer_sample}"]).stdout)
+        .into_owned();
+    assert!(!list.contains(PW1), "still on the clipboard: {list}");
 }

@@ -670,3 +670,114 @@ fn a_stored_account_is_checked_and_shown_with_its_recorded_servers() {
             .any(|l| l.text.contains("imap.test.example:1993"))
     );
 }
+
+#[test]
+fn done_offers_the_clients_found_and_sets_one_up_through_a_preview() {
+    let (mut m, run) = verified_model();
+    both_accept(&mut m, run);
+    choose(&mut m, Choice::Save);
+    let fx = update(&mut m, saved(false));
+    assert!(
+        matches!(fx.as_slice(), [Effect::DetectClients { email }] if email == "emily@icloud.com"),
+        "{fx:?}"
+    );
+    update(
+        &mut m,
+        Msg::ClientsDetected {
+            offers: vec![ClientOffer {
+                client: Client::Mbsync,
+                found: "on PATH".into(),
+            }],
+            exported: vec![],
+        },
+    );
+    assert_eq!(
+        choices(&m),
+        [
+            Choice::Finish,
+            Choice::Export(Client::Mbsync),
+            Choice::CopyPassword
+        ]
+    );
+    let fx = choose(&mut m, Choice::Export(Client::Mbsync));
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::PreviewExport {
+                client: Client::Mbsync,
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
+    assert!(m.busy());
+    update(
+        &mut m,
+        Msg::ExportPreviewed {
+            client: Client::Mbsync,
+            result: Ok((
+                "/home/emily/.mbsyncrc".into(),
+                "IMAPAccount emily@icloud.com\nPassCmd \"icloud-mail-setup password emily@icloud.com\"".into(),
+            )),
+        },
+    );
+    let p = prompt(&m);
+    assert_eq!(p.next, Some(Choice::WriteExport));
+    assert!(p.after.iter().any(|l| l.text.starts_with("PassCmd")));
+    // Back goes to Done, and nothing is written.
+    update(&mut m, Msg::Back);
+    assert_eq!(m.screen, Screen::Done);
+    choose(&mut m, Choice::Export(Client::Mbsync));
+    update(
+        &mut m,
+        Msg::ExportPreviewed {
+            client: Client::Mbsync,
+            result: Ok(("/home/emily/.mbsyncrc".into(), "x".into())),
+        },
+    );
+    let fx = choose(&mut m, Choice::WriteExport);
+    assert!(
+        matches!(fx.as_slice(), [Effect::WriteExport { .. }]),
+        "{fx:?}"
+    );
+    // No going back half way through a write.
+    update(&mut m, Msg::Back);
+    assert!(matches!(m.screen, Screen::Export(_)));
+    update(
+        &mut m,
+        Msg::ExportWritten {
+            client: Client::Mbsync,
+            result: Ok("wrote /home/emily/.mbsyncrc (new)".into()),
+        },
+    );
+    assert_eq!(m.screen, Screen::Done);
+    assert!(m.notice.as_deref().unwrap().contains("mbsync: wrote"));
+    assert_eq!(m.flow.exported, ["mbsync"]);
+    assert!(choices(&m).len() == 3);
+    assert!(
+        matches!(choose(&mut m, Choice::CopyPassword).as_slice(), [Effect::CopyPassword { email }] if email == "emily@icloud.com")
+    );
+}
+
+#[test]
+fn after_a_rotation_done_says_which_clients_follow_by_themselves() {
+    let (mut m, run) = existing_model();
+    loaded(&mut m, run, None);
+    choose(&mut m, Choice::NewPassword);
+    update(&mut m, Msg::PastePassword(RawSecret::new(PASSWORD.into())));
+    let run = verify_run(&m);
+    both_accept(&mut m, run);
+    choose(&mut m, Choice::Save);
+    update(&mut m, saved(true));
+    update(
+        &mut m,
+        Msg::ClientsDetected {
+            offers: vec![],
+            exported: vec!["mbsync".into(), "msmtp".into()],
+        },
+    );
+    let text: Vec<String> = prompt(&m).lines.into_iter().map(|l| l.text).collect();
+    let text = text.join("\n");
+    assert!(text.contains("by themselves: mbsync, msmtp"), "{text}");
+    assert!(text.contains("GUI mail apps"), "{text}");
+}

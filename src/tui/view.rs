@@ -44,6 +44,7 @@ pub struct View {
 fn step_key(m: &Model, p: &Prompt) -> String {
     let screen = match &m.screen {
         Screen::Verify(v) => format!("verify {}", v.run),
+        Screen::Export(e) => format!("export {} {}", e.client.name(), e.preview.is_some()),
         s => format!("{:?}", std::mem::discriminant(s)),
     };
     let options: Vec<&Choice> = p.options.iter().map(|(c, _)| c).collect();
@@ -330,14 +331,19 @@ pub fn hints(m: &Model, v: &View) -> Vec<(Action, &'static str)> {
         ],
         (None, Screen::Verify(ver)) if ver.running() => vec![(Back, "cancel")],
         (None, Screen::Save(crate::wizard::SaveState::Saving)) => vec![],
-        (None, Screen::Done) => vec![(Confirm, "quit"), (Up, "scroll")],
+        (None, Screen::Export(e))
+            if e.preview.as_ref().is_some_and(|p| p.is_ok()) && !e.writing =>
+        {
+            vec![(Confirm, "write it"), (Up, "scroll"), (Back, "back")]
+        }
+        (None, Screen::Export(_)) => vec![(Back, "back")],
         (None, _) if !p.checklist.is_empty() => vec![
             (Toggle, "tick"),
             (Up, "move"),
             (Confirm, "continue"),
             (Back, "back"),
         ],
-        (None, Screen::Welcome) => vec![(Confirm, "choose"), (Up, "move")],
+        (None, Screen::Welcome | Screen::Done) => vec![(Confirm, "choose"), (Up, "move")],
         (None, _) => vec![(Confirm, "choose"), (Up, "move"), (Back, "back")],
     };
     if p.link.is_some() && p.field.is_none() {

@@ -6,6 +6,7 @@ use crate::secret::Secret;
 use crate::storage::Saved;
 
 use super::checklists::{Checklist, TwoFactorPath, suggested_label};
+pub use crate::export::Client;
 
 /// A configured account as the Welcome screen lists it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -142,6 +143,12 @@ pub enum Choice {
     RetrySave,
     /// Done: leave.
     Finish,
+    /// Done: set up this terminal mail client (preview, then write).
+    Export(Client),
+    /// The preview: write it.
+    WriteExport,
+    /// Done: copy the password to the clipboard (for a GUI mail app).
+    CopyPassword,
 }
 
 impl Choice {
@@ -163,6 +170,11 @@ impl Choice {
             Choice::BackToStart => "Back to the start".into(),
             Choice::RetrySave => "Try saving again".into(),
             Choice::Finish => "Quit".into(),
+            Choice::Export(c) => format!("Set up {} to use it", c.name()),
+            Choice::WriteExport => "Write it".into(),
+            Choice::CopyPassword => {
+                "Copy the password, for a GUI mail app (cleared after 45 s)".into()
+            }
         }
     }
 }
@@ -251,12 +263,33 @@ pub enum SaveState {
 pub enum Screen {
     Welcome,
     TwoFactor(TwoFactorStage),
-    AppPassword { checklist: Checklist },
+    AppPassword {
+        checklist: Checklist,
+    },
     Account,
     Password,
     Verify(VerifyState),
     Save(SaveState),
     Done,
+    /// Setting up a terminal mail client from Done.
+    Export(ExportState),
+}
+
+/// A terminal mail client found on this machine, offered on Done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOffer {
+    pub client: Client,
+    /// Why it is offered: "on PATH", "~/.mbsyncrc exists".
+    pub found: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportState {
+    pub client: Client,
+    /// The file it goes to and the text (read from the world), or why not.
+    pub preview: Option<Result<(String, String), String>>,
+    /// Being written.
+    pub writing: bool,
 }
 
 impl Screen {
@@ -271,6 +304,7 @@ impl Screen {
             Screen::Verify(_) => "Checking with iCloud",
             Screen::Save(_) => "Saving",
             Screen::Done => "Done",
+            Screen::Export(_) => "Set up a mail client",
         }
     }
 
@@ -284,7 +318,7 @@ impl Screen {
             Screen::Password => Some(4),
             Screen::Verify(v) if v.purpose == Purpose::NewPassword => Some(5),
             Screen::Save(_) => Some(5),
-            Screen::Verify(_) | Screen::Done => None,
+            Screen::Verify(_) | Screen::Done | Screen::Export(_) => None,
         }
     }
 }
@@ -324,6 +358,12 @@ pub struct Flow {
     /// The settings the account is checked (and recorded) with: the
     /// servers recorded for a configured account, else the program's.
     pub settings: Option<CheckSettings>,
+    /// On Done: the terminal mail clients found here (`None` until
+    /// looked for).
+    pub clients: Option<Vec<ClientOffer>>,
+    /// The clients already set up with the password command (the config's
+    /// `exported`).
+    pub exported: Vec<String>,
 }
 
 /// The wizard's state: what the person has said and what the world
@@ -373,6 +413,8 @@ impl Model {
                 saved: None,
                 usernames: None,
                 settings: None,
+                clients: None,
+                exported: Vec::new(),
             },
             settings,
             servers_given: (false, false),
@@ -390,6 +432,8 @@ impl Model {
         match &self.screen {
             Screen::Verify(v) => v.running(),
             Screen::Save(SaveState::Saving) => true,
+            Screen::Export(e) => e.preview.is_none() || e.writing,
+            Screen::Done => self.flow.clients.is_none(),
             _ => self.keyring == KeyringStatus::Checking,
         }
     }

@@ -54,6 +54,23 @@ pub enum Msg {
         url: String,
         result: Result<(), String>,
     },
+    /// The terminal mail clients found here, and those already set up.
+    ClientsDetected {
+        offers: Vec<super::model::ClientOffer>,
+        exported: Vec<String>,
+    },
+    /// A client's config to preview: (file, text), or why not.
+    ExportPreviewed {
+        client: super::model::Client,
+        result: Result<(String, String), String>,
+    },
+    /// A client's config was written (what was done), or why not.
+    ExportWritten {
+        client: super::model::Client,
+        result: Result<String, String>,
+    },
+    /// The password was copied (how, and when it is cleared), or why not.
+    PasswordCopied(Result<String, String>),
     /// A sentence for the notice line (an earlier unfinished save was
     /// settled, ...).
     Note(String),
@@ -87,6 +104,26 @@ pub enum Effect {
     MarkVerified { email: String },
     /// Open a link in the default browser.
     OpenUrl(String),
+    /// Find the terminal mail clients here, and which are set up already.
+    DetectClients { email: String },
+    /// Render a client's config for the account (with the program's
+    /// settings and which servers were given, as `export` does).
+    PreviewExport {
+        client: super::model::Client,
+        email: String,
+        settings: Box<CheckSettings>,
+        given: (bool, bool),
+    },
+    /// Write a client's config (and record it in ours).
+    WriteExport {
+        client: super::model::Client,
+        email: String,
+        settings: Box<CheckSettings>,
+        given: (bool, bool),
+    },
+    /// Copy the stored password to the clipboard; cleared after 45 s or
+    /// when the program ends, whichever is first.
+    CopyPassword { email: String },
     /// Leave the program.
     Quit,
 }

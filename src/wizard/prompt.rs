@@ -169,6 +169,7 @@ pub fn prompt(m: &Model) -> Prompt {
         Screen::Verify(v) => verify(m, v, &mut p),
         Screen::Save(s) => save(m, s, &mut p),
         Screen::Done => done(m, &mut p),
+        Screen::Export(e) => export(e, &mut p),
     }
     p
 }
@@ -464,6 +465,79 @@ fn done(m: &Model, p: &mut Prompt) {
             Tone::Warn,
             revoke_instructions(saved.previous_label.as_deref()),
         ));
+        if !m.flow.exported.is_empty() {
+            p.lines.push(t(
+                Tone::Ok,
+                format!(
+                    "Set up with the password command, these pick the new password up by \
+                     themselves: {}.",
+                    m.flow.exported.join(", ")
+                ),
+            ));
+        }
+        p.lines.push(t(
+            Tone::Warn,
+            "GUI mail apps (Thunderbird, Apple Mail, Evolution, Outlook, ...) keep their own \
+             copy: paste the new password there (copy it below).",
+        ));
+    } else {
+        p.lines.push(t(
+            Tone::Dim,
+            "GUI mail apps (Thunderbird, Apple Mail, Evolution, Outlook, ...): use the servers \
+             and usernames above, and paste the password (copy it below).",
+        ));
     }
-    p.next = Some(Choice::Finish);
+    p.options.push((Choice::Finish, Choice::Finish.label()));
+    if m.flow.clients.is_none() {
+        p.lines.push(t(
+            Tone::Running,
+            "Looking for mail clients on this computer\u{2026}",
+        ));
+    }
+    for offer in m.flow.clients.iter().flatten() {
+        let c = Choice::Export(offer.client);
+        let done = if m.flow.exported.iter().any(|n| n == offer.client.name()) {
+            ", set up already"
+        } else {
+            ""
+        };
+        let label = format!("{}  ({}{done})", c.label(), offer.found);
+        p.options.push((c, label));
+    }
+    p.options
+        .push((Choice::CopyPassword, Choice::CopyPassword.label()));
+}
+
+fn export(e: &ExportState, p: &mut Prompt) {
+    let name = e.client.name();
+    match &e.preview {
+        None => p.lines.push(t(
+            Tone::Running,
+            format!("Preparing the {name} configuration\u{2026}"),
+        )),
+        Some(Err(why)) => {
+            p.lines.push(t(
+                Tone::Err,
+                format!("\u{2717} {name} cannot be set up from here: {why}"),
+            ));
+        }
+        Some(Ok((file, text))) => {
+            p.lines.push(t(
+                Tone::Intro,
+                format!(
+                    "This goes into {file} (what is there already is kept, with a backup). It \
+                     holds no password: {name} runs the password command."
+                ),
+            ));
+            if e.writing {
+                p.lines
+                    .push(t(Tone::Running, format!("Writing {file}\u{2026}")));
+            }
+            p.lines.push(t(Tone::Plain, ""));
+            p.after = text.lines().map(|l| t(Tone::Key, l)).collect();
+            if !e.writing {
+                p.next = Some(Choice::WriteExport);
+            }
+        }
+    }
 }

@@ -59,8 +59,47 @@ pub(super) fn choose(m: &mut Model, c: Choice) -> Vec<Effect> {
             m.screen = Screen::Welcome;
         }
         Choice::Finish => return super::update::quit_now(m),
+        Choice::Export(client) => {
+            if let Some(email) = account_email(m) {
+                m.screen = Screen::Export(ExportState {
+                    client,
+                    preview: None,
+                    writing: false,
+                });
+                return vec![Effect::PreviewExport {
+                    client,
+                    email,
+                    settings: Box::new(m.settings.clone()),
+                    given: m.servers_given,
+                }];
+            }
+        }
+        Choice::WriteExport => {
+            let email = account_email(m);
+            if let (Screen::Export(e), Some(email)) = (&mut m.screen, email) {
+                e.writing = true;
+                return vec![Effect::WriteExport {
+                    client: e.client,
+                    email,
+                    settings: Box::new(m.settings.clone()),
+                    given: m.servers_given,
+                }];
+            }
+        }
+        Choice::CopyPassword => {
+            if let Some(email) = account_email(m) {
+                return vec![Effect::CopyPassword { email }];
+            }
+        }
     }
     vec![]
+}
+
+fn account_email(m: &Model) -> Option<String> {
+    m.flow
+        .account
+        .as_ref()
+        .map(|a| a.email.as_str().to_string())
 }
 
 /// Leave a chosen or typed account behind (Welcome keeps `existing` for
@@ -123,6 +162,8 @@ pub(super) fn back(m: &mut Model) -> Vec<Effect> {
             }
         }
         Screen::Save(SaveState::Failed(_)) => m.screen = Screen::Password,
+        Screen::Export(e) if e.writing => {}
+        Screen::Export(_) => m.screen = Screen::Done,
     }
     vec![]
 }

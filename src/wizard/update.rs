@@ -38,6 +38,43 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.notice = Some(text);
             vec![]
         }
+        Msg::ClientsDetected { offers, exported } => {
+            m.flow.clients = Some(offers);
+            m.flow.exported = exported;
+            vec![]
+        }
+        Msg::ExportPreviewed { client, result } => {
+            if let Screen::Export(e) = &mut m.screen
+                && e.client == client
+                && e.preview.is_none()
+            {
+                e.preview = Some(result);
+            }
+            vec![]
+        }
+        Msg::ExportWritten { client, result } => {
+            if let Screen::Export(e) = &m.screen
+                && e.client == client
+                && e.writing
+            {
+                m.notice = Some(match &result {
+                    Ok(done) => format!("{}: {done}", client.name()),
+                    Err(e) => format!("{} was not set up: {e}", client.name()),
+                });
+                if result.is_ok() && !m.flow.exported.iter().any(|n| n == client.name()) {
+                    m.flow.exported.push(client.name().to_string());
+                }
+                m.screen = Screen::Done;
+            }
+            vec![]
+        }
+        Msg::PasswordCopied(r) => {
+            m.notice = Some(match r {
+                Ok(how) => how,
+                Err(e) => format!("The password was not copied: {e}"),
+            });
+            vec![]
+        }
         Msg::Terminate if matches!(m.screen, Screen::Save(SaveState::Saving)) => {
             // Let the save finish (the signal watcher bounds the wait),
             // then leave.
@@ -234,10 +271,17 @@ fn on_check_done(m: &mut Model, run: u64, report: CheckReport) -> Vec<Effect> {
 }
 
 fn on_saved(m: &mut Model, r: Result<crate::storage::Saved, String>) -> Vec<Effect> {
+    let mut fx = Vec::new();
     if let Screen::Save(_) = m.screen {
         match r {
             Ok(saved) => {
                 m.flow.saved = Some(saved);
+                match &m.flow.account {
+                    Some(a) => fx.push(Effect::DetectClients {
+                        email: a.email.as_str().to_string(),
+                    }),
+                    None => m.flow.clients = Some(Vec::new()),
+                }
                 m.flow.usernames = m
                     .flow
                     .verified
@@ -254,7 +298,7 @@ fn on_saved(m: &mut Model, r: Result<crate::storage::Saved, String>) -> Vec<Effe
         m.quitting = true;
         return vec![Effect::Quit];
     }
-    vec![]
+    fx
 }
 
 /// Did this check fail in a way a new password would fix?
