@@ -19,7 +19,7 @@ use crate::mail::Checker;
 use crate::secrets::SecretStore;
 use crate::storage;
 use crate::wizard::ClientOffer;
-use crate::wizard::{AccountSummary, Effect, Msg};
+use crate::wizard::{Effect, Msg};
 
 /// Opens links in a browser.
 pub trait Opener: Send + Sync + 'static {
@@ -90,12 +90,7 @@ impl Executor {
                 let path = self.io.config_path.clone();
                 tokio::task::spawn_blocking(move || {
                     let r = config::load(&path)
-                        .map(|c| {
-                            c.accounts
-                                .into_iter()
-                                .map(AccountSummary::from_entry)
-                                .collect()
-                        })
+                        .map(|c| c.accounts)
                         .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::AccountsLoaded(r));
                 });

@@ -8,47 +8,10 @@ use crate::storage::Saved;
 use super::checklists::{Checklist, TwoFactorPath, suggested_label};
 pub use crate::export::Client;
 
-/// A configured account as the Welcome screen lists it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AccountSummary {
-    pub email: String,
-    pub login: String,
-    pub label: Option<String>,
-    pub verified_at: Option<String>,
-    /// The IMAP username form that worked before.
-    pub imap_username: Option<String>,
-    /// Servers recorded for the account (HOST:PORT), absent for Apple's.
-    pub imap_server: Option<String>,
-    pub smtp_server: Option<String>,
-}
-
-impl AccountSummary {
-    pub fn from_entry(e: crate::config::AccountEntry) -> AccountSummary {
-        AccountSummary {
-            email: e.email,
-            login: e.login,
-            label: e.label,
-            verified_at: e.verified_at,
-            imap_username: e.imap_username,
-            imap_server: e.imap_server,
-            smtp_server: e.smtp_server,
-        }
-    }
-
-    /// The config entry this summary came from (its checking fields).
-    pub fn entry(&self) -> crate::config::AccountEntry {
-        crate::config::AccountEntry {
-            email: self.email.clone(),
-            login: self.login.clone(),
-            imap_username: self.imap_username.clone(),
-            label: self.label.clone(),
-            verified_at: self.verified_at.clone(),
-            imap_server: self.imap_server.clone(),
-            smtp_server: self.smtp_server.clone(),
-            ..Default::default()
-        }
-    }
-}
+/// A configured account as the Welcome screen lists it: its config entry
+/// (one type for both, so the wizard checks an account exactly as
+/// `verify` does, recorded servers included).
+pub type AccountSummary = crate::config::AccountEntry;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyringStatus {

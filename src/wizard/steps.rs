@@ -173,7 +173,7 @@ pub(super) fn check_existing(m: &mut Model, i: usize) -> Vec<Effect> {
     let Some(summary) = m.configured().get(i).cloned() else {
         return vec![];
     };
-    let entry = summary.entry();
+    let entry = &summary;
     let account = match entry.account() {
         Ok(account) => account,
         Err(_) => {
