@@ -498,11 +498,58 @@ fn save_failure_keeps_the_password_and_retries() {
     assert!(matches!(fx.as_slice(), [Effect::Save(_)]));
 }
 
+/// Found by `tests/wizard_props.rs`: a password pasted into the address
+/// field was shown there in clear.
+#[test]
+fn a_password_pasted_into_the_address_field_is_refused() {
+    let mut m = model(vec![]);
+    for _ in 0..3 {
+        act(&mut m, Action::Confirm);
+    }
+    assert_eq!(m.screen, Screen::Account);
+    for paste in [
+        PASSWORD,
+        "  WXYZ ABCD EFGH IJKL\n",
+        "It is wxyz-abcd-efgh-ijkl.",
+    ] {
+        update(&mut m, Msg::Paste(paste.into()));
+        assert_eq!(m.flow.email.value(), "", "{paste:?}");
+        let notice = m.notice.clone().unwrap_or_default();
+        assert!(notice.contains("not put in the address field"), "{notice}");
+        assert!(!notice.contains("wxyz"), "{notice}");
+    }
+    update(&mut m, Msg::Paste("emily@icloud.com".into()));
+    assert_eq!(m.flow.email.value(), "emily@icloud.com");
+}
+
+/// Found by `tests/wizard_props.rs`: a password with a full stop after it,
+/// pasted into the label, was shown there and saved to the config file.
+#[test]
+fn a_password_inside_a_label_paste_is_refused() {
+    let mut m = model(vec![]);
+    to_password(&mut m);
+    act(&mut m, Action::NextField);
+    update(&mut m, Msg::Paste(format!("{PASSWORD}.")));
+    assert_eq!(m.flow.label.value(), "icloud-mail-setup on laptop");
+    assert!(m.flow.password.is_empty());
+    let notice = m.notice.clone().unwrap_or_default();
+    assert!(notice.contains("not put in the"), "{notice}");
+    assert!(!notice.contains("wxyz"), "{notice}");
+    // Other text still goes in.
+    update(&mut m, Msg::Paste(" (2)".into()));
+    assert_eq!(m.flow.label.value(), "icloud-mail-setup on laptop(2)");
+}
+
 #[test]
 fn a_label_that_cannot_be_kept_is_said_not_dropped_silently() {
     for (label, says) in [
         (
             "abcd-efgh-ijkl-mnop",
+            "looked like an app-specific password",
+        ),
+        // Found by tests/wizard_props.rs: a password inside the label.
+        (
+            "my box abcd-efgh-ijkl-mnop.",
             "looked like an app-specific password",
         ),
         ("x\u{202e}y", "invisible or direction-changing"),

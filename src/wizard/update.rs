@@ -240,8 +240,26 @@ fn on_paste(m: &mut Model, raw: &str) -> Vec<Effect> {
                     "That looked like the password, so it went into the password field.".into(),
                 );
             }
+            PasswordField::Label if apppass::holds_password(&clean) => {
+                // A password inside other text (a copied sentence): not
+                // into the label either.
+                m.notice = Some(
+                    "That paste has an app-specific password in it, so it was not put in the \
+                     label (labels are stored in clear). Paste the password alone."
+                        .into(),
+                );
+            }
             PasswordField::Label => m.flow.label.insert_str(clean.trim()),
         },
+        Screen::Account if apppass::holds_password(&clean) => {
+            // Addresses are shown and stored in clear: the password goes
+            // on the next screen, masked.
+            m.notice = Some(
+                "That paste looks like an app-specific password, so it was not put in the \
+                 address field. Paste it on the next screen."
+                    .into(),
+            );
+        }
         Screen::Account => {
             let field = match m.flow.account_focus {
                 AccountField::Email => &mut m.flow.email,
@@ -740,10 +758,11 @@ fn start_save(m: &mut Model) -> Vec<Effect> {
     // A label that is itself an app-specific password is not kept: the
     // label goes to the config file in clear. Any label not kept is said.
     let label = match crate::account::check_label(m.flow.label.value()) {
-        Ok(l) if apppass::normalise(&l).is_err() => Some(l),
+        Ok(l) if !apppass::holds_password(&l) => Some(l),
         Ok(_) => {
             m.notice = Some(
-                "The label looked like an app-specific password, so it was not kept (labels                  are stored in clear)."
+                "The label looked like an app-specific password or had one in it, so it was \
+                 not kept (labels are stored in clear)."
                     .into(),
             );
             None
