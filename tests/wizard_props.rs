@@ -51,7 +51,7 @@ fn no_sequence_panics() {
                 // Draw at the size the terminal last reported (bounded, so
                 // a 65535×65535 report does not allocate 4 G cells here).
                 let (w, h) = d.size;
-                screens.draw(&d.m, &[(w.min(160), h.min(50))]);
+                screens.draw(&d.m, &[(w.min(120), h.min(40))]);
             }
             Ok(())
         })

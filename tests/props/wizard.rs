@@ -313,7 +313,7 @@ fn paste() -> impl Strategy<Value = Paste> {
         2 => any::<String>().prop_map(Paste::Any),
         1 => (
             proptest::sample::select(&['x', '\u{1b}', '\u{202e}', '\u{4f60}', '\n'][..]),
-            200usize..(1 << 21)
+            200usize..(1 << 20) + 1
         )
             .prop_map(|(c, n)| Paste::Huge(c, n)),
     ]
