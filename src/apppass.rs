@@ -132,6 +132,36 @@ pub fn normalise(input: &str) -> Result<Secret, FormError> {
     Ok(Secret::new(out))
 }
 
+/// Whether `text` has an app-specific password in it: the whole text, one
+/// word of it (with the punctuation of a copied sentence around it: a full
+/// stop, a colon, quotes, brackets), or four four-letter words in a row.
+/// For the fields shown and stored in clear (the address, the login, the
+/// label), which must never take the password.
+pub fn holds_password(text: &str) -> bool {
+    if normalise(text).is_ok() {
+        return true;
+    }
+    // Words keep what an address or a password form has inside them.
+    let inside_a_word = |c: char| {
+        c.is_alphanumeric()
+            || "-.@_+".contains(c)
+            || matches!(
+                c,
+                '\u{2010}'..='\u{2014}' | '\u{2212}' | '\u{fe63}' | '\u{ff0d}'
+            )
+            || text::is_zero_width(c)
+    };
+    let words: Vec<&str> = text
+        .split(|c: char| !inside_a_word(c))
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().any(|w| normalise(w).is_ok())
+        || words.windows(4).any(|four| {
+            four.iter().all(|w| w.chars().count() == 4) && normalise(&four.join(" ")).is_ok()
+        })
+}
+
 /// `input` with what a paste from a web page, a PDF or a chat brings in
 /// place of plain characters mapped back: other spaces and tabs to ' ',
 /// other hyphens and dashes to '-', fullwidth letters and digits to ASCII,
@@ -355,6 +385,34 @@ mod tests {
             let e = normalise(s).expect_err(s);
             let shown = format!("{e} {e:?}");
             assert!(!shown.contains("zqx") && !shown.contains("wvkq"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn finds_a_password_inside_other_text() {
+        for s in [
+            "abcd-efgh-ijkl-mnop",
+            "abcd-efgh-ijkl-mnop.",
+            "Your app-specific password is ABCD-EFGH-IJKL-MNOP",
+            "password:abcd-efgh-ijkl-mnop",
+            "\"abcdefghijklmnop\"",
+            "(abcd\u{2011}efgh\u{2011}ijkl\u{2011}mnop)",
+            "my laptop abcd efgh ijkl mnop",
+            "label \u{ff41}bcd-efgh-ijkl-mnop",
+        ] {
+            assert!(holds_password(s), "{s:?}");
+        }
+        for s in [
+            "",
+            "icloud-mail-setup on laptop",
+            "emily@icloud.com",
+            "uncharacteristically@icloud.com",
+            "abcd-efgh-ijkl",
+            "abcd-efgh-ijkl-mnop-qrst",
+            "abcd-efgh-ijkl-mnop1",
+            "work laptop (2)",
+        ] {
+            assert!(!holds_password(s), "{s:?}");
         }
     }
 

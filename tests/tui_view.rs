@@ -201,3 +201,45 @@ fn the_footer_lists_only_keys_that_are_bound_here() {
     }
     assert!(seen > 10);
 }
+
+/// Found by `tests/wizard_props.rs`: a password pasted into the address
+/// field was shown there in clear. Now a bare password pasted there is kept
+/// ahead of time (hidden), and one inside other text is refused.
+#[test]
+fn a_password_pasted_on_the_address_step_never_lands_in_the_field() {
+    let mut u = Ui::new(model(vec![]));
+    for _ in 0..3 {
+        u.act(Action::Confirm);
+    }
+    assert_eq!(u.m.screen, Screen::Account);
+    u.paste("It is wxyz-abcd-efgh-ijkl.");
+    assert_eq!(u.v.email.value(), "");
+    let notice = u.v.flash.clone().unwrap_or_default();
+    assert!(notice.contains("not put in the address field"), "{notice}");
+    assert!(!notice.contains("wxyz"), "{notice}");
+    for paste in [PASSWORD, "  WXYZ ABCD EFGH IJKL\n"] {
+        u.paste(paste);
+        assert_eq!(u.v.email.value(), "", "{paste:?}");
+        assert!(u.m.flow.candidate.is_some(), "kept ahead of time");
+    }
+    u.paste("emily@icloud.com");
+    assert_eq!(u.v.email.value(), "emily@icloud.com");
+}
+
+/// Found by `tests/wizard_props.rs`: a password with a full stop after it,
+/// pasted into the label, was shown there and saved to the config file.
+#[test]
+fn a_password_inside_a_label_paste_is_refused() {
+    let mut u = Ui::new(model(vec![]));
+    to_password(&mut u);
+    u.act(Action::NextField);
+    u.paste(&format!("{PASSWORD}."));
+    assert_eq!(u.v.label.value(), "icloud-mail-setup on laptop");
+    assert!(u.v.password.is_empty());
+    let notice = u.v.flash.clone().unwrap_or_default();
+    assert!(notice.contains("not put in the"), "{notice}");
+    assert!(!notice.contains("wxyz"), "{notice}");
+    // Other text still goes in.
+    u.paste(" (2)");
+    assert_eq!(u.v.label.value(), "icloud-mail-setup on laptop(2)");
+}

@@ -149,7 +149,7 @@ pub fn run_with(
     // The label goes to the config in clear: printable, bounded, and never
     // a password.
     let label = match label.map(crate::account::check_label).transpose() {
-        Ok(Some(l)) if apppass::normalise(&l).is_ok() => {
+        Ok(Some(l)) if apppass::holds_password(&l) => {
             let _ = writeln!(
                 err,
                 "error: --label looks like an app-specific password; labels are stored in \

@@ -274,8 +274,27 @@ impl View {
                 );
                 None
             }
+            Screen::Password if apppass::holds_password(&clean) => {
+                // A password inside other text (a copied sentence): not
+                // into the label either (labels are stored in clear).
+                self.flash = Some(
+                    "That paste has an app-specific password in it, so it was not put in the \
+                     label (labels are stored in clear). Paste the password alone."
+                        .into(),
+                );
+                None
+            }
             Screen::Password => {
                 self.label.insert_str(clean.trim());
+                None
+            }
+            Screen::Account if !looks_like_password && apppass::holds_password(&clean) => {
+                // Addresses are shown and stored in clear.
+                self.flash = Some(
+                    "That paste has an app-specific password in it, so it was not put in the \
+                     address field. Paste the password alone."
+                        .into(),
+                );
                 None
             }
             Screen::Account if !looks_like_password => {

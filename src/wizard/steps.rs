@@ -276,7 +276,16 @@ pub(super) fn submit_account(m: &mut Model, email: &str, login: &str) -> Vec<Eff
 }
 
 pub(super) fn submit_password(m: &mut Model, raw: &str, label: &str) -> Vec<Effect> {
-    m.flow.label = label.trim().to_string();
+    if apppass::holds_password(label) {
+        // Never kept, so never shown again nor saved: labels are in clear.
+        m.notice = Some(
+            "The label had an app-specific password in it, so it was not kept (labels are \
+             stored in clear)."
+                .into(),
+        );
+    } else {
+        m.flow.label = label.trim().to_string();
+    }
     let Some(account) = m.flow.account.clone() else {
         m.screen = Screen::Account;
         return vec![];
@@ -336,11 +345,11 @@ fn start_save(m: &mut Model) -> Vec<Effect> {
     // A label that is itself an app-specific password is not kept: the
     // label goes to the config file in clear. Any label not kept is said.
     let label = match crate::account::check_label(&m.flow.label) {
-        Ok(l) if apppass::normalise(&l).is_err() => Some(l),
+        Ok(l) if !apppass::holds_password(&l) => Some(l),
         Ok(_) => {
             m.notice = Some(
-                "The label looked like an app-specific password, so it was not kept (labels are \
-                 stored in clear)."
+                "The label looked like an app-specific password or had one in it, so it was not \
+                 kept (labels are stored in clear)."
                     .into(),
             );
             None
