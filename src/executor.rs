@@ -48,9 +48,6 @@ pub struct Executor {
     io: Io,
     tx: UnboundedSender<Msg>,
     running: HashMap<u64, Vec<AbortHandle>>,
-    /// The password on the clipboard, with the number of its copy: cleared
-    /// after [`clipboard::CLEAR_AFTER`], or at the end, whichever is first.
-    copied: Arc<Mutex<Option<(u64, Copied)>>>,
     copies: u64,
 }
 
@@ -62,7 +59,6 @@ impl Executor {
                 io,
                 tx,
                 running: HashMap::new(),
-                copied: Arc::new(Mutex::new(None)),
                 copies: 0,
             },
             rx,
@@ -240,11 +236,10 @@ impl Executor {
             }
             Effect::CopyPassword { email } => {
                 let store = self.io.store.clone();
-                let slot = self.copied.clone();
                 self.copies += 1;
                 let number = self.copies;
                 tokio::task::spawn_blocking(move || {
-                    let result = copy_password(store.as_ref(), &email, &slot, number);
+                    let result = copy_password(store.as_ref(), &email, number);
                     let _ = tx.send(Msg::PasswordCopied(result));
                 });
             }
@@ -255,11 +250,7 @@ impl Executor {
                     }
                 }
                 // The clipboard is not left holding the password.
-                if let Ok(mut slot) = self.copied.lock()
-                    && let Some((_, copied)) = slot.take()
-                {
-                    copied.clear();
-                }
+                clear_clipboard();
                 return true;
             }
         }
@@ -326,14 +317,31 @@ fn describe_outcome(o: &export::install::Outcome) -> String {
     }
 }
 
+/// The password on the clipboard, with the number of its copy: cleared
+/// after [`clipboard::CLEAR_AFTER`], before a new copy, or at the end,
+/// whichever is first.
+static COPIED: Mutex<Option<(u64, Copied)>> = Mutex::new(None);
+/// The program is on its way out: a copy finishing now is cleared at once.
+static ENDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Clear a password this process put on the clipboard, if any is still
+/// there. Every way out calls this: quitting, the end of the event loop
+/// whatever ended it, the panic hook, a forced exit after a signal.
+pub fn clear_clipboard() {
+    ENDING.store(true, std::sync::atomic::Ordering::SeqCst);
+    let copied = match COPIED.lock() {
+        Ok(mut slot) => slot.take(),
+        Err(poisoned) => poisoned.into_inner().take(),
+    };
+    if let Some((_, copied)) = copied {
+        copied.clear();
+    }
+}
+
 /// Copy the stored password; clear it after [`clipboard::CLEAR_AFTER`]
 /// unless a later copy (or the end) cleared it first.
-fn copy_password(
-    store: &dyn SecretStore,
-    email: &str,
-    slot: &Arc<Mutex<Option<(u64, Copied)>>>,
-    number: u64,
-) -> Result<String, String> {
+fn copy_password(store: &dyn SecretStore, email: &str, number: u64) -> Result<String, String> {
+    let slot = &COPIED;
     let secret = store
         .get(email)
         .map_err(|e| e.to_string())?
@@ -352,10 +360,14 @@ fn copy_password(
         copied.summary(),
         clipboard::CLEAR_AFTER.as_secs()
     );
+    if ENDING.load(std::sync::atomic::Ordering::SeqCst) {
+        // Quitting began while this copy was made.
+        copied.clear();
+        return Err("the program is ending".into());
+    }
     slot.lock()
         .map_err(|_| "the clipboard state is unusable".to_string())?
         .replace((number, copied));
-    let slot = slot.clone();
     let _ = std::thread::Builder::new()
         .name("clipboard".into())
         .spawn(move || {

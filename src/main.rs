@@ -107,6 +107,11 @@ fn wizard(cli: &Cli) -> ExitCode {
         drop(guard);
         frames.map(|_| ())
     });
+    // However the front end ended (quit, end of input, a terminal error):
+    // a save in progress is let finish (bounded), and a password copied to
+    // the clipboard does not stay there.
+    let _held = storage::hold_saves(storage::SAVE_GRACE);
+    icloud_mail_setup::executor::clear_clipboard();
     // Blocking keyring calls that are still running must not keep us here.
     runtime.shutdown_timeout(Duration::from_millis(300));
     if let Err(e) = result {
@@ -184,6 +189,7 @@ fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
         }
         icloud_mail_setup::tui::terminal::restore();
         icloud_mail_setup::echo::restore();
+        icloud_mail_setup::executor::clear_clipboard();
         say!(
             "icloud-mail-setup: stopped by a signal while saving; the next run finishes or \
              rolls back that save."

@@ -27,8 +27,9 @@ const MAX_LINE: usize = 4096;
 /// What the reader thread is asked for.
 enum Ask {
     Line,
-    /// Echo off when stdin is a terminal.
-    Hidden,
+    /// Echo off when stdin is a terminal, then this question printed (by
+    /// the reader, so nothing typed after it appears can be echoed).
+    Hidden(String),
 }
 
 /// A line read, zeroed on drop (it may be the password); `None` at the end
@@ -85,9 +86,14 @@ pub async fn run(
         }
         if !asked {
             let (question, hidden, next) = question(model, &p, pending.take());
-            write!(out, "{question}")?;
-            out.flush()?;
-            let _ = ask.send(if hidden { Ask::Hidden } else { Ask::Line });
+            if hidden {
+                out.flush()?;
+                let _ = ask.send(Ask::Hidden(question));
+            } else {
+                write!(out, "{question}")?;
+                out.flush()?;
+                let _ = ask.send(Ask::Line);
+            }
             pending = Some(next);
             asked = true;
         }
@@ -132,8 +138,13 @@ pub async fn run(
 /// label, then the password).
 enum Pending {
     None,
-    Login { email: String },
-    Password { label: String },
+    Login {
+        email: String,
+    },
+    /// The password was read (hidden); the label comes next.
+    Label {
+        password: RawSecret,
+    },
 }
 
 fn apply(model: &mut Model, exec: &mut Executor, msg: Msg) {
@@ -231,14 +242,16 @@ fn question(m: &Model, p: &Prompt, pending: Option<Pending>) -> (String, bool, P
             Pending::Login { email },
         ),
         (Some(Field::Account), _) => ("Email address: ".into(), false, Pending::None),
-        (Some(Field::Password), Some(Pending::Password { label })) => (
-            "App-specific password (not shown), then Enter: ".into(),
-            true,
-            Pending::Password { label },
-        ),
-        (Some(Field::Password), _) => (
+        // The password first, hidden: a password pasted at the first
+        // question of this step is never echoed.
+        (Some(Field::Password), Some(Pending::Label { password })) => (
             format!("Label at Apple [{}]: ", m.flow.label),
             false,
+            Pending::Label { password },
+        ),
+        (Some(Field::Password), _) => (
+            "App-specific password (not shown), then Enter: ".into(),
+            true,
             Pending::None,
         ),
         (None, _) if !p.options.is_empty() => (
@@ -282,9 +295,9 @@ fn interpret(
             "y" | "yes"
         ))));
     }
-    // The password itself is never taken as a command.
-    let hidden = matches!(asked, Some(Pending::Password { .. }));
-    if !hidden {
+    // The commands are one or two letters: never a password, so they work
+    // at the hidden question too.
+    {
         match text {
             "q" | "quit" => return Ok(Some(Msg::Quit)),
             "b" | "back" => return Ok(Some(Msg::Back)),
@@ -320,17 +333,18 @@ fn interpret(
                 login: String::new(),
             }),
         },
-        (Some(Field::Password), Some(Pending::Password { label })) => {
-            let password = RawSecret::new(String::from(text));
-            Some(Msg::SubmitPassword { password, label })
-        }
-        (Some(Field::Password), _) => {
+        (Some(Field::Password), Some(Pending::Label { password })) => {
             let label = if text.is_empty() {
                 m.flow.label.clone()
             } else {
                 text.to_string()
             };
-            *next = Some(Pending::Password { label });
+            Some(Msg::SubmitPassword { password, label })
+        }
+        (Some(Field::Password), _) => {
+            *next = Some(Pending::Label {
+                password: RawSecret::new(String::from(text)),
+            });
             None
         }
         (None, _) if !p.options.is_empty() => {
@@ -413,8 +427,18 @@ fn spawn_reader() -> (std::sync::mpsc::Sender<Ask>, UnboundedReceiver<Answer>) {
             let tty = std::io::IsTerminal::is_terminal(&stdin);
             for ask in ask_rx {
                 let _echo_off = match ask {
-                    Ask::Hidden if tty => crate::echo::EchoOff::new(),
-                    _ => None,
+                    Ask::Hidden(question) => {
+                        let off = if tty {
+                            crate::echo::EchoOff::new()
+                        } else {
+                            None
+                        };
+                        let mut out = std::io::stdout();
+                        let _ = write!(out, "{question}");
+                        let _ = out.flush();
+                        off
+                    }
+                    Ask::Line => None,
                 };
                 let answer = read_line(&mut stdin.lock());
                 let end = answer.is_none();
@@ -435,10 +459,21 @@ fn read_line(input: &mut dyn BufRead) -> Option<Result<Zeroizing<String>, String
         Err(e) => return Some(Err(format!("could not read the answer: {e}"))),
     }
     if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE {
-        // Drop the rest of the line.
-        let mut rest = Vec::new();
-        let _ = input.read_until(b'\n', &mut rest);
-        zeroize::Zeroize::zeroize(&mut rest);
+        // Drop the rest of the line, a buffer at a time (bounded memory,
+        // no copies of what may be a password).
+        loop {
+            let (consumed, done) = match input.fill_buf() {
+                Ok([]) | Err(_) => break,
+                Ok(chunk) => match chunk.iter().position(|b| *b == b'\n') {
+                    Some(i) => (i + 1, true),
+                    None => (chunk.len(), false),
+                },
+            };
+            input.consume(consumed);
+            if done {
+                break;
+            }
+        }
         return Some(Err(format!(
             "That line is longer than {MAX_LINE} bytes; it was not used."
         )));

@@ -388,12 +388,18 @@ fn recover_locked(
         (Some(new), true) => {
             secrets::set_verified(store, email, &new)?;
             lock.update(|c| commit_pending(c, email))?;
-            store.delete(&staging)?;
+            // The staging entry now equals the main one or is stale: if it
+            // cannot be removed now (a store that asks first), the next run
+            // tries again; it must never block saving.
+            let _ = store.delete(&staging);
             Ok(Some(Recovered::Finished { email: email_owned }))
         }
         (Some(new), false) => {
             let finished = store.get(email)?.as_ref() == Some(&new);
-            store.delete(&staging)?;
+            // The staging entry now equals the main one or is stale: if it
+            // cannot be removed now (a store that asks first), the next run
+            // tries again; it must never block saving.
+            let _ = store.delete(&staging);
             Ok(Some(if finished {
                 Recovered::Finished { email: email_owned }
             } else {

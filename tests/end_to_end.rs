@@ -537,9 +537,9 @@ fn plain_mode_sets_up_an_account_from_a_pipe() {
     let email = "e2e-plain@icloud.com";
     clear(email);
     let w = World::new("e2e-plain", PW1);
-    // Welcome: 1 (new). 2FA: 1 (on). Checklist: Enter. Address. Label:
-    // Enter keeps it. Password. Save: 1.
-    let input = format!("1\n1\n\n{email}\n\n{PW1}\n1\n");
+    // Welcome: 1 (new). 2FA: 1 (on). Checklist: Enter. Address. Password
+    // (hidden). Label: Enter keeps it. Save: 1. Done: the input ends (quit).
+    let input = format!("1\n1\n\n{email}\n{PW1}\n\n1\n");
     let (code, out, err) = plain(&w, &[], &input);
     assert_eq!(code, 0, "{out}\n{err}");
     for step in [
@@ -586,7 +586,7 @@ fn plain_mode_rejected_then_good_custom_domain_then_rotation() {
     // A custom domain logs in with the primary address; a password of the
     // right form that is wrong, re-entered (choice 1), then the right one.
     let input = format!(
-        "1\n1\n\n{email}\ne2e-pcust@icloud.com\nmy label\nqrst-qrst-qrst-qrst\n1\n\n{PW1}\n1\n"
+        "1\n1\n\n{email}\ne2e-pcust@icloud.com\nqrst-qrst-qrst-qrst\nmy label\n1\n{PW1}\n\n1\n"
     );
     let (code, out, err) = plain(&w, &[], &input);
     assert_eq!(code, 0, "{out}\n{err}");
@@ -607,7 +607,7 @@ fn plain_mode_rejected_then_good_custom_domain_then_rotation() {
     // Apple revoked it: the stored one is rejected; a new one replaces it.
     w.dovecot
         .set_users(&["e2e-pcust", "e2e-pcust@icloud.com"], PW2);
-    let input = format!("1\n\n\n{PW2}\n1\n");
+    let input = format!("1\n\n{PW2}\n\n1\n");
     let (code, out, err) = plain(&w, &["--account", email], &input);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("== Checking the stored password =="), "{out}");
@@ -637,10 +637,10 @@ fn plain_mode_at_a_terminal_reads_the_password_with_echo_off() {
     t.wait_for("Email address:", 5);
     t.type_text(email);
     t.keys(&["Enter"]);
-    t.wait_for("Label at Apple", 5);
-    t.keys(&["Enter"]);
     t.wait_for("App-specific password (not shown)", 5);
     t.type_text(PW1);
+    t.keys(&["Enter"]);
+    t.wait_for("Label at Apple", 5);
     t.keys(&["Enter"]);
     t.wait_for("Save it to the keyring", 20);
     t.type_text("1");
@@ -663,7 +663,7 @@ fn done_sets_up_mbsync_for_real_with_no_password_in_its_config() {
     std::fs::create_dir_all(&home).unwrap();
     // Setup, then on Done: 2 (mbsync is first among the clients found:
     // isync is installed by scripts/test), Enter writes it, 1 quits.
-    let input = format!("1\n1\n\n{email}\n\n{PW1}\n1\n2\n\n1\n");
+    let input = format!("1\n1\n\n{email}\n{PW1}\n\n1\n2\n\n1\n");
     let mut child = Command::new(bin())
         .envs(w.env())
         .env("HOME", &home)
@@ -725,8 +725,8 @@ fn done_copies_the_password_by_osc52_and_quitting_clears_it() {
         ("Is two-factor authentication on", "1"),
         ("Enter when done", ""),
         ("Email address:", email),
-        ("Label at Apple", ""),
         ("App-specific password (not shown)", PW1),
+        ("Label at Apple", ""),
         ("Save it to the keyring", "1"),
     ] {
         t.wait_for(wait, 20);

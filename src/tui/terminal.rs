@@ -64,11 +64,17 @@ pub fn restore() {
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A library panic on the keyring thread fails that one call (the
+        // thread catches it); it is not the end of the program.
+        if std::thread::current().name() == Some("keyring") {
+            return;
+        }
         restore();
         previous(info);
         // A save running on another thread is let finish (bounded): a
         // panic elsewhere must not leave it half done.
         let _held = crate::storage::hold_saves(crate::storage::SAVE_GRACE);
+        crate::executor::clear_clipboard();
         std::process::exit(101);
     }));
 }
