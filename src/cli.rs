@@ -32,15 +32,7 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-pub const EXIT_CODES: &str = "\
-Exit codes:
-  0  success (every check accepted)
-  1  any other error
-  2  usage error
-  3  a password was rejected by the server
-  4  network, TLS or timeout problem
-  5  keyring unavailable or locked
-  6  no such account";
+pub use crate::exit::EXIT_CODES;
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {

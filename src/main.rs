@@ -20,8 +20,8 @@ use crossterm::event::EventStream;
 
 use icloud_mail_setup::cli::Cli;
 use icloud_mail_setup::commands::{self, Exit};
+use icloud_mail_setup::keyring::KeyringStore;
 use icloud_mail_setup::mail::LiveChecker;
-use icloud_mail_setup::secrets::KeyringStore;
 use icloud_mail_setup::storage;
 use icloud_mail_setup::tui::terminal::TerminalGuard;
 use icloud_mail_setup::tui::{BrowserOpener, Executor, Io, View, run_loop};

@@ -5,7 +5,7 @@
 //! The save is staged, all under the config lock (so two runs for the same
 //! address cannot mix one's secret with the other's label):
 //!
-//! 1. the new secret goes to the staging entry ([`secrets::staging_account`],
+//! 1. the new secret goes to the staging entry ([`keyring::staging_account`],
 //!    `staging:EMAIL`) and is read back;
 //! 2. the config records what the account becomes, as `pending`;
 //! 3. the main entry gets the new secret, read back;
@@ -24,9 +24,9 @@ use std::time::SystemTime;
 
 use crate::account::Account;
 use crate::config::{self, AccountEntry, ConfigError, ConfigLock};
+use crate::keyring::{self, SecretStore, StoreError, staging_account};
 use crate::mail::CheckSettings;
 use crate::secret::Secret;
-use crate::secrets::{self, SecretStore, StoreError, staging_account};
 
 /// What to record with a verified password.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,7 +168,7 @@ pub fn save_verified(
     let old_secret = store.get(email)?;
 
     // (1) Stage the new secret.
-    if let Err(e) = secrets::set_verified(store, &staging, &req.secret) {
+    if let Err(e) = keyring::set_verified(store, &staging, &req.secret) {
         let _ = store.delete(&staging);
         return Err(unchanged_or_unknown(
             store,
@@ -191,7 +191,7 @@ pub fn save_verified(
     }
 
     // (3) Replace the main entry.
-    if let Err(e) = secrets::set_verified(store, email, &req.secret) {
+    if let Err(e) = keyring::set_verified(store, email, &req.secret) {
         return Err(roll_back(
             store,
             &lock,
@@ -318,7 +318,7 @@ fn roll_back(
     cause: SaveError,
 ) -> SaveError {
     let put_back = match old {
-        Some(old) => secrets::set_verified(store, email, old),
+        Some(old) => keyring::set_verified(store, email, old),
         None => store.delete(email),
     };
     match put_back {
@@ -386,7 +386,7 @@ fn recover_locked(
             Ok(Some(Recovered::RolledBack { email: email_owned }))
         }
         (Some(new), true) => {
-            secrets::set_verified(store, email, &new)?;
+            keyring::set_verified(store, email, &new)?;
             lock.update(|c| commit_pending(c, email))?;
             // The staging entry now equals the main one or is stale: if it
             // cannot be removed now (a store that asks first), the next run
@@ -431,8 +431,8 @@ mod tests {
 
     use super::*;
     use crate::account::Email;
+    use crate::keyring::MemoryStore;
     use crate::mail::Endpoint;
-    use crate::secrets::MemoryStore;
 
     const EMAIL: &str = "emily@icloud.com";
 

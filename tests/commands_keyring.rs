@@ -15,11 +15,11 @@ use icloud_mail_setup::account::{Account, Email};
 use icloud_mail_setup::cli::GlobalArgs;
 use icloud_mail_setup::commands::{Exit, list, password, remove, store, verify};
 use icloud_mail_setup::config;
+use icloud_mail_setup::keyring::{KeyringStore, SERVICE, SecretStore, StoreError};
 use icloud_mail_setup::mail::{
     Accepted, CheckReport, CheckSettings, Checker, ErrorKind, Failure, Protocol,
 };
 use icloud_mail_setup::secret::Secret;
-use icloud_mail_setup::secrets::{KeyringStore, SERVICE, SecretStore, StoreError};
 use icloud_mail_setup::storage::{self, SaveError, SaveRequest};
 
 const GOOD: &str = "abcd-efgh-ijkl-mnop";
@@ -199,7 +199,7 @@ fn store_password_list_verify_remove() {
     assert_eq!(secret_tool_lookup(&email).as_deref(), Some(OTHER_GOOD));
 
     // remove --yes, with a staging entry left by a save cut short: both go.
-    let staging = icloud_mail_setup::secrets::staging_account(&email);
+    let staging = icloud_mail_setup::keyring::staging_account(&email);
     ks.set(&staging, &Secret::new(OTHER_GOOD.into())).unwrap();
     assert!(secret_tool_lookup(&staging).is_some());
     let (mut out, mut err) = (Vec::new(), Vec::new());

@@ -6,7 +6,7 @@ use std::sync::{Arc, Barrier};
 use icloud_mail_setup::cli::GlobalArgs;
 use icloud_mail_setup::commands::{Exit, list};
 use icloud_mail_setup::config::{self, AccountEntry, ConfigError};
-use icloud_mail_setup::secrets::MemoryStore;
+use icloud_mail_setup::keyring::MemoryStore;
 
 fn entry(email: &str) -> AccountEntry {
     AccountEntry {

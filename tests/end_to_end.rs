@@ -467,8 +467,8 @@ fn a_signal_at_the_store_prompt_turns_echo_back_on() {
 
 #[test]
 fn a_save_cut_short_is_settled_by_the_next_run_with_the_real_keyring() {
+    use icloud_mail_setup::keyring::{KeyringStore, SecretStore, staging_account};
     use icloud_mail_setup::secret::Secret;
-    use icloud_mail_setup::secrets::{KeyringStore, SecretStore, staging_account};
     let email = "e2e-crash@icloud.com";
     let staging = staging_account(email);
     clear(email);

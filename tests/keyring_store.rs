@@ -8,8 +8,8 @@ use common::keyring::{require_bus, unique_email};
 
 use std::process::Command;
 
+use icloud_mail_setup::keyring::{KeyringStore, SERVICE, SecretStore, StoreError, set_verified};
 use icloud_mail_setup::secret::Secret;
-use icloud_mail_setup::secrets::{KeyringStore, SERVICE, SecretStore, StoreError, set_verified};
 
 /// What `secret-tool` (libsecret, a second witness) finds for the entry.
 fn secret_tool_lookup(email: &str) -> Option<String> {

@@ -3,8 +3,8 @@
 
 mod wizard_support;
 
+use icloud_mail_setup::keyring::StoreError;
 use icloud_mail_setup::mail::{ErrorKind, Protocol};
-use icloud_mail_setup::secrets::StoreError;
 use icloud_mail_setup::storage::Saved;
 use icloud_mail_setup::tui::Action;
 use icloud_mail_setup::ui;

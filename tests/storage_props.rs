@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use icloud_mail_setup::config;
+use icloud_mail_setup::keyring::{MemoryStore, SecretStore, staging_account};
 use icloud_mail_setup::secret::Secret;
-use icloud_mail_setup::secrets::{MemoryStore, SecretStore, staging_account};
 use icloud_mail_setup::storage::{recover, save_verified};
 use props::storage::*;
 use proptest::prelude::*;

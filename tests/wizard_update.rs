@@ -3,9 +3,9 @@
 
 mod wizard_support;
 
+use icloud_mail_setup::keyring::StoreError;
 use icloud_mail_setup::mail::{Endpoint, ErrorKind, Protocol};
 use icloud_mail_setup::secret::{RawSecret, Secret};
-use icloud_mail_setup::secrets::StoreError;
 use icloud_mail_setup::storage::Saved;
 use icloud_mail_setup::wizard::checklists::TwoFactorPath;
 use icloud_mail_setup::wizard::*;

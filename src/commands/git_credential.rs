@@ -42,8 +42,8 @@ use super::Exit;
 use super::verify::{load_config, report_store_error, settle_if_pending};
 use crate::cli::GlobalArgs;
 use crate::config::Config;
+use crate::keyring::SecretStore;
 use crate::mail::DEFAULT_SMTP;
-use crate::secrets::SecretStore;
 use crate::settings_table::AccountServers;
 use crate::text::escape_for_terminal;
 

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::Exit;
 use super::verify::open_config;
 use crate::cli::GlobalArgs;
-use crate::secrets::SecretStore;
+use crate::keyring::SecretStore;
 
 /// `list [--json]` on stdout/stderr.
 pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, json: bool) -> Exit {

@@ -9,25 +9,9 @@ pub mod settings;
 pub mod store;
 pub mod verify;
 
+pub use crate::exit::Exit;
+
 use std::process::ExitCode;
-
-/// Documented exit codes (see `cli::EXIT_CODES`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Ok = 0,
-    Failure = 1,
-    Usage = 2,
-    Rejected = 3,
-    Network = 4,
-    Keyring = 5,
-    NoSuchAccount = 6,
-}
-
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> ExitCode {
-        ExitCode::from(e as u8)
-    }
-}
 
 /// Run one subcommand against the system keyring.
 pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) -> ExitCode {
@@ -37,7 +21,7 @@ pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) 
         eprintln!("icloud-mail-setup: {e}");
         return Exit::Usage.into();
     }
-    let store = crate::secrets::KeyringStore::new();
+    let store = crate::keyring::KeyringStore::new();
     let exit = match command {
         Command::Verify { email, json } => verify::run(globals, &store, email.as_deref(), json),
         Command::List { json } => list::run(globals, &store, json),

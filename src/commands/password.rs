@@ -20,8 +20,8 @@ use super::verify::{
 use crate::account::Email;
 use crate::cli::GlobalArgs;
 use crate::clipboard::{self, Clipboard};
+use crate::keyring::SecretStore;
 use crate::secret::Secret;
-use crate::secrets::SecretStore;
 
 /// `password EMAIL` on stdout/stderr.
 pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, email: &str) -> Exit {

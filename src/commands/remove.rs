@@ -6,7 +6,7 @@ use super::Exit;
 use super::verify::{email_arg, no_such_account, open_config, report_store_error};
 use crate::cli::GlobalArgs;
 use crate::config;
-use crate::secrets::{SecretStore, staging_account};
+use crate::keyring::{SecretStore, staging_account};
 
 /// `remove EMAIL [--yes]` on the terminal: asks unless `yes`; refuses
 /// (exit 2) when it cannot ask because stdin is not a terminal.

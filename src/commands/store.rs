@@ -14,8 +14,8 @@ use super::verify::{
 use crate::account::{Account, Email};
 use crate::apppass;
 use crate::cli::GlobalArgs;
+use crate::keyring::{SERVICE, SecretStore};
 use crate::secret::Secret;
-use crate::secrets::{SERVICE, SecretStore};
 use crate::storage::{self, SaveError, SaveRequest};
 
 /// The most read from stdin for the password line.

@@ -11,10 +11,10 @@ use super::Exit;
 use crate::account::{Account, Email};
 use crate::cli::GlobalArgs;
 use crate::config::{self, AccountEntry, Config};
+use crate::keyring::{SecretStore, StoreError};
 use crate::mail::diagnosis::{diagnose, summary_line};
 use crate::mail::{CheckReport, CheckSettings, Checker, ErrorKind, LiveChecker};
 use crate::secret::Secret;
-use crate::secrets::{SecretStore, StoreError};
 use crate::storage;
 
 /// `verify [EMAIL] [--json]` on stdout/stderr with the live checker.

@@ -3,9 +3,9 @@
 //! No message is a key: each front end turns its own input into these.
 
 use crate::account::Account;
+use crate::keyring::StoreError;
 use crate::mail::{CheckReport, CheckSettings, Protocol};
 use crate::secret::{RawSecret, Secret};
-use crate::secrets::StoreError;
 use crate::storage::{SaveRequest, Saved};
 
 use super::model::{AccountSummary, Choice};

@@ -3,9 +3,9 @@
 //! offers (as values). The wording exists here once; the TUI lays it out
 //! with colour and a selection, plain mode prints it with numbers.
 
+use crate::keyring::SERVICE;
 use crate::mail::diagnosis::{diagnose, summary_line};
 use crate::mail::{Endpoint, Protocol};
-use crate::secrets::SERVICE;
 use crate::text::password_command;
 
 use super::checklists::{

@@ -2,9 +2,9 @@
 //! wizard, with no I/O. The world's answers are handled here; what each
 //! answer of the person does on each step is in `steps.rs`.
 
+use crate::keyring::StoreError;
 use crate::mail::{CheckReport, ErrorKind, Protocol};
 use crate::secret::Secret;
-use crate::secrets::StoreError;
 
 use super::model::*;
 use super::msg::{Effect, Msg};

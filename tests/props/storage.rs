@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use icloud_mail_setup::account::{Account, Email};
+use icloud_mail_setup::keyring::{MemoryStore, SecretStore, StoreError};
 use icloud_mail_setup::mail::CheckSettings;
 use icloud_mail_setup::secret::Secret;
-use icloud_mail_setup::secrets::{MemoryStore, SecretStore, StoreError};
 use icloud_mail_setup::storage::SaveRequest;
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;

@@ -13,10 +13,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use icloud_mail_setup::account::Account;
+use icloud_mail_setup::keyring::StoreError;
 use icloud_mail_setup::mail::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, Protocol};
 use icloud_mail_setup::secret::RawSecret;
 use icloud_mail_setup::secret::Secret;
-use icloud_mail_setup::secrets::StoreError;
 use icloud_mail_setup::storage::{Recovered, SaveRequest, Saved};
 use icloud_mail_setup::tui::{Action, View};
 use icloud_mail_setup::ui;

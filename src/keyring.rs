@@ -582,7 +582,7 @@ mod platform {
         /// Creating the store is what can fail here; neither store has a
         /// separate "locked?" question that does not risk a prompt.
         pub fn preflight(&mut self) -> Result<(), StoreError> {
-            match keyring::Entry::store_status() {
+            match ::keyring::Entry::store_status() {
                 Ok(()) => Ok(()),
                 Err(e) => Err(unavailable(e)),
             }
@@ -591,7 +591,7 @@ mod platform {
         pub fn get(&mut self, account: &str) -> Result<Option<Secret>, StoreError> {
             match entry(account)?.get_password() {
                 Ok(p) => Ok(Some(Secret::new(p))),
-                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(::keyring::Error::NoEntry) => Ok(None),
                 Err(e) => Err(classify(&e)),
             }
         }
@@ -608,29 +608,29 @@ mod platform {
 
         pub fn delete(&mut self, account: &str) -> Result<(), StoreError> {
             match entry(account)?.delete_credential() {
-                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                Ok(()) | Err(::keyring::Error::NoEntry) => Ok(()),
                 Err(e) => Err(classify(&e)),
             }
         }
     }
 
-    fn entry(account: &str) -> Result<keyring::Entry, StoreError> {
-        keyring::Entry::new(SERVICE, account).map_err(|e| unavailable(&e))
+    fn entry(account: &str) -> Result<::keyring::Entry, StoreError> {
+        ::keyring::Entry::new(SERVICE, account).map_err(|e| unavailable(&e))
     }
 
-    fn unavailable(e: &keyring::Error) -> StoreError {
+    fn unavailable(e: &::keyring::Error) -> StoreError {
         StoreError::Unavailable {
             reason: super::describe(e),
             hint: UNAVAILABLE_HINT.to_string(),
         }
     }
 
-    fn classify(e: &keyring::Error) -> StoreError {
+    fn classify(e: &::keyring::Error) -> StoreError {
         match e {
-            keyring::Error::NoStorageAccess(_) => StoreError::Locked {
+            ::keyring::Error::NoStorageAccess(_) => StoreError::Locked {
                 hint: LOCKED_HINT.to_string(),
             },
-            keyring::Error::NoDefaultStore => unavailable(e),
+            ::keyring::Error::NoDefaultStore => unavailable(e),
             _ => StoreError::Other(super::describe(e)),
         }
     }
@@ -639,8 +639,8 @@ mod platform {
 /// A keyring error as a sentence that never contains secret bytes
 /// (`BadEncoding` and `BadDataFormat` carry them: never print those).
 #[cfg(any(target_os = "macos", target_os = "windows"))]
-fn describe(e: &keyring::Error) -> String {
-    use keyring::Error as E;
+fn describe(e: &::keyring::Error) -> String {
+    use ::keyring::Error as E;
     match e {
         E::PlatformFailure(inner) | E::NoStorageAccess(inner) => inner.to_string(),
         E::BadEncoding(_) => "the stored password is not valid text".into(),
