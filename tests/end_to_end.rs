@@ -758,3 +758,60 @@ fn done_copies_the_password_by_osc52_and_quitting_clears_it() {
         .into_owned();
     assert!(!list.contains(PW1), "still on the clipboard: {list}");
 }
+
+/// A signal while the wizard is saving: the save is let finish, then the
+/// program leaves, restores the terminal and says the password was saved.
+/// The save is held in the Saving step by holding the config lock (the
+/// real one the save takes) from this test for a moment.
+#[test]
+fn a_signal_during_saving_lets_the_save_finish_then_restores_the_terminal() {
+    let email = "e2e-sigsave@icloud.com";
+    clear(email);
+    let w = World::new("e2e-sigsave", PW1);
+    std::fs::create_dir_all(w.config().parent().unwrap()).unwrap();
+    let t = Tmux::start_then(
+        &format!("{} 2> err.txt", sh_quote(bin())),
+        "stty -a > stty;",
+        &w.env(),
+    );
+    t.wait_for("Secret Service is ready", 15);
+    t.keys(&["Enter", "Enter", "Enter"]);
+    t.wait_for("Which address", 5);
+    t.type_text(email);
+    t.keys(&["Enter"]);
+    t.wait_for("Paste the app-specific password", 5);
+    t.paste(PW1);
+    t.keys(&["Enter"]);
+    t.wait_for("Save it to the keyring", 20);
+    let pid = t.program_pid();
+    let lock = icloud_mail_setup::config::ConfigLock::acquire(&w.config()).unwrap();
+    t.keys(&["Enter"]);
+    t.wait_for("Storing the password", 5);
+    // SAFETY: kill(2) on the program's pid.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(
+        t.path("exit-status").metadata().is_err(),
+        "left before its save finished"
+    );
+    drop(lock);
+    assert_eq!(t.wait_exit(20), "143");
+    assert_eq!(t.var("alternate_on"), "0", "still in the alternate screen");
+    let stty = stty_after(&t);
+    assert!(
+        stty.contains(" echo ") && stty.contains(" icanon "),
+        "{stty}"
+    );
+    let err = std::fs::read_to_string(t.path("err.txt")).unwrap();
+    assert!(
+        err.contains("password was saved in the Secret Service first"),
+        "{err}"
+    );
+    assert_eq!(lookup(email).as_deref(), Some(PW1));
+    assert_eq!(entries(email), 1);
+    assert_eq!(
+        lookup(&icloud_mail_setup::keyring::staging_account(email)),
+        None,
+        "the staging entry is gone"
+    );
+}
