@@ -9,27 +9,29 @@
 //!
 //! IMAP (implicit TLS): TCP handshake 1, TLS 1.3 handshake 1 (ClientHello ->
 //! ServerHello..Finished), greeting 1 (the client's Finished -> `* OK`),
-//! LOGIN 1, LOGOUT 1 = 5.
+//! LOGIN 1 = 4 (`LOGOUT` is sent, its answer not awaited).
 //!
 //! SMTP (STARTTLS): TCP handshake 1, greeting 1 (server speaks first, after
 //! the handshake's last ACK), EHLO 1, STARTTLS 1, TLS 1.3 handshake 1 (the
 //! client's Finished travels with the second EHLO), EHLO 1, AUTH PLAIN with
-//! initial response 1, QUIT 1 = 8.
+//! initial response 1 = 7 (`QUIT` is sent, its answer not awaited).
 //!
 //! Through this proxy the TCP handshake costs nothing (the proxy accepts
 //! locally at once) and a server-first greeting costs half a round trip
 //! (only the server -> client leg is delayed), so the expected figures are
-//! IMAP 4 and SMTP 6.5 round trips. The proxy also counts what actually
-//! happens: every change of direction of the data is one "flight" that the
-//! other side waits for, i.e. half a round trip (a final client -> server
-//! flight, such as the TLS close_notify after LOGOUT, is not waited for and
-//! is not counted).
+//! IMAP 3 and SMTP 5.5 round trips. The proxy (benches/support/proxy.rs)
+//! also counts what actually happens: every change of direction of the
+//! data is one "flight" that the other side waits for, i.e. half a round
+//! trip (a final client -> server flight, such as `LOGOUT` and the TLS
+//! close_notify, is not waited for and is not counted). `cargo bench
+//! --bench speed` times the whole program against references.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/proxy.rs"]
+mod proxy;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::dovecot::Dovecot;
@@ -38,131 +40,16 @@ use icloud_mail_setup::mail::{
     CheckReport, CheckSettings, Endpoint, LiveChecker, check_both, imap, smtp,
 };
 use icloud_mail_setup::secret::Secret;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use proxy::Proxy;
 
 const ONE_WAY: Duration = Duration::from_millis(25);
 const RTT: Duration = Duration::from_millis(50);
 const RUNS: usize = 5;
 const PASSWORD: &str = "abcd-efgh-ijkl-mnop";
-const IMAP_PROTOCOL_RT: f64 = 5.0;
-const SMTP_PROTOCOL_RT: f64 = 8.0;
-const IMAP_PROXY_RT: f64 = 4.0;
-const SMTP_PROXY_RT: f64 = 6.5;
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Dir {
-    ToServer,
-    ToClient,
-}
-
-/// Per connection, the direction of every chunk in arrival order.
-type Log = Arc<Mutex<Vec<Vec<Dir>>>>;
-
-struct Proxy {
-    port: u16,
-    log: Log,
-}
-
-impl Proxy {
-    async fn start(upstream: SocketAddr) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
-        let port = listener.local_addr().expect("addr").port();
-        let log: Log = Arc::new(Mutex::new(Vec::new()));
-        let l = log.clone();
-        tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let _ = client.set_nodelay(true);
-                let log = l.clone();
-                tokio::spawn(async move {
-                    let Ok(server) = TcpStream::connect(upstream).await else {
-                        return;
-                    };
-                    let _ = server.set_nodelay(true);
-                    let id = {
-                        let mut g = log.lock().expect("log");
-                        g.push(Vec::new());
-                        g.len() - 1
-                    };
-                    let (cr, cw) = client.into_split();
-                    let (sr, sw) = server.into_split();
-                    tokio::spawn(pipe(cr, sw, Dir::ToServer, log.clone(), id));
-                    tokio::spawn(pipe(sr, cw, Dir::ToClient, log, id));
-                });
-            }
-        });
-        Proxy { port, log }
-    }
-
-    /// Flights (direction changes) per connection since the last call.
-    fn take_flights(&self) -> Vec<usize> {
-        let mut g = self.log.lock().expect("log");
-        let flights = g
-            .iter()
-            .map(|dirs| {
-                let mut n = 0;
-                let mut last = None;
-                for d in dirs {
-                    if last != Some(*d) {
-                        n += 1;
-                        last = Some(*d);
-                    }
-                }
-                // A last client -> server flight (TLS close_notify after
-                // LOGOUT) is not waited for: it costs no time.
-                if last == Some(Dir::ToServer) {
-                    n -= 1;
-                }
-                n
-            })
-            .filter(|&n| n > 0)
-            .collect();
-        g.clear();
-        flights
-    }
-}
-
-/// Copy one direction, holding each chunk ONE_WAY before writing it on.
-async fn pipe(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    dir: Dir,
-    log: Log,
-    id: usize,
-) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
-    let writer = tokio::spawn(async move {
-        while let Some((due, bytes)) = rx.recv().await {
-            tokio::time::sleep_until(due).await;
-            if bytes.is_empty() {
-                break;
-            }
-            if to.write_all(&bytes).await.is_err() {
-                return;
-            }
-        }
-        let _ = to.shutdown().await;
-    });
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        let n = from.read(&mut buf).await.unwrap_or(0);
-        let due = tokio::time::Instant::now() + ONE_WAY;
-        if n == 0 {
-            let _ = tx.send((due, Vec::new()));
-            break;
-        }
-        if let Ok(mut g) = log.lock()
-            && let Some(c) = g.get_mut(id)
-        {
-            c.push(dir);
-        }
-        if tx.send((due, buf[..n].to_vec())).is_err() {
-            break;
-        }
-    }
-    let _ = writer.await;
-}
+const IMAP_PROTOCOL_RT: f64 = 4.0;
+const SMTP_PROTOCOL_RT: f64 = 7.0;
+const IMAP_PROXY_RT: f64 = 3.0;
+const SMTP_PROXY_RT: f64 = 5.5;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -189,8 +76,18 @@ fn main() {
 async fn run() {
     let dv = Dovecot::start();
     dv.set_users(&["emily", "emily@icloud.com"], PASSWORD);
-    let imap_proxy = Proxy::start(SocketAddr::from(([127, 0, 0, 1], dv.imap.port))).await;
-    let smtp_proxy = Proxy::start(SocketAddr::from(([127, 0, 0, 1], dv.smtp.port))).await;
+    let imap_proxy = Proxy::start(
+        SocketAddr::from(([127, 0, 0, 1], dv.imap.port)),
+        ONE_WAY,
+        false,
+    )
+    .await;
+    let smtp_proxy = Proxy::start(
+        SocketAddr::from(([127, 0, 0, 1], dv.smtp.port)),
+        ONE_WAY,
+        false,
+    )
+    .await;
     let settings = CheckSettings {
         imap: Endpoint::new("localhost", imap_proxy.port),
         smtp: Endpoint::new("localhost", smtp_proxy.port),
@@ -213,13 +110,13 @@ async fn run() {
         let r = imap::check(&settings, &account, &password).await;
         imap_t.push(t.elapsed());
         expect_ok(&r);
-        imap_flights.push(imap_proxy.take_flights().iter().sum::<usize>());
+        imap_flights.push(imap_proxy.take_flights().iter().map(|f| f.0).sum::<usize>());
 
         let t = Instant::now();
         let r = smtp::check(&settings, &account, &password).await;
         smtp_t.push(t.elapsed());
         expect_ok(&r);
-        smtp_flights.push(smtp_proxy.take_flights().iter().sum::<usize>());
+        smtp_flights.push(smtp_proxy.take_flights().iter().map(|f| f.0).sum::<usize>());
 
         let t = Instant::now();
         let (i, s) = check_both(&checker, &account, &password, |_| {}).await;
@@ -258,10 +155,10 @@ async fn run() {
         "round trips (protocol count incl. TCP handshake / expected via proxy / counted via proxy):"
     );
     println!(
-        "  IMAP  {IMAP_PROTOCOL_RT} / {IMAP_PROXY_RT} / {imap_rt}  (TCP, TLS 1.3, greeting, LOGIN, LOGOUT)"
+        "  IMAP  {IMAP_PROTOCOL_RT} / {IMAP_PROXY_RT} / {imap_rt}  (TCP, TLS 1.3, greeting, LOGIN; LOGOUT not awaited)"
     );
     println!(
-        "  SMTP  {SMTP_PROTOCOL_RT} / {SMTP_PROXY_RT} / {smtp_rt}  (TCP, greeting, EHLO, STARTTLS, TLS 1.3, EHLO, AUTH, QUIT)"
+        "  SMTP  {SMTP_PROTOCOL_RT} / {SMTP_PROXY_RT} / {smtp_rt}  (TCP, greeting, EHLO, STARTTLS, TLS 1.3, EHLO, AUTH; QUIT not awaited)"
     );
     println!(
         "  counted = direction changes of the data seen by the proxy / 2 (flights per run: IMAP {imap_flights:?}, SMTP {smtp_flights:?})"

@@ -344,22 +344,46 @@ mod platform {
     /// How `secret-tool` and `keyring` store a text secret.
     const CONTENT_TYPE: &str = "text/plain";
 
-    /// The connection of this process, made on first use.
+    /// What a call sends or receives over the bus.
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    enum Carries {
+        /// Names and states only (search, lock state, delete).
+        NoSecret,
+        /// A password (`GetSecret`, `CreateItem`, `SetSecret`).
+        Secret,
+    }
+
+    /// The connection of this process, made on first use, and the
+    /// Secret Service session on it.
+    ///
+    /// A password crosses the bus only inside a Diffie-Hellman session
+    /// (`dh-ietf1024-sha256-aes128-cbc-pkcs7`, as `secret-tool` does): the
+    /// bus daemon, a `dbus-monitor` or a capture sees ciphertext. Opening
+    /// that session costs two 1024-bit modular exponentiations on each side
+    /// (most of a `password` run), so a process that only asks names and
+    /// states (`list`, the wizard's pre-flight) opens a `plain` session,
+    /// over which no secret is ever sent; the first call that carries one
+    /// opens an encrypted session on the same connection and uses it from
+    /// then on.
     pub struct Backend {
-        ss: Option<SecretService<'static>>,
+        conn: Option<zbus::blocking::Connection>,
+        ss: Option<(SecretService<'static>, Carries)>,
     }
 
     impl Backend {
         pub fn new() -> Backend {
-            Backend { ss: None }
+            Backend {
+                conn: None,
+                ss: None,
+            }
         }
 
         pub fn preflight(&mut self) -> Result<(), StoreError> {
-            self.with(|ss| default_unlocked(ss))
+            self.with(Carries::NoSecret, |ss| default_unlocked(ss))
         }
 
         pub fn get(&mut self, account: &str) -> Result<Option<Secret>, StoreError> {
-            self.with(|ss| match find(ss, account)? {
+            self.with(Carries::Secret, |ss| match find(ss, account)? {
                 Some(item) => {
                     let mut bytes = item.get_secret().map_err(|e| from_ss(&e, false))?;
                     match String::from_utf8(bytes) {
@@ -382,7 +406,7 @@ mod platform {
         /// Existence only: the secret is never fetched, so a store that
         /// confirms each read (KeePassXC) does not ask.
         pub fn exists(&mut self, account: &str) -> Result<bool, StoreError> {
-            self.with(|ss| {
+            self.with(Carries::NoSecret, |ss| {
                 let found = ss
                     .search_items(attributes(account))
                     .map_err(|e| from_ss(&e, false))?;
@@ -391,7 +415,7 @@ mod platform {
         }
 
         pub fn set(&mut self, account: &str, secret: &Secret) -> Result<(), StoreError> {
-            self.with(|ss| {
+            self.with(Carries::Secret, |ss| {
                 let bytes = secret.expose().as_bytes();
                 if let Some(item) = find(ss, account)? {
                     return item
@@ -412,7 +436,7 @@ mod platform {
 
         /// Every matching item goes (they are all ours); none is fine.
         pub fn delete(&mut self, account: &str) -> Result<(), StoreError> {
-            self.with(|ss| {
+            self.with(Carries::NoSecret, |ss| {
                 let found = ss
                     .search_items(attributes(account))
                     .map_err(|e| from_ss(&e, false))?;
@@ -429,28 +453,62 @@ mod platform {
             })
         }
 
-        /// Run `f` on the connection, connecting first if needed. A
-        /// connection that reports the service gone is dropped, so the next
-        /// call connects again.
+        /// Run `f` on the connection, connecting first if needed, in an
+        /// encrypted session if `f` carries a secret. A connection that
+        /// reports the service gone is dropped, so the next call connects
+        /// again.
         fn with<T>(
             &mut self,
+            carries: Carries,
             f: impl FnOnce(&SecretService<'static>) -> Result<T, StoreError>,
         ) -> Result<T, StoreError> {
-            if self.ss.is_none() {
-                let ss = SecretService::connect(EncryptionType::Dh).map_err(|e| {
-                    StoreError::Unavailable {
-                        reason: format!("could not connect to the Secret Service: {e}"),
-                        hint: UNAVAILABLE_HINT.to_string(),
-                    }
-                })?;
-                self.ss = Some(ss);
+            if carries == Carries::Secret && matches!(self.ss, Some((_, Carries::NoSecret))) {
+                self.ss = None;
             }
-            let ss = self.ss.as_ref().expect("connected just above");
+            if self.ss.is_none() {
+                let opened = self.open(carries);
+                if opened.is_err() {
+                    self.conn = None;
+                }
+                self.ss = Some((opened?, carries));
+            }
+            let (ss, _) = self.ss.as_ref().expect("connected just above");
             let result = f(ss);
             if matches!(result, Err(StoreError::Unavailable { .. })) {
                 self.ss = None;
+                self.conn = None;
             }
             result
+        }
+
+        /// A session of the kind `carries` needs, on this process's
+        /// connection (made now if there is none).
+        fn open(&mut self, carries: Carries) -> Result<SecretService<'static>, StoreError> {
+            let unavailable = |e: secret_service::Error| StoreError::Unavailable {
+                reason: format!("could not connect to the Secret Service: {e}"),
+                hint: UNAVAILABLE_HINT.to_string(),
+            };
+            let conn = match &self.conn {
+                Some(c) => c.clone(),
+                None => {
+                    let c = zbus::blocking::Connection::session().map_err(|e| {
+                        unavailable(match e {
+                            // As secret-service itself says it.
+                            zbus::Error::InterfaceNotFound | zbus::Error::Address(_) => {
+                                secret_service::Error::Unavailable
+                            }
+                            e => secret_service::Error::Zbus(e),
+                        })
+                    })?;
+                    self.conn = Some(c.clone());
+                    c
+                }
+            };
+            let session = match carries {
+                Carries::Secret => EncryptionType::Dh,
+                Carries::NoSecret => EncryptionType::Plain,
+            };
+            SecretService::connect_with_existing(session, conn).map_err(unavailable)
         }
     }
 

@@ -10,7 +10,8 @@ use common::dovecot::Dovecot;
 use common::fault::{Fault, FaultServer};
 use icloud_mail_setup::account::{Account, Email};
 use icloud_mail_setup::mail::{
-    CheckReport, CheckSettings, Endpoint, ErrorKind, LiveChecker, check_both, imap, smtp,
+    CheckReport, CheckSettings, Endpoint, ErrorKind, LiveChecker, PendingPassword, check_both,
+    check_both_pending, imap, smtp,
 };
 use icloud_mail_setup::secret::Secret;
 
@@ -66,6 +67,66 @@ async fn good_password_is_accepted_by_both() {
     assert_eq!(dv.successful_logins("imap", LOCAL), 1, "{}", dv.auth_log());
     assert_eq!(dv.successful_logins("submission", ADDRESS), 1);
     assert!(!dv.auth_log().contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn without_a_password_both_checks_stop_at_the_login_having_sent_no_credentials() {
+    // verify reads the keyring while the checks connect; when it has no
+    // password to give, a check that got that far must stop there.
+    let dv = Dovecot::start();
+    dv.set_users(&[LOCAL, ADDRESS], PASSWORD);
+    let checker = LiveChecker::new(dv.settings());
+    let none = PendingPassword::later(async { None });
+    let (i, s) = check_both_pending(&checker, &account(), &none, |_| {}).await;
+    // `Cancelled` comes only from the password step, where each check
+    // stopped (the next test shows they get there without the password).
+    for r in [&i, &s] {
+        assert_eq!(kind(r), Some(ErrorKind::Cancelled), "{r:?}");
+        let detail = &r.outcome.as_ref().unwrap_err().detail;
+        assert!(detail.contains("stopped before logging in"), "{detail}");
+        assert_eq!(r.attempts, 0, "{r:?}");
+    }
+    // And Dovecot saw no login attempt at all.
+    assert_eq!(dv.failed_logins(LOCAL) + dv.failed_logins(ADDRESS), 0);
+    assert_eq!(dv.successful_logins("imap", LOCAL), 0);
+    assert_eq!(dv.successful_logins("submission", ADDRESS), 0);
+}
+
+#[tokio::test]
+async fn without_a_password_the_checks_still_go_as_far_as_the_login() {
+    // A server that fails before the login is reported as that failure,
+    // not as a missing password: the steps before the login (here the IMAP
+    // greeting after TLS, and SMTP's EHLO) ran without it.
+    let none = PendingPassword::later(async { None });
+    let f = FaultServer::start(Fault::ImapGarbage);
+    let r = imap::check_pending(&f.settings(), &account(), &none).await;
+    assert_eq!(kind(&r), Some(ErrorKind::UnexpectedReply), "{r:?}");
+    let f = FaultServer::start(Fault::SmtpWithoutStartTls);
+    let r = smtp::check_pending(&f.settings(), &account(), &none).await;
+    assert_eq!(kind(&r), Some(ErrorKind::StartTlsNotOffered), "{r:?}");
+    assert!(!f.saw_auth());
+}
+
+#[tokio::test]
+async fn a_password_that_arrives_later_is_used_for_both_logins() {
+    let dv = Dovecot::start();
+    dv.set_users(&[LOCAL, ADDRESS], PASSWORD);
+    let checker = LiveChecker::new(dv.settings());
+    let (tx, rx) = futures::channel::oneshot::channel();
+    let later = PendingPassword::later(async move { rx.await.ok() });
+    let acct = account();
+    let checks = check_both_pending(&checker, &acct, &later, |_| {});
+    let give = async move {
+        tokio::task::yield_now().await;
+        let _ = tx.send(secret(PASSWORD));
+    };
+    let ((i, s), ()) = futures::future::join(checks, give).await;
+    assert!(i.accepted(), "{i:?}");
+    assert!(s.accepted(), "{s:?}");
+    assert_no_password(&i, PASSWORD);
+    assert_no_password(&s, PASSWORD);
+    assert_eq!(dv.successful_logins("imap", LOCAL), 1, "{}", dv.auth_log());
+    assert_eq!(dv.successful_logins("submission", ADDRESS), 1);
 }
 
 #[tokio::test]

@@ -8,13 +8,14 @@ use zeroize::Zeroizing;
 
 use super::Exit;
 use super::verify::{
-    MakeChecker, exit_for_report, live_checker, open_config, print_advice, print_report_line,
-    report_store_error, run_checks, worst,
+    MakeChecker, Progress, exit_for_report, live_checker, open_config, print_advice,
+    print_report_line, report_store_error, run_checks, worst,
 };
 use crate::account::{Account, Email};
 use crate::apppass;
 use crate::cli::GlobalArgs;
 use crate::keyring::{SERVICE, SecretStore};
+use crate::mail::PendingPassword;
 use crate::secret::Secret;
 use crate::storage::{self, SaveError, SaveRequest};
 
@@ -191,9 +192,19 @@ pub fn run_with(
 
     let checker = make_checker(settings.clone());
     let _ = writeln!(out, "Checking {} …", account.email);
-    let (imap, smtp) = match run_checks(&*checker, &account, &secret, |r| print_report_line(out, r))
-    {
-        Ok(r) => r,
+    let password = PendingPassword::ready(secret.clone());
+    let reports = run_checks(&*checker, &account, &password, |progress| {
+        if let Progress::Report(r) = progress {
+            print_report_line(out, r);
+        }
+    });
+    let (imap, smtp) = match reports {
+        Ok(Some(r)) => r,
+        // Not with a password in hand.
+        Ok(None) => {
+            let _ = writeln!(err, "error: the checks did not get the password");
+            return Exit::Failure;
+        }
         Err(m) => {
             let _ = writeln!(err, "{m}");
             return Exit::Failure;

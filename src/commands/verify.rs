@@ -13,8 +13,7 @@ use crate::cli::GlobalArgs;
 use crate::config::{self, AccountEntry, Config};
 use crate::keyring::{SecretStore, StoreError};
 use crate::mail::diagnosis::{diagnose, summary_line};
-use crate::mail::{CheckReport, CheckSettings, Checker, ErrorKind, LiveChecker};
-use crate::secret::Secret;
+use crate::mail::{CheckReport, CheckSettings, Checker, ErrorKind, LiveChecker, PendingPassword};
 use crate::storage;
 
 /// `verify [EMAIL] [--json]` on stdout/stderr with the live checker.
@@ -47,9 +46,9 @@ pub fn run_with(
         Ok(pc) => pc,
         Err(e) => return e,
     };
-    // A save an earlier run did not finish is settled first, so the check
-    // below sees the keyring and config agree.
-    let config = if settle_unfinished(store, &path, &config, err) {
+    // A save cut short that the config shows (`pending`) is settled first,
+    // so the check below sees the keyring and config agree.
+    let config = if settle_pending(store, &path, &config, err) {
         match load_config(&path, err) {
             Ok(c) => c,
             Err(e) => return e,
@@ -57,10 +56,15 @@ pub fn run_with(
     } else {
         config
     };
+    // One cut short before the config was written (a staging entry alone)
+    // left every main entry as it was: it is settled beside the first
+    // check, once that check's password has been read.
+    let mut leftovers = Leftovers(config.accounts.iter().map(|a| a.email.clone()).collect());
     let settings = match globals.check_settings() {
         Ok(s) => s,
         Err(m) => {
             let _ = writeln!(err, "error: {m}");
+            leftovers.settle_now(store, &path, err);
             return Exit::Usage;
         }
     };
@@ -68,11 +72,17 @@ pub fn run_with(
         Some(raw) => {
             let email = match email_arg(raw, err) {
                 Ok(e) => e,
-                Err(e) => return e,
+                Err(e) => {
+                    leftovers.settle_now(store, &path, err);
+                    return e;
+                }
             };
             match config.find(email.as_str()) {
                 Some(e) => vec![e.clone()],
-                None => return no_such_account(err, &email, &path),
+                None => {
+                    leftovers.settle_now(store, &path, err);
+                    return no_such_account(err, &email, &path);
+                }
             }
         }
         None if config.accounts.is_empty() => {
@@ -90,13 +100,16 @@ pub fn run_with(
     let mut results = Vec::new();
     for entry in &entries {
         let (code, value) = verify_one(
-            globals,
-            store,
-            make_checker,
-            &settings,
-            &path,
+            &Context {
+                globals,
+                store,
+                make_checker,
+                settings: &settings,
+                path: &path,
+                json,
+            },
             entry,
-            json,
+            &mut leftovers,
             out,
             err,
         );
@@ -106,6 +119,7 @@ pub fn run_with(
         exit = worst(exit, code);
         results.push(value);
     }
+    leftovers.settle_now(store, &path, err);
     if json {
         let doc = if email.is_some() {
             results.pop().unwrap_or(Value::Null)
@@ -121,15 +135,25 @@ pub fn run_with(
     exit
 }
 
-#[allow(clippy::too_many_arguments)]
-fn verify_one(
-    globals: &GlobalArgs,
-    store: &dyn SecretStore,
-    make_checker: &MakeChecker<'_>,
-    settings: &CheckSettings,
-    path: &Path,
-    entry: &AccountEntry,
+/// What every account's check shares.
+struct Context<'a> {
+    globals: &'a GlobalArgs,
+    store: &'a dyn SecretStore,
+    make_checker: &'a MakeChecker<'a>,
+    settings: &'a CheckSettings,
+    path: &'a Path,
     json: bool,
+}
+
+/// Check one account. The keyring read runs on its own thread while both
+/// checks resolve, connect, handshake TLS and read the greetings: they wait
+/// for the password only right before `LOGIN` and `AUTH`. If the keyring
+/// cannot give it, the checks stop there (nothing but greetings sent) and
+/// the keyring's answer is reported, as if it had been asked first.
+fn verify_one(
+    cx: &Context<'_>,
+    entry: &AccountEntry,
+    leftovers: &mut Leftovers,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> (Exit, Value) {
@@ -138,17 +162,69 @@ fn verify_one(
     let account = match entry.account() {
         Ok(a) => a,
         Err(m) => {
-            let _ = writeln!(err, "error: {}: {m} (in {})", entry.email, path.display());
+            let _ = writeln!(
+                err,
+                "error: {}: {m} (in {})",
+                entry.email,
+                cx.path.display()
+            );
             return (Exit::Failure, fail(m));
         }
     };
-    let secret = match store.get(account.email.as_str()) {
-        Ok(Some(s)) => s,
+
+    // Servers recorded with the account apply unless given on the command line.
+    let settings = entry.check_settings(
+        cx.settings,
+        cx.globals.imap.is_some(),
+        cx.globals.smtp.is_some(),
+    );
+    let checker = (cx.make_checker)(settings.clone());
+    let to_settle = leftovers.take();
+    let (read, notes, reports) = std::thread::scope(|scope| {
+        let (tx, rx) = futures::channel::oneshot::channel();
+        let (store, path) = (cx.store, cx.path);
+        let email = account.email.as_str().to_string();
+        let reader = scope.spawn(move || {
+            let read = store.get(&email);
+            let _ = tx.send(read.as_ref().ok().cloned().flatten());
+            (read, settle_leftovers(store, path, &to_settle))
+        });
+        let password = PendingPassword::later(async move { rx.await.ok().flatten() });
+        let reports = run_checks(&*checker, &account, &password, |progress| match progress {
+            Progress::PasswordRead if !cx.json => {
+                let _ = writeln!(out, "{}:", entry.email);
+                if !settings.uses_default_servers() {
+                    let _ = writeln!(
+                        out,
+                        "  servers: IMAP {}, SMTP {} (not Apple's: recorded for this account or given)",
+                        settings.imap, settings.smtp
+                    );
+                }
+            }
+            Progress::Report(r) if !cx.json => print_report_line(out, r),
+            _ => {}
+        });
+        let (read, notes) = match reader.join() {
+            Ok(done) => done,
+            Err(_) => (
+                Err(StoreError::Other(
+                    "the keyring read failed unexpectedly".into(),
+                )),
+                Vec::new(),
+            ),
+        };
+        (read, notes, reports)
+    });
+    for note in notes {
+        let _ = writeln!(err, "{note}");
+    }
+    match read {
+        Ok(Some(_)) => {}
         Ok(None) => {
             let m = format!(
                 "no password for {} is stored in the {}",
                 entry.email,
-                store.name()
+                cx.store.name()
             );
             let _ = writeln!(
                 err,
@@ -161,40 +237,29 @@ fn verify_one(
             let code = report_store_error(err, &e);
             return (code, fail(e.to_string()));
         }
-    };
-
-    // Servers recorded with the account apply unless given on the command line.
-    let settings = entry.check_settings(settings, globals.imap.is_some(), globals.smtp.is_some());
-    if !json {
-        let _ = writeln!(out, "{}:", entry.email);
-        if !settings.uses_default_servers() {
-            let _ = writeln!(
-                out,
-                "  servers: IMAP {}, SMTP {} (not Apple's: recorded for this account or given)",
-                settings.imap, settings.smtp
+    }
+    let (imap, smtp) = match reports {
+        Ok(Some(r)) => r,
+        // The password was read (above), so the checks had it.
+        Ok(None) => {
+            let _ = writeln!(err, "error: the checks did not get the password");
+            return (
+                Exit::Failure,
+                fail("the checks did not get the password".into()),
             );
         }
-    }
-    let checker = make_checker(settings);
-    let reports = run_checks(&*checker, &account, &secret, |r| {
-        if !json {
-            print_report_line(out, r);
-        }
-    });
-    let (imap, smtp) = match reports {
-        Ok(r) => r,
         Err(m) => {
             let _ = writeln!(err, "{m}");
             return (Exit::Failure, json!({ "cancelled": true }));
         }
     };
-    if !json {
+    if !cx.json {
         print_advice(out, &imap);
         print_advice(out, &smtp);
     }
     let code = worst(exit_for_report(&imap), exit_for_report(&smtp));
     if code == Exit::Ok
-        && let Err(e) = storage::mark_verified(path, &entry.email, SystemTime::now())
+        && let Err(e) = storage::mark_verified(cx.path, &entry.email, SystemTime::now())
     {
         let _ = writeln!(
             err,
@@ -207,6 +272,39 @@ fn verify_one(
         "smtp": report_json(&smtp),
     });
     (code, value)
+}
+
+/// Accounts whose staging entry (a save cut short before the config said
+/// `pending`) is still to be looked for and settled.
+struct Leftovers(Vec<String>);
+
+impl Leftovers {
+    fn take(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.0)
+    }
+
+    /// Settle what is left now, on this thread.
+    fn settle_now(&mut self, store: &dyn SecretStore, path: &Path, err: &mut dyn Write) {
+        for note in settle_leftovers(store, path, &self.take()) {
+            let _ = writeln!(err, "{note}");
+        }
+    }
+}
+
+/// Settle the saves of `emails` cut short before the config recorded
+/// them; the lines to print on stderr.
+fn settle_leftovers(store: &dyn SecretStore, path: &Path, emails: &[String]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for email in emails {
+        match storage::recover(store, path, email) {
+            Ok(Some(r)) => notes.push(format!("note: {r}")),
+            Ok(None) => {}
+            Err(e) => notes.push(format!(
+                "warning: could not settle an unfinished save of {email}: {e}"
+            )),
+        }
+    }
+    notes
 }
 
 const ADD_ONE: &str = "Add one with `icloud-mail-setup` (the wizard) or \
@@ -265,10 +363,10 @@ pub(crate) fn no_such_account(err: &mut dyn Write, email: &Email, path: &Path) -
     Exit::NoSuchAccount
 }
 
-/// Finish or roll back any save an earlier run left unfinished, for every
-/// account in `config`, saying what was done on `err`. Returns whether
-/// anything changed.
-pub(crate) fn settle_unfinished(
+/// Finish or roll back every save an earlier run left unfinished that
+/// the config shows (`pending`; no keyring call when none does), saying
+/// what was done on `err`. Returns whether anything changed.
+pub(crate) fn settle_pending(
     store: &dyn SecretStore,
     path: &Path,
     config: &Config,
@@ -276,6 +374,9 @@ pub(crate) fn settle_unfinished(
 ) -> bool {
     let mut changed = false;
     for entry in &config.accounts {
+        if !storage::has_pending(config, &entry.email) {
+            continue;
+        }
         match storage::recover(store, path, &entry.email) {
             Ok(Some(r)) => {
                 let _ = writeln!(err, "note: {r}");
@@ -327,22 +428,70 @@ pub(crate) fn report_store_error(err: &mut dyn Write, e: &StoreError) -> Exit {
     Exit::Keyring
 }
 
-/// Run both checks on a current-thread runtime; Ctrl-C stops them.
-/// `Err` carries the sentence to print when cancelled or when no runtime
-/// could be made.
+/// What [`run_checks`] tells its caller as it goes.
+pub(crate) enum Progress<'a> {
+    /// The password is there: the logins are under way.
+    PasswordRead,
+    /// A check has finished (after `PasswordRead`, in the order they end).
+    Report(&'a CheckReport),
+}
+
+/// Run both checks on a current-thread runtime, connecting while the
+/// password is still on its way. Once it is there, `on_progress` hears
+/// `PasswordRead`, then each report as it comes (those that came before,
+/// first). `Ok(None)`: no password came; the checks were dropped and
+/// nothing is reported. Until the password is there Ctrl-C ends the
+/// process as it would during any keyring read; from then on it stops the
+/// checks: `Err` carries the sentence to print (also when no runtime could
+/// be made).
 pub(crate) fn run_checks(
     checker: &dyn Checker,
     account: &Account,
-    secret: &Secret,
-    on_report: impl FnMut(&CheckReport),
-) -> Result<(CheckReport, CheckReport), String> {
+    password: &PendingPassword,
+    mut on_progress: impl FnMut(Progress<'_>),
+) -> Result<Option<(CheckReport, CheckReport)>, String> {
+    use futures::StreamExt;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("error: could not start the async runtime: {e}"))?;
     rt.block_on(async {
+        let (tx, mut reports) = futures::channel::mpsc::unbounded();
+        let checks = crate::mail::check_both_pending(checker, account, password, move |r| {
+            let _ = tx.unbounded_send(r.clone());
+        });
+        let mut checks = std::pin::pin!(checks);
+        let mut finished = None;
+        let known = tokio::select! {
+            p = password.get() => p,
+            both = &mut checks => {
+                finished = Some(both);
+                password.get().await
+            }
+        };
+        if known.is_none() {
+            return Ok(None);
+        }
+        on_progress(Progress::PasswordRead);
+        let rest = async {
+            let both = async {
+                match finished {
+                    Some(both) => both,
+                    None => checks.await,
+                }
+            };
+            let shown = async {
+                // check_both_pending reports each of the two checks once.
+                for _ in 0..2 {
+                    if let Some(r) = reports.next().await {
+                        on_progress(Progress::Report(&r));
+                    }
+                }
+            };
+            futures::future::join(both, shown).await.0
+        };
         tokio::select! {
-            r = crate::mail::check_both(checker, account, secret, on_report) => Ok(r),
+            both = rest => Ok(Some(both)),
             _ = tokio::signal::ctrl_c() => Err("Cancelled. Nothing was changed.".to_string()),
         }
     })
@@ -433,4 +582,189 @@ pub fn worst(a: Exit, b: Exit) -> Exit {
         }
     }
     if rank(b) > rank(a) { b } else { a }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Condvar, Mutex};
+    use std::time::Duration;
+
+    use futures::future::BoxFuture;
+
+    use super::*;
+    use crate::keyring::MemoryStore;
+    use crate::mail::{Accepted, Endpoint, Failure, Protocol};
+    use crate::secret::Secret;
+
+    const EMAIL: &str = "emily@icloud.com";
+    const PASSWORD: &str = "abcd-efgh-ijkl-mnop";
+
+    /// How many checks have started (a live checker would be connecting).
+    type Started = Arc<(Mutex<usize>, Condvar)>;
+
+    /// A checker that counts the checks started, then waits for the
+    /// password before "logging in" (accepted when it comes).
+    struct CountingChecker(Started);
+
+    fn report(protocol: Protocol, outcome: Result<Accepted, Failure>) -> CheckReport {
+        CheckReport {
+            protocol,
+            endpoint: Endpoint::new("localhost", 1),
+            outcome,
+            elapsed: Duration::from_millis(1),
+            attempts: 1,
+        }
+    }
+
+    impl Checker for CountingChecker {
+        fn check(
+            &self,
+            _protocol: Protocol,
+            _account: Account,
+            _password: Secret,
+        ) -> BoxFuture<'static, CheckReport> {
+            unreachable!("verify gives its checks a pending password")
+        }
+
+        fn check_pending(
+            &self,
+            protocol: Protocol,
+            _account: Account,
+            password: PendingPassword,
+        ) -> BoxFuture<'_, CheckReport> {
+            let (n, cv) = &*self.0;
+            *n.lock().unwrap() += 1;
+            cv.notify_all();
+            Box::pin(async move {
+                let outcome = match password.get().await {
+                    Some(p) if p.expose() == PASSWORD => Ok(Accepted {
+                        username: "emily".into(),
+                        rejected: vec![],
+                    }),
+                    _ => Err(crate::mail::no_password()),
+                };
+                report(protocol, outcome)
+            })
+        }
+    }
+
+    /// A keyring that answers only once both checks have started (at most
+    /// 10 s, then an error): a `verify` that read it before starting them
+    /// would get the error.
+    struct AnswersOnceChecksStarted {
+        inner: MemoryStore,
+        started: Started,
+    }
+
+    impl SecretStore for AnswersOnceChecksStarted {
+        fn name(&self) -> String {
+            "test keyring".into()
+        }
+        fn preflight(&self) -> Result<(), StoreError> {
+            self.inner.preflight()
+        }
+        fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
+            let (n, cv) = &*self.started;
+            let (started, _) = cv
+                .wait_timeout_while(n.lock().unwrap(), Duration::from_secs(10), |n| *n < 2)
+                .unwrap();
+            if *started < 2 {
+                return Err(StoreError::Other("read before the checks started".into()));
+            }
+            self.inner.get(account)
+        }
+        fn set(&self, account: &str, secret: &Secret) -> Result<(), StoreError> {
+            self.inner.set(account, secret)
+        }
+        fn delete(&self, account: &str) -> Result<(), StoreError> {
+            self.inner.delete(account)
+        }
+    }
+
+    fn config_with_account(dir: &Path) -> GlobalArgs {
+        let path = dir.join("config.toml");
+        std::fs::write(
+            &path,
+            format!("[[account]]\nemail = \"{EMAIL}\"\nlogin = \"{EMAIL}\"\n"),
+        )
+        .unwrap();
+        GlobalArgs {
+            config: Some(path),
+            ..GlobalArgs::default()
+        }
+    }
+
+    fn verify(
+        store: &dyn SecretStore,
+        started: &Started,
+        globals: &GlobalArgs,
+    ) -> (Exit, String, String) {
+        let make =
+            |_: CheckSettings| -> Box<dyn Checker> { Box::new(CountingChecker(started.clone())) };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run_with(
+            globals,
+            store,
+            &make,
+            Some(EMAIL),
+            false,
+            &mut out,
+            &mut err,
+        );
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_checks_start_while_the_keyring_is_still_being_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let globals = config_with_account(dir.path());
+        let started = Started::default();
+        let store = AnswersOnceChecksStarted {
+            inner: MemoryStore::new(),
+            started: started.clone(),
+        };
+        store
+            .inner
+            .set(EMAIL, &Secret::new(PASSWORD.into()))
+            .unwrap();
+        let (code, out, err) = verify(&store, &started, &globals);
+        assert_eq!(code, Exit::Ok, "{out}{err}");
+        assert_eq!(*started.0.lock().unwrap(), 2);
+        assert!(out.starts_with(&format!("{EMAIL}:\n")), "{out}");
+        assert_eq!(out.matches("✓").count(), 2, "{out}");
+        assert!(!out.contains(PASSWORD) && !err.contains(PASSWORD));
+    }
+
+    #[test]
+    fn no_password_in_the_keyring_is_reported_as_before_and_no_check_is_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let globals = config_with_account(dir.path());
+        let started = Started::default();
+        // Nothing stored.
+        let (code, out, err) = verify(&MemoryStore::new(), &started, &globals);
+        assert_eq!(code, Exit::NoSuchAccount, "{out}{err}");
+        assert_eq!(out, "", "no header, no check line");
+        assert!(
+            err.contains("no password for emily@icloud.com is stored"),
+            "{err}"
+        );
+        // The keyring unreachable: exit 5 with its hint, nothing else.
+        let unreachable = MemoryStore::failing(StoreError::Unavailable {
+            reason: "no bus".into(),
+            hint: "Start a keyring.".into(),
+        });
+        let (code, out, err) = verify(&unreachable, &started, &globals);
+        assert_eq!(code, Exit::Keyring, "{out}{err}");
+        assert_eq!(out, "");
+        assert!(
+            err.contains("no keyring is reachable: no bus\nStart a keyring."),
+            "{err}"
+        );
+        let config = std::fs::read_to_string(globals.config.as_ref().unwrap()).unwrap();
+        assert!(!config.contains("verified_at"), "{config}");
+    }
 }

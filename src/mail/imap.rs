@@ -20,7 +20,7 @@ use zeroize::Zeroizing;
 
 use super::tls::{self, classify_io, client_config, connect_tcp};
 use super::wire::{Wire, WireError};
-use super::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, Protocol};
+use super::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, PendingPassword, Protocol};
 use crate::account::Account;
 use crate::secret::Secret;
 
@@ -39,6 +39,16 @@ enum Login {
 }
 
 pub async fn check(settings: &CheckSettings, account: &Account, password: &Secret) -> CheckReport {
+    check_pending(settings, account, &PendingPassword::ready(password.clone())).await
+}
+
+/// The check, connecting (TCP, TLS, greeting) before the password is
+/// needed: it is awaited right before the first `LOGIN`.
+pub async fn check_pending(
+    settings: &CheckSettings,
+    account: &Account,
+    password: &PendingPassword,
+) -> CheckReport {
     let start = Instant::now();
     let deadline = TokioInstant::now() + settings.deadline;
     let mut attempts = 0u32;
@@ -64,7 +74,7 @@ pub async fn check(settings: &CheckSettings, account: &Account, password: &Secre
 async fn try_forms(
     settings: &CheckSettings,
     account: &Account,
-    password: &Secret,
+    password: &PendingPassword,
     attempts: &mut u32,
     rejected: &mut Vec<String>,
 ) -> Result<(String, Box<Conn>), Failure> {
@@ -72,7 +82,8 @@ async fn try_forms(
     let mut last_refusal = String::from("LOGIN refused");
     for username in account.imap_usernames() {
         let conn = open(settings, config.clone()).await?;
-        match login(conn, &username, password, attempts).await? {
+        let password = password.get().await.ok_or_else(super::no_password)?;
+        match login(conn, &username, &password, attempts).await? {
             Login::Accepted(conn) => return Ok((username, conn)),
             Login::Refused => {
                 last_refusal = format!("LOGIN refused for {username}");

@@ -5,6 +5,7 @@
 
 pub mod diagnosis;
 pub mod imap;
+pub mod pending;
 pub mod smtp;
 pub mod tls;
 pub mod wire;
@@ -20,6 +21,7 @@ use crate::account::Account;
 use crate::secret::Secret;
 
 pub use diagnosis::{Diagnosis, diagnose};
+pub use pending::PendingPassword;
 
 pub const DEFAULT_IMAP: (&str, u16) = ("imap.mail.me.com", 993);
 pub const DEFAULT_SMTP: (&str, u16) = ("smtp.mail.me.com", 587);
@@ -239,11 +241,43 @@ pub trait Checker: Send + Sync + 'static {
         password: Secret,
     ) -> BoxFuture<'static, CheckReport>;
 
+    /// The same check with a password that may still be on its way. A
+    /// checker that can do work before it needs the password (connect,
+    /// TLS, greeting) overrides this; by default it waits for the password
+    /// first. No password: a [`ErrorKind::Cancelled`] report, nothing sent.
+    fn check_pending(
+        &self,
+        protocol: Protocol,
+        account: Account,
+        password: PendingPassword,
+    ) -> BoxFuture<'_, CheckReport> {
+        Box::pin(async move {
+            match password.get().await {
+                Some(p) => self.check(protocol, account, p).await,
+                None => CheckReport {
+                    protocol,
+                    endpoint: Endpoint::new("", 0),
+                    outcome: Err(no_password()),
+                    elapsed: Duration::ZERO,
+                    attempts: 0,
+                },
+            }
+        })
+    }
+
     /// The same checker pointed at other servers (an account's recorded
     /// ones), if it can be; `None` keeps this one.
     fn with_settings(&self, _settings: CheckSettings) -> Option<Arc<dyn Checker>> {
         None
     }
+}
+
+/// A check that stopped before its login because no password came.
+pub(crate) fn no_password() -> Failure {
+    Failure::new(
+        ErrorKind::Cancelled,
+        "no password to send: stopped before logging in",
+    )
 }
 
 /// The real checker: IMAP over implicit TLS, SMTP with STARTTLS.
@@ -271,27 +305,50 @@ impl Checker for LiveChecker {
         account: Account,
         password: Secret,
     ) -> BoxFuture<'static, CheckReport> {
+        self.connect_then_check(protocol, account, PendingPassword::ready(password))
+    }
+
+    /// Connects, handshakes and reads the greeting while the password is
+    /// still on its way.
+    fn check_pending(
+        &self,
+        protocol: Protocol,
+        account: Account,
+        password: PendingPassword,
+    ) -> BoxFuture<'_, CheckReport> {
+        self.connect_then_check(protocol, account, password)
+    }
+}
+
+impl LiveChecker {
+    fn connect_then_check(
+        &self,
+        protocol: Protocol,
+        account: Account,
+        password: PendingPassword,
+    ) -> BoxFuture<'static, CheckReport> {
         let settings = self.settings.clone();
         Box::pin(async move {
             match protocol {
-                Protocol::Imap => imap::check(&settings, &account, &password).await,
-                Protocol::Smtp => smtp::check(&settings, &account, &password).await,
+                Protocol::Imap => imap::check_pending(&settings, &account, &password).await,
+                Protocol::Smtp => smtp::check_pending(&settings, &account, &password).await,
             }
         })
     }
 }
 
 /// The shared end of a check: `None` (the deadline passed) becomes a
-/// `Timeout`, the password is scrubbed from any failure detail, and the
-/// report is built with the elapsed time.
+/// `Timeout`, the password (if it arrived) is scrubbed from any failure
+/// detail, and the report is built with the elapsed time.
 pub(crate) fn finish(
     protocol: Protocol,
     settings: &CheckSettings,
     start: std::time::Instant,
     attempts: u32,
     outcome: Option<Result<Accepted, Failure>>,
-    password: &Secret,
+    password: &PendingPassword,
 ) -> CheckReport {
+    let password = password.now();
     let outcome = outcome
         .unwrap_or_else(|| {
             Err(Failure::new(
@@ -299,7 +356,10 @@ pub(crate) fn finish(
                 format!("no answer within {} ms", settings.deadline.as_millis()),
             ))
         })
-        .map_err(|f| Failure::new(f.kind, tls::scrub(f.detail, password.expose())));
+        .map_err(|f| match &password {
+            Some(p) => Failure::new(f.kind, tls::scrub(f.detail, p.expose())),
+            None => f,
+        });
     CheckReport {
         protocol,
         endpoint: match protocol {
@@ -318,11 +378,23 @@ pub async fn check_both(
     checker: &dyn Checker,
     account: &Account,
     password: &Secret,
+    on_report: impl FnMut(&CheckReport),
+) -> (CheckReport, CheckReport) {
+    let password = PendingPassword::ready(password.clone());
+    check_both_pending(checker, account, &password, on_report).await
+}
+
+/// [`check_both`] with a password that may still be on its way: both
+/// checks connect meanwhile (see [`Checker::check_pending`]).
+pub async fn check_both_pending(
+    checker: &dyn Checker,
+    account: &Account,
+    password: &PendingPassword,
     mut on_report: impl FnMut(&CheckReport),
 ) -> (CheckReport, CheckReport) {
     use futures::future::{Either, select};
-    let imap = checker.check(Protocol::Imap, account.clone(), password.clone());
-    let smtp = checker.check(Protocol::Smtp, account.clone(), password.clone());
+    let imap = checker.check_pending(Protocol::Imap, account.clone(), password.clone());
+    let smtp = checker.check_pending(Protocol::Smtp, account.clone(), password.clone());
     match select(imap, smtp).await {
         Either::Left((i, smtp)) => {
             on_report(&i);

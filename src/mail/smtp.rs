@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 
 use super::tls::{classify_io, client_config, connect_tcp};
 use super::wire::{Wire, base64_into};
-use super::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, Protocol};
+use super::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, PendingPassword, Protocol};
 use crate::account::Account;
 use crate::secret::Secret;
 
@@ -29,6 +29,16 @@ use crate::secret::Secret;
 const EHLO: &[u8] = b"EHLO localhost\r\n";
 
 pub async fn check(settings: &CheckSettings, account: &Account, password: &Secret) -> CheckReport {
+    check_pending(settings, account, &PendingPassword::ready(password.clone())).await
+}
+
+/// The check, connecting (TCP, greeting, EHLO, STARTTLS, TLS, EHLO) before
+/// the password is needed: it is awaited right before `AUTH`.
+pub async fn check_pending(
+    settings: &CheckSettings,
+    account: &Account,
+    password: &PendingPassword,
+) -> CheckReport {
     let start = Instant::now();
     let deadline = TokioInstant::now() + settings.deadline;
     let mut attempts = 0u32;
@@ -158,7 +168,7 @@ async fn send<S: AsyncRead + AsyncWrite + Unpin>(
 async fn login(
     settings: &CheckSettings,
     username: &str,
-    password: &Secret,
+    password: &PendingPassword,
     attempts: &mut u32,
 ) -> Result<(), Failure> {
     let config = client_config(settings.ca_file.as_deref())?;
@@ -199,6 +209,8 @@ async fn login(
     expect(&ehlo, 250, "EHLO")?;
     let offer = offer(&ehlo);
 
+    let password = password.get().await.ok_or_else(super::no_password)?;
+    let password = &password;
     *attempts += 1;
     let reply = if offer.plain {
         auth_plain(&mut wire, username, password).await?
