@@ -329,12 +329,26 @@ static ENDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::ne
 /// whatever ended it, the panic hook, a forced exit after a signal.
 pub fn clear_clipboard() {
     ENDING.store(true, std::sync::atomic::Ordering::SeqCst);
-    let copied = match COPIED.lock() {
-        Ok(mut slot) => slot.take(),
-        Err(poisoned) => poisoned.into_inner().take(),
-    };
-    if let Some((_, copied)) = copied {
-        copied.clear();
+    // try_lock, a few times: this runs from the panic hook too, possibly on
+    // a thread that already holds the lock (never wait on it forever).
+    for _ in 0..20 {
+        match COPIED.try_lock() {
+            Ok(mut slot) => {
+                if let Some((_, copied)) = slot.take() {
+                    copied.clear();
+                }
+                return;
+            }
+            Err(std::sync::TryLockError::Poisoned(p)) => {
+                if let Some((_, copied)) = p.into_inner().take() {
+                    copied.clear();
+                }
+                return;
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+        }
     }
 }
 
