@@ -11,7 +11,7 @@ use super::Exit;
 use crate::account::{Account, Email};
 use crate::cli::GlobalArgs;
 use crate::config::{self, AccountEntry, Config};
-use crate::keyring::{SecretStore, StoreError};
+use crate::keyring::{SecretStore, StoreError, staging_account};
 use crate::mail::diagnosis::{diagnose, summary_line};
 use crate::mail::{CheckReport, CheckSettings, Checker, ErrorKind, LiveChecker, PendingPassword};
 use crate::storage;
@@ -292,11 +292,17 @@ impl Leftovers {
 }
 
 /// Settle the saves of `emails` cut short before the config recorded
-/// them; the lines to print on stderr.
+/// them; the lines to print on stderr. Such a save leaves a staging entry
+/// (and nothing else), so one search per account, without the config
+/// lock, finds whether there is anything to do.
 fn settle_leftovers(store: &dyn SecretStore, path: &Path, emails: &[String]) -> Vec<String> {
     let mut notes = Vec::new();
     for email in emails {
-        match storage::recover(store, path, email) {
+        let settled = match store.exists(&staging_account(email)) {
+            Ok(false) => Ok(None),
+            Ok(true) | Err(_) => storage::recover(store, path, email),
+        };
+        match settled {
             Ok(Some(r)) => notes.push(format!("note: {r}")),
             Ok(None) => {}
             Err(e) => notes.push(format!(

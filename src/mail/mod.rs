@@ -393,19 +393,22 @@ pub async fn check_both_pending(
     mut on_report: impl FnMut(&CheckReport),
 ) -> (CheckReport, CheckReport) {
     use futures::future::{Either, select};
-    let imap = checker.check_pending(Protocol::Imap, account.clone(), password.clone());
+    // SMTP first: with STARTTLS it needs more round trips than IMAP (5.5
+    // against 3 before the login is answered), so it decides the total;
+    // polled first, its connection starts first.
     let smtp = checker.check_pending(Protocol::Smtp, account.clone(), password.clone());
-    match select(imap, smtp).await {
-        Either::Left((i, smtp)) => {
-            on_report(&i);
-            let s = smtp.await;
-            on_report(&s);
-            (i, s)
-        }
-        Either::Right((s, imap)) => {
+    let imap = checker.check_pending(Protocol::Imap, account.clone(), password.clone());
+    match select(smtp, imap).await {
+        Either::Left((s, imap)) => {
             on_report(&s);
             let i = imap.await;
             on_report(&i);
+            (i, s)
+        }
+        Either::Right((i, smtp)) => {
+            on_report(&i);
+            let s = smtp.await;
+            on_report(&s);
             (i, s)
         }
     }
