@@ -9,6 +9,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use super::double_quoted;
 use super::install::{self, Outcome};
 use super::{AccountView, ExportError, Paths, Security, sent_copy_note};
 
@@ -65,22 +66,6 @@ pub fn settings(view: &AccountView) -> Vec<Setting> {
     v
 }
 
-/// A gitconfig value in double quotes, `\` and `"` escaped.
-fn quoted(field: &'static str, s: &str) -> Result<String, ExportError> {
-    if s.chars().any(char::is_control) {
-        return Err(ExportError::unsafe_value(
-            CLIENT,
-            field,
-            s,
-            "it has a control character",
-        ));
-    }
-    Ok(format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\").replace('"', "\\\"")
-    ))
-}
-
 /// The keys as a gitconfig snippet (what `export git` prints; it can be
 /// pasted into `~/.gitconfig` or `[include]`d).
 pub fn render(view: &AccountView) -> Result<String, ExportError> {
@@ -104,13 +89,16 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
     for setting in all.iter().filter(|s| s.key.starts_with("sendemail.")) {
         let name = &setting.key["sendemail.".len()..];
         for value in &setting.values {
-            s.push_str(&format!("\t{name} = {}\n", quoted("value", value)?));
+            s.push_str(&format!(
+                "\t{name} = {}\n",
+                double_quoted(CLIENT, "value", value)?
+            ));
         }
     }
     s.push_str(&format!(
         "[credential {}]\n\thelper =\n\thelper = {}\n",
-        quoted("SMTP server", &credential_url(view))?,
-        quoted("helper", HELPER)?
+        double_quoted(CLIENT, "SMTP server", &credential_url(view))?,
+        double_quoted(CLIENT, "helper", HELPER)?
     ));
     Ok(s)
 }
@@ -136,7 +124,7 @@ pub fn write(
     let wanted = settings(view);
     for s in &wanted {
         for v in &s.values {
-            quoted("value", v)?;
+            double_quoted(CLIENT, "value", v)?;
         }
     }
     let existing = install::read_existing(target)?;

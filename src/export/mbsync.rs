@@ -10,6 +10,7 @@
 //! EMAIL-remote`, `MaildirStore EMAIL-local` under `~/Mail/EMAIL/`, and
 //! `Channel EMAIL` syncing every folder (`Patterns *`).
 
+use super::double_quoted;
 use super::install::Placed;
 use super::{AccountView, ExportError, Security, header, sent_copy_note};
 
@@ -18,23 +19,6 @@ const CLIENT: &str = "mbsync";
 /// Where the Maildir folders go: `~/Mail/EMAIL/`.
 pub fn maildir_root(view: &AccountView) -> String {
     format!("~/Mail/{}/", view.email)
-}
-
-/// `s` as one mbsync argument: in double quotes, `"` and `\` escaped (isync
-/// unescapes both); control characters cannot be carried.
-fn quote(field: &'static str, s: &str) -> Result<String, ExportError> {
-    if s.chars().any(char::is_control) {
-        return Err(ExportError::unsafe_value(
-            CLIENT,
-            field,
-            s,
-            "it has a control character",
-        ));
-    }
-    Ok(format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\").replace('"', "\\\"")
-    ))
 }
 
 /// The `~/.mbsyncrc` sections for `view`, for the installed isync
@@ -84,14 +68,14 @@ pub fn render(view: &AccountView, isync: Option<(u32, u32)>) -> Result<String, E
          AuthMechs LOGIN\n",
         host = view.imap.host,
         port = view.imap.port,
-        user = quote("IMAP username", &view.imap_user)?,
-        cmd = quote("password command", &view.password_command())?,
+        user = double_quoted(CLIENT, "IMAP username", &view.imap_user)?,
+        cmd = double_quoted(CLIENT, "password command", &view.password_command())?,
     ));
     if let Some(ca) = &view.ca_file {
         s.push_str(&format!(
             "# Extra trust anchors, used with the system's CAs (SystemCertificates stays on).\n\
              CertificateFile {}\n",
-            quote("CA file", ca)?
+            double_quoted(CLIENT, "CA file", ca)?
         ));
     }
     s.push_str(&format!(
@@ -111,8 +95,8 @@ pub fn render(view: &AccountView, isync: Option<(u32, u32)>) -> Result<String, E
          SyncState *\n\
          CopyArrivalDate yes\n\
          \n",
-        path = quote("Maildir path", &root)?,
-        inbox = quote("Maildir path", &format!("{root}{}", f.inbox))?,
+        path = double_quoted(CLIENT, "Maildir path", &root)?,
+        inbox = double_quoted(CLIENT, "Maildir path", &format!("{root}{}", f.inbox))?,
     ));
     Ok(s)
 }
@@ -178,8 +162,11 @@ mod tests {
 
     #[test]
     fn quoting_escapes_what_isync_unescapes() {
-        assert_eq!(quote("x", "a \"b\" \\c").unwrap(), r#""a \"b\" \\c""#);
-        assert!(quote("x", "a\nb").is_err());
+        assert_eq!(
+            double_quoted(CLIENT, "x", "a \"b\" \\c").unwrap(),
+            r#""a \"b\" \\c""#
+        );
+        assert!(double_quoted(CLIENT, "x", "a\nb").is_err());
     }
 
     #[test]

@@ -423,6 +423,28 @@ impl ExportError {
     }
 }
 
+/// `s` as one double-quoted value with `"` and `\` escaped by a backslash,
+/// as mbsync, msmtp and gitconfig all read it; a control character cannot
+/// be carried and is refused for `client`.
+pub(crate) fn double_quoted(
+    client: &'static str,
+    field: &'static str,
+    s: &str,
+) -> Result<String, ExportError> {
+    if s.chars().any(char::is_control) {
+        return Err(ExportError::unsafe_value(
+            client,
+            field,
+            s,
+            "it has a control character",
+        ));
+    }
+    Ok(format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\").replace('"', "\\\"")
+    ))
+}
+
 /// The client named in a refusal made before any one client is involved.
 const ANY: &str = "mail client";
 

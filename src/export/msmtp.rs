@@ -4,27 +4,11 @@
 //! that is the one in use): `account EMAIL` with STARTTLS on 587, `auth
 //! on`, the SMTP login, and `passwordeval`.
 
+use super::double_quoted;
 use super::install::Placed;
 use super::{AccountView, ExportError, Security, header, sent_copy_note};
 
 const CLIENT: &str = "msmtp";
-
-/// `s` as one msmtp argument: in double quotes, `"` and `\` escaped with a
-/// backslash (as msmtp reads them); control characters cannot be carried.
-fn quote(field: &'static str, s: &str) -> Result<String, ExportError> {
-    if s.chars().any(char::is_control) {
-        return Err(ExportError::unsafe_value(
-            CLIENT,
-            field,
-            s,
-            "it has a control character",
-        ));
-    }
-    Ok(format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\").replace('"', "\\\"")
-    ))
-}
 
 /// The `account` section for `view`.
 pub fn render(view: &AccountView) -> Result<String, ExportError> {
@@ -63,7 +47,7 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
         s.push_str(&format!(
             "# The CAs to trust for this server (instead of the system's).\n\
              tls_trust_file {}\n",
-            quote("CA file", ca)?
+            double_quoted(CLIENT, "CA file", ca)?
         ));
     }
     s.push_str(&format!(
@@ -71,8 +55,8 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
          user {user}\n\
          passwordeval {cmd}\n\
          from {from}\n",
-        user = quote("SMTP username", &view.smtp_user)?,
-        cmd = quote("password command", &view.password_command())?,
+        user = double_quoted(CLIENT, "SMTP username", &view.smtp_user)?,
+        cmd = double_quoted(CLIENT, "password command", &view.password_command())?,
         from = view.from,
     ));
     Ok(s)
