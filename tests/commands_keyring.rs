@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::keyring::secret_tool_lookup;
+
 use common::keyring::{require_bus, unique_email};
 
 use std::path::{Path, PathBuf};
@@ -15,7 +17,7 @@ use icloud_mail_setup::account::{Account, Email};
 use icloud_mail_setup::cli::GlobalArgs;
 use icloud_mail_setup::commands::{Exit, list, password, remove, store, verify};
 use icloud_mail_setup::config;
-use icloud_mail_setup::keyring::{KeyringStore, SERVICE, SecretStore, StoreError};
+use icloud_mail_setup::keyring::{KeyringStore, SecretStore, StoreError};
 use icloud_mail_setup::mail::{
     Accepted, CheckReport, CheckSettings, Checker, ErrorKind, Failure, Protocol,
 };
@@ -111,16 +113,6 @@ fn password_cmd(st: &dyn SecretStore, path: &Path, email: &str) -> (Exit, String
         String::from_utf8(out).unwrap(),
         String::from_utf8(err).unwrap(),
     )
-}
-
-fn secret_tool_lookup(email: &str) -> Option<String> {
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", SERVICE, "username", email])
-        .output()
-        .expect("secret-tool (libsecret-tools) must be installed");
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn config_in(dir: &tempfile::TempDir) -> PathBuf {

@@ -4,6 +4,8 @@
 //! witness.
 
 mod common;
+
+use common::keyring::secret_tool_lookup as lookup;
 mod tmux;
 
 use std::io::Write;
@@ -16,17 +18,6 @@ use tmux::{Tmux, bin, files_under, sh_quote};
 
 const PW1: &str = "wxyz-abcd-efgh-ijkl";
 const PW2: &str = "mnop-qrst-uvwx-yzab";
-
-fn lookup(email: &str) -> Option<String> {
-    let o = Command::new("secret-tool")
-        .args(["lookup", "service", "icloud-mail-setup", "username", email])
-        .output()
-        .expect("secret-tool is installed (scripts/test installs it)");
-    o.status
-        .success()
-        .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
-        .filter(|s| !s.is_empty())
-}
 
 fn entries(email: &str) -> usize {
     let o = Command::new("secret-tool")

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::keyring::{secret_tool_lookup as lookup, secret_tool_store as keyring_put};
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -18,42 +20,6 @@ const PW_OTHER: &str = "qrst-uvwx-yzab-cdef";
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_icloud-mail-setup")
-}
-
-fn lookup(email: &str) -> Option<String> {
-    let o = Command::new("secret-tool")
-        .args(["lookup", "service", "icloud-mail-setup", "username", email])
-        .output()
-        .expect("secret-tool is installed (scripts/test installs it)");
-    o.status
-        .success()
-        .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
-        .filter(|s| !s.is_empty())
-}
-
-/// Put `password` in the keyring as `store` would (same service and
-/// attributes), without a live check.
-fn keyring_put(email: &str, password: &str) {
-    let mut child = Command::new("secret-tool")
-        .args([
-            "store",
-            "--label",
-            "test",
-            "service",
-            "icloud-mail-setup",
-            "username",
-            email,
-        ])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(password.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
 }
 
 /// A private git and icloud-mail-setup configuration.

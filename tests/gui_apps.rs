@@ -5,6 +5,8 @@
 //! (gnome-keyring on the test's private bus).
 
 mod common;
+
+use common::keyring::secret_tool_store as keyring_put;
 mod tmux;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -40,29 +42,6 @@ fn one_account(dir: &Path, email: &str) -> PathBuf {
         dir,
         &format!("[[account]]\nemail = \"{email}\"\nlogin = \"{email}\"\n"),
     )
-}
-
-fn keyring_put(email: &str, password: &str) {
-    let mut child = Command::new("secret-tool")
-        .args([
-            "store",
-            "--label",
-            "test",
-            "service",
-            "icloud-mail-setup",
-            "username",
-            email,
-        ])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("secret-tool is installed (scripts/test installs it)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(password.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
 }
 
 /// The binary with a private config, outside any terminal session: no

@@ -8,8 +8,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::fault::{Fault, FaultServer};
@@ -17,47 +16,12 @@ use common::keyring::{require_bus, unique_email};
 
 const LIMIT_KIB: i64 = 32 * 1024;
 
-/// Run the binary, feed `stdin`, and return (exit code, peak RSS in KiB,
-/// stdout + stderr).
-/// The child is reaped by `wait4` itself (to get its own rusage), not
-/// `Child::wait`.
-#[allow(clippy::zombie_processes)]
+/// Run the binary with `args` and this config, feed `stdin`; (exit code,
+/// peak RSS in KiB, stdout + stderr).
 fn run_measured(args: &[&str], stdin: &str, config: &std::path::Path) -> (i32, i64, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
-        .args(args)
-        .env("ICLOUD_MAIL_SETUP_CONFIG", config)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the binary");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let readers = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-        text
-    });
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: a zeroed rusage filled by wait4 for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid, "wait4");
-    let text = readers.join().expect("reader");
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    (code, usage.ru_maxrss, text)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"));
+    cmd.args(args).env("ICLOUD_MAIL_SETUP_CONFIG", config);
+    common::measure::run_measured(cmd, stdin)
 }
 
 #[test]

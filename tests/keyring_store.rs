@@ -4,25 +4,14 @@
 
 mod common;
 
+use common::keyring::secret_tool_lookup;
+
 use common::keyring::{require_bus, unique_email};
 
 use std::process::Command;
 
 use icloud_mail_setup::keyring::{KeyringStore, SERVICE, SecretStore, StoreError, set_verified};
 use icloud_mail_setup::secret::Secret;
-
-/// What `secret-tool` (libsecret, a second witness) finds for the entry.
-fn secret_tool_lookup(email: &str) -> Option<String> {
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", SERVICE, "username", email])
-        .output()
-        .expect("secret-tool (libsecret-tools) must be installed");
-    if out.status.success() {
-        Some(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        None
-    }
-}
 
 #[test]
 fn store_read_back_and_secret_tool_agree() {

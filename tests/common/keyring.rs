@@ -19,3 +19,47 @@ pub fn unique_email(tag: &str) -> String {
         .unwrap_or(0);
     format!("{tag}-{}-{nanos}@icloud.com", std::process::id())
 }
+
+/// What `secret-tool` (libsecret, a second witness) finds for `account`
+/// under our service; `None` when it finds nothing.
+pub fn secret_tool_lookup(account: &str) -> Option<String> {
+    let out = std::process::Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            "icloud-mail-setup",
+            "username",
+            account,
+        ])
+        .output()
+        .expect("secret-tool (libsecret-tools) is installed (scripts/test installs it)");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Put `password` in the keyring with `secret-tool`, as `store` would
+/// (same service and attributes), without a live check.
+pub fn secret_tool_store(account: &str, password: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("secret-tool")
+        .args([
+            "store",
+            "--label",
+            "test",
+            "service",
+            "icloud-mail-setup",
+            "username",
+            account,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("secret-tool (libsecret-tools) is installed (scripts/test installs it)");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(password.as_bytes())
+        .expect("write the password");
+    assert!(child.wait().expect("secret-tool").success());
+}

@@ -11,6 +11,7 @@
 //! - [`fault::FaultServer`]: servers that misbehave on purpose.
 //! - [`certs`]: a CA and server certificates made with rcgen.
 //! - [`keyring`]: `require_bus()`, `unique_email(tag)` for Secret Service tests.
+//! - [`measure::run_measured`]: run a program, its exit code and peak RSS.
 //! - [`free_port`], [`closed_port`].
 //!
 //! Dovecot must be installed (`dovecot-imapd dovecot-submissiond
@@ -22,6 +23,7 @@ pub mod certs;
 pub mod dovecot;
 pub mod fault;
 pub mod keyring;
+pub mod measure;
 
 use std::net::TcpListener;
 
