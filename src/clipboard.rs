@@ -229,27 +229,7 @@ impl Clipboard {
     /// Put `secret` on every clipboard found. An error only when it went
     /// nowhere; a way that failed while another worked is a note.
     pub fn copy(&self, secret: &Secret) -> Result<Copied, ClipboardError> {
-        let mut channels = Vec::new();
-        let mut notes = Vec::new();
-        if let Some(route) = &self.osc52 {
-            let seq = osc52_sequence(route, secret.expose().as_bytes());
-            match write_tty(seq.as_bytes()) {
-                Ok(()) => channels.push(Channel::Osc52(route.clone())),
-                Err(e) => notes.push(format!("OSC 52 could not be written: {e}")),
-            }
-        }
-        if let Some(tool) = self.tool {
-            let (program, args) = tool.copy_command();
-            match run_program(program, args, secret.expose().as_bytes(), false) {
-                Ok(_) => channels.push(Channel::Tool(tool)),
-                Err(e) => notes.push(format!("{program} failed: {e}")),
-            }
-        }
-        if channels.is_empty() {
-            let mut why = self.skipped.clone();
-            why.extend(notes);
-            return Err(ClipboardError::Nowhere(why.join("; ")));
-        }
+        let (channels, mut notes) = self.put(secret.expose().as_bytes())?;
         for c in &channels {
             match c {
                 Channel::Osc52(Osc52::Direct) | Channel::Osc52(Osc52::Screen) => notes.push(
@@ -270,6 +250,40 @@ impl Clipboard {
             notes,
         })
     }
+
+    /// Copy text that is no secret (a link): the same ways, nothing to
+    /// clear later. Says how ("OSC 52 (tmux) and xclip").
+    pub fn copy_text(&self, text: &str) -> Result<String, ClipboardError> {
+        let (channels, _) = self.put(text.as_bytes())?;
+        Ok(describe_all(&channels))
+    }
+
+    /// Send `data` every way there is; the ways that worked, and notes on
+    /// those that failed.
+    fn put(&self, data: &[u8]) -> Result<(Vec<Channel>, Vec<String>), ClipboardError> {
+        let mut channels = Vec::new();
+        let mut notes = Vec::new();
+        if let Some(route) = &self.osc52 {
+            let seq = osc52_sequence(route, data);
+            match write_tty(seq.as_bytes()) {
+                Ok(()) => channels.push(Channel::Osc52(route.clone())),
+                Err(e) => notes.push(format!("OSC 52 could not be written: {e}")),
+            }
+        }
+        if let Some(tool) = self.tool {
+            let (program, args) = tool.copy_command();
+            match run_program(program, args, data, false) {
+                Ok(_) => channels.push(Channel::Tool(tool)),
+                Err(e) => notes.push(format!("{program} failed: {e}")),
+            }
+        }
+        if channels.is_empty() {
+            let mut why = self.skipped.clone();
+            why.extend(notes);
+            return Err(ClipboardError::Nowhere(why.join("; ")));
+        }
+        Ok((channels, notes))
+    }
 }
 
 /// A copy that was made, holding the value (zeroed on drop) so that
@@ -283,12 +297,7 @@ pub struct Copied {
 impl Copied {
     /// "OSC 52 (tmux) and xclip".
     pub fn summary(&self) -> String {
-        let parts: Vec<String> = self.channels.iter().map(Channel::describe).collect();
-        match parts.as_slice() {
-            [] => String::new(),
-            [one] => one.clone(),
-            [init @ .., last] => format!("{} and {last}", init.join(", ")),
-        }
+        describe_all(&self.channels)
     }
 
     /// Caveats worth a line each.
@@ -346,6 +355,16 @@ impl Copied {
             Ok(_) => format!("{} now holds something else: left alone", tool.name()),
             Err(_) => format!("{} no longer holds it", tool.name()),
         }
+    }
+}
+
+/// "OSC 52 (tmux) and xclip".
+fn describe_all(channels: &[Channel]) -> String {
+    let parts: Vec<String> = channels.iter().map(Channel::describe).collect();
+    match parts.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 

@@ -172,6 +172,14 @@ impl Executor {
                     let _ = tx.send(Msg::UrlOpened { url, result });
                 });
             }
+            Effect::CopyUrl(url) => {
+                tokio::task::spawn_blocking(move || {
+                    let result = Clipboard::detect()
+                        .copy_text(&url)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::LinkCopied { url, result });
+                });
+            }
             Effect::DetectClients { email } => {
                 let path = self.io.config_path.clone();
                 tokio::task::spawn_blocking(move || {

@@ -16,6 +16,7 @@ pub mod hardening;
 pub mod keyring;
 pub mod mail;
 pub mod plain;
+pub mod qr;
 pub mod secret;
 pub mod settings_table;
 pub mod storage;

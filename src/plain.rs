@@ -18,7 +18,7 @@ use crate::executor::Executor;
 use crate::mail::Protocol;
 use crate::secret::RawSecret;
 use crate::wizard::{
-    CheckLine, Choice, Effect, Field, Model, Msg, Prompt, Screen, Tone, prompt, update,
+    CheckLine, Choice, Effect, Field, Model, Msg, Prompt, Screen, Tone, help, prompt, update,
 };
 
 /// The longest answer line read; longer lines are refused whole.
@@ -303,9 +303,14 @@ fn interpret(
             "b" | "back" => return Ok(Some(Msg::Back)),
             "o" if p.link.is_some() => return Ok(Some(Msg::OpenLink)),
             "?" | "help" => {
+                writeln!(out)?;
+                for line in help::text(&help::help(m)) {
+                    writeln!(out, "{line}")?;
+                }
+                writeln!(out)?;
                 writeln!(
                     out,
-                    "Type a number to choose, Enter for the default, b to go back, q to quit, \
+                    "Keys: type a number to choose, Enter for the default, b to go back, q to quit, \
                      o to open the link. At the address step type the address; at the password \
                      step the label first (Enter keeps it), then the password, which is not \
                      shown."

@@ -15,7 +15,7 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::keys::{Input, event_to_action};
+use super::keys::{Action, Input, event_to_action};
 use super::view::View;
 use crate::executor::Executor;
 use crate::ui;
@@ -63,6 +63,11 @@ where
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
                     redraw = true;
+                    let press = matches!(
+                        &ev,
+                        Event::Key(k)
+                            if k.kind == crossterm::event::KeyEventKind::Press
+                    );
                     match event_to_action(ev, view.text_entry(model)) {
                         Some(Input::Action(a)) => view.act(model, a),
                         Some(Input::Paste(raw)) => view.paste(model, raw),
@@ -70,6 +75,8 @@ where
                             view.resize(width, height);
                             None
                         }
+                        // Any key closes the QR code, bound or not.
+                        None if press && view.qr => view.act(model, Action::Back),
                         None => {
                             redraw = false;
                             None

@@ -29,6 +29,12 @@ pub enum Action {
     NextField,
     PrevField,
     OpenLink,
+    /// Show the step's link as a QR code.
+    ShowQr,
+    /// Copy the step's link to the clipboard.
+    CopyLink,
+    PageUp,
+    PageDown,
     Help,
     Quit,
     Reveal,
@@ -134,6 +140,42 @@ pub static BINDINGS: &[Binding] = &[
         action: Action::OpenLink,
         mode: Mode::Text,
         label: Some("^O"),
+    },
+    Binding {
+        keys: &[(KeyCode::Char('r'), NONE)],
+        action: Action::ShowQr,
+        mode: Mode::Nav,
+        label: Some("r"),
+    },
+    Binding {
+        keys: &[(KeyCode::Char('g'), CTRL)],
+        action: Action::ShowQr,
+        mode: Mode::Text,
+        label: Some("^G"),
+    },
+    Binding {
+        keys: &[(KeyCode::Char('c'), NONE)],
+        action: Action::CopyLink,
+        mode: Mode::Nav,
+        label: Some("c"),
+    },
+    Binding {
+        keys: &[(KeyCode::Char('l'), CTRL)],
+        action: Action::CopyLink,
+        mode: Mode::Text,
+        label: Some("^L"),
+    },
+    Binding {
+        keys: &[(KeyCode::PageUp, NONE)],
+        action: Action::PageUp,
+        mode: Mode::Any,
+        label: None,
+    },
+    Binding {
+        keys: &[(KeyCode::PageDown, NONE)],
+        action: Action::PageDown,
+        mode: Mode::Any,
+        label: None,
     },
     Binding {
         keys: &[(KeyCode::Char('r'), CTRL)],

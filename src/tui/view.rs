@@ -29,6 +29,12 @@ pub struct View {
     pub label: TextInput,
     pub reveal: bool,
     pub help: bool,
+    /// How far the help is scrolled, in lines.
+    pub help_scroll: u16,
+    /// The step's link is shown as a QR code.
+    pub qr: bool,
+    /// The window's size (from the last resize), to bound scrolling.
+    pub size: (u16, u16),
     pub spinner: usize,
     pub too_small: bool,
     pub no_color: bool,
@@ -61,7 +67,10 @@ impl View {
 
     /// Does a text field have the keyboard (letters are typed, not commands)?
     pub fn text_entry(&self, m: &Model) -> bool {
-        !self.help && !m.confirming_quit && matches!(m.screen, Screen::Account | Screen::Password)
+        !self.help
+            && !self.qr
+            && !m.confirming_quit
+            && matches!(m.screen, Screen::Account | Screen::Password)
     }
 
     /// After every update: a new step starts with its default answer
@@ -109,13 +118,13 @@ impl View {
         if self.too_small && a != Action::Quit {
             return None;
         }
+        if self.qr {
+            // Any key closes it; Ctrl-C still quits.
+            self.qr = false;
+            return (a == Action::Quit).then_some(Msg::Quit);
+        }
         if self.help {
-            if matches!(
-                a,
-                Action::Back | Action::Help | Action::Confirm | Action::Quit
-            ) {
-                self.help = false;
-            }
+            self.help_key(m, a);
             return (a == Action::Quit).then_some(Msg::Quit);
         }
         if m.confirming_quit {
@@ -126,21 +135,46 @@ impl View {
                 _ => None,
             };
         }
+        let p = prompt(m);
         match a {
             Action::Help => {
                 self.help = true;
+                self.help_scroll = 0;
                 return None;
             }
             Action::Quit => return Some(Msg::Quit),
             Action::Back => return Some(Msg::Back),
             Action::OpenLink => return Some(Msg::OpenLink),
+            Action::ShowQr => {
+                self.qr = p.link.is_some();
+                return None;
+            }
+            Action::CopyLink => return p.link.map(|_| Msg::CopyLink),
             _ => {}
         }
-        let p = prompt(m);
         match p.field {
             Some(Field::Account) => self.account(a),
             Some(Field::Password) => self.password(a),
             None => self.menu(&p, a),
+        }
+    }
+
+    /// Keys while the help is open: scroll, or close.
+    fn help_key(&mut self, m: &Model, a: Action) {
+        let page = self.size.1.saturating_sub(4).max(1);
+        let max = if self.size == (0, 0) {
+            u16::MAX
+        } else {
+            crate::ui::help::max_scroll(m, self, self.size.0, self.size.1)
+        };
+        let s = &mut self.help_scroll;
+        match a {
+            Action::Back | Action::Help | Action::Confirm | Action::Quit => self.help = false,
+            Action::Up | Action::PrevField => *s = s.saturating_sub(1),
+            Action::Down | Action::NextField => *s = s.saturating_add(1).min(max),
+            Action::PageUp => *s = s.saturating_sub(page),
+            Action::PageDown | Action::Toggle => *s = s.saturating_add(page).min(max),
+            _ => {}
         }
     }
 
@@ -243,7 +277,7 @@ impl View {
     /// before it, a paste that is an app-specific password is kept by the
     /// wizard ahead of time.
     pub fn paste(&mut self, m: &Model, raw: RawSecret) -> Option<Msg> {
-        if self.help || m.confirming_quit || self.too_small {
+        if self.help || self.qr || m.confirming_quit || self.too_small {
             return None;
         }
         let clean = match apppass::sanitise_paste(raw.as_str()) {
@@ -312,6 +346,7 @@ impl View {
     }
 
     pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = (width, height);
         self.too_small = width < MIN_WIDTH || height < MIN_HEIGHT;
     }
 
@@ -326,7 +361,10 @@ impl View {
 pub fn hints(m: &Model, v: &View) -> Vec<(Action, &'static str)> {
     use Action::*;
     if v.help {
-        return vec![(Back, "close help")];
+        return vec![(Up, "scroll"), (Back, "close help")];
+    }
+    if v.qr {
+        return vec![(Back, "close")];
     }
     if m.confirming_quit {
         return vec![(Yes, "quit"), (No, "stay")];
@@ -344,8 +382,10 @@ pub fn hints(m: &Model, v: &View) -> Vec<(Action, &'static str)> {
             (Confirm, "verify"),
             (Reveal, "reveal"),
             (NextField, "label"),
+            (OpenLink, "open"),
+            (ShowQr, "QR"),
+            (CopyLink, "copy"),
             (ClearField, "clear"),
-            (OpenLink, "open link"),
             (Back, "back"),
         ],
         (None, Screen::Verify(ver)) if ver.running() => vec![(Back, "cancel")],
@@ -358,15 +398,23 @@ pub fn hints(m: &Model, v: &View) -> Vec<(Action, &'static str)> {
         (None, Screen::Export(_)) => vec![(Back, "back")],
         (None, _) if !p.checklist.is_empty() => vec![
             (Toggle, "tick"),
-            (Up, "move"),
             (Confirm, "continue"),
             (Back, "back"),
+            (Up, "move"),
         ],
         (None, Screen::Welcome | Screen::Done) => vec![(Confirm, "choose"), (Up, "move")],
         (None, _) => vec![(Confirm, "choose"), (Up, "move"), (Back, "back")],
     };
     if p.link.is_some() && p.field.is_none() {
-        h.push((OpenLink, "open link"));
+        // The link first: on these steps it is what the person needs.
+        let at = h
+            .iter()
+            .position(|(a, _)| *a == Confirm)
+            .map_or(0, |i| i + 1);
+        h.splice(
+            at..at,
+            [(OpenLink, "open"), (ShowQr, "QR"), (CopyLink, "copy")],
+        );
     }
     h.push((Help, "help"));
     h.push((Quit, "quit"));

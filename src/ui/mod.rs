@@ -6,6 +6,7 @@ pub mod account;
 pub mod body;
 pub mod help;
 pub mod password;
+pub mod qr;
 pub mod theme;
 pub mod widgets;
 
@@ -15,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use crate::tui::View;
-use crate::tui::keys::label_for;
+use crate::tui::keys::{Action, label_for};
 use crate::tui::view::hints;
 use crate::wizard::{Field, Model, prompt};
 use theme::Theme;
@@ -67,7 +68,9 @@ pub fn draw(f: &mut Frame, m: &Model, v: &View) {
     }
     draw_footer(f, footer, m, v, t);
     if v.help {
-        help::render(f, area, t);
+        help::render(f, area, m, v, t);
+    } else if v.qr {
+        qr::render(f, area, &p, t);
     } else if m.confirming_quit {
         confirm_quit(f, area, t);
     } else if let Some(pos) = cursor {
@@ -89,21 +92,35 @@ fn draw_header(f: &mut Frame, area: Rect, m: &Model, step: Option<usize>, t: &Th
 /// The key hints, read from the key table.
 fn draw_footer(f: &mut Frame, area: Rect, m: &Model, v: &View, t: &Theme) {
     let text = v.text_entry(m);
-    let mut spans = Vec::new();
-    let mut seen = Vec::new();
+    let mut pieces: Vec<(&str, &str, bool)> = Vec::new();
     for (action, what) in hints(m, v) {
         let Some(key) = label_for(action, text) else {
             continue;
         };
-        if seen.contains(&what) {
+        if pieces.iter().any(|(_, w, _)| *w == what) {
             continue;
         }
-        seen.push(what);
-        let piece_len = key.chars().count() + what.chars().count() + 3;
-        let used: usize = spans.iter().map(|s: &Span| s.content.chars().count()).sum();
-        if used + piece_len > area.width as usize {
-            break;
+        pieces.push((key, what, matches!(action, Action::Help | Action::Quit)));
+    }
+    // Help and quit always show (the help lists every key); the others in
+    // order while they fit.
+    let width =
+        |(key, what, _): &(&str, &str, bool)| key.chars().count() + what.chars().count() + 3;
+    let kept: usize = pieces.iter().filter(|p| p.2).map(width).sum();
+    let mut room = (area.width as usize).saturating_sub(kept);
+    let mut shown = Vec::new();
+    for p in &pieces {
+        if p.2 {
+            shown.push(p);
+        } else if width(p) <= room {
+            room -= width(p);
+            shown.push(p);
+        } else {
+            room = 0;
         }
+    }
+    let mut spans = Vec::new();
+    for (key, what, _) in shown {
         spans.push(Span::styled(key.to_string(), t.key));
         spans.push(Span::raw(format!(" {what}  ")));
     }

@@ -14,6 +14,9 @@ pub struct Theme {
     pub key: Style,
     pub field: Style,
     pub field_focus: Style,
+    /// A QR code: dark modules on a light ground whatever the terminal's
+    /// colours (with NO_COLOR, reverse video: right on dark themes).
+    pub qr: Style,
 }
 
 pub const COLOR: Theme = Theme {
@@ -27,6 +30,7 @@ pub const COLOR: Theme = Theme {
     key: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
     field: Style::new(),
     field_focus: Style::new().fg(Color::Cyan),
+    qr: Style::new().fg(Color::Black).bg(Color::White),
 };
 
 pub const MONO: Theme = Theme {
@@ -40,6 +44,7 @@ pub const MONO: Theme = Theme {
     key: Style::new().add_modifier(Modifier::BOLD),
     field: Style::new(),
     field_focus: Style::new().add_modifier(Modifier::BOLD),
+    qr: Style::new().add_modifier(Modifier::REVERSED),
 };
 
 pub fn theme(no_color: bool) -> &'static Theme {

@@ -4,6 +4,7 @@
 //! plain mode both render.
 
 pub mod checklists;
+pub mod help;
 pub mod model;
 pub mod msg;
 pub mod prompt;

@@ -28,6 +28,8 @@ pub enum Msg {
     ToggleStep(usize),
     /// Open the step's link in the browser.
     OpenLink,
+    /// Copy the step's link to the clipboard (for a browser elsewhere).
+    CopyLink,
     /// One step back (cancels running checks).
     Back,
     /// Leave (asks first when a checked password is unsaved).
@@ -69,6 +71,11 @@ pub enum Msg {
         client: super::model::Client,
         result: Result<String, String>,
     },
+    /// A link was copied (how), or why not.
+    LinkCopied {
+        url: String,
+        result: Result<String, String>,
+    },
     /// The password was copied (how, and when it is cleared), or why not.
     PasswordCopied(Result<String, String>),
     /// A sentence for the notice line (an earlier unfinished save was
@@ -104,6 +111,8 @@ pub enum Effect {
     MarkVerified { email: String },
     /// Open a link in the default browser.
     OpenUrl(String),
+    /// Put a link (not a secret: never cleared) on the clipboard.
+    CopyUrl(String),
     /// Find the terminal mail clients here, and which are set up already.
     DetectClients { email: String },
     /// Render a client's config for the account (with the program's

@@ -34,6 +34,13 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             });
             vec![]
         }
+        Msg::LinkCopied { url, result } => {
+            m.notice = Some(match result {
+                Ok(how) => format!("Copied {url} to the clipboard ({how})."),
+                Err(e) => format!("The link was not copied: {e}"),
+            });
+            vec![]
+        }
         Msg::Note(text) => {
             m.notice = Some(text);
             vec![]
@@ -133,6 +140,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::OpenLink => match prompt(m).link {
             Some(url) => vec![Effect::OpenUrl(url.to_string())],
+            None => vec![],
+        },
+        Msg::CopyLink => match prompt(m).link {
+            Some(url) => vec![Effect::CopyUrl(url.to_string())],
             None => vec![],
         },
         Msg::Back => {
