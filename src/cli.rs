@@ -13,7 +13,7 @@ use crate::mail::{CheckSettings, DEFAULT_CONNECT_TIMEOUT, Endpoint};
 /// Without a command, runs the interactive wizard: full screen in a
 /// terminal, line by line with --plain, TERM=dumb or no terminal.
 #[derive(Debug, Parser)]
-#[command(name = "icloud-mail-setup", version, about, long_about = None)]
+#[command(name = "icloud-mail-setup", version = crate::VERSION, about, long_about = None)]
 #[command(after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(flatten)]
@@ -76,9 +76,24 @@ pub struct GlobalArgs {
     /// Deadline for each check in seconds (default 20; connecting alone: 10).
     #[arg(long, global = true, value_name = "SECS")]
     pub timeout: Option<f64>,
+
+    /// No colours (as does a non-empty NO_COLOR).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// Append a debug log of the protocol and keyring steps to FILE
+    /// (created 0600; every secret redacted), for bug reports.
+    #[arg(long, global = true, value_name = "FILE", env = crate::log::ENV)]
+    pub log: Option<PathBuf>,
 }
 
 impl GlobalArgs {
+    /// Whether colour is off: `--no-color`, or `NO_COLOR` set and not
+    /// empty (no-color.org).
+    pub fn no_color(&self) -> bool {
+        self.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+    }
+
     /// The config file: `--config` (or its variable), else the platform default.
     pub fn config_path(&self) -> Result<PathBuf, crate::config::ConfigError> {
         match &self.config {
@@ -196,6 +211,13 @@ pub enum Command {
         #[arg(long, value_name = "PATH", requires = "write")]
         file: Option<PathBuf>,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `icloud-mail-setup man | man -l -`.
+    Man,
     /// Delete an account's keyring entry and config entry.
     Remove {
         email: String,

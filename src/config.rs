@@ -185,12 +185,21 @@ pub fn default_path() -> Result<PathBuf, ConfigError> {
 /// A missing file is an empty config; a file that does not parse is an
 /// error with its line, and is left untouched.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-        Err(e) => return Err(io_error(path, "could not be read", &e)),
+    let result = match std::fs::read_to_string(path) {
+        Ok(t) => parse(path, &t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        Err(e) => Err(io_error(path, "could not be read", &e)),
     };
-    parse(path, &text)
+    crate::log!(
+        crate::log::Component::Config,
+        "read {}: {}",
+        path.display(),
+        match &result {
+            Ok(c) => format!("{} account(s)", c.accounts.len()),
+            Err(e) => e.to_string(),
+        }
+    );
+    result
 }
 
 fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
@@ -304,7 +313,17 @@ impl ConfigLock {
         let out = f(&mut config);
         // Nothing changed and the file is there: leave it (and its comments) be.
         if config != before || !self.path.exists() {
-            write_atomically(&self.path, &config)?;
+            let written = write_atomically(&self.path, &config);
+            crate::log!(
+                crate::log::Component::Config,
+                "wrote {}: {}",
+                self.path.display(),
+                match &written {
+                    Ok(_) => format!("{} account(s)", config.accounts.len()),
+                    Err(e) => e.to_string(),
+                }
+            );
+            written?;
         }
         Ok(out)
     }

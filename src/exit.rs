@@ -32,6 +32,15 @@ Exit codes:
   5  keyring unavailable or locked
   6  no such account";
 
+/// The rows of [`EXIT_CODES`]: each code and what it means (for the
+/// manual page, from the same text).
+pub fn exit_code_rows() -> impl Iterator<Item = (&'static str, &'static str)> {
+    EXIT_CODES.lines().skip(1).filter_map(|line| {
+        let (code, meaning) = line.trim_start().split_once("  ")?;
+        Some((code, meaning.trim()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +58,9 @@ mod tests {
         ] {
             let code = format!("\n  {}  ", e as u8);
             assert!(EXIT_CODES.contains(&code), "{e:?} missing from the table");
+            let n = (e as u8).to_string();
+            assert!(exit_code_rows().any(|(c, m)| c == n && !m.is_empty()));
         }
+        assert_eq!(exit_code_rows().count(), EXIT_CODES.lines().count() - 1);
     }
 }

@@ -239,13 +239,27 @@ impl KeyringStore {
     fn call<T: Send + 'static>(
         &self,
         what: &str,
+        account: &str,
         op: impl FnOnce(&mut platform::Backend) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        match self.worker.call(self.timeout, op) {
+        let started = std::time::Instant::now();
+        let result = match self.worker.call(self.timeout, op) {
             Ok(result) => result,
             Err(None) => Err(timed_out(self.timeout, what)),
             Err(Some(e)) => Err(StoreError::Other(format!("keyring: {e} ({what})"))),
-        }
+        };
+        // The operation, the entry and the outcome; never a value.
+        crate::log!(
+            crate::log::Component::Keyring,
+            "{what} [{account}] in the {}: {} after {} ms",
+            platform::NAME,
+            match &result {
+                Ok(_) => "done".to_string(),
+                Err(e) => format!("failed: {e}"),
+            },
+            started.elapsed().as_millis()
+        );
+        result
     }
 }
 
@@ -275,28 +289,36 @@ impl SecretStore for KeyringStore {
     }
 
     fn preflight(&self) -> Result<(), StoreError> {
-        self.call("checking the keyring", |b| b.preflight())
+        self.call("checking the keyring", "", |b| b.preflight())
     }
 
     fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
         let account = account.to_lowercase();
-        self.call("reading a password", move |b| b.get(&account))
+        self.call("reading a password", &account.clone(), move |b| {
+            b.get(&account)
+        })
     }
 
     fn exists(&self, account: &str) -> Result<bool, StoreError> {
         let account = account.to_lowercase();
-        self.call("looking for a password", move |b| b.exists(&account))
+        self.call("looking for a password", &account.clone(), move |b| {
+            b.exists(&account)
+        })
     }
 
     fn set(&self, account: &str, secret: &Secret) -> Result<(), StoreError> {
         let account = account.to_lowercase();
         let secret = secret.clone();
-        self.call("storing a password", move |b| b.set(&account, &secret))
+        self.call("storing a password", &account.clone(), move |b| {
+            b.set(&account, &secret)
+        })
     }
 
     fn delete(&self, account: &str) -> Result<(), StoreError> {
         let account = account.to_lowercase();
-        self.call("deleting a password", move |b| b.delete(&account))
+        self.call("deleting a password", &account.clone(), move |b| {
+            b.delete(&account)
+        })
     }
 }
 

@@ -1,6 +1,10 @@
 //! icloud-mail-setup: get a verified iCloud Mail app-specific password into
 //! the system keyring, and keep it working.
 
+/// The version `--version` shows: the package's, and the git commit when
+/// built from a checkout (see build.rs).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("ICLOUD_MAIL_SETUP_GIT"));
+
 pub mod account;
 pub mod apppass;
 pub mod atomic_file;
@@ -14,6 +18,7 @@ pub mod exit;
 pub mod export;
 pub mod hardening;
 pub mod keyring;
+pub mod log;
 pub mod mail;
 pub mod plain;
 pub mod qr;

@@ -21,6 +21,8 @@ use crossterm::event::EventStream;
 use icloud_mail_setup::cli::Cli;
 use icloud_mail_setup::commands::{self, Exit};
 use icloud_mail_setup::keyring::KeyringStore;
+use icloud_mail_setup::log;
+use icloud_mail_setup::log::Component;
 use icloud_mail_setup::mail::LiveChecker;
 use icloud_mail_setup::storage;
 use icloud_mail_setup::tui::terminal::TerminalGuard;
@@ -31,10 +33,36 @@ fn main() -> ExitCode {
     // Before anything holds a secret: no core dump may carry it.
     icloud_mail_setup::hardening::disable_core_dumps();
     let cli = Cli::parse();
-    match cli.command {
+    if let Some(path) = &cli.globals.log {
+        if let Err(e) = icloud_mail_setup::log::open(path) {
+            say!(
+                "icloud-mail-setup: --log: cannot write the log to {}: {e}",
+                path.display()
+            );
+            return Exit::Usage.into();
+        }
+        log_start();
+    }
+    let code = match cli.command {
         Some(command) => commands::dispatch(command, &cli.globals),
         None => wizard(&cli),
-    }
+    };
+    log!(Component::Cli, "exit status {code:?}");
+    icloud_mail_setup::log::close();
+    code
+}
+
+/// The first lines of a debug log: version, platform, the arguments
+/// (which never hold a secret: the password is never an argument).
+fn log_start() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    log!(
+        Component::Cli,
+        "icloud-mail-setup {} on {}/{}, arguments {args:?}",
+        icloud_mail_setup::VERSION,
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
 }
 
 /// The signal that ended the wizard, if any (for the exit status).
@@ -82,6 +110,12 @@ fn wizard(cli: &Cli) -> ExitCode {
         opener: Arc::new(BrowserOpener),
     };
     let mut input_ended = false;
+    log!(
+        Component::Wizard,
+        "starting ({}), config {}",
+        if plain { "line by line" } else { "full screen" },
+        io.config_path.display()
+    );
     let result = runtime.block_on(async {
         let (mut exec, results) = Executor::new(io);
         spawn_signal_watch(exec.sender());
@@ -93,8 +127,7 @@ fn wizard(cli: &Cli) -> ExitCode {
             return Ok(());
         }
         let mut guard = TerminalGuard::enter()?;
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let mut view = View::new(no_color);
+        let mut view = View::new(cli.globals.no_color());
         let frames = run_loop(
             &mut guard.terminal,
             &mut model,

@@ -35,7 +35,164 @@ fn help_and_version_work_without_a_terminal() {
     assert!(v.status.success());
     assert_eq!(
         String::from_utf8_lossy(&v.stdout).trim(),
-        format!("icloud-mail-setup {}", env!("CARGO_PKG_VERSION"))
+        format!("icloud-mail-setup {}", icloud_mail_setup::VERSION)
+    );
+}
+
+#[test]
+fn the_version_names_the_git_commit_when_built_from_a_checkout() {
+    let version = icloud_mail_setup::VERSION;
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=8", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match head {
+        // Built from this checkout (tests build what they run).
+        Some(head) => assert!(
+            version == format!("{} ({head})", env!("CARGO_PKG_VERSION"))
+                || version == format!("{} ({head}-dirty)", env!("CARGO_PKG_VERSION")),
+            "{version} vs HEAD {head}"
+        ),
+        None => assert_eq!(version, env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// Runs `script` with `shell`, or says why not (the tool is missing).
+fn shell(shell: &str, args: &[&str]) -> std::process::Output {
+    Command::new(shell)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{shell} is needed (scripts/test installs it): {e}"))
+}
+
+#[test]
+fn completions_for_every_shell_are_generated_and_load_in_the_real_shells() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = run(&["completions", name]);
+        assert!(o.status.success(), "{name}: {o:?}");
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(text.contains("icloud-mail-setup"), "{name}");
+        // Every command is offered.
+        for command in ["verify", "store", "export", "completions", "man"] {
+            assert!(text.contains(command), "{name} lacks {command}");
+        }
+        std::fs::write(dir.path().join(name), &text).unwrap();
+    }
+    // bash: sourced, it registers the completion function.
+    let bash = dir.path().join("bash");
+    let o = shell(
+        "bash",
+        &[
+            "-c",
+            &format!("source {} && complete -p icloud-mail-setup", bash.display()),
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && out.contains("icloud-mail-setup"),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // zsh and fish: the scripts parse.
+    let o = shell("zsh", &["-n", dir.path().join("zsh").to_str().unwrap()]);
+    assert!(o.status.success(), "{o:?}");
+    let o = shell(
+        "fish",
+        &["--no-execute", dir.path().join("fish").to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{o:?}");
+    // An unknown shell is a usage error.
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+#[test]
+fn the_manual_page_renders_cleanly_with_exit_status_and_environment() {
+    let o = run(&["man"]);
+    assert!(o.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("icloud-mail-setup.1");
+    std::fs::write(&page, &o.stdout).unwrap();
+    // groff's own warnings (-ww) on the roff: none.
+    let g = shell("groff", &["-man", "-ww", "-z", page.to_str().unwrap()]);
+    assert!(
+        g.status.success() && g.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&g.stderr)
+    );
+    // man renders it as text.
+    let m = Command::new("man")
+        .args(["-l", page.to_str().unwrap()])
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "100")
+        .output()
+        .expect("man (man-db) is needed (scripts/test installs it)");
+    let text = String::from_utf8_lossy(&m.stdout);
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    for section in [
+        "NAME",
+        "SYNOPSIS",
+        "OPTIONS",
+        "COMMANDS",
+        "ENVIRONMENT",
+        "EXIT STATUS",
+    ] {
+        assert!(text.contains(section), "no {section}:\n{text}");
+    }
+    for var in [
+        "ICLOUD_MAIL_SETUP_CONFIG",
+        "ICLOUD_MAIL_SETUP_IMAP",
+        "ICLOUD_MAIL_SETUP_SMTP",
+        "ICLOUD_MAIL_SETUP_CA_FILE",
+        "ICLOUD_MAIL_SETUP_LOG",
+        "NO_COLOR",
+    ] {
+        assert!(text.contains(var), "no {var}:\n{text}");
+    }
+    // The exit codes, from the same table as --help.
+    let status = text.split("EXIT STATUS").nth(1).unwrap();
+    for (code, meaning) in icloud_mail_setup::exit::exit_code_rows() {
+        let line = format!("{code}      {meaning}");
+        assert!(status.contains(&line), "no {line:?}:\n{status}");
+    }
+}
+
+#[test]
+fn the_readme_shows_the_exit_code_table_of_exit_rs() {
+    let readme = include_str!("../README.md");
+    let block = format!("```text\n{}\n```", icloud_mail_setup::exit::EXIT_CODES);
+    assert!(
+        readme.contains(&block),
+        "README.md must show exit.rs's EXIT_CODES verbatim:\n{block}"
+    );
+}
+
+#[test]
+fn no_color_is_a_global_flag() {
+    use clap::Parser;
+    use icloud_mail_setup::cli::Cli;
+    for args in [["x", "list", "--no-color"], ["x", "--no-color", "list"]] {
+        let cli = Cli::try_parse_from(args).unwrap();
+        assert!(cli.globals.no_color && cli.globals.no_color());
+    }
+    let cli = Cli::try_parse_from(["x", "list"]).unwrap();
+    assert!(!cli.globals.no_color);
+}
+
+#[test]
+fn an_unreadable_config_says_which_file_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory where the file should be: read_to_string fails (EISDIR).
+    let o = run(&["list", "--config", dir.path().to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&dir.path().display().to_string()) && err.contains("Is a directory"),
+        "{err}"
     );
 }
 

@@ -1,8 +1,10 @@
 //! The non-interactive subcommands, one file each.
 
+pub mod completions;
 pub mod export;
 pub mod git_credential;
 pub mod list;
+pub mod man;
 pub mod password;
 pub mod remove;
 pub mod settings;
@@ -16,6 +18,12 @@ use std::process::ExitCode;
 /// Run one subcommand against the system keyring.
 pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) -> ExitCode {
     use crate::cli::Command;
+    // These read nothing of the environment's settings.
+    match command {
+        Command::Completions { shell } => return completions::run(shell).into(),
+        Command::Man => return man::run().into(),
+        _ => {}
+    }
     // Bad overrides are usage errors, whatever the command.
     if let Err(e) = globals.check_settings() {
         eprintln!("icloud-mail-setup: {e}");
@@ -44,6 +52,7 @@ pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) 
             label,
         } => store::run(globals, &store, &email, login.as_deref(), label.as_deref()),
         Command::Remove { email, yes } => remove::run(globals, &store, &email, yes),
+        Command::Completions { .. } | Command::Man => unreachable!("handled above"),
         Command::Export {
             client,
             email,

@@ -22,6 +22,7 @@ use super::tls::{self, classify_io, client_config, connect_tcp};
 use super::wire::{Wire, WireError};
 use super::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, PendingPassword, Protocol};
 use crate::account::Account;
+use crate::log::Component;
 use crate::secret::Secret;
 
 type Conn = Wire<TlsStream<TcpStream>>;
@@ -99,7 +100,7 @@ async fn open(settings: &CheckSettings, config: Arc<ClientConfig>) -> Result<Con
     let endpoint = &settings.imap;
     let tcp = connect_tcp(endpoint, settings.connect_timeout).await?;
     let tls = tls::handshake(config, &endpoint.host, tcp, settings.connect_timeout).await?;
-    let mut conn = Wire::new(tls);
+    let mut conn = Wire::new(tls).logged(Component::Imap);
     read_greeting(&mut conn).await?;
     Ok(conn)
 }
@@ -257,7 +258,9 @@ async fn login(
     line.extend_from_slice(b"\r\n");
 
     *attempts += 1;
-    conn.send(&line)
+    crate::log::register_password(password, &[username]);
+    let shown = format!("{LOGIN_TAG} LOGIN {} <password redacted>", user.as_str());
+    conn.send_secret(&line, &shown)
         .await
         .map_err(|e| classify_io(&e, "LOGIN"))?;
     drop(line);

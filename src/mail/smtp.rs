@@ -23,6 +23,7 @@ use super::tls::{classify_io, client_config, connect_tcp};
 use super::wire::{Wire, base64_into};
 use super::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, PendingPassword, Protocol};
 use crate::account::Account;
+use crate::log::Component;
 use crate::secret::Secret;
 
 /// The name we greet with: it says nothing about this machine.
@@ -173,7 +174,7 @@ async fn login(
 ) -> Result<(), Failure> {
     let config = client_config(settings.ca_file.as_deref())?;
     let tcp = connect_tcp(&settings.smtp, settings.connect_timeout).await?;
-    let mut plain = Wire::new(tcp);
+    let mut plain = Wire::new(tcp).logged(Component::Smtp);
 
     let greeting = read_reply(&mut plain, "greeting").await?;
     expect(&greeting, 220, "greeting")?;
@@ -202,7 +203,7 @@ async fn login(
     let tls = super::tls::handshake(config, &settings.smtp.host, tcp, settings.connect_timeout)
         .await
         .map_err(|f| Failure::new(f.kind, format!("STARTTLS: {}", f.detail)))?;
-    let mut wire = Wire::resume(tls, read_so_far);
+    let mut wire = Wire::resume(tls, read_so_far).logged(Component::Smtp);
 
     send(&mut wire, EHLO, "EHLO").await?;
     let ehlo = read_reply(&mut wire, "EHLO").await?;
@@ -211,6 +212,7 @@ async fn login(
 
     let password = password.get().await.ok_or_else(super::no_password)?;
     let password = &password;
+    crate::log::register_password(password, &[username]);
     *attempts += 1;
     let reply = if offer.plain {
         auth_plain(&mut wire, username, password).await?
@@ -274,7 +276,9 @@ async fn auth_plain<S: AsyncRead + AsyncWrite + Unpin>(
     base64_into(&raw, &mut line);
     line.extend_from_slice(b"\r\n");
     drop(raw);
-    send(wire, &line, "AUTH").await?;
+    wire.send_secret(&line, "AUTH PLAIN <redacted>")
+        .await
+        .map_err(|e| classify_io(&e, "AUTH"))?;
     drop(line);
     read_reply(wire, "AUTH").await
 }
@@ -305,7 +309,9 @@ async fn auth_login<S: AsyncRead + AsyncWrite + Unpin>(
         let mut line = Zeroizing::new(Vec::with_capacity(value.len().div_ceil(3) * 4 + 2));
         base64_into(value, &mut line);
         line.extend_from_slice(b"\r\n");
-        send(wire, &line, "AUTH").await?;
+        wire.send_secret(&line, "<redacted>")
+            .await
+            .map_err(|e| classify_io(&e, "AUTH"))?;
     }
     read_reply(wire, "AUTH").await
 }

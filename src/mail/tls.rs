@@ -18,6 +18,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use super::{Endpoint, ErrorKind, Failure};
+use crate::log::Component;
 
 /// The certificates of a PEM file of extra trust anchors.
 ///
@@ -210,6 +211,28 @@ pub fn classify_io(err: &io::Error, step: &str) -> Failure {
 /// Resolve and connect, all within `timeout`. Every address the name
 /// resolves to is tried in turn.
 pub async fn connect_tcp(endpoint: &Endpoint, timeout: Duration) -> Result<TcpStream, Failure> {
+    let started = std::time::Instant::now();
+    crate::log!(Component::Net, "connecting to {endpoint}");
+    let result = connect_tcp_unlogged(endpoint, timeout).await;
+    crate::log!(
+        Component::Net,
+        "{endpoint}: {} after {} ms",
+        match &result {
+            Ok(s) => match s.peer_addr() {
+                Ok(a) => format!("connected to {a}"),
+                Err(_) => "connected".to_string(),
+            },
+            Err(f) => format!("failed ({:?}: {})", f.kind, f.detail),
+        },
+        started.elapsed().as_millis()
+    );
+    result
+}
+
+async fn connect_tcp_unlogged(
+    endpoint: &Endpoint,
+    timeout: Duration,
+) -> Result<TcpStream, Failure> {
     let work = async {
         let addrs: Vec<_> = tokio::net::lookup_host((endpoint.host.as_str(), endpoint.port))
             .await
@@ -269,15 +292,41 @@ pub async fn handshake(
 ) -> Result<TlsStream<TcpStream>, Failure> {
     let name = ServerName::try_from(host.to_string())
         .map_err(|_| Failure::new(ErrorKind::Dns, format!("{host} is not a valid host name")))?;
+    let started = std::time::Instant::now();
+    crate::log!(Component::Tls, "handshake with {host}");
     let handshake = TlsConnector::from(config).connect(name, tcp);
-    match tokio::time::timeout(timeout, handshake).await {
+    let result = match tokio::time::timeout(timeout, handshake).await {
         Ok(Ok(tls)) => Ok(tls),
         Ok(Err(e)) => Err(handshake_failure(&e)),
         Err(_) => Err(Failure::new(
             ErrorKind::Timeout,
             format!("TLS handshake: no answer within {} ms", timeout.as_millis()),
         )),
+    };
+    if crate::log::enabled() {
+        let ms = started.elapsed().as_millis();
+        match &result {
+            Ok(tls) => {
+                let conn = tls.get_ref().1;
+                crate::log!(
+                    Component::Tls,
+                    "{host}: {}, {}, {} certificate(s) in the chain, verified, after {ms} ms",
+                    conn.protocol_version()
+                        .map_or_else(|| "?".into(), |v| format!("{v:?}")),
+                    conn.negotiated_cipher_suite()
+                        .map_or_else(|| "?".into(), |c| format!("{:?}", c.suite())),
+                    conn.peer_certificates().map_or(0, |c| c.len()),
+                );
+            }
+            Err(f) => crate::log!(
+                Component::Tls,
+                "{host}: {:?}: {} after {ms} ms",
+                f.kind,
+                f.detail
+            ),
+        }
     }
+    result
 }
 
 fn handshake_failure(e: &std::io::Error) -> Failure {

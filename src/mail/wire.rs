@@ -14,6 +14,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::tls::classify_io;
 use super::{ErrorKind, Failure};
+use crate::log::Component;
 
 /// The longest reply line accepted (RFC 5321 allows 512 bytes; IMAP
 /// greetings with capabilities run to a few hundred).
@@ -67,6 +68,8 @@ pub struct Wire<S> {
     end: usize,
     /// Bytes read from the stream so far, on this connection.
     total: usize,
+    /// The debug log's component for this connection's lines, if logged.
+    log: Option<Component>,
 }
 
 impl<S> Wire<S> {
@@ -83,6 +86,21 @@ impl<S> Wire<S> {
             start: 0,
             end: 0,
             total,
+            log: None,
+        }
+    }
+
+    /// Log every line sent and read on this connection (when the debug
+    /// log is on) as `component`.
+    pub fn logged(mut self, component: Component) -> Self {
+        self.log = Some(component);
+        self
+    }
+
+    fn trace(&self, dir: &str, bytes: &[u8]) {
+        if let Some(c) = self.log {
+            let text = String::from_utf8_lossy(bytes);
+            crate::log!(c, "{dir} {}", text.trim_end_matches(['\r', '\n']));
         }
     }
 
@@ -106,6 +124,15 @@ impl<S> Wire<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     /// Write all of `bytes` and flush.
     pub async fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.trace("C:", bytes);
+        self.stream.write_all(bytes).await?;
+        self.stream.flush().await
+    }
+
+    /// Write a line that carries a secret: the debug log shows `shown`
+    /// instead of the bytes.
+    pub async fn send_secret(&mut self, bytes: &[u8], shown: &str) -> io::Result<()> {
+        self.trace("C:", shown.as_bytes());
         self.stream.write_all(bytes).await?;
         self.stream.flush().await
     }
@@ -129,6 +156,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
                     line = stripped;
                 }
                 let text = String::from_utf8_lossy(line).into_owned();
+                self.trace("S:", line);
                 self.start += pos + 1;
                 return Ok(text);
             }
@@ -144,6 +172,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     pub async fn skip(&mut self, mut n: usize) -> Result<(), WireError> {
         if n > (MAX_BYTES - self.total.min(MAX_BYTES)) + self.buffered() {
             return Err(WireError::TooMuch);
+        }
+        if let Some(c) = self.log {
+            crate::log!(c, "S: <a literal of {n} bytes, skipped>");
         }
         loop {
             let take = n.min(self.buffered());

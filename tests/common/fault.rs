@@ -49,6 +49,9 @@ pub enum Fault {
     /// SMTP with a real STARTTLS, offering only AUTH LOGIN, and answering
     /// `235` to `AUTH LOGIN` itself, before any username or password.
     SmtpLoginEarlyAccept,
+    /// SMTP with a real STARTTLS, offering only AUTH LOGIN and running it
+    /// to the end: `334` for the username, `334` for the password, `235`.
+    SmtpLoginOnly,
     /// IMAP over TLS: a 1 MiB greeting line.
     ImapHugeLine,
     /// IMAP over TLS: a greeting announcing a 512 MB literal, then a
@@ -282,16 +285,28 @@ fn smtp_script(
         return;
     };
     let mut reader = BufReader::new(s);
+    // Inside an AUTH LOGIN exchange: the answers still expected (username,
+    // then password).
+    let mut login_answers = 0;
     loop {
         line.clear();
         if !matches!(reader.read_line(&mut line), Ok(n) if n > 0) {
             return;
         }
         let upper = line.to_ascii_uppercase();
-        let reply: &[u8] = if upper.starts_with("EHLO") {
+        let reply: &[u8] = if login_answers == 2 {
+            login_answers = 1;
+            b"334 UGFzc3dvcmQ6\r\n"
+        } else if login_answers == 1 {
+            login_answers = 0;
+            b"235 2.7.0 Authentication successful\r\n"
+        } else if upper.starts_with("EHLO") {
             ehlo
         } else if upper.starts_with("AUTH") {
             seen.saw_auth.store(true, Ordering::SeqCst);
+            if auth.starts_with(b"334") {
+                login_answers = 2;
+            }
             auth
         } else if upper.starts_with("QUIT") {
             seen.quit.store(true, Ordering::SeqCst);
@@ -345,6 +360,15 @@ fn serve(fault: Fault, conn: TcpStream, tls: Arc<rustls::ServerConfig>, seen: Se
             &seen,
             b"",
             b"235 2.7.0 Authentication successful\r\n",
+            false,
+            b"250-fault.example\r\n250 AUTH LOGIN\r\n",
+        ),
+        Fault::SmtpLoginOnly => smtp_script(
+            conn,
+            tls,
+            &seen,
+            b"",
+            b"334 VXNlcm5hbWU6\r\n",
             false,
             b"250-fault.example\r\n250 AUTH LOGIN\r\n",
         ),
