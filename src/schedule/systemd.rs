@@ -15,7 +15,9 @@ pub fn timer_name() -> String {
 
 /// The service unit that runs `job` once.
 pub fn service(job: &Job) -> String {
-    let exec: Vec<String> = job.argv().map(quote).collect();
+    let exec: Vec<String> = std::iter::once(quote_program(&job.program))
+        .chain(job.args.iter().map(|a| quote(a)))
+        .collect();
     format!(
         "# {WRITTEN_BY}\n\
          [Unit]\n\
@@ -49,15 +51,25 @@ pub fn timer() -> String {
     )
 }
 
-/// One word of an `ExecStart=` line (systemd.service, "Command lines"):
-/// `%` is a specifier and `$` a variable everywhere, so they are doubled;
+/// One argument of an `ExecStart=` line (systemd.service, "Command
+/// lines"): `%` starts a specifier and `$` a variable, so both are doubled;
 /// a word with anything but plain characters goes in double quotes, inside
 /// which `\` and `"` are backslash-escaped.
 pub fn quote(word: &str) -> String {
-    let word = word.replace('%', "%%").replace('$', "$$");
+    quoted(&word.replace('%', "%%").replace('$', "$$"))
+}
+
+/// The program of an `ExecStart=` line: like [`quote`], except that `$`
+/// stays as it is: systemd expands variables in the arguments only, and
+/// runs the program path as written (`systemd-analyze verify` confirms).
+pub fn quote_program(path: &str) -> String {
+    quoted(&path.replace('%', "%%"))
+}
+
+fn quoted(word: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "/._,:=+@%$-".contains(c);
     if !word.is_empty() && word.chars().all(plain) {
-        return word;
+        return word.to_string();
     }
     let mut out = String::with_capacity(word.len() + 2);
     out.push('"');
@@ -115,5 +127,7 @@ mod tests {
         assert_eq!(quote(";"), "\";\"");
         assert_eq!(quote(""), "\"\"");
         assert_eq!(quote("/a b%c$d"), "\"/a b%%c$$d\"");
+        assert_eq!(quote_program("/a b%c$d"), "\"/a b%%c$d\"");
+        assert_eq!(quote_program("/usr/bin/x"), "/usr/bin/x");
     }
 }
