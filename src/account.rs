@@ -213,6 +213,9 @@ pub struct Account {
     /// The IMAP username form that worked before (recorded in the config):
     /// tried first, and alone unless it is refused.
     pub imap_username: Option<String>,
+    /// Try only the first IMAP username form, never another after a
+    /// refusal (the scheduled check: one login per account and run).
+    pub one_imap_form: bool,
 }
 
 impl Account {
@@ -227,7 +230,16 @@ impl Account {
             email,
             login,
             imap_username: None,
+            one_imap_form: false,
         }
+    }
+
+    /// The same account, checked with its first IMAP username form only
+    /// (the recorded one, else Apple's documented form): a refusal is an
+    /// answer, not a reason to try another form.
+    pub fn with_one_imap_form(mut self) -> Account {
+        self.one_imap_form = true;
+        self
     }
 
     /// The same account, with the IMAP username form that worked before.
@@ -258,6 +270,9 @@ impl Account {
                 forms.push(form.to_string());
             }
         }
+        if self.one_imap_form {
+            forms.truncate(1);
+        }
         forms
     }
 
@@ -284,6 +299,14 @@ mod tests {
         for bad in ["emily\r\na2 DELETE INBOX", "other", "", "emily\0"] {
             assert_eq!(with(bad), ["emily", "emily@icloud.com"], "{bad:?}");
         }
+        let one = |u: Option<&str>| {
+            Account::new(login.clone(), login.clone())
+                .with_imap_username(u.map(str::to_string))
+                .with_one_imap_form()
+                .imap_usernames()
+        };
+        assert_eq!(one(Some("emily@icloud.com")), ["emily@icloud.com"]);
+        assert_eq!(one(None), ["emily"]);
     }
 
     #[test]

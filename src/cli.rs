@@ -140,6 +140,20 @@ pub enum Command {
         /// One JSON object instead of lines.
         #[arg(long)]
         json: bool,
+        /// What the daily check (`schedule daily`) runs: every account, one
+        /// IMAP login each with the username that worked last, no SMTP, no
+        /// prompt; a rejection is recorded and shown on the desktop.
+        #[arg(long, conflicts_with_all = ["email", "json"])]
+        scheduled: bool,
+    },
+    /// Install (`daily`) or remove (`off`) a daily check of every
+    /// account's password; without an argument, show its state.
+    ///
+    /// A systemd user timer on Linux, a launchd agent on macOS, a Task
+    /// Scheduler task on Windows, each running `verify --scheduled`.
+    Schedule {
+        #[arg(value_enum)]
+        when: Option<crate::commands::schedule::When>,
     },
     /// List configured accounts, whether the keyring holds each password, and when it was last verified.
     List {

@@ -32,6 +32,19 @@ pub struct AccountEntry {
     /// RFC 3339, when the stored password last passed a live check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<String>,
+    /// RFC 3339, when a check first found the stored password rejected;
+    /// kept (not moved) by later rejections, removed by a check that
+    /// passes and by saving a new password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_since: Option<String>,
+    /// RFC 3339, when the stored password was last checked, whatever came
+    /// of it (see `check_result`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
+    /// What that check came to: `ok`, `rejected`, or why it could not
+    /// tell (`network`, `keyring`, `no_password`, `error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_result: Option<String>,
     /// IMAP server override in use (HOST:PORT), absent for Apple's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imap_server: Option<String>,

@@ -237,7 +237,10 @@ fn new_entry(req: &SaveRequest, now: SystemTime) -> AccountEntry {
         smtp_username: Some(req.smtp_username.clone()),
         label: req.label.clone(),
         stored_at: Some(stamp.clone()),
-        verified_at: Some(stamp),
+        verified_at: Some(stamp.clone()),
+        rejected_since: None,
+        checked_at: Some(stamp),
+        check_result: Some(CheckResult::Ok.id().to_string()),
         imap_server: custom.then(|| req.settings.imap.to_string()),
         smtp_server: custom.then(|| req.settings.smtp.to_string()),
         ca_file: req.settings.ca_file.as_deref().and_then(recorded_path),
@@ -409,18 +412,77 @@ fn recover_locked(
     }
 }
 
-/// Record that the stored password of `email` passed a live check now.
+/// Record that the stored password of `email` passed a live check now
+/// (which also ends any `rejected_since`: see [`record_check`]).
 /// An account that is not in the config is left alone (nothing is written).
 pub fn mark_verified(config_path: &Path, email: &str, now: SystemTime) -> Result<(), ConfigError> {
+    record_check(config_path, email, now, CheckResult::Ok).map(|_| ())
+}
+
+/// What a check of a stored password came to, as the config records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckResult {
+    /// The server accepted it.
+    Ok,
+    /// The server refused it: wrong or revoked.
+    Rejected,
+    /// The server could not be reached or did not answer properly.
+    Network,
+    /// The keyring could not give it (locked, unreachable).
+    Keyring,
+    /// The keyring holds none for this account.
+    NoPassword,
+    /// Anything else (a damaged config entry...).
+    Error,
+}
+
+impl CheckResult {
+    /// The word recorded as `check_result`.
+    pub fn id(self) -> &'static str {
+        match self {
+            CheckResult::Ok => "ok",
+            CheckResult::Rejected => "rejected",
+            CheckResult::Network => "network",
+            CheckResult::Keyring => "keyring",
+            CheckResult::NoPassword => "no_password",
+            CheckResult::Error => "error",
+        }
+    }
+}
+
+/// Record a check of `email`'s stored password, under the config lock:
+/// `checked_at` and `check_result` always; a pass also sets `verified_at`
+/// and clears `rejected_since`; a rejection sets `rejected_since` unless
+/// it is already set (the first rejection is the one that counts). Other
+/// results say nothing about the password and leave both alone. An
+/// account that is not in the config is left alone (nothing is written).
+/// Returns the account's `rejected_since` afterwards.
+pub fn record_check(
+    config_path: &Path,
+    email: &str,
+    now: SystemTime,
+    result: CheckResult,
+) -> Result<Option<String>, ConfigError> {
     if config::load(config_path)?.find(email).is_none() {
-        return Ok(());
+        return Ok(None);
     }
     let email = email.to_lowercase();
     let stamp = timestamp(now);
     config::update(config_path, |c| {
-        if let Some(e) = c.accounts.iter_mut().find(|a| a.email == email) {
-            e.verified_at = Some(stamp);
+        let e = c.accounts.iter_mut().find(|a| a.email == email)?;
+        e.checked_at = Some(stamp.clone());
+        e.check_result = Some(result.id().to_string());
+        match result {
+            CheckResult::Ok => {
+                e.verified_at = Some(stamp);
+                e.rejected_since = None;
+            }
+            CheckResult::Rejected => {
+                e.rejected_since.get_or_insert(stamp);
+            }
+            _ => {}
         }
+        e.rejected_since.clone()
     })
 }
 
@@ -841,13 +903,53 @@ mod tests {
     }
 
     #[test]
-    fn mark_verified_touches_only_verified_at() {
+    fn a_rejection_is_dated_once_and_cleared_by_a_pass_or_a_new_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, path, _) = with_old(dir.path());
+        let since = record_check(&path, EMAIL, t(10), CheckResult::Rejected).unwrap();
+        assert_eq!(since.as_deref(), Some("2023-11-14T22:13:30Z"));
+        // A later rejection and a network failure keep the first date.
+        record_check(&path, EMAIL, t(99), CheckResult::Rejected).unwrap();
+        let since = record_check(&path, EMAIL, t(200), CheckResult::Network).unwrap();
+        assert_eq!(since.as_deref(), Some("2023-11-14T22:13:30Z"));
+        let e = config::load(&path).unwrap().find(EMAIL).cloned().unwrap();
+        assert_eq!(e.check_result.as_deref(), Some("network"));
+        assert_eq!(e.checked_at.as_deref(), Some("2023-11-14T22:16:40Z"));
+        // A pass clears it.
+        assert_eq!(
+            record_check(&path, EMAIL, t(300), CheckResult::Ok).unwrap(),
+            None
+        );
+        let e = config::load(&path).unwrap().find(EMAIL).cloned().unwrap();
+        assert_eq!(e.verified_at.as_deref(), Some("2023-11-14T22:18:20Z"));
+        // So does saving a new password.
+        record_check(&path, EMAIL, t(400), CheckResult::Rejected).unwrap();
+        save_verified(
+            &store,
+            &path,
+            &request("qrst-uvwx-yzab-cdef", "new"),
+            t(500),
+        )
+        .unwrap();
+        let e = config::load(&path).unwrap().find(EMAIL).cloned().unwrap();
+        assert_eq!(e.rejected_since, None);
+        assert_eq!(e.check_result.as_deref(), Some("ok"));
+        // An unknown account writes nothing.
+        let before = std::fs::read(&path).unwrap();
+        record_check(&path, "nobody@icloud.com", t(600), CheckResult::Rejected).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn mark_verified_touches_only_the_check_fields() {
         let d = tempfile::tempdir().unwrap();
         let (_store, path, _) = with_old(d.path());
         mark_verified(&path, "Emily@iCloud.com", t(3600)).unwrap();
         let e = config::load(&path).unwrap().find(EMAIL).cloned().unwrap();
         assert_eq!(e.stored_at.as_deref(), Some("2023-11-14T22:13:20Z"));
         assert_eq!(e.verified_at.as_deref(), Some("2023-11-14T23:13:20Z"));
+        assert_eq!(e.checked_at, e.verified_at);
+        assert_eq!(e.label.as_deref(), Some("old"));
         // Unknown account: nothing written.
         let none = d.path().join("none.toml");
         mark_verified(&none, EMAIL, t(1)).unwrap();

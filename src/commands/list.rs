@@ -20,7 +20,8 @@ pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, json: bool) -> Exit {
 /// `list` with its output streams given (for tests).
 ///
 /// JSON: an array of `{email, login, label, password_stored, stored_at,
-/// verified_at, imap_username, smtp_username, imap_server, smtp_server}`
+/// verified_at, rejected_since, checked_at, check_result, imap_username,
+/// smtp_username, imap_server, smtp_server}`
 /// where `password_stored` is `true`, `false`, or `null` when the keyring
 /// could not be asked. Exit 0 even then (a note goes to stderr).
 pub fn run_with(
@@ -80,6 +81,9 @@ pub fn run_with(
                     "password_stored": stored,
                     "stored_at": a.stored_at,
                     "verified_at": a.verified_at,
+                    "rejected_since": a.rejected_since,
+                    "checked_at": a.checked_at,
+                    "check_result": a.check_result,
                     "imap_username": a.imap_username,
                     "smtp_username": a.smtp_username,
                     "imap_server": a.imap_server,
@@ -111,6 +115,13 @@ pub fn run_with(
             stored,
             a.verified_at.as_deref().unwrap_or("never")
         );
+        if let Some(since) = &a.rejected_since {
+            let _ = writeln!(
+                out,
+                "  rejected since {since} — fix: {}",
+                super::scheduled::fix_command(&a.email, globals.config.as_deref())
+            );
+        }
     }
     Exit::Ok
 }

@@ -7,6 +7,8 @@ pub mod list;
 pub mod man;
 pub mod password;
 pub mod remove;
+pub mod schedule;
+pub mod scheduled;
 pub mod settings;
 pub mod store;
 pub mod verify;
@@ -31,7 +33,11 @@ pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) 
     }
     let store = crate::keyring::KeyringStore::new();
     let exit = match command {
-        Command::Verify { email, json } => verify::run(globals, &store, email.as_deref(), json),
+        Command::Verify {
+            scheduled: true, ..
+        } => scheduled::run(globals, &store),
+        Command::Verify { email, json, .. } => verify::run(globals, &store, email.as_deref(), json),
+        Command::Schedule { when } => schedule::run(globals, when),
         Command::List { json } => list::run(globals, &store, json),
         Command::Password {
             email,

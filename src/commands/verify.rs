@@ -258,13 +258,10 @@ fn verify_one(
         print_advice(out, &smtp);
     }
     let code = worst(exit_for_report(&imap), exit_for_report(&smtp));
-    if code == Exit::Ok
-        && let Err(e) = storage::mark_verified(cx.path, &entry.email, SystemTime::now())
+    if let Err(e) =
+        storage::record_check(cx.path, &entry.email, SystemTime::now(), check_result(code))
     {
-        let _ = writeln!(
-            err,
-            "warning: the check passed but could not be recorded: {e}"
-        );
+        let _ = writeln!(err, "warning: the result could not be recorded: {e}");
     }
     let value = json!({
         "email": entry.email,
@@ -295,7 +292,11 @@ impl Leftovers {
 /// them; the lines to print on stderr. Such a save leaves a staging entry
 /// (and nothing else), so one search per account, without the config
 /// lock, finds whether there is anything to do.
-fn settle_leftovers(store: &dyn SecretStore, path: &Path, emails: &[String]) -> Vec<String> {
+pub(crate) fn settle_leftovers(
+    store: &dyn SecretStore,
+    path: &Path,
+    emails: &[String],
+) -> Vec<String> {
     let mut notes = Vec::new();
     for email in emails {
         let settled = match store.exists(&staging_account(email)) {
@@ -570,6 +571,19 @@ pub(crate) fn exit_for_report(r: &CheckReport) -> Exit {
     match &r.outcome {
         Ok(_) => Exit::Ok,
         Err(f) => exit_for_kind(f.kind),
+    }
+}
+
+/// What an account's exit code says about its password, as recorded.
+pub(crate) fn check_result(code: Exit) -> storage::CheckResult {
+    use storage::CheckResult;
+    match code {
+        Exit::Ok => CheckResult::Ok,
+        Exit::Rejected => CheckResult::Rejected,
+        Exit::Network => CheckResult::Network,
+        Exit::Keyring => CheckResult::Keyring,
+        Exit::NoSuchAccount => CheckResult::NoPassword,
+        Exit::Failure | Exit::Usage => CheckResult::Error,
     }
 }
 

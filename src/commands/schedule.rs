@@ -1,0 +1,437 @@
+//! `schedule [daily|off]`: install, remove or show the daily check (a
+//! systemd user timer, a launchd agent or a Task Scheduler task running
+//! `verify --scheduled`). Writing is idempotent: the same content again
+//! changes nothing; other content (a moved binary, another config) replaces
+//! the files atomically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::Exit;
+use super::scheduled::fix_command;
+use crate::cli::GlobalArgs;
+use crate::schedule::Job;
+
+/// What to do with the daily check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum When {
+    /// Install (or update) the daily check.
+    Daily,
+    /// Remove it.
+    Off,
+}
+
+/// How long one scheduler command (`systemctl`, `launchctl`, `schtasks`)
+/// may take.
+const TOOL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A file the scheduler reads, and what it should hold.
+struct File {
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+/// One scheduler command; `must` ones stop the install when they fail.
+struct Step {
+    args: Vec<String>,
+    must: bool,
+}
+
+/// Where the files go and how the platform's scheduler is told.
+struct Target {
+    what: String,
+    files: Vec<File>,
+    tool: &'static str,
+    /// After the files are written.
+    load: Vec<Step>,
+    /// Before they are removed.
+    unload: Vec<Step>,
+    /// After they are removed.
+    forget: Vec<Step>,
+    /// Succeeds when the check is installed and active.
+    query: Vec<String>,
+    /// Prints the next run, when the scheduler can tell.
+    next_run: Option<Vec<String>>,
+}
+
+fn step(args: &[&str], must: bool) -> Step {
+    Step {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        must,
+    }
+}
+
+/// Linux and the other Unixes: systemd user units.
+#[cfg(not(any(target_os = "macos", windows)))]
+fn target(job: &Job) -> Result<Target, String> {
+    use crate::schedule::systemd;
+    let config_home = match std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from) {
+        Some(p) if p.is_absolute() => p,
+        _ => std::env::var_os("HOME")
+            .map(|h| PathBuf::from(h).join(".config"))
+            .ok_or("neither XDG_CONFIG_HOME nor HOME is set")?,
+    };
+    let dir = config_home.join("systemd/user");
+    let (service, timer) = (systemd::service_name(), systemd::timer_name());
+    Ok(Target {
+        what: format!("systemd user timer {timer}"),
+        files: vec![
+            File {
+                path: dir.join(&service),
+                bytes: systemd::service(job).into_bytes(),
+            },
+            File {
+                path: dir.join(&timer),
+                bytes: systemd::timer().into_bytes(),
+            },
+        ],
+        tool: "systemctl",
+        load: vec![
+            step(&["--user", "daemon-reload"], true),
+            step(&["--user", "enable", "--now", &timer], true),
+        ],
+        unload: vec![step(&["--user", "disable", "--now", &timer], false)],
+        forget: vec![step(&["--user", "daemon-reload"], false)],
+        query: vec!["--user".into(), "is-enabled".into(), timer.clone()],
+        next_run: Some(
+            [
+                "--user",
+                "show",
+                &timer,
+                "--property=NextElapseUSecRealtime",
+                "--value",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+    })
+}
+
+/// macOS: a launchd agent in the user's GUI domain.
+#[cfg(target_os = "macos")]
+fn target(job: &Job) -> Result<Target, String> {
+    use crate::schedule::{LABEL, launchd};
+    let home = PathBuf::from(std::env::var_os("HOME").ok_or("HOME is not set")?);
+    let plist = home.join(format!("Library/LaunchAgents/{LABEL}.plist"));
+    let log = home.join("Library/Logs/icloud-mail-setup-check.log");
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let domain = format!("gui/{}", unsafe { libc::getuid() });
+    let service = format!("{domain}/{LABEL}");
+    let plist_s = plist.to_string_lossy().into_owned();
+    Ok(Target {
+        what: format!("launchd agent {LABEL}"),
+        files: vec![File {
+            bytes: launchd::plist(job, &log.to_string_lossy()).into_bytes(),
+            path: plist,
+        }],
+        tool: "launchctl",
+        load: vec![
+            step(&["bootout", &service], false),
+            step(&["bootstrap", &domain, &plist_s], true),
+        ],
+        unload: vec![step(&["bootout", &service], false)],
+        forget: vec![],
+        query: vec!["print".into(), service],
+        next_run: None,
+    })
+}
+
+/// Windows: a Task Scheduler task defined by an XML file kept beside the
+/// config.
+#[cfg(windows)]
+fn target(job: &Job) -> Result<Target, String> {
+    use crate::schedule::{NAME, taskscheduler};
+    let dir = crate::config::default_path()
+        .map_err(|e| e.to_string())?
+        .parent()
+        .map(Path::to_path_buf)
+        .ok_or("no config directory")?;
+    let xml = dir.join(format!("{NAME}.xml"));
+    let xml_s = xml.to_string_lossy().into_owned();
+    Ok(Target {
+        what: format!("Task Scheduler task {NAME}"),
+        files: vec![File {
+            bytes: taskscheduler::utf16_file(&taskscheduler::task_xml(job)),
+            path: xml,
+        }],
+        tool: "schtasks",
+        load: vec![step(&["/Create", "/TN", NAME, "/XML", &xml_s, "/F"], true)],
+        unload: vec![step(&["/Delete", "/TN", NAME, "/F"], false)],
+        forget: vec![],
+        query: vec!["/Query".into(), "/TN".into(), NAME.into()],
+        next_run: None,
+    })
+}
+
+/// `schedule [daily|off]` on stdout/stderr.
+pub fn run(globals: &GlobalArgs, when: Option<When>) -> Exit {
+    let out = &mut std::io::stdout().lock();
+    let err = &mut std::io::stderr().lock();
+    run_with(globals, when, out, err)
+}
+
+/// `schedule` with its output streams given.
+pub fn run_with(
+    globals: &GlobalArgs,
+    when: Option<When>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Exit {
+    let job = match job(globals) {
+        Ok(j) => j,
+        Err(m) if when == Some(When::Daily) => {
+            let _ = writeln!(err, "error: {m}");
+            return Exit::Failure;
+        }
+        // Removing or showing needs only where the files are.
+        Err(_) => Job {
+            program: String::new(),
+            args: Vec::new(),
+        },
+    };
+    let target = match target(&job) {
+        Ok(t) => t,
+        Err(m) => {
+            let _ = writeln!(err, "error: {m}");
+            return Exit::Failure;
+        }
+    };
+    let tool = crate::process::find(target.tool);
+    match when {
+        Some(When::Daily) => daily(&job, &target, tool.as_deref(), out, err),
+        Some(When::Off) => off(&target, tool.as_deref(), out, err),
+        None => status(globals, &job, &target, tool.as_deref(), out, err),
+    }
+}
+
+/// The job for this binary and config (`--config` only when one was given
+/// that is not the default).
+fn job(globals: &GlobalArgs) -> Result<Job, String> {
+    let exe =
+        std::env::current_exe().map_err(|e| format!("cannot tell where this program is: {e}"))?;
+    let config = match &globals.config {
+        Some(c) => {
+            let c = std::path::absolute(c).map_err(|e| format!("{}: {e}", c.display()))?;
+            let default = crate::config::default_path().ok();
+            (default.as_deref() != Some(c.as_path())).then_some(c)
+        }
+        None => None,
+    };
+    Job::new(&exe, config.as_deref()).map_err(|e| e.to_string())
+}
+
+fn daily(
+    job: &Job,
+    target: &Target,
+    tool: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Exit {
+    if let Some(why) = job.looks_temporary() {
+        let _ = writeln!(
+            err,
+            "warning: the check will run {}, and {why}. Install the program somewhere it \
+             stays (e.g. `cargo install --path .`) and run `schedule daily` from there.",
+            job.program
+        );
+    }
+    let same = target
+        .files
+        .iter()
+        .all(|f| std::fs::read(&f.path).is_ok_and(|b| b == f.bytes));
+    if same && tool.is_some_and(|t| succeeds(t, &target.query)) {
+        let _ = writeln!(
+            out,
+            "The daily check is already installed ({}); nothing was changed.",
+            target.what
+        );
+        return Exit::Ok;
+    }
+    if !same {
+        for f in &target.files {
+            let existed = f.path.exists();
+            if let Err(e) = write_file(f) {
+                let _ = writeln!(err, "error: {e}");
+                return Exit::Failure;
+            }
+            let verb = if existed { "Replaced" } else { "Wrote" };
+            let _ = writeln!(out, "{verb} {}", f.path.display());
+        }
+    }
+    let Some(tool) = tool else {
+        let _ = writeln!(
+            err,
+            "The files are written, but `{}` was not found, so the check is not active. \
+             Where {} runs, activate it with:\n{}\nWithout it, a crontab line does the \
+             same:\n  0 10 * * * {}",
+            target.tool,
+            target.tool,
+            manual(target.tool, &target.load),
+            job.shell_line()
+        );
+        return Exit::Failure;
+    };
+    for s in &target.load {
+        if let Err(m) = run_step(tool, s)
+            && s.must
+        {
+            let _ = writeln!(
+                err,
+                "The files are written, but the check is not active: {m}\nActivate it \
+                 with:\n{}",
+                manual(target.tool, &target.load)
+            );
+            return Exit::Failure;
+        }
+    }
+    let _ = writeln!(
+        out,
+        "The daily check is installed ({}): it runs `{}` once a day. \
+         `icloud-mail-setup schedule` shows its state; `icloud-mail-setup schedule off` removes it.",
+        target.what,
+        job.shell_line()
+    );
+    Exit::Ok
+}
+
+fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    let present: Vec<&File> = target.files.iter().filter(|f| f.path.exists()).collect();
+    if present.is_empty() {
+        let _ = writeln!(
+            out,
+            "The daily check is not installed; nothing was changed."
+        );
+        return Exit::Ok;
+    }
+    if let Some(tool) = tool {
+        for s in &target.unload {
+            if let Err(m) = run_step(tool, s) {
+                let _ = writeln!(err, "note: {m}");
+            }
+        }
+    }
+    for f in present {
+        match std::fs::remove_file(&f.path) {
+            Ok(()) => {
+                let _ = writeln!(out, "Removed {}", f.path.display());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                let _ = writeln!(
+                    err,
+                    "error: {}: could not be removed: {e}",
+                    f.path.display()
+                );
+                return Exit::Failure;
+            }
+        }
+    }
+    if let Some(tool) = tool {
+        for s in &target.forget {
+            let _ = run_step(tool, s);
+        }
+    }
+    let _ = writeln!(out, "The daily check is off.");
+    Exit::Ok
+}
+
+fn status(
+    globals: &GlobalArgs,
+    job: &Job,
+    target: &Target,
+    tool: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Exit {
+    let present = target.files.iter().filter(|f| f.path.exists()).count();
+    if present == 0 {
+        let _ = writeln!(
+            out,
+            "The daily check is not installed. `icloud-mail-setup schedule daily` installs it."
+        );
+    } else {
+        let _ = writeln!(out, "The daily check: {}", target.what);
+        for f in &target.files {
+            let state = match std::fs::read(&f.path) {
+                Ok(b) if b == f.bytes => "up to date",
+                Ok(_) if job.program.is_empty() => "present",
+                Ok(_) => "differs from what `schedule daily` would write now (run it to update)",
+                Err(_) => "MISSING",
+            };
+            let _ = writeln!(out, "  {}: {state}", f.path.display());
+        }
+        match tool {
+            Some(t) => {
+                let active = succeeds(t, &target.query);
+                let _ = writeln!(out, "  active: {}", if active { "yes" } else { "no" });
+                if let Some(next) = target.next_run.as_ref().filter(|_| active)
+                    && let Ok(r) = crate::process::run(t, next, TOOL_TIMEOUT)
+                    && r.status.success()
+                    && !r.stdout.trim().is_empty()
+                {
+                    let _ = writeln!(out, "  next run: {}", r.stdout.trim());
+                }
+            }
+            None => {
+                let _ = writeln!(out, "  active: unknown (`{}` was not found)", target.tool);
+            }
+        }
+    }
+    let Ok((_, config)) = super::verify::open_config(globals, err) else {
+        return Exit::Failure;
+    };
+    for a in &config.accounts {
+        let last = match (a.check_result.as_deref(), a.checked_at.as_deref()) {
+            (Some(r), Some(at)) => format!("{r} at {at}"),
+            _ => "not checked yet".into(),
+        };
+        let _ = writeln!(out, "{}: last check {last}", a.email);
+        if let Some(since) = &a.rejected_since {
+            let _ = writeln!(
+                out,
+                "  rejected since {since} — fix: {}",
+                fix_command(&a.email, globals.config.as_deref())
+            );
+        }
+    }
+    Exit::Ok
+}
+
+/// Write one file atomically, creating its directory.
+fn write_file(f: &File) -> Result<(), String> {
+    if let Some(dir) = f.path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    crate::atomic_file::replace(&f.path, &f.bytes, 0o644).map_err(|e| e.to_string())
+}
+
+fn run_step(tool: &Path, s: &Step) -> Result<(), String> {
+    let line = format!("{} {}", tool.display(), s.args.join(" "));
+    match crate::process::run(tool, &s.args, TOOL_TIMEOUT) {
+        Ok(r) if r.status.success() => Ok(()),
+        Ok(r) => Err(format!("`{line}` failed ({}): {}", r.status, r.said())),
+        Err(m) => Err(format!("`{line}`: {m}")),
+    }
+}
+
+fn succeeds(tool: &Path, args: &[String]) -> bool {
+    crate::process::run(tool, args, TOOL_TIMEOUT).is_ok_and(|r| r.status.success())
+}
+
+/// The steps as lines to type.
+fn manual(tool: &str, steps: &[Step]) -> String {
+    steps
+        .iter()
+        .filter(|s| s.must)
+        .map(|s| {
+            let args: Vec<String> = s
+                .args
+                .iter()
+                .map(|a| crate::text::shell_quote(a).into_owned())
+                .collect();
+            format!("  {tool} {}", args.join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

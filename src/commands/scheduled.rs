@@ -1,0 +1,193 @@
+//! `verify --scheduled`: what the daily timer runs (`schedule daily`).
+//!
+//! Never prompts, never reads a terminal. Every account gets exactly one
+//! login: IMAP `LOGIN` with the username form that worked last, no second
+//! form when it is refused (each refused login is a security event for the
+//! person), no SMTP (the same password: one verdict is enough). The result
+//! is recorded in the config (`checked_at`, `check_result`,
+//! `rejected_since`); a rejection is also put on the desktop when a
+//! notifier is there. Unfinished saves are settled first, as `verify` does.
+//! A locked or unreachable keyring is reported on stderr (the journal) and
+//! recorded, without a notification: it says nothing about the password.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::SystemTime;
+
+use super::Exit;
+use super::verify::{
+    MakeChecker, check_result, exit_for_report, live_checker, open_config, settle_leftovers,
+    settle_pending, worst,
+};
+use crate::cli::GlobalArgs;
+use crate::config::AccountEntry;
+use crate::keyring::SecretStore;
+use crate::mail::diagnosis::summary_line;
+use crate::mail::{CheckSettings, PendingPassword, Protocol};
+use crate::notify::{Notice, Notifier};
+use crate::storage::{self, CheckResult};
+
+/// Shows a notice on the desktop, or says why not.
+pub type Notify<'a> = dyn Fn(&Notice) -> Result<(), String> + 'a;
+
+/// The scheduled check with the live checker and the platform's notifier.
+pub fn run(globals: &GlobalArgs, store: &dyn SecretStore) -> Exit {
+    let notifier = Notifier::find(cfg!(target_os = "macos"), crate::process::find);
+    let notify = |n: &Notice| match &notifier {
+        Some(notifier) => notifier.send(n),
+        None => Err("no notifier (notify-send, osascript) was found on PATH".into()),
+    };
+    let out = &mut std::io::stdout().lock();
+    let err = &mut std::io::stderr().lock();
+    run_with(globals, store, &live_checker, &notify, out, err)
+}
+
+/// The scheduled check with its parts given (for tests).
+pub fn run_with(
+    globals: &GlobalArgs,
+    store: &dyn SecretStore,
+    make_checker: &MakeChecker<'_>,
+    notify: &Notify<'_>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Exit {
+    let (path, mut config) = match open_config(globals, err) {
+        Ok(pc) => pc,
+        Err(e) => return e,
+    };
+    let settings = match globals.check_settings() {
+        Ok(s) => s,
+        Err(m) => {
+            let _ = writeln!(err, "error: {m}");
+            return Exit::Usage;
+        }
+    };
+    if config.accounts.is_empty() {
+        let _ = writeln!(out, "No accounts are configured in {}.", path.display());
+        return Exit::Ok;
+    }
+    let emails: Vec<String> = config.accounts.iter().map(|a| a.email.clone()).collect();
+    let mut settled = settle_pending(store, &path, &config, err);
+    for note in settle_leftovers(store, &path, &emails) {
+        let _ = writeln!(err, "{note}");
+        settled = true;
+    }
+    if settled {
+        config = match super::verify::load_config(&path, err) {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
+    }
+    let fix_config = globals.config.as_deref();
+    let mut exit = Exit::Ok;
+    for entry in &config.accounts {
+        let (code, result) = check_one(globals, store, make_checker, &settings, entry, out, err);
+        let since = match storage::record_check(&path, &entry.email, SystemTime::now(), result) {
+            Ok(since) => since,
+            Err(e) => {
+                let _ = writeln!(err, "warning: the result could not be recorded: {e}");
+                entry.rejected_since.clone()
+            }
+        };
+        if result == CheckResult::Rejected {
+            let fix = fix_command(&entry.email, fix_config);
+            let since = since.unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{}: the password is REJECTED (since {since}). Fix: {fix}",
+                entry.email
+            );
+            let notice = Notice {
+                title: "iCloud Mail password rejected".into(),
+                body: format!(
+                    "The iCloud Mail server refuses the password stored for {} (since {since}): \
+                     it was revoked or the Apple Account password changed. Mail stops until it \
+                     is replaced. Fix: {fix}",
+                    entry.email
+                ),
+            };
+            if let Err(e) = notify(&notice) {
+                let _ = writeln!(err, "note: no desktop notification: {e}");
+            }
+        }
+        exit = worst(exit, code);
+    }
+    exit
+}
+
+/// One login for one account; its exit code and what to record.
+fn check_one(
+    globals: &GlobalArgs,
+    store: &dyn SecretStore,
+    make_checker: &MakeChecker<'_>,
+    base: &CheckSettings,
+    entry: &AccountEntry,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> (Exit, CheckResult) {
+    let email = &entry.email;
+    let account = match entry.account() {
+        Ok(a) => a.with_one_imap_form(),
+        Err(m) => {
+            let _ = writeln!(err, "error: {email}: {m}");
+            return (Exit::Failure, CheckResult::Error);
+        }
+    };
+    let mut settings = entry.check_settings(base, globals.imap.is_some(), globals.smtp.is_some());
+    // The timer carries no --ca-file: the one the account was verified
+    // with is used.
+    if settings.ca_file.is_none() {
+        settings.ca_file = entry.ca_file.as_deref().map(Into::into);
+    }
+    let password = match store.get(email) {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            let _ = writeln!(
+                err,
+                "{email}: no password is stored in the {}; nothing was checked",
+                store.name()
+            );
+            return (Exit::NoSuchAccount, CheckResult::NoPassword);
+        }
+        Err(e) => {
+            let _ = writeln!(err, "{email}: not checked: {e}. {}", e.hint());
+            return (Exit::Keyring, CheckResult::Keyring);
+        }
+    };
+    let checker = make_checker(settings);
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = writeln!(err, "error: could not start the async runtime: {e}");
+            return (Exit::Failure, CheckResult::Error);
+        }
+    };
+    let report = rt.block_on(checker.check_pending(
+        Protocol::Imap,
+        account,
+        PendingPassword::ready(password),
+    ));
+    let code = exit_for_report(&report);
+    let result = check_result(code);
+    if result != CheckResult::Rejected {
+        let _ = writeln!(out, "{email}: IMAP {}", summary_line(&report));
+    }
+    (code, result)
+}
+
+/// The one command that replaces a rejected password; with `--config`
+/// when the check ran with a config file of its own.
+pub fn fix_command(email: &str, config: Option<&Path>) -> String {
+    let mut cmd = format!(
+        "icloud-mail-setup --account {}",
+        crate::text::shell_quote(email)
+    );
+    if let Some(c) = config {
+        cmd.push_str(" --config ");
+        cmd.push_str(&crate::text::shell_quote(&c.to_string_lossy()));
+    }
+    cmd
+}

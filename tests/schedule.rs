@@ -1,0 +1,235 @@
+//! `schedule daily|off` with the real binary: the systemd user units it
+//! writes (checked by `systemd-analyze verify` when installed), what it
+//! asks `systemctl` (a stub on PATH that records its arguments), and that
+//! writing, replacing and removing are idempotent.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct World {
+    dir: tempfile::TempDir,
+    /// The real binary, linked into a directory whose name needs escaping.
+    bin: PathBuf,
+}
+
+impl World {
+    fn new() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let bin_dir = dir.path().join("my bin %i $HOME");
+        std::fs::create_dir_all(&bin_dir).unwrap();
+        let bin = bin_dir.join("icloud-mail-setup");
+        let real = env!("CARGO_BIN_EXE_icloud-mail-setup");
+        if std::fs::hard_link(real, &bin).is_err() {
+            std::fs::copy(real, &bin).unwrap();
+        }
+        for d in ["stubs", "empty", "xdg", "rt"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.path().join("rt"),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .unwrap();
+        let log = dir.path().join("systemctl.log");
+        let stub = dir.path().join("stubs/systemctl");
+        std::fs::write(
+            &stub,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexit 0\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+        World { dir, bin }
+    }
+
+    fn units(&self) -> PathBuf {
+        self.dir.path().join("xdg/systemd/user")
+    }
+
+    fn service(&self) -> PathBuf {
+        self.units().join("icloud-mail-setup-check.service")
+    }
+
+    fn timer(&self) -> PathBuf {
+        self.units().join("icloud-mail-setup-check.timer")
+    }
+
+    /// What the stub systemctl was asked since the last call.
+    fn systemctl_calls(&self) -> Vec<String> {
+        let log = self.dir.path().join("systemctl.log");
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let _ = std::fs::remove_file(&log);
+        text.lines().map(str::to_string).collect()
+    }
+
+    /// Run the binary with `args`; `path` is the stub dir or the empty one.
+    fn run(&self, path_dir: &str, args: &[&str]) -> (i32, String, String) {
+        let o = Command::new(&self.bin)
+            .args(args)
+            .env_clear()
+            .env("PATH", self.dir.path().join(path_dir))
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("xdg"))
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    }
+}
+
+fn mtime(p: &Path) -> std::time::SystemTime {
+    std::fs::metadata(p).unwrap().modified().unwrap()
+}
+
+/// `systemd-analyze verify --user` on the written units (offline: no
+/// running systemd is needed, only a private XDG_RUNTIME_DIR):
+/// it parses them as systemd does, resolves the ExecStart path (so the
+/// escaping must be right for the binary to be found) and reports unknown
+/// settings.
+fn systemd_analyze(w: &World) {
+    let o = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg("--user")
+        .arg(w.service())
+        .arg(w.timer())
+        .env("XDG_RUNTIME_DIR", w.dir.path().join("rt"))
+        .output()
+        .expect("systemd-analyze (Debian package systemd; scripts/test installs it)");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "systemd-analyze verify failed:\n{err}");
+    assert_eq!(err.trim(), "", "systemd-analyze had remarks");
+}
+
+#[test]
+fn daily_writes_replaces_and_off_removes_the_units_idempotently() {
+    let w = World::new();
+    let config = w.dir.path().join("conf 100% $USER's/config.toml");
+    let config_s = config.to_str().unwrap();
+    let (code, out, err) = w.run("stubs", &["schedule", "daily", "--config", config_s]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("The daily check is installed"), "{out}");
+    // The binary sits in a temporary directory: the user is warned.
+    assert!(err.contains("inside a temporary directory"), "{err}");
+
+    let service = std::fs::read_to_string(w.service()).unwrap();
+    let bin = w.bin.to_str().unwrap();
+    let expected_exec = format!(
+        "ExecStart=\"{}\" verify --scheduled --config \"{}\"\n",
+        // The program path: `%` doubled, `$` not (systemd expands
+        // variables in arguments only).
+        bin.replace('%', "%%"),
+        config_s.replace('%', "%%").replace('$', "$$")
+    );
+    assert!(
+        service.contains(&expected_exec),
+        "{service}\nwanted {expected_exec}"
+    );
+    assert!(service.contains("Type=oneshot\n"), "{service}");
+    let timer = std::fs::read_to_string(w.timer()).unwrap();
+    assert!(timer.contains("OnCalendar=daily\n") && timer.contains("Persistent=true\n"));
+    systemd_analyze(&w);
+    assert_eq!(
+        w.systemctl_calls(),
+        [
+            "--user daemon-reload",
+            "--user enable --now icloud-mail-setup-check.timer"
+        ]
+    );
+
+    // Again: nothing changes.
+    let before = (
+        std::fs::read(w.service()).unwrap(),
+        mtime(&w.service()),
+        mtime(&w.timer()),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let (code, out, err) = w.run("stubs", &["schedule", "daily", "--config", config_s]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("already installed"), "{out}");
+    assert_eq!(
+        before,
+        (
+            std::fs::read(w.service()).unwrap(),
+            mtime(&w.service()),
+            mtime(&w.timer())
+        )
+    );
+    assert_eq!(
+        w.systemctl_calls(),
+        ["--user is-enabled icloud-mail-setup-check.timer"]
+    );
+
+    // Another config: the service is replaced, the timer left as it is.
+    let other = w.dir.path().join("other/config.toml");
+    let (code, out, err) = w.run(
+        "stubs",
+        &["schedule", "daily", "--config", other.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("Replaced {}", w.service().display())),
+        "{out}"
+    );
+    let service = std::fs::read_to_string(w.service()).unwrap();
+    assert!(
+        service.contains(&format!("--config {}\n", other.display())),
+        "{service}"
+    );
+    systemd_analyze(&w);
+    assert!(
+        w.systemctl_calls()
+            .contains(&"--user daemon-reload".to_string())
+    );
+
+    // The state.
+    let (code, out, _) = w.run("stubs", &["schedule", "--config", other.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("active: yes") && out.contains("up to date"),
+        "{out}"
+    );
+    w.systemctl_calls();
+
+    // Off, twice.
+    let (code, out, err) = w.run("stubs", &["schedule", "off"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!w.service().exists() && !w.timer().exists());
+    assert_eq!(
+        w.systemctl_calls(),
+        [
+            "--user disable --now icloud-mail-setup-check.timer",
+            "--user daemon-reload"
+        ]
+    );
+    let (code, out, err) = w.run("stubs", &["schedule", "off"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("not installed"), "{out}");
+    assert!(w.systemctl_calls().is_empty());
+}
+
+#[test]
+fn without_systemctl_the_files_are_written_and_the_next_step_is_said() {
+    let w = World::new();
+    let (code, out, err) = w.run("empty", &["schedule", "daily"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(w.service().exists() && w.timer().exists());
+    assert!(err.contains("`systemctl` was not found"), "{err}");
+    assert!(
+        err.contains("  systemctl --user enable --now icloud-mail-setup-check.timer"),
+        "{err}"
+    );
+    assert!(err.contains("0 10 * * * "), "a crontab line: {err}");
+    // Without --config, the unit runs with the default config.
+    let service = std::fs::read_to_string(w.service()).unwrap();
+    assert!(service.contains(" verify --scheduled\n"), "{service}");
+    // The status says so too.
+    let (code, out, _) = w.run("empty", &["schedule"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("active: unknown"), "{out}");
+}
