@@ -252,10 +252,10 @@ impl Clipboard {
     }
 
     /// Copy text that is no secret (a link): the same ways, nothing to
-    /// clear later. Says how ("OSC 52 (tmux) and xclip").
+    /// clear later. Says how, honestly (see [`text_summary`]).
     pub fn copy_text(&self, text: &str) -> Result<String, ClipboardError> {
         let (channels, _) = self.put(text.as_bytes())?;
-        Ok(describe_all(&channels))
+        Ok(text_summary(&channels))
     }
 
     /// Send `data` every way there is; the ways that worked, and notes on
@@ -355,6 +355,26 @@ impl Copied {
             Ok(_) => format!("{} now holds something else: left alone", tool.name()),
             Err(_) => format!("{} no longer holds it", tool.name()),
         }
+    }
+}
+
+/// Where a copied text went, without claiming what cannot be known: a
+/// clipboard program and tmux's buffer are sure ("copied via xclip"); an
+/// OSC 52 sent straight to the terminal (or through screen) lands only if
+/// the terminal takes it, which some ignore (GNOME Terminal) and none
+/// confirms ("sent by OSC 52: on the clipboard if your terminal allows
+/// it").
+pub fn text_summary(channels: &[Channel]) -> String {
+    let (unsure, sure): (Vec<Channel>, Vec<Channel>) = channels
+        .iter()
+        .cloned()
+        .partition(|c| matches!(c, Channel::Osc52(Osc52::Direct | Osc52::Screen)));
+    let sent = "sent by OSC 52: on the clipboard if your terminal allows it";
+    match (sure.is_empty(), unsure.is_empty()) {
+        (false, true) => format!("copied via {}", describe_all(&sure)),
+        (true, false) => sent.to_string(),
+        (false, false) => format!("copied via {}; also {sent}", describe_all(&sure)),
+        (true, true) => String::new(),
     }
 }
 
@@ -535,8 +555,45 @@ fn run_program(
 }
 
 #[cfg(test)]
+impl Copied {
+    /// A registered copy that went nowhere, for tests of the registry.
+    pub(crate) fn nowhere(secret: Secret) -> Copied {
+        Copied {
+            secret,
+            channels: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copied_text_claims_only_what_is_known() {
+        let direct = Channel::Osc52(Osc52::Direct);
+        let tmux = Channel::Osc52(Osc52::Tmux {
+            set_clipboard: Some("on".into()),
+        });
+        let xclip = Channel::Tool(Tool::Xclip);
+        assert_eq!(
+            text_summary(std::slice::from_ref(&direct)),
+            "sent by OSC 52: on the clipboard if your terminal allows it"
+        );
+        assert_eq!(
+            text_summary(&[Channel::Osc52(Osc52::Screen)]),
+            "sent by OSC 52: on the clipboard if your terminal allows it"
+        );
+        assert_eq!(
+            text_summary(&[tmux.clone(), xclip.clone()]),
+            "copied via OSC 52 (tmux) and xclip"
+        );
+        assert_eq!(
+            text_summary(&[direct, xclip]),
+            "copied via xclip; also sent by OSC 52: on the clipboard if your terminal allows it"
+        );
+    }
 
     #[test]
     fn base64_matches_the_standard_vectors() {

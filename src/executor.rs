@@ -194,9 +194,11 @@ impl Executor {
             }
             Effect::CopyUrl(url) => {
                 tokio::task::spawn_blocking(move || {
-                    let result = Clipboard::detect()
-                        .copy_text(&url)
-                        .map_err(|e| e.to_string());
+                    let result = copy_link(&url, |text| {
+                        Clipboard::detect()
+                            .copy_text(text)
+                            .map_err(|e| e.to_string())
+                    });
                     let _ = tx.send(Msg::LinkCopied { url, result });
                 });
             }
@@ -380,6 +382,31 @@ pub fn clear_clipboard() {
     }
 }
 
+/// Take the password copy still registered, if any.
+fn take_password_copy() -> Option<(u64, Copied)> {
+    match COPIED.lock() {
+        Ok(mut slot) => slot.take(),
+        Err(poisoned) => poisoned.into_inner().take(),
+    }
+}
+
+/// Copy a link with `put`. A password copy still pending its clearing is
+/// cleared first (every way it went) and dropped from the registry: the
+/// password leaves the clipboard now, and its clearing later cannot wipe
+/// the link (an empty OSC 52 goes out unconditionally; tmux's passthrough
+/// cannot be read back).
+fn copy_link(
+    url: &str,
+    put: impl FnOnce(&str) -> Result<String, String>,
+) -> Result<String, String> {
+    let cleared = take_password_copy().map(|(_, copied)| copied.clear());
+    let how = put(url)?;
+    Ok(match cleared {
+        Some(_) => format!("{how}; the password copied before was cleared first"),
+        None => how,
+    })
+}
+
 /// Copy the stored password; clear it after [`clipboard::CLEAR_AFTER`]
 /// unless a later copy (or the end) cleared it first.
 fn copy_password(store: &dyn SecretStore, email: &str, number: u64) -> Result<String, String> {
@@ -390,8 +417,7 @@ fn copy_password(store: &dyn SecretStore, email: &str, number: u64) -> Result<St
         .ok_or_else(|| format!("the keyring holds no password for {email}"))?;
     // An earlier copy is cleared first (clearing after would also take
     // the new one, which holds the same password).
-    let earlier = slot.lock().ok().and_then(|mut s| s.take());
-    if let Some((_, earlier)) = earlier {
+    if let Some((_, earlier)) = take_password_copy() {
         earlier.clear();
     }
     let copied = Clipboard::detect()
@@ -422,4 +448,42 @@ fn copy_password(store: &dyn SecretStore, email: &str, number: u64) -> Result<St
             }
         });
     Ok(how)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    /// A password copy waiting to be cleared would later send an empty
+    /// OSC 52 (and clear tmux's passthrough) over a link copied meanwhile.
+    /// Copying a link clears it first and takes it off the registry, so
+    /// nothing is left to wipe the link.
+    #[test]
+    fn copying_a_link_clears_a_pending_password_copy_first() {
+        let secret = Secret::new("abcd-efgh-ijkl-mnop".into());
+        COPIED.lock().unwrap().replace((7, Copied::nowhere(secret)));
+        let mut registered_while_putting = None;
+        let how = copy_link("https://account.apple.com", |url| {
+            assert_eq!(url, "https://account.apple.com");
+            registered_while_putting = Some(COPIED.lock().unwrap().is_some());
+            Ok("copied via xclip".into())
+        })
+        .unwrap();
+        assert_eq!(
+            registered_while_putting,
+            Some(false),
+            "the password copy was cleared before the link went out"
+        );
+        assert!(
+            COPIED.lock().unwrap().is_none(),
+            "nothing left to clear later"
+        );
+        assert!(how.contains("password copied before was cleared"), "{how}");
+        // With nothing pending, a link copy says only how it went.
+        let how = copy_link("x", |_| Ok("copied via xclip".into())).unwrap();
+        assert_eq!(how, "copied via xclip");
+        // A failed copy is an error, not a claim.
+        assert!(copy_link("x", |_| Err("nowhere".into())).is_err());
+    }
 }

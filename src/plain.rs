@@ -304,7 +304,7 @@ fn interpret(
             "o" if p.link.is_some() => return Ok(Some(Msg::OpenLink)),
             "?" | "help" => {
                 writeln!(out)?;
-                for line in help::text(&help::help(m)) {
+                for line in help::text(&help::plain(m)) {
                     writeln!(out, "{line}")?;
                 }
                 writeln!(out)?;

@@ -62,7 +62,7 @@ fn the_app_password_help_answers_the_real_questions() {
     let text = all_text(&u.m);
     for needle in [
         "I don't see App-Specific Passwords",
-        "Two-factor authentication is off",
+        "two-factor authentication is off",
         "Managed Apple Account",
         "25 active app-specific passwords",
         "What revoking does",
@@ -168,7 +168,7 @@ fn qr_and_copy_act_only_where_there_is_a_link() {
     u.v.resize(80, 24);
     let frame = render(&u, 80, 24);
     assert!(
-        frame.contains("r QR") && frame.contains("c copy"),
+        frame.contains("r QR") && frame.contains("c copy link"),
         "{frame}"
     );
     let fx = u.act(Action::CopyLink);
@@ -180,7 +180,7 @@ fn qr_and_copy_act_only_where_there_is_a_link() {
         url: "https://account.apple.com".into(),
         result: Ok("OSC 52 (tmux)".into()),
     });
-    assert!(render(&u, 80, 24).contains("Copied https://account.apple.com to the clipboard"));
+    assert!(render(&u, 80, 24).contains("Link OSC 52 (tmux)."));
     u.act(Action::ShowQr);
     assert!(u.v.qr);
     let frame = render(&u, 80, 24);
@@ -193,4 +193,167 @@ fn qr_and_copy_act_only_where_there_is_a_link() {
     // Any key closes it.
     u.act(Action::Down);
     assert!(!u.v.qr);
+}
+
+/// Plain mode has no QR code and no copy key: its `?` must not promise
+/// them, and says what it does instead. The TUI's help offers both.
+#[test]
+fn plain_help_promises_only_what_plain_mode_does() {
+    let u = app_password();
+    let tui = all_text(&u.m);
+    assert!(tui.contains("QR code") && tui.contains("copy it"), "{tui}");
+    let plain = help::text(&help::plain(&u.m)).join("\n");
+    assert!(!plain.contains("QR"), "{plain}");
+    assert!(!plain.contains("copy it to the clipboard"), "{plain}");
+    assert!(plain.contains("printed alone on its own line"), "{plain}");
+    // Everything else is the same.
+    assert!(plain.contains("I don't see App-Specific Passwords"));
+}
+
+/// The help says what the program really does: the password can be
+/// revealed (^R), and IMAP tries up to three login names.
+#[test]
+fn the_help_matches_what_the_program_does() {
+    let mut u = app_password();
+    u.act(Action::Confirm);
+    u.typed("emily@icloud.com");
+    u.act(Action::Confirm);
+    assert_eq!(u.m.screen, Screen::Password);
+    let text = all_text(&u.m);
+    assert!(!text.contains("never shown on screen"), "{text}");
+    assert!(text.contains("hidden unless you ask"), "{text}");
+    let u = rejected();
+    let text = all_text(&u.m);
+    assert!(!text.contains("One login to IMAP"), "{text}");
+    assert!(text.contains("up to three logins"), "{text}");
+    assert!(text.contains("SMTP logs in once"), "{text}");
+}
+
+/// The QR code's cells are black on white in both themes: with NO_COLOR
+/// too (reverse video would invert it on a light terminal).
+#[test]
+fn the_qr_code_is_dark_on_light_with_and_without_colour() {
+    use ratatui::style::{Color, Modifier};
+    for no_color in [false, true] {
+        let mut u = app_password();
+        u.v.no_color = no_color;
+        u.v.resize(80, 24);
+        u.act(Action::ShowQr);
+        assert!(u.v.qr);
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| ui::draw(f, &u.m, &u.v)).unwrap();
+        let buf = t.backend().buffer().clone();
+        let mut code_cells = 0;
+        let mut blocks = 0;
+        for y in 0..24 {
+            for x in 0..80 {
+                let c = &buf[(x, y)];
+                let on_light = c.fg == Color::Black && c.bg == Color::White;
+                if on_light {
+                    code_cells += 1;
+                    assert!(!c.modifier.contains(Modifier::REVERSED), "({x},{y})");
+                }
+                if ["\u{2580}", "\u{2584}", "\u{2588}"].contains(&c.symbol()) {
+                    blocks += 1;
+                    assert!(on_light, "no_color={no_color}: ({x},{y}) is {c:?}");
+                }
+            }
+        }
+        assert!(blocks > 100, "{blocks}");
+        // The whole code, quiet zone included (33 columns, 17 lines),
+        // and nothing else.
+        assert_eq!(code_cells, 33 * 17, "no_color={no_color}");
+    }
+}
+
+/// A paste while an overlay is open is meant for the step: it closes the
+/// overlay and is handled as without it.
+#[test]
+fn a_paste_closes_an_overlay_and_lands() {
+    // The help on the app-specific password step: kept ahead of time.
+    let mut u = app_password();
+    u.act(Action::Help);
+    u.paste(PASSWORD);
+    assert!(!u.v.help);
+    // Kept: the address is all the check still needs.
+    if !matches!(u.m.screen, Screen::Account) {
+        u.act(Action::Confirm);
+    }
+    assert_eq!(u.m.screen, Screen::Account);
+    u.typed("emily@icloud.com");
+    let fx = u.act(Action::Confirm);
+    assert!(matches!(fx.as_slice(), [Effect::Verify { .. }]), "{fx:?}");
+    // The QR code on the password step: the field gets it.
+    let mut u = app_password();
+    u.act(Action::Confirm);
+    u.typed("emily@icloud.com");
+    u.act(Action::Confirm);
+    u.act(Action::ShowQr);
+    assert!(u.v.qr);
+    u.paste(PASSWORD);
+    assert!(!u.v.qr);
+    assert_eq!(u.v.password.peek(), PASSWORD);
+}
+
+/// Opening the QR code hides a revealed password (it would show beside
+/// the code); `q` closes the overlays without quitting, Ctrl-C quits.
+#[test]
+fn overlays_hide_the_password_and_q_only_closes_them() {
+    let mut u = app_password();
+    u.act(Action::Confirm);
+    u.typed("emily@icloud.com");
+    u.act(Action::Confirm);
+    u.typed(PASSWORD);
+    u.act(Action::Reveal);
+    assert!(u.v.reveal);
+    u.act(Action::ShowQr);
+    assert!(u.v.qr && !u.v.reveal);
+    assert!(u.act(Action::Quit).is_empty());
+    assert!(!u.v.qr && !u.m.quitting);
+    u.act(Action::Help);
+    assert!(u.act(Action::Quit).is_empty());
+    assert!(!u.v.help && !u.m.quitting);
+    u.act(Action::ShowQr);
+    assert!(matches!(
+        u.act(Action::Interrupt).as_slice(),
+        [Effect::Quit]
+    ));
+}
+
+/// Ctrl-L on the password step redraws; it never copies the link (which
+/// would replace a password on the clipboard), and the footer there does
+/// not offer to copy.
+#[test]
+fn ctrl_l_in_a_text_field_never_copies() {
+    let mut u = app_password();
+    u.act(Action::Confirm);
+    u.typed("emily@icloud.com");
+    u.act(Action::Confirm);
+    assert!(u.v.text_entry(&u.m));
+    assert!(u.act(Action::Redraw).is_empty());
+    assert_eq!(u.m.screen, Screen::Password);
+    let frame = render(&u, 120, 24);
+    assert!(!frame.contains("copy"), "{frame}");
+    assert!(frame.contains("^C quit"), "{frame}");
+}
+
+/// After a resize the help's scroll is kept within its end, so PgUp moves
+/// from what is on screen; a new step closes the overlays.
+#[test]
+fn the_help_scroll_follows_a_resize_and_a_new_step_closes_overlays() {
+    let mut u = app_password();
+    scrolled(&mut u, 40, 12);
+    let small_end = u.v.help_scroll;
+    u.v.resize(100, 40);
+    let big_end = ui::help::max_scroll(&u.m, &u.v, 100, 40);
+    assert!(big_end < small_end, "{big_end} < {small_end}");
+    u.v.clamp_help(&u.m);
+    assert_eq!(u.v.help_scroll, big_end);
+    u.v.help_scroll = small_end;
+    u.act(Action::PageUp);
+    assert_eq!(u.v.help_scroll, big_end.saturating_sub(36));
+    // A step change closes the help and the QR code.
+    u.v.qr = true;
+    u.send(Msg::Back);
+    assert!(!u.v.help && !u.v.qr && u.v.help_scroll == 0);
 }

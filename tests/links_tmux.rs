@@ -24,6 +24,10 @@ fn env(dir: &std::path::Path) -> Vec<(String, String)> {
             dir.join("config.toml").display().to_string(),
         ),
         ("TERM".into(), "xterm-256color".into()),
+        // Never the developer's real clipboard (the tmux config unsets
+        // them too; plain mode's test starts without that config).
+        ("DISPLAY".into(), String::new()),
+        ("WAYLAND_DISPLAY".into(), String::new()),
     ]
 }
 
@@ -90,22 +94,31 @@ fn the_renderer_draws_codes_a_real_decoder_reads() {
 }
 
 /// The QR overlay's cells from a captured screen: the lines between its
-/// top border and the link under it, inside the border.
+/// top border and the link under it, inside the overlay's own border (the
+/// columns of its top corners, not the main frame's border).
 fn code_from_screen(screen: &str) -> Vec<String> {
-    let lines: Vec<&str> = screen.lines().collect();
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
     let top = lines
         .iter()
-        .position(|l| l.contains(" QR code "))
+        .position(|l| l.iter().collect::<String>().contains(" QR code "))
         .unwrap_or_else(|| panic!("no QR overlay:\n{screen}"));
+    let left = lines[top]
+        .iter()
+        .position(|c| *c == '\u{250c}')
+        .expect("the overlay's top-left corner");
+    let right = lines[top]
+        .iter()
+        .rposition(|c| *c == '\u{2510}')
+        .expect("the overlay's top-right corner");
     let mut code = Vec::new();
     for l in &lines[top + 1..] {
-        if l.contains(LINK) {
+        let row: String = l[left + 1..right].iter().collect();
+        if row.contains(LINK) {
             break;
         }
-        let chars: Vec<char> = l.chars().collect();
-        let left = chars.iter().position(|c| *c == '│').expect("left border");
-        let right = chars.iter().rposition(|c| *c == '│').expect("right border");
-        code.push(chars[left + 1..right].iter().collect());
+        assert_eq!(l[left], '\u{2502}', "the overlay's left border");
+        assert_eq!(l[right], '\u{2502}', "the overlay's right border");
+        code.push(row);
     }
     code
 }
@@ -113,8 +126,10 @@ fn code_from_screen(screen: &str) -> Vec<String> {
 #[test]
 fn the_qr_key_shows_a_code_that_decodes_to_the_link() {
     let (t, _dir) = on_link_step();
-    let s = t.screen();
-    assert!(s.contains("r QR") && s.contains("c copy"), "{s}");
+    // The footer is drawn in the same frame as the step, but wait for it
+    // rather than trust one capture.
+    t.wait_for("c copy link", 5);
+    assert!(t.screen().contains("r QR"));
     t.keys(&["r"]);
     let s = t.wait_for(" QR code ", 5);
     let code = code_from_screen(&s);
@@ -136,8 +151,8 @@ fn the_qr_key_shows_a_code_that_decodes_to_the_link() {
 fn the_copy_key_puts_the_link_in_a_tmux_buffer_by_osc52() {
     let (t, _dir) = on_link_step();
     t.keys(&["c"]);
-    let s = t.wait_for("to the clipboard", 10);
-    assert!(s.contains("OSC 52 (tmux)"), "{s}");
+    let s = t.wait_for("Link copied via OSC 52 (tmux)", 10);
+    assert!(!s.contains("if your terminal allows"), "{s}");
     let buffer = t.tmux(&["show-buffer"]);
     assert_eq!(String::from_utf8_lossy(&buffer.stdout), LINK);
     t.keys(&["C-c"]);
@@ -154,7 +169,7 @@ fn the_help_overlay_explains_the_step_and_scrolls_in_the_real_terminal() {
         t.keys(&["PageDown"]);
     }
     let s = t.wait_for("closes this help", 5);
-    assert!(s.contains("end"), "{s}");
+    assert!(s.contains(" end, \u{2191} for more "), "{s}");
     t.keys(&["Escape"]);
     t.wait_until("the help closes", 5, || !t.screen().contains("Help:"));
     t.keys(&["C-c"]);
@@ -194,5 +209,27 @@ fn plain_mode_prints_the_link_alone_and_question_mark_prints_the_help() {
     );
     t.type_text("q");
     t.keys(&["Enter"]);
+    t.wait_exit(10);
+}
+
+/// Ctrl-L on the password step (a text field) redraws the screen and
+/// copies nothing: it must never replace a password on the clipboard with
+/// the link.
+#[test]
+fn ctrl_l_on_the_password_step_copies_nothing() {
+    let (t, _dir) = on_link_step();
+    t.keys(&["Enter"]);
+    t.wait_for("Which address do you read mail at?", 5);
+    t.type_text("emily@icloud.com");
+    t.keys(&["Enter"]);
+    t.wait_for("^R reveal", 5);
+    t.keys(&["C-l"]);
+    // Keys are read in order: once the help opened, Ctrl-L was handled.
+    t.keys(&["F1"]);
+    let s = t.wait_for("Help: ", 5);
+    assert!(!s.contains("Link copied"), "{s}");
+    let buffers = t.tmux(&["list-buffers", "-F", "#{buffer_sample}"]);
+    assert_eq!(String::from_utf8_lossy(&buffers.stdout), "", "{s}");
+    t.keys(&["C-c"]);
     t.wait_exit(10);
 }

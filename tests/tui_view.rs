@@ -146,15 +146,22 @@ fn typing_in_the_label_leaves_the_password_and_reveal_is_a_view_matter() {
 }
 
 #[test]
-fn help_swallows_keys_until_closed_and_quit_still_quits() {
+fn help_swallows_keys_until_closed_and_ctrl_c_still_quits() {
     let mut u = Ui::new(model(vec![]));
     u.act(Action::Help);
     assert!(u.v.help);
     assert!(u.act(Action::Confirm).is_empty());
     assert!(!u.v.help);
     assert_eq!(u.m.screen, Screen::Welcome, "Enter closed help only");
+    // q closes it; Ctrl-C quits from it.
     u.act(Action::Help);
-    assert!(matches!(u.act(Action::Quit).as_slice(), [Effect::Quit]));
+    assert!(u.act(Action::Quit).is_empty());
+    assert!(!u.v.help && !u.m.quitting);
+    u.act(Action::Help);
+    assert!(matches!(
+        u.act(Action::Interrupt).as_slice(),
+        [Effect::Quit]
+    ));
 }
 
 #[test]

@@ -69,10 +69,19 @@ where
                             if k.kind == crossterm::event::KeyEventKind::Press
                     );
                     match event_to_action(ev, view.text_entry(model)) {
+                        // Ctrl-L: forget what is on screen and draw it all
+                        // again (after another program scribbled on it).
+                        Some(Input::Action(Action::Redraw)) => {
+                            terminal
+                                .clear()
+                                .map_err(|e| anyhow!("could not clear the terminal: {e}"))?;
+                            None
+                        }
                         Some(Input::Action(a)) => view.act(model, a),
                         Some(Input::Paste(raw)) => view.paste(model, raw),
                         Some(Input::Resize { width, height }) => {
                             view.resize(width, height);
+                            view.clamp_help(model);
                             None
                         }
                         // Any key closes the QR code, bound or not.

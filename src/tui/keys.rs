@@ -31,12 +31,18 @@ pub enum Action {
     OpenLink,
     /// Show the step's link as a QR code.
     ShowQr,
-    /// Copy the step's link to the clipboard.
+    /// Copy the step's link to the clipboard (outside text fields only:
+    /// in a field the clipboard may hold the password just copied).
     CopyLink,
+    /// Clear and redraw the whole screen (Ctrl-L, as in shells and less).
+    Redraw,
     PageUp,
     PageDown,
     Help,
+    /// `q`: quit, or close an open overlay.
     Quit,
+    /// Ctrl-C: quit from anywhere, overlays included.
+    Interrupt,
     Reveal,
     Yes,
     No,
@@ -161,8 +167,8 @@ pub static BINDINGS: &[Binding] = &[
     },
     Binding {
         keys: &[(KeyCode::Char('l'), CTRL)],
-        action: Action::CopyLink,
-        mode: Mode::Text,
+        action: Action::Redraw,
+        mode: Mode::Any,
         label: Some("^L"),
     },
     Binding {
@@ -221,7 +227,7 @@ pub static BINDINGS: &[Binding] = &[
     },
     Binding {
         keys: &[(KeyCode::Char('c'), CTRL)],
-        action: Action::Quit,
+        action: Action::Interrupt,
         mode: Mode::Any,
         label: Some("^C"),
     },
@@ -372,7 +378,15 @@ mod tests {
         );
         assert_eq!(
             key_to_action(&key(KeyCode::Char('c'), CTRL), t),
-            Some(Action::Quit)
+            Some(Action::Interrupt)
+        );
+        assert_eq!(
+            key_to_action(&key(KeyCode::Char('c'), NONE), t),
+            Some(Action::CopyLink)
+        );
+        assert_eq!(
+            key_to_action(&key(KeyCode::Char('l'), CTRL), t),
+            Some(Action::Redraw)
         );
         assert_eq!(key_to_action(&key(KeyCode::Char('x'), NONE), t), None);
     }
@@ -380,7 +394,7 @@ mod tests {
     #[test]
     fn letters_are_typed_inside_text_fields() {
         let t = true;
-        for c in ['q', 'j', 'k', 'o', '?', ' ', 'y'] {
+        for c in ['q', 'j', 'k', 'o', '?', ' ', 'y', 'r', 'c'] {
             assert_eq!(
                 key_to_action(&key(KeyCode::Char(c), NONE), t),
                 Some(Action::Char(c))
@@ -392,11 +406,23 @@ mod tests {
         );
         assert_eq!(
             key_to_action(&key(KeyCode::Char('c'), CTRL), t),
-            Some(Action::Quit)
+            Some(Action::Interrupt)
         );
         assert_eq!(
             key_to_action(&key(KeyCode::Char('r'), CTRL), t),
             Some(Action::Reveal)
+        );
+        // Ctrl-L redraws, as terminal users expect: it never copies the
+        // link over a password on the clipboard.
+        assert_eq!(
+            key_to_action(&key(KeyCode::Char('l'), CTRL), t),
+            Some(Action::Redraw)
+        );
+        assert!(
+            BINDINGS
+                .iter()
+                .all(|b| b.action != Action::CopyLink || b.mode == Mode::Nav),
+            "copying the link is never bound inside a text field"
         );
         assert_eq!(key_to_action(&key(KeyCode::Char('x'), CTRL), t), None);
         assert_eq!(

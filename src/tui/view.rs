@@ -87,6 +87,10 @@ impl View {
             };
             self.second_field = false;
             self.field_error = None;
+            // Overlays belong to the step they were opened on.
+            self.qr = false;
+            self.help = false;
+            self.help_scroll = 0;
             match m.screen {
                 Screen::Account => {
                     self.email = TextInput::with(&m.flow.email);
@@ -112,6 +116,9 @@ impl View {
 
     /// Turn an action into the wizard's intent (or handle it here).
     pub fn act(&mut self, m: &Model, a: Action) -> Option<Msg> {
+        // Ctrl-C quits from anywhere; `q` closes an open overlay first.
+        let interrupt = a == Action::Interrupt;
+        let a = if interrupt { Action::Quit } else { a };
         if a != Action::Quit {
             self.flash = None;
         }
@@ -119,13 +126,13 @@ impl View {
             return None;
         }
         if self.qr {
-            // Any key closes it; Ctrl-C still quits.
+            // Any key closes it (q too); Ctrl-C still quits.
             self.qr = false;
-            return (a == Action::Quit).then_some(Msg::Quit);
+            return interrupt.then_some(Msg::Quit);
         }
         if self.help {
             self.help_key(m, a);
-            return (a == Action::Quit).then_some(Msg::Quit);
+            return interrupt.then_some(Msg::Quit);
         }
         if m.confirming_quit {
             return match a {
@@ -147,6 +154,10 @@ impl View {
             Action::OpenLink => return Some(Msg::OpenLink),
             Action::ShowQr => {
                 self.qr = p.link.is_some();
+                if self.qr {
+                    // Nothing of the password peeks out beside the code.
+                    self.reveal = false;
+                }
                 return None;
             }
             Action::CopyLink => return p.link.map(|_| Msg::CopyLink),
@@ -168,6 +179,8 @@ impl View {
             crate::ui::help::max_scroll(m, self, self.size.0, self.size.1)
         };
         let s = &mut self.help_scroll;
+        // A resize may have left it past the end.
+        *s = (*s).min(max);
         match a {
             Action::Back | Action::Help | Action::Confirm | Action::Quit => self.help = false,
             Action::Up | Action::PrevField => *s = s.saturating_sub(1),
@@ -277,9 +290,13 @@ impl View {
     /// before it, a paste that is an app-specific password is kept by the
     /// wizard ahead of time.
     pub fn paste(&mut self, m: &Model, raw: RawSecret) -> Option<Msg> {
-        if self.help || self.qr || m.confirming_quit || self.too_small {
+        if m.confirming_quit || self.too_small {
             return None;
         }
+        // A paste is meant for the step: it closes an overlay and lands
+        // as it would have without it (the help says "on any screen").
+        self.help = false;
+        self.qr = false;
         let clean = match apppass::sanitise_paste(raw.as_str()) {
             Ok(c) => c,
             Err(e) => {
@@ -350,6 +367,15 @@ impl View {
         self.too_small = width < MIN_WIDTH || height < MIN_HEIGHT;
     }
 
+    /// Keep the help's scroll within its end at the current size (after a
+    /// resize, before the next key), so PgUp moves from what is shown.
+    pub fn clamp_help(&mut self, m: &Model) {
+        if self.help && self.size != (0, 0) {
+            let max = crate::ui::help::max_scroll(m, self, self.size.0, self.size.1);
+            self.help_scroll = self.help_scroll.min(max);
+        }
+    }
+
     pub fn tick(&mut self, m: &Model) {
         if m.busy() {
             self.spinner = (self.spinner + 1) % SPINNER_FRAMES;
@@ -384,7 +410,6 @@ pub fn hints(m: &Model, v: &View) -> Vec<(Action, &'static str)> {
             (NextField, "label"),
             (OpenLink, "open"),
             (ShowQr, "QR"),
-            (CopyLink, "copy"),
             (ClearField, "clear"),
             (Back, "back"),
         ],
@@ -413,10 +438,11 @@ pub fn hints(m: &Model, v: &View) -> Vec<(Action, &'static str)> {
             .map_or(0, |i| i + 1);
         h.splice(
             at..at,
-            [(OpenLink, "open"), (ShowQr, "QR"), (CopyLink, "copy")],
+            [(OpenLink, "open"), (ShowQr, "QR"), (CopyLink, "copy link")],
         );
     }
     h.push((Help, "help"));
-    h.push((Quit, "quit"));
+    // In a text field `q` is typed: Ctrl-C is the way out there.
+    h.push((if v.text_entry(m) { Interrupt } else { Quit }, "quit"));
     h
 }

@@ -23,9 +23,17 @@ fn describe(a: Action) -> &'static str {
         Action::NextField | Action::PrevField => "next / previous field",
         Action::OpenLink => "open the link in this computer's browser",
         Action::ShowQr => "show the link as a QR code, for a phone's camera",
-        Action::CopyLink => "copy the link to the clipboard (OSC 52: works over SSH and in tmux)",
+        Action::CopyLink => {
+            "copy the link to the clipboard (by OSC 52, which works over SSH and in tmux where \
+             the terminal allows it, and by the desktop's clipboard program)"
+        }
+        Action::Redraw => "clear and redraw the screen",
         Action::Help => "this help",
-        Action::Quit => "quit (asks first if a checked password is unsaved)",
+        Action::Quit => {
+            "quit (asks first if a checked password is unsaved); over this help or the QR code, \
+             closes it"
+        }
+        Action::Interrupt => "quit, from anywhere",
         Action::Reveal => "show / hide the password",
         Action::ClearField => "clear the field",
         Action::Yes => "yes",
@@ -86,7 +94,7 @@ fn lines(m: &Model, t: &Theme, width: usize) -> Vec<(String, Style)> {
     out.push((String::new(), Style::new()));
     for l in wrap(
         "Paste the app-specific password on any screen: it is kept (hidden) and checked once \
-         the address is known. Esc or ? closes this help.",
+         the address is known. Esc, q or ? closes this help.",
         width,
     ) {
         out.push((l, t.dim));

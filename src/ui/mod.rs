@@ -100,7 +100,11 @@ fn draw_footer(f: &mut Frame, area: Rect, m: &Model, v: &View, t: &Theme) {
         if pieces.iter().any(|(_, w, _)| *w == what) {
             continue;
         }
-        pieces.push((key, what, matches!(action, Action::Help | Action::Quit)));
+        pieces.push((
+            key,
+            what,
+            matches!(action, Action::Help | Action::Quit | Action::Interrupt),
+        ));
     }
     // Help and quit always show (the help lists every key); the others in
     // order while they fit.

@@ -15,9 +15,14 @@ pub struct Theme {
     pub field: Style,
     pub field_focus: Style,
     /// A QR code: dark modules on a light ground whatever the terminal's
-    /// colours (with NO_COLOR, reverse video: right on dark themes).
+    /// colours. The same in both themes: the colours are what makes it
+    /// scan (reverse video would invert it on a light-background terminal,
+    /// and phones read inverted codes poorly), not decoration.
     pub qr: Style,
 }
+
+/// Black modules on white, in every theme.
+const QR: Style = Style::new().fg(Color::Black).bg(Color::White);
 
 pub const COLOR: Theme = Theme {
     title: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
@@ -30,7 +35,7 @@ pub const COLOR: Theme = Theme {
     key: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
     field: Style::new(),
     field_focus: Style::new().fg(Color::Cyan),
-    qr: Style::new().fg(Color::Black).bg(Color::White),
+    qr: QR,
 };
 
 pub const MONO: Theme = Theme {
@@ -44,7 +49,7 @@ pub const MONO: Theme = Theme {
     key: Style::new().add_modifier(Modifier::BOLD),
     field: Style::new(),
     field_focus: Style::new().add_modifier(Modifier::BOLD),
-    qr: Style::new().add_modifier(Modifier::REVERSED),
+    qr: QR,
 };
 
 pub fn theme(no_color: bool) -> &'static Theme {

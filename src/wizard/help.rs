@@ -4,7 +4,10 @@
 //! it rests on. Articles checked: 102654 (app-specific passwords: 2FA
 //! needed, at most 25, revoking, a changed Apple Account password revokes
 //! all), 102525 (iCloud Mail server settings for other mail apps), 102660
-//! (two-factor authentication for Apple Account).
+//! (two-factor authentication for Apple Account; not in icloud.md, found
+//! and read through a search of Apple's support pages while writing this).
+//! What the check does is read from this program's own code
+//! (`account.rs`, `mail/imap.rs`), not from any article.
 
 use crate::mail::diagnosis::diagnose;
 use crate::mail::{ErrorKind, Protocol};
@@ -29,6 +32,16 @@ fn section(title: &str, paragraphs: &[&str], url: Option<&'static str>) -> Secti
         paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
         url,
     }
+}
+
+/// The help for plain mode: the same, except that plain mode has no QR code
+/// or copy key, so the links section says what it does instead.
+pub fn plain(m: &Model) -> Vec<Section> {
+    let tui_links = links();
+    help(m)
+        .into_iter()
+        .map(|s| if s == tui_links { plain_links() } else { s })
+        .collect()
 }
 
 /// The help for the step the model is on, most specific first.
@@ -101,12 +114,24 @@ fn links() -> Section {
     )
 }
 
+fn plain_links() -> Section {
+    section(
+        "The browser on another device",
+        &[
+            "Where a step has a link, it is printed alone on its own line: select it (a \
+             triple-click takes the whole line) or type it into a browser on another device, \
+             such as a phone. `o` opens it in this computer's browser instead.",
+        ],
+        None,
+    )
+}
+
 fn two_factor() -> Section {
     section(
         "Why two-factor authentication",
         &[
             "Apple gives app-specific passwords only to accounts protected by two-factor \
-             authentication: without it, there is no App-Specific Passwords entry to use.",
+             authentication.",
             "Accounts created in recent years have it on from the start. If your account still \
              uses the old two-step verification, Apple will move you to two-factor \
              authentication when you turn it on.",
@@ -158,8 +183,8 @@ fn not_there() -> Section {
     section(
         "I don't see App-Specific Passwords",
         &[
-            "Two-factor authentication is off: app-specific passwords need it. Turn it on \
-             (go back to the two-factor step), then reload the page.",
+            "Most likely two-factor authentication is off: app-specific passwords need it. \
+             Turn it on (go back to the two-factor step), then reload the page.",
             "Or the account is a Managed Apple Account (one given by a school or a company): \
              it may not offer app-specific passwords. Ask whoever manages it.",
         ],
@@ -225,8 +250,10 @@ fn what_to_paste() -> Section {
         &[
             "The app-specific password Apple just showed: four groups of four lowercase \
              letters, like abcd-efgh-ijkl-mnop. Spaces around it are ignored and missing \
-             hyphens are put back. It is never shown on screen.",
-            "Not your Apple Account password: iCloud refuses that for mail programs.",
+             hyphens are put back. It stays hidden unless you ask to see it, and is never \
+             written to a file.",
+            "Not your Apple Account password: mail programs sign in to iCloud Mail with an \
+             app-specific password.",
             "The label is the one you typed at Apple; it is kept with the account (never the \
              password) so you know which one to revoke later.",
         ],
@@ -238,10 +265,13 @@ fn the_check() -> Section {
     section(
         "What the check does",
         &[
-            "One login to IMAP (port 993, encrypted from the first byte) and one to SMTP \
-             (port 587, encrypted with STARTTLS before the password is sent), side by side. \
-             Nothing is read or sent. A failed login counts as a security event for your \
-             account, so the check never guesses variants of your password.",
+            "A login to IMAP (port 993, encrypted from the first byte) and one to SMTP (port \
+             587, encrypted with STARTTLS before the password is sent), side by side. Nothing \
+             is read or sent.",
+            "SMTP logs in once, with the full address. IMAP may take up to three logins, each \
+             on a new connection, and the next only if one is refused: the login name that \
+             worked before (if any), the part of the address before the @, then the full \
+             address. Only the login name varies; the password is never altered.",
         ],
         Some(MAIL_SETTINGS_ARTICLE),
     )

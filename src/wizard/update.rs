@@ -34,9 +34,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             });
             vec![]
         }
-        Msg::LinkCopied { url, result } => {
+        Msg::LinkCopied { result, .. } => {
             m.notice = Some(match result {
-                Ok(how) => format!("Copied {url} to the clipboard ({how})."),
+                Ok(how) => format!("Link {how}."),
                 Err(e) => format!("The link was not copied: {e}"),
             });
             vec![]
