@@ -23,7 +23,9 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
         .arg("-c")
         .arg(format!(
             "safe.directory={}",
-            dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display()
+            dir.canonicalize()
+                .unwrap_or_else(|_| dir.to_path_buf())
+                .display()
         ))
         .arg("-C")
         .arg(dir)
