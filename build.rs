@@ -3,16 +3,30 @@
 //! changed. Without git, or outside a checkout of this crate (a crate
 //! tarball), the version is the plain package version, silently.
 //!
-//! Rebuilds only when the commit or the index changes (or the sources,
-//! which rebuild the crate anyway): a no-change `cargo build` stays a
-//! no-op. Only paths that exist are watched (a missing one would make
-//! cargo rerun this script every time).
+//! Reruns only when HEAD moves: `<git-dir>/HEAD` (a checkout) and
+//! `<git-dir>/logs/HEAD` (appended on every commit, reset, checkout, also
+//! when refs are packed), or when the sources change (which rebuild the
+//! crate anyway). The index is not watched, so `git status` or `git add`
+//! cost no rebuild; the price is that `-dirty` may lag until the next
+//! commit or source change. Only paths that exist are watched (a missing
+//! one would make cargo rerun this script every time).
+//!
+//! Git refuses a repository owned by another user ("dubious ownership",
+//! e.g. a CI clone used as root); this tree's own build script is already
+//! running, so it is marked safe for these calls alone.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
     let out = Command::new("git")
+        .arg("-c")
+        .arg(format!(
+            "safe.directory={}",
+            dir.canonicalize()
+                .unwrap_or_else(|_| dir.to_path_buf())
+                .display()
+        ))
         .arg("-C")
         .arg(dir)
         .args(args)
@@ -53,10 +67,13 @@ fn describe(manifest: &Path) -> String {
     let dir = |arg: &str| git(manifest, &["rev-parse", arg]).map(|d| manifest.join(d));
     if let (Some(git_dir), Some(common)) = (dir("--git-dir"), dir("--git-common-dir")) {
         watch(&git_dir.join("HEAD"));
-        watch(&git_dir.join("index"));
-        watch(&common.join("packed-refs"));
-        if let Some(head) = git(manifest, &["symbolic-ref", "-q", "HEAD"]) {
+        watch(&git_dir.join("logs").join("HEAD"));
+        // Without a reflog (core.logAllRefUpdates off), the branch ref.
+        if !git_dir.join("logs").join("HEAD").exists()
+            && let Some(head) = git(manifest, &["symbolic-ref", "-q", "HEAD"])
+        {
             watch(&common.join(head));
+            watch(&common.join("packed-refs"));
         }
     }
     watch(&manifest.join("src"));

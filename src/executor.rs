@@ -77,18 +77,8 @@ impl Executor {
             // The password's forms first, so the filter knows them; the
             // effect's Debug shows a Secret as `<redacted>` anyway.
             match &effect {
-                Effect::Verify {
-                    account, password, ..
-                } => {
-                    let mut users = account.imap_usernames();
-                    users.push(account.smtp_username());
-                    let users: Vec<&str> = users.iter().map(String::as_str).collect();
-                    crate::log::register_password(password, &users);
-                }
-                Effect::Save(req) => crate::log::register_password(
-                    &req.secret,
-                    &[req.imap_username.as_str(), req.smtp_username.as_str()],
-                ),
+                Effect::Verify { password, .. } => crate::log::register_password(password),
+                Effect::Save(req) => crate::log::register_password(&req.secret),
                 _ => {}
             }
             crate::log!(crate::log::Component::Wizard, "effect {effect:?}");

@@ -30,7 +30,8 @@ Exit codes:
   3  a password was rejected by the server
   4  network, TLS or timeout problem
   5  keyring unavailable or locked
-  6  no such account";
+  6  no such account
+  128+N  the wizard was stopped by signal N";
 
 /// The rows of [`EXIT_CODES`]: each code and what it means (for the
 /// manual page, from the same text).
@@ -62,5 +63,6 @@ mod tests {
             assert!(exit_code_rows().any(|(c, m)| c == n && !m.is_empty()));
         }
         assert_eq!(exit_code_rows().count(), EXIT_CODES.lines().count() - 1);
+        assert!(exit_code_rows().any(|(c, _)| c == "128+N"));
     }
 }

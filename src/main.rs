@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use crossterm::event::EventStream;
 
 use icloud_mail_setup::cli::Cli;
@@ -32,16 +32,17 @@ use icloud_mail_setup::wizard::{Model, Msg};
 fn main() -> ExitCode {
     // Before anything holds a secret: no core dump may carry it.
     icloud_mail_setup::hardening::disable_core_dumps();
-    let cli = Cli::parse();
-    if let Some(path) = &cli.globals.log {
-        if let Err(e) = icloud_mail_setup::log::open(path) {
-            say!(
-                "icloud-mail-setup: --log: cannot write the log to {}: {e}",
-                path.display()
-            );
-            return Exit::Usage.into();
-        }
-        log_start();
+    // An empty ICLOUD_MAIL_SETUP_LOG means no log (clap would call it a
+    // missing value).
+    if std::env::var_os(log::ENV).is_some_and(|v| v.is_empty()) {
+        // SAFETY: nothing else runs yet: no thread reads the environment.
+        unsafe { std::env::remove_var(log::ENV) };
+    }
+    let command = Cli::command();
+    let matches = command.clone().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some(code) = open_log(&cli, &command, &matches) {
+        return code;
     }
     let code = match cli.command {
         Some(command) => commands::dispatch(command, &cli.globals),
@@ -52,17 +53,50 @@ fn main() -> ExitCode {
     code
 }
 
-/// The first lines of a debug log: version, platform, the arguments
-/// (which never hold a secret: the password is never an argument).
-fn log_start() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+/// Open the debug log if one was asked for, and write its first line:
+/// version, platform, and the command line's shape (names, never values:
+/// see `log::args`). A log named by `--log` that cannot be opened is a
+/// usage error; one named only by the environment variable is a warning
+/// (an exported variable must not break every `password` call), and an
+/// empty variable is no log.
+fn open_log(cli: &Cli, command: &clap::Command, matches: &clap::ArgMatches) -> Option<ExitCode> {
+    let path = cli.globals.log.as_ref()?;
+    let from_env = matches.value_source("log") == Some(clap::parser::ValueSource::EnvVariable);
+    let config = cli.globals.config_path().ok();
+    match log::open(path, config.as_deref()) {
+        Ok(tightened) => {
+            if tightened {
+                say!(
+                    "icloud-mail-setup: the debug log {} could be read by others: made it 0600",
+                    path.display()
+                );
+            }
+        }
+        Err(e) if from_env => {
+            say!(
+                "icloud-mail-setup: {}: not logging to {}: {e}; carrying on without a log",
+                log::ENV,
+                path.display()
+            );
+            return None;
+        }
+        Err(e) => {
+            say!(
+                "icloud-mail-setup: --log: cannot write the log to {}: {e}",
+                path.display()
+            );
+            return Some(Exit::Usage.into());
+        }
+    }
     log!(
         Component::Cli,
-        "icloud-mail-setup {} on {}/{}, arguments {args:?}",
+        "icloud-mail-setup {} on {}/{}, arguments: {}",
         icloud_mail_setup::VERSION,
         std::env::consts::OS,
-        std::env::consts::ARCH
+        std::env::consts::ARCH,
+        log::args::shape(command, matches)
     );
+    None
 }
 
 /// The signal that ended the wizard, if any (for the exit status).

@@ -5,6 +5,7 @@ use std::process::{Command, Stdio};
 
 fn run(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
+        .env_remove("ICLOUD_MAIL_SETUP_LOG")
         .args(args)
         .stdin(Stdio::null())
         .output()
@@ -151,14 +152,29 @@ fn the_manual_page_renders_cleanly_with_exit_status_and_environment() {
         "ICLOUD_MAIL_SETUP_LOG",
         "NO_COLOR",
     ] {
-        assert!(text.contains(var), "no {var}:\n{text}");
+        // In the ENVIRONMENT section itself (not only as an option's
+        // "[env: ...]").
+        let environment = text
+            .split("\nENVIRONMENT\n")
+            .nth(1)
+            .and_then(|t| t.split("\nEXIT STATUS\n").next())
+            .unwrap_or_else(|| panic!("no ENVIRONMENT section:\n{text}"));
+        assert!(
+            environment.lines().any(|l| l.trim() == var),
+            "{var} not in ENVIRONMENT:\n{environment}"
+        );
     }
-    // The exit codes, from the same table as --help.
-    let status = text.split("EXIT STATUS").nth(1).unwrap();
+    // The exit codes, from the same table as --help (the signals row too).
+    let status = text.split("\nEXIT STATUS\n").nth(1).unwrap();
+    let flat = status.split_whitespace().collect::<Vec<_>>().join(" ");
     for (code, meaning) in icloud_mail_setup::exit::exit_code_rows() {
-        let line = format!("{code}      {meaning}");
-        assert!(status.contains(&line), "no {line:?}:\n{status}");
+        let row = format!("{code} {meaning}");
+        assert!(flat.contains(&row), "no {row:?}:\n{status}");
     }
+    assert!(
+        flat.contains("128+N the wizard was stopped by signal N"),
+        "{status}"
+    );
 }
 
 #[test]
@@ -200,6 +216,7 @@ fn an_unreadable_config_says_which_file_and_why() {
 fn without_a_terminal_the_wizard_runs_line_by_line_and_says_when_input_ends() {
     let dir = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
+        .env_remove("ICLOUD_MAIL_SETUP_LOG")
         .env("ICLOUD_MAIL_SETUP_CONFIG", dir.path().join("config.toml"))
         .stdin(Stdio::null())
         .output()

@@ -189,7 +189,9 @@ fn the_debug_log_shows_every_step_and_no_secret_in_any_form() {
         " smtp C: AUTH LOGIN",
         " smtp S: 334 VXNlcm5hbWU6",
         " smtp C: <redacted>",
-        " smtp S: 334 UGFzc3dvcmQ6",
+        // The challenge after the username: credentials were sent, so
+        // only its code is shown.
+        " smtp S: 334 <text omitted>",
         &format!(" keyring storing a password [{email}]"),
         &format!(" keyring reading a password [{email}]"),
         " config wrote ",
@@ -210,17 +212,162 @@ fn a_log_that_cannot_be_written_is_a_clear_usage_error() {
         "{out}"
     );
     assert!(!out.contains("panicked"), "{out}");
-    // The variable too, and a symlink is not followed.
+    // A symlink is not followed.
     let target = dir.path().join("target");
     std::fs::write(&target, "").unwrap();
     let link = dir.path().join("link.log");
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        let (code, out) = run(&["list"], &[("ICLOUD_MAIL_SETUP_LOG", &link)], "");
+        let (code, out) = run(&["--log", link.to_str().unwrap(), "list"], &[], "");
         assert_eq!(code, 2, "{out}");
         assert!(out.contains("symbolic link"), "{out}");
+        // Named by the variable only: a warning, and the command runs.
+        let (code, out) = run(&["list"], &[("ICLOUD_MAIL_SETUP_LOG", &link)], "");
+        assert_eq!(code, 0, "{out}");
+        assert!(
+            out.contains("ICLOUD_MAIL_SETUP_LOG: not logging to") && out.contains("symbolic link"),
+            "{out}"
+        );
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "");
+        // An empty variable is no log, silently.
+        let (code, out) = run(&["list"], &[("ICLOUD_MAIL_SETUP_LOG", Path::new(""))], "");
+        assert_eq!(code, 0, "{out}");
+        assert!(!out.contains("log"), "{out}");
+    }
+}
+
+/// A FIFO as the log would block the open until a reader came: refused at
+/// once instead, by the flag (usage error) and by the variable (warning).
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_the_log_is_refused_without_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    let (code, out) = run(&["--log", fifo.to_str().unwrap(), "list"], &[], "");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("not a regular file"), "{out}");
+    let (code, out) = run(&["list"], &[("ICLOUD_MAIL_SETUP_LOG", &fifo)], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+/// The log cannot be pointed at the config file (it would break it) nor at
+/// any file that is not already a log of ours; a log others could read is
+/// made 0600 and the user is told.
+#[cfg(unix)]
+#[test]
+fn the_log_is_never_a_user_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let text = "# my config\n";
+    std::fs::write(&config, text).unwrap();
+    let c = config.to_str().unwrap();
+    for target in [config.clone(), dir.path().join("notes.txt")] {
+        std::fs::write(&target, text).unwrap();
+        let (code, out) = run(
+            &["--config", c, "--log", target.to_str().unwrap(), "list"],
+            &[],
+            "",
+        );
+        assert_eq!(code, 2, "{out}");
+        assert!(out.contains("--log: cannot write the log to"), "{out}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), text);
+    }
+    // The config by its own name, empty: still refused (same file).
+    std::fs::write(&config, "").unwrap();
+    let (code, out) = run(&["--config", c, "--log", c, "list"], &[], "");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("it is the config file"), "{out}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "");
+    // A log of ours that others can read: appended to, made 0600.
+    let log = dir.path().join("old.log");
+    std::fs::write(&log, "2026-01-01T00:00:00.000Z cli old line\n").unwrap();
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, out) = run(
+        &["--config", c, "--log", log.to_str().unwrap(), "list"],
+        &[],
+        "",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("made it 0600"), "{out}");
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.starts_with("2026-01-01T00:00:00.000Z cli old line\n"),
+        "{logged}"
+    );
+    assert!(logged.contains(" cli exit status "), "{logged}");
+}
+
+/// The command line is logged by its shape: a password typed where a value
+/// goes (the address, --label) never reaches the log; an argument that is
+/// not UTF-8 is no panic.
+#[test]
+fn the_command_line_is_logged_without_its_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.log");
+    let config = dir.path().join("config.toml");
+    let (l, c) = (log.to_str().unwrap(), config.to_str().unwrap());
+    let (code, out) = run(
+        &["--config", c, "--log", l, "verify", "qpwo-eiru-tyal-skdj"],
+        &[],
+        "",
+    );
+    assert_ne!(code, 0, "{out}");
+    let (_, out) = run(
+        &[
+            "--config",
+            c,
+            "store",
+            "me@icloud.com",
+            "--password-stdin",
+            "--label",
+            "zmxn-cbva-lskd-jfhg",
+            "--log",
+            l,
+        ],
+        &[],
+        "",
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    for secret in ["qpwo", "zmxn", "me@icloud.com"] {
+        assert!(
+            !text.contains(secret),
+            "{secret} in the log:\n{text}\n{out}"
+        );
+    }
+    assert!(
+        text.contains("arguments: --config <value> --log <value> verify <value>"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" store <value> --password-stdin --label <value>"),
+        "{text}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let odd = std::ffi::OsStr::from_bytes(b"--ca-file=/tmp/\xff\xfe");
+        let o = Command::new(bin())
+            .env_remove("ICLOUD_MAIL_SETUP_LOG")
+            .args(["--config", c, "--log", l, "list"])
+            .arg(odd)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            text.contains("--config <value> --ca-file <value> --log <value> list"),
+            "{text}"
+        );
     }
 }
 
@@ -244,4 +391,127 @@ fn the_wizard_logs_its_effects() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains(" wizard starting (line by line)"), "{text}");
     assert!(text.contains(" wizard effect "), "{text}");
+}
+
+/// Servers that echo the credentials they were sent (the LOGIN line, the
+/// AUTH PLAIN base64 whole, without padding and cut short, after filler
+/// that a cut at 1 KiB would split them at): no piece of the password
+/// reaches the log. The replies that answer the credentials show only
+/// their tag, status and code (by construction); a later greeting that
+/// repeats the password is caught by the last-line filter.
+#[test]
+fn servers_echoing_the_credentials_put_no_piece_of_them_in_the_log() {
+    require_bus();
+    let email = unique_email("echo");
+    let local = email.split('@').next().unwrap().to_string();
+    let dovecot = Dovecot::start();
+    dovecot.set_users(&[&local, &email], GOOD);
+    let imap_echo = FaultServer::start(Fault::ImapEchoLogin);
+    let smtp_echo = FaultServer::start(Fault::SmtpEchoAuth);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let log = dir.path().join("echo.log");
+    let cas = dir.path().join("cas.pem");
+    let mut pem = std::fs::read(dovecot.settings().ca_file.unwrap()).unwrap();
+    pem.extend(std::fs::read(&imap_echo.ca_file).unwrap());
+    pem.extend(std::fs::read(&smtp_echo.ca_file).unwrap());
+    std::fs::write(&cas, pem).unwrap();
+    let (c, l, ca) = (
+        config.to_str().unwrap(),
+        log.to_str().unwrap(),
+        cas.to_str().unwrap(),
+    );
+    let good_imap = dovecot.settings().imap.to_string();
+    let good_smtp = dovecot.settings().smtp.to_string();
+    let (echo_imap, echo_smtp) = (
+        imap_echo.endpoint.to_string(),
+        smtp_echo.endpoint.to_string(),
+    );
+    let stdin = format!("{GOOD}\n");
+    // IMAP echoes (both username forms: two connections, the second
+    // greeting repeating the first password).
+    let (code, out) = run(
+        &[
+            "--config",
+            c,
+            "--ca-file",
+            ca,
+            "--log",
+            l,
+            "--imap",
+            &echo_imap,
+            "--smtp",
+            &good_smtp,
+            "store",
+            &email,
+            "--password-stdin",
+        ],
+        &[],
+        &stdin,
+    );
+    assert_ne!(code, 0, "{out}");
+    assert_eq!(imap_echo.logins(), 2, "{out}");
+    // SMTP echoes.
+    let (code, out) = run(
+        &[
+            "--config",
+            c,
+            "--ca-file",
+            ca,
+            "--log",
+            l,
+            "--imap",
+            &good_imap,
+            "--smtp",
+            &echo_smtp,
+            "store",
+            &email,
+            "--password-stdin",
+        ],
+        &[],
+        &stdin,
+    );
+    assert_ne!(code, 0, "{out}");
+    assert!(smtp_echo.saw_auth(), "{out}");
+    assert!(!config.exists() || !std::fs::read_to_string(&config).unwrap().contains(&email));
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lower = text.to_lowercase();
+    // Any 8 characters of the password in a row, either spelling.
+    let bare = GOOD.replace('-', "");
+    for pw in [GOOD, bare.as_str()] {
+        let chars: Vec<char> = pw.chars().collect();
+        for w in chars.windows(8) {
+            let w: String = w.iter().collect();
+            assert!(!lower.contains(&w), "{w} is in the log:\n{text}");
+        }
+    }
+    // Any 12 characters in a row of what the servers quoted back.
+    let echoed = smtp_echo.echoed();
+    assert_eq!(echoed.len(), 1, "{echoed:?}");
+    assert_eq!(imap_echo.echoed(), vec![GOOD.to_string()]);
+    for sent in &echoed {
+        let chars: Vec<char> = sent.chars().collect();
+        for w in chars.windows(12) {
+            let w: String = w.iter().collect();
+            assert!(!text.contains(&w), "{w} is in the log:\n{text}");
+        }
+    }
+    // By construction: the answers show no free text.
+    for step in [
+        " imap S: * BAD <text omitted>",
+        " imap S: a1 NO [AUTHENTICATIONFAILED] <text omitted>",
+        " smtp S: 535-5.7.8 <text omitted>",
+        " smtp S: 535 5.7.8 <text omitted>",
+    ] {
+        assert!(text.contains(step), "the log lacks {step:?}:\n{text}");
+    }
+    // The filter: the second greeting, which repeats the password, went
+    // whole.
+    assert_eq!(
+        text.matches(" imap <line redacted: it held a secret>")
+            .count(),
+        1,
+        "{text}"
+    );
 }

@@ -75,6 +75,7 @@ impl World {
     /// The binary with these arguments and one line on its stdin.
     fn spawn(&self, args: &[&str], stdin: &str) -> std::process::Child {
         let mut child = Command::new(bin())
+            .env_remove("ICLOUD_MAIL_SETUP_LOG")
             .args(args)
             .envs(self.env())
             .stdin(Stdio::piped())
@@ -656,6 +657,7 @@ fn done_sets_up_mbsync_for_real_with_no_password_in_its_config() {
     // isync is installed by scripts/test), Enter writes it, 1 quits.
     let input = format!("1\n1\n\n{email}\n{PW1}\n\n1\n2\n\n1\n");
     let mut child = Command::new(bin())
+        .env_remove("ICLOUD_MAIL_SETUP_LOG")
         .envs(w.env())
         .env("HOME", &home)
         .env("XDG_CONFIG_HOME", home.join(".config"))

@@ -35,7 +35,11 @@ struct World {
 /// a target directory shared between work trees (same binary name, same
 /// hash) can have another branch's build in its place.
 fn require_this_build() {
-    let help = Command::new(bin()).arg("--help").output().unwrap();
+    let help = Command::new(bin())
+        .env_remove("ICLOUD_MAIL_SETUP_LOG")
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(
         String::from_utf8_lossy(&help.stdout).contains("\n  export "),
         "{} has no `export` command: it is not this build's binary (another work tree \
@@ -818,6 +822,7 @@ fn bad_input_exits_with_the_documented_codes() {
     std::fs::write(&config, entry("a@icloud.com", "")).unwrap();
     let run = |args: &[&str]| {
         let o = Command::new(bin())
+            .env_remove("ICLOUD_MAIL_SETUP_LOG")
             .args(args)
             .env("ICLOUD_MAIL_SETUP_CONFIG", &config)
             .env("HOME", dir.path())

@@ -50,6 +50,7 @@ fn one_account(dir: &Path, email: &str) -> PathBuf {
 fn detached(config: &Path, args: &[&str]) -> Command {
     use std::os::unix::process::CommandExt;
     let mut c = Command::new(bin());
+    c.env_remove("ICLOUD_MAIL_SETUP_LOG");
     c.args(args)
         .env("ICLOUD_MAIL_SETUP_CONFIG", config)
         .env("TERM", "xterm-256color")

@@ -20,6 +20,7 @@ const LIMIT_KIB: i64 = 32 * 1024;
 /// peak RSS in KiB, stdout + stderr).
 fn run_measured(args: &[&str], stdin: &str, config: &std::path::Path) -> (i32, i64, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"));
+    cmd.env_remove("ICLOUD_MAIL_SETUP_LOG");
     cmd.args(args).env("ICLOUD_MAIL_SETUP_CONFIG", config);
     common::measure::run_measured(cmd, stdin)
 }

@@ -107,6 +107,7 @@ fn probe_without_secret_service() {
 fn no_secret_service_is_unavailable_with_a_hint() {
     let exe = std::env::current_exe().unwrap();
     let out = Command::new(exe)
+        .env_remove("ICLOUD_MAIL_SETUP_LOG")
         .args([
             "--exact",
             "probe_without_secret_service",

@@ -59,6 +59,7 @@ impl World {
             std::env::var("PATH").unwrap_or_default()
         );
         let mut cmd = Command::new(bin());
+        cmd.env_remove("ICLOUD_MAIL_SETUP_LOG");
         cmd.args(args)
             .arg("--config")
             .arg(self.config())

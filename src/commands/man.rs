@@ -103,9 +103,6 @@ fn exit_status(out: &mut Vec<u8>) {
         roff.text([bold(code)]);
         roff.text([roman(meaning)]);
     }
-    roff.control("TP", []);
-    roff.text([bold("128+N")]);
-    roff.text([roman("the wizard was stopped by signal N")]);
     let _ = roff.to_writer(out);
 }
 

@@ -258,7 +258,7 @@ async fn login(
     line.extend_from_slice(b"\r\n");
 
     *attempts += 1;
-    crate::log::register_password(password, &[username]);
+    crate::log::register_password(password);
     let shown = format!("{LOGIN_TAG} LOGIN {} <password redacted>", user.as_str());
     conn.send_secret(&line, &shown)
         .await

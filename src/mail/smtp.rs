@@ -212,7 +212,7 @@ async fn login(
 
     let password = password.get().await.ok_or_else(super::no_password)?;
     let password = &password;
-    crate::log::register_password(password, &[username]);
+    crate::log::register_password(password);
     *attempts += 1;
     let reply = if offer.plain {
         auth_plain(&mut wire, username, password).await?

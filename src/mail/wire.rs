@@ -70,6 +70,9 @@ pub struct Wire<S> {
     total: usize,
     /// The debug log's component for this connection's lines, if logged.
     log: Option<Component>,
+    /// Credentials were sent and their answer has not ended yet: the log
+    /// shows only the reply's tag, status and code.
+    guarded: bool,
 }
 
 impl<S> Wire<S> {
@@ -87,6 +90,7 @@ impl<S> Wire<S> {
             end: 0,
             total,
             log: None,
+            guarded: false,
         }
     }
 
@@ -101,6 +105,22 @@ impl<S> Wire<S> {
         if let Some(c) = self.log {
             let text = String::from_utf8_lossy(bytes);
             crate::log!(c, "{dir} {}", text.trim_end_matches(['\r', '\n']));
+        }
+    }
+
+    /// Log a server line: whole, or while credentials await their answer,
+    /// only its tag, status and code (the rest could echo them).
+    fn trace_reply(&mut self, line: &[u8]) {
+        let Some(c) = self.log else { return };
+        if !self.guarded {
+            return self.trace("S:", line);
+        }
+        if crate::log::enabled() {
+            let text = String::from_utf8_lossy(line);
+            crate::log!(c, "S: {}", crate::log::filter::reply_summary(c, &text));
+            if crate::log::filter::ends_reply(c, &text) {
+                self.guarded = false;
+            }
         }
     }
 
@@ -131,8 +151,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
 
     /// Write a line that carries a secret: the debug log shows `shown`
     /// instead of the bytes.
+    /// Until the server's reply to it has ended, its lines are logged
+    /// without their free text.
     pub async fn send_secret(&mut self, bytes: &[u8], shown: &str) -> io::Result<()> {
         self.trace("C:", shown.as_bytes());
+        self.guarded = true;
         self.stream.write_all(bytes).await?;
         self.stream.flush().await
     }
@@ -156,8 +179,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
                     line = stripped;
                 }
                 let text = String::from_utf8_lossy(line).into_owned();
-                self.trace("S:", line);
                 self.start += pos + 1;
+                self.trace_reply(text.as_bytes());
                 return Ok(text);
             }
             if self.buffered() >= self.buf.len() {

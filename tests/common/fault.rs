@@ -68,7 +68,21 @@ pub enum Fault {
     /// (the full address); others get `NO [AUTHENTICATIONFAILED]` and a
     /// close. Counts LOGINs.
     ImapOnlyFullAddress,
+    /// IMAP over TLS that echoes credentials back: LOGIN is answered by an
+    /// untagged `* BAD` and a tagged `NO [AUTHENTICATIONFAILED]`, both
+    /// quoting the whole LOGIN line after 1000 bytes of filler; the next
+    /// connection's greeting repeats the password it saw (whole, after
+    /// filler that a cut at 1 KiB would split it at, and as base64 of a
+    /// SASL string without padding and cut short).
+    ImapEchoLogin,
+    /// SMTP with a real STARTTLS that answers AUTH with a multi-line 535
+    /// quoting the base64 it was sent: whole, without padding, cut short,
+    /// and after 1000 bytes of filler.
+    SmtpEchoAuth,
 }
+
+/// The `auth` answer of [`smtp_script`] that means: echo what was sent.
+const ECHO_AUTH: &[u8] = b"echo";
 
 pub struct FaultServer {
     pub endpoint: Endpoint,
@@ -77,6 +91,7 @@ pub struct FaultServer {
     saw_auth: Arc<AtomicBool>,
     logins: Arc<AtomicUsize>,
     quit_seen: Arc<AtomicBool>,
+    echoed: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
     held: Arc<Mutex<Vec<TcpStream>>>,
     _dir: TempDir,
@@ -110,6 +125,7 @@ impl FaultServer {
         let saw_auth = Arc::new(AtomicBool::new(false));
         let logins = Arc::new(AtomicUsize::new(0));
         let quit_seen = Arc::new(AtomicBool::new(false));
+        let echoed = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let held = Arc::new(Mutex::new(Vec::new()));
         {
@@ -117,6 +133,7 @@ impl FaultServer {
                 saw_auth: saw_auth.clone(),
                 logins: logins.clone(),
                 quit: quit_seen.clone(),
+                echoed: echoed.clone(),
                 held: held.clone(),
             };
             let stop = stop.clone();
@@ -138,6 +155,7 @@ impl FaultServer {
             saw_auth,
             logins,
             quit_seen,
+            echoed,
             stop,
             held,
             _dir: dir,
@@ -157,6 +175,12 @@ impl FaultServer {
     /// Whether an SMTP `QUIT` arrived (after a successful AUTH).
     pub fn quit_seen(&self) -> bool {
         self.quit_seen.load(Ordering::SeqCst)
+    }
+
+    /// What the echo faults quoted back: the credentials they were sent
+    /// (the IMAP password, the SMTP AUTH PLAIN base64), each once.
+    pub fn echoed(&self) -> Vec<String> {
+        self.echoed.lock().map(|e| e.clone()).unwrap_or_default()
     }
 
     /// Settings with both IMAP and SMTP pointing here, its CA trusted.
@@ -188,7 +212,40 @@ struct Seen {
     saw_auth: Arc<AtomicBool>,
     logins: Arc<AtomicUsize>,
     quit: Arc<AtomicBool>,
+    echoed: Arc<Mutex<Vec<String>>>,
     held: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Seen {
+    fn echo(&self, what: &str) {
+        if let Ok(mut e) = self.echoed.lock()
+            && !e.iter().any(|x| x == what)
+        {
+            e.push(what.to_string());
+        }
+    }
+}
+
+/// Base64 without padding (for the echo faults).
+fn b64(raw: &[u8]) -> String {
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(raw.len() * 2 + 4));
+    icloud_mail_setup::mail::wire::base64_into(raw, &mut out);
+    String::from_utf8_lossy(&out)
+        .trim_end_matches('=')
+        .to_string()
+}
+
+/// The 535 that quotes `sent` (the AUTH PLAIN base64) in every form.
+fn echo_535(sent: &str) -> Vec<u8> {
+    let bare = sent.trim_end_matches('=');
+    let cut = &bare[..bare.len() * 2 / 3];
+    let tail = &bare[bare.len() / 3..];
+    let filler = "x".repeat(1000);
+    format!(
+        "535-5.7.8 you sent {sent}\r\n535-5.7.8 or {bare}\r\n535-5.7.8 or {cut} or {tail}\r\n\
+         535 5.7.8 {filler} \"{sent}\"\r\n"
+    )
+    .into_bytes()
 }
 
 type Tls = rustls::StreamOwned<rustls::ServerConnection, TcpStream>;
@@ -209,11 +266,13 @@ fn flood(w: &mut impl Write, head: &[u8], chunk: &[u8]) {
 /// IMAP over TLS: greet, then answer each tagged command with `answer`
 /// (given the tag and the command line): the bytes to send, and whether to
 /// close the connection after them.
-fn imap_script(mut s: Tls, seen: &Seen, answer: impl Fn(&str, &str) -> (Vec<u8>, bool)) {
-    if s.write_all(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fault ready\r\n")
-        .is_err()
-        || s.flush().is_err()
-    {
+fn imap_script(
+    mut s: Tls,
+    seen: &Seen,
+    greeting: &[u8],
+    answer: impl Fn(&str, &str) -> (Vec<u8>, bool),
+) {
+    if s.write_all(greeting).is_err() || s.flush().is_err() {
         return;
     }
     let mut reader = BufReader::new(s);
@@ -288,6 +347,7 @@ fn smtp_script(
     // Inside an AUTH LOGIN exchange: the answers still expected (username,
     // then password).
     let mut login_answers = 0;
+    let mut echoed;
     loop {
         line.clear();
         if !matches!(reader.read_line(&mut line), Ok(n) if n > 0) {
@@ -307,7 +367,14 @@ fn smtp_script(
             if auth.starts_with(b"334") {
                 login_answers = 2;
             }
-            auth
+            if auth == ECHO_AUTH {
+                let sent = line.trim_end().rsplit(' ').next().unwrap_or("").to_string();
+                seen.echo(&sent);
+                echoed = echo_535(&sent);
+                &echoed
+            } else {
+                auth
+            }
         } else if upper.starts_with("QUIT") {
             seen.quit.store(true, Ordering::SeqCst);
             if hold_quit {
@@ -372,6 +439,44 @@ fn serve(fault: Fault, conn: TcpStream, tls: Arc<rustls::ServerConfig>, seen: Se
             false,
             b"250-fault.example\r\n250 AUTH LOGIN\r\n",
         ),
+        Fault::SmtpEchoAuth => smtp_script(
+            conn,
+            tls,
+            &seen,
+            b"",
+            ECHO_AUTH,
+            false,
+            b"250-fault.example\r\n250 AUTH PLAIN\r\n",
+        ),
+        Fault::ImapEchoLogin => {
+            let Some(s) = tls_accept(conn, tls) else {
+                return;
+            };
+            let mut greeting = b"* OK [CAPABILITY IMAP4rev1] fault ready".to_vec();
+            for pw in seen.echoed.lock().map(|e| e.clone()).unwrap_or_default() {
+                let sasl = b64(format!("\0someone\0{pw}").as_bytes());
+                let cut = &sasl[..sasl.len() - 6];
+                // The log's line is `S: ` and this greeting: 963 bytes of
+                // filler put the password at 1016, across the 1 KiB cut.
+                greeting.extend_from_slice(
+                    format!(" {} you sent {pw} or {sasl} or {cut}", "x".repeat(963)).as_bytes(),
+                );
+            }
+            greeting.extend_from_slice(b"\r\n");
+            imap_script(s, &seen, &greeting, |tag, cmd| {
+                if !cmd.to_ascii_uppercase().starts_with("LOGIN") {
+                    return (format!("* BYE\r\n{tag} OK bye\r\n").into_bytes(), true);
+                }
+                // The password: the last quoted string, unquoted.
+                let quoted = cmd.rsplit(" \"").next().unwrap_or("");
+                seen.echo(quoted.trim_end_matches('"'));
+                let filler = "x".repeat(1000);
+                let reply = format!(
+                    "* BAD you sent {tag} {cmd}\r\n{tag} NO [AUTHENTICATIONFAILED] {filler} {tag} {cmd}\r\n"
+                );
+                (reply.into_bytes(), true)
+            });
+        }
         Fault::SmtpSilentQuit => smtp_script(
             conn,
             tls,
@@ -402,7 +507,8 @@ fn serve(fault: Fault, conn: TcpStream, tls: Arc<rustls::ServerConfig>, seen: Se
             let Some(s) = tls_accept(conn, tls) else {
                 return;
             };
-            imap_script(s, &seen, |tag, cmd| {
+            let greeting = b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fault ready\r\n";
+            imap_script(s, &seen, greeting, |tag, cmd| {
                 let upper = cmd.to_ascii_uppercase();
                 if !upper.starts_with("LOGIN") {
                     return (format!("* BYE\r\n{tag} OK bye\r\n").into_bytes(), true);
