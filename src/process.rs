@@ -213,8 +213,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pidfile = dir.path().join("pid");
         let script = format!("sleep 30 & echo $! > '{}'; wait", pidfile.display());
-        run(Path::new("/bin/sh"), &["-c", &script], Duration::from_millis(300)).unwrap_err();
-        let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+        run(
+            Path::new("/bin/sh"),
+            &["-c", &script],
+            Duration::from_millis(300),
+        )
+        .unwrap_err();
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         std::thread::sleep(Duration::from_millis(100));
         // Running or sleeping, not gone or a zombie nobody reaped yet.
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
