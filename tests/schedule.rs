@@ -178,6 +178,7 @@ fn daily_writes_replaces_and_off_removes_the_units_idempotently() {
 
     // Another config: the service is replaced; the timer, the same, is
     // not rewritten.
+    let timer_date = mtime(&w.timer());
     let other = w.dir.path().join("other/config.toml");
     let (code, out, err) = w.run(
         "stubs",
@@ -188,6 +189,7 @@ fn daily_writes_replaces_and_off_removes_the_units_idempotently() {
         out.contains(&format!("Replaced {}", w.service().display())),
         "{out}"
     );
+    assert_eq!(mtime(&w.timer()), timer_date, "the timer was rewritten");
     let service = std::fs::read_to_string(w.service()).unwrap();
     assert!(
         service.contains(&format!("--config {}\n", other.display())),

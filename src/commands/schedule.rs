@@ -266,7 +266,11 @@ fn daily(
         return Exit::Ok;
     }
     if !same {
+        // Only what differs is written: an unchanged file keeps its date.
         for f in &target.files {
+            if std::fs::read(&f.path).is_ok_and(|b| b == f.bytes) {
+                continue;
+            }
             let existed = f.path.exists();
             if let Err(e) = write_file(f) {
                 let _ = writeln!(err, "error: {e}");
