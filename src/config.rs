@@ -111,6 +111,14 @@ impl AccountEntry {
         }
         settings
     }
+
+    /// Whether `settings` use this account's own servers (the recorded
+    /// ones, else Apple's): only a check against those says anything about
+    /// the account's stored password to record.
+    pub fn uses_own_servers(&self, settings: &crate::mail::CheckSettings) -> bool {
+        let own = self.check_settings(&crate::mail::CheckSettings::default(), false, false);
+        own.imap == settings.imap && own.smtp == settings.smtp
+    }
 }
 
 impl Config {

@@ -168,11 +168,22 @@ impl Executor {
                     let _ = tx.send(Msg::Saved(r));
                 });
             }
-            Effect::MarkVerified { email } => {
+            Effect::MarkVerified {
+                email,
+                stored_at,
+                imap_username,
+                smtp_username,
+            } => {
                 let path = self.io.config_path.clone();
                 tokio::task::spawn_blocking(move || {
                     // Best effort: a failure here only leaves an older date.
-                    let _ = storage::mark_verified(&path, &email, SystemTime::now());
+                    let check = storage::Check {
+                        result: storage::CheckResult::Ok,
+                        stored_at: stored_at.as_deref(),
+                        imap_username: imap_username.as_deref(),
+                        smtp_username: smtp_username.as_deref(),
+                    };
+                    let _ = storage::mark_verified(&path, &email, SystemTime::now(), check);
                 });
             }
             Effect::OpenUrl(url) => {

@@ -65,6 +65,9 @@ impl Notifier {
                     args.push("-e".to_string());
                     args.push(line.to_string());
                 }
+                // Options end here (getopt): a text starting with `-`
+                // reaches the script as an argument.
+                args.push("--".to_string());
                 args.push(notice.title.clone());
                 args.push(notice.body.clone());
                 args
@@ -136,6 +139,7 @@ mod tests {
                 "display notification (item 2 of argv) with title (item 1 of argv)",
                 "-e",
                 "end run",
+                "--",
                 "-t title",
                 HOSTILE,
             ]

@@ -13,17 +13,44 @@ use std::time::{Duration, Instant};
 const OUTPUT_LIMIT: u64 = 64 * 1024;
 
 /// The file `name` names in a directory of `path` (a `PATH` value), if it
-/// is an executable file there.
-pub fn find_in(path: &OsStr, name: &str) -> Option<PathBuf> {
+/// is an executable file there: `name` itself, else `name` with each of
+/// `extensions` appended (Windows runs `schtasks.exe` for `schtasks`:
+/// the extensions come from `PATHEXT` there, and are none elsewhere).
+pub fn find_in(path: &OsStr, name: &str, extensions: &[String]) -> Option<PathBuf> {
     std::env::split_paths(path)
         .filter(|dir| dir.is_absolute())
-        .map(|dir| dir.join(name))
+        .flat_map(|dir| {
+            std::iter::once(dir.join(name)).chain(
+                extensions
+                    .iter()
+                    .map(move |ext| dir.join(format!("{name}{ext}"))),
+            )
+        })
         .find(|candidate| is_executable(candidate))
+}
+
+/// The extensions a command name may leave out: `PATHEXT` (`.COM;.EXE;...`)
+/// on Windows, none elsewhere.
+pub fn path_extensions(windows: bool, pathext: Option<&OsStr>) -> Vec<String> {
+    if !windows {
+        return Vec::new();
+    }
+    let list = pathext
+        .and_then(OsStr::to_str)
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or(".COM;.EXE;.BAT;.CMD");
+    list.split(';')
+        .map(str::trim)
+        .filter(|e| e.starts_with('.') && e.len() > 1)
+        // Windows ignores case; lowercase is how the files are named.
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// [`find_in`] this process's `PATH`.
 pub fn find(name: &str) -> Option<PathBuf> {
-    find_in(&std::env::var_os("PATH")?, name)
+    let extensions = path_extensions(cfg!(windows), std::env::var_os("PATHEXT").as_deref());
+    find_in(&std::env::var_os("PATH")?, name, &extensions)
 }
 
 fn is_executable(p: &Path) -> bool {
@@ -59,11 +86,16 @@ impl Ran {
 /// status says so.
 pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], timeout: Duration) -> Result<Ran, String> {
     let name = program.display();
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    // Its own process group, so that a timeout stops what it started too.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
         .spawn()
         .map_err(|e| format!("could not run {name}: {e}"))?;
     // Readers on their own threads; a program that leaves a child behind
@@ -74,7 +106,11 @@ pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], timeout: Duration) -> Re
         if let Some(pipe) = pipe {
             std::thread::spawn(move || {
                 let mut buf = Vec::new();
-                let _ = pipe.take(OUTPUT_LIMIT).read_to_end(&mut buf);
+                let mut pipe = pipe;
+                let _ = (&mut pipe).take(OUTPUT_LIMIT).read_to_end(&mut buf);
+                // Past the limit the rest is read and dropped: a closed
+                // pipe would kill the program (SIGPIPE) mid-way.
+                let _ = std::io::copy(&mut pipe, &mut std::io::sink());
                 let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
             });
         }
@@ -98,14 +134,16 @@ pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], timeout: Duration) -> Re
             Ok(Some(status)) => break status,
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
             Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
+                stop(&mut child);
                 return Err(format!(
                     "{name} did not finish within {} s and was stopped",
                     timeout.as_secs()
                 ));
             }
-            Err(e) => return Err(format!("{name}: {e}")),
+            Err(e) => {
+                stop(&mut child);
+                return Err(format!("{name}: {e}"));
+            }
         }
     };
     let collect = |rx: mpsc::Receiver<String>| {
@@ -119,6 +157,18 @@ pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], timeout: Duration) -> Re
     })
 }
 
+/// Kill `child` and its process group, and reap it.
+fn stop(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill has no memory preconditions; the group is the
+        // child's own (process_group(0) above), so nothing else is hit.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -127,15 +177,21 @@ mod tests {
     fn programs_are_found_on_path_and_bounded_in_time() {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("slow");
-        std::fs::write(&script, "#!/bin/sh\necho \"$1\"; echo oops >&2; sleep 30\n").unwrap();
+        // The sleep is its own process (a child of the shell, not exec'd):
+        // it must be stopped with the shell, pipes and all.
+        std::fs::write(
+            &script,
+            "#!/bin/sh\necho \"$1\"; echo oops >&2; sleep 30; echo done\n",
+        )
+        .unwrap();
         let not_exec = dir.path().join("plain");
         std::fs::write(&not_exec, "").unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
         let path = std::env::join_paths(["relative/dir".as_ref(), dir.path()]).unwrap();
-        assert_eq!(find_in(&path, "slow"), Some(script.clone()));
-        assert_eq!(find_in(&path, "plain"), None);
-        assert_eq!(find_in(&path, "absent"), None);
+        assert_eq!(find_in(&path, "slow", &[]), Some(script.clone()));
+        assert_eq!(find_in(&path, "plain", &[]), None);
+        assert_eq!(find_in(&path, "absent", &[]), None);
 
         let started = Instant::now();
         let e = run(&script, &["hi"], Duration::from_millis(300)).unwrap_err();
@@ -150,5 +206,65 @@ mod tests {
         .unwrap();
         assert_eq!(ran.status.code(), Some(3));
         assert_eq!((ran.stdout.as_str(), ran.said()), ("out\n", "err"));
+    }
+
+    #[test]
+    fn a_timeout_stops_the_whole_process_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let script = format!("sleep 30 & echo $! > '{}'; wait", pidfile.display());
+        run(
+            Path::new("/bin/sh"),
+            &["-c", &script],
+            Duration::from_millis(300),
+        )
+        .unwrap_err();
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        // Running or sleeping, not gone or a zombie nobody reaped yet.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+        let alive = !stat.is_empty() && !state.starts_with('Z') && !state.starts_with('X');
+        if alive {
+            // SAFETY: as above; clean up what the code under test left.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        assert!(!alive, "the grandchild outlived the timeout");
+    }
+
+    #[test]
+    fn output_past_the_limit_is_drained_not_cut() {
+        // 200 KiB on stdout, then a status: without draining the program
+        // would die of SIGPIPE (or block) before its `exit 7`.
+        let ran = run(
+            Path::new("/bin/sh"),
+            &["-c", "head -c 204800 /dev/zero || exit 9; exit 7"],
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(ran.status.code(), Some(7));
+        assert_eq!(ran.stdout.len(), OUTPUT_LIMIT as usize);
+    }
+
+    #[test]
+    fn windows_names_are_found_with_their_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("schtasks.exe");
+        std::fs::write(&exe, "").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.path().as_os_str();
+        let exts = path_extensions(true, Some(OsStr::new(".COM; .EXE;;bad;.BAT")));
+        assert_eq!(exts, [".com", ".exe", ".bat"]);
+        assert_eq!(find_in(path, "schtasks", &exts), Some(exe.clone()));
+        assert_eq!(find_in(path, "schtasks", &[]), None);
+        // No PATHEXT: Windows' default list.
+        let default = path_extensions(true, None);
+        assert_eq!(find_in(path, "schtasks", &default), Some(exe));
+        assert!(path_extensions(false, Some(OsStr::new(".EXE"))).is_empty());
     }
 }

@@ -36,13 +36,24 @@ impl World {
         std::fs::write(
             &stub,
             format!(
-                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexit 0\n",
-                log.display()
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n\
+                 [ -f '{fail}' ] && while IFS= read -r l; do [ \"$l\" = \"$*\" ] && {{\n\
+                 echo 'Failed to connect to bus: No medium found' >&2; exit 1; }}; done < '{fail}'\n\
+                 exit 0\n",
+                log.display(),
+                fail = dir.path().join("fail").display(),
             ),
         )
         .unwrap();
         std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
         World { dir, bin }
+    }
+
+    /// The stub systemctl fails these calls from now on (none: all pass).
+    fn failing(&self, calls: &[&str]) {
+        let f = self.dir.path().join("fail");
+        let text: String = calls.iter().map(|c| format!("{c}\n")).collect();
+        std::fs::write(f, text).unwrap();
     }
 
     fn units(&self) -> PathBuf {
@@ -162,10 +173,12 @@ fn daily_writes_replaces_and_off_removes_the_units_idempotently() {
     );
     assert_eq!(
         w.systemctl_calls(),
-        ["--user is-enabled icloud-mail-setup-check.timer"]
+        ["--user is-active icloud-mail-setup-check.timer"]
     );
 
-    // Another config: the service is replaced, the timer left as it is.
+    // Another config: the service is replaced; the timer, the same, is
+    // not rewritten.
+    let timer_date = mtime(&w.timer());
     let other = w.dir.path().join("other/config.toml");
     let (code, out, err) = w.run(
         "stubs",
@@ -176,6 +189,7 @@ fn daily_writes_replaces_and_off_removes_the_units_idempotently() {
         out.contains(&format!("Replaced {}", w.service().display())),
         "{out}"
     );
+    assert_eq!(mtime(&w.timer()), timer_date, "the timer was rewritten");
     let service = std::fs::read_to_string(w.service()).unwrap();
     assert!(
         service.contains(&format!("--config {}\n", other.display())),
@@ -196,21 +210,26 @@ fn daily_writes_replaces_and_off_removes_the_units_idempotently() {
     );
     w.systemctl_calls();
 
-    // Off, twice.
+    // Off, twice (the second time systemd no longer has the timer).
     let (code, out, err) = w.run("stubs", &["schedule", "off"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(!w.service().exists() && !w.timer().exists());
     assert_eq!(
         w.systemctl_calls(),
         [
+            "--user is-active icloud-mail-setup-check.timer",
             "--user disable --now icloud-mail-setup-check.timer",
             "--user daemon-reload"
         ]
     );
+    w.failing(&["--user is-active icloud-mail-setup-check.timer"]);
     let (code, out, err) = w.run("stubs", &["schedule", "off"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("not installed"), "{out}");
-    assert!(w.systemctl_calls().is_empty());
+    assert_eq!(
+        w.systemctl_calls(),
+        ["--user is-active icloud-mail-setup-check.timer"]
+    );
 }
 
 #[test]
@@ -232,4 +251,55 @@ fn without_systemctl_the_files_are_written_and_the_next_step_is_said() {
     let (code, out, _) = w.run("empty", &["schedule"]);
     assert_eq!(code, 0);
     assert!(out.contains("active: unknown"), "{out}");
+}
+
+#[test]
+fn a_failing_systemctl_is_reported_and_never_called_success() {
+    let timer = "icloud-mail-setup-check.timer";
+    let enable = format!("--user enable --now {timer}");
+    let disable = format!("--user disable --now {timer}");
+    let is_active = format!("--user is-active {timer}");
+    let w = World::new();
+
+    // daily: the files are written, but enabling fails (no user bus).
+    w.failing(&[&enable]);
+    let (code, out, err) = w.run("stubs", &["schedule", "daily"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("the check is not active"), "{err}");
+    assert!(err.contains("No medium found"), "{err}");
+    assert!(err.contains(&format!("  systemctl {enable}")), "{err}");
+    assert!(!out.contains("is installed"), "{out}");
+
+    // Files in place but the timer stopped: `daily` starts it again.
+    w.failing(&[&is_active]);
+    w.systemctl_calls();
+    let (code, out, err) = w.run("stubs", &["schedule", "daily"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("is installed"), "{out}");
+    assert!(w.systemctl_calls().contains(&enable), "enable --now again");
+    let (_, out, _) = w.run("stubs", &["schedule"]);
+    assert!(out.contains("active: no"), "{out}");
+
+    // off: disabling fails. The files and the wants link `enable` made
+    // go, but it says so and exits non-zero, with the command to run.
+    let wants = w.units().join("timers.target.wants");
+    std::fs::create_dir_all(&wants).unwrap();
+    std::os::unix::fs::symlink(w.timer(), wants.join(timer)).unwrap();
+    w.failing(&[&disable]);
+    let (code, out, err) = w.run("stubs", &["schedule", "off"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(!out.contains("is off"), "{out}");
+    assert!(err.contains(&format!("  systemctl {disable}")), "{err}");
+    assert!(!w.service().exists() && !w.timer().exists());
+    assert!(
+        wants.join(timer).symlink_metadata().is_err(),
+        "the link stays"
+    );
+
+    // No files left, but systemd still runs the timer: off unloads it.
+    w.failing(&[]);
+    w.systemctl_calls();
+    let (code, out, err) = w.run("stubs", &["schedule", "off"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(w.systemctl_calls().contains(&disable));
 }

@@ -512,9 +512,23 @@ fn picking_an_account_checks_its_stored_password() {
     let fx = loaded(&mut m, run, Some(PASSWORD));
     assert!(matches!(fx.as_slice(), [Effect::Verify { run: r, .. }] if *r == run));
     let fx = both_accept(&mut m, run);
-    assert!(
-        matches!(fx.as_slice(), [Effect::MarkVerified { email }] if email == "emily@icloud.com")
-    );
+    // The usernames the servers accepted are recorded with the pass, for
+    // the password that was read (its `stored_at`).
+    let [
+        Effect::MarkVerified {
+            email,
+            stored_at,
+            imap_username,
+            smtp_username,
+        },
+    ] = fx.as_slice()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(email, "emily@icloud.com");
+    assert_eq!(stored_at, &summary("emily@icloud.com").stored_at);
+    assert_eq!(imap_username.as_deref(), Some("emily"));
+    assert_eq!(smtp_username.as_deref(), Some("emily@icloud.com"));
     assert_eq!(choices(&m), [Choice::BackToStart, Choice::RotateAnyway]);
     assert!(!m.unsaved(), "a stored password is not 'unsaved'");
     // Back on Welcome, the account just checked is the default answer.

@@ -32,10 +32,13 @@ struct File {
     bytes: Vec<u8>,
 }
 
-/// One scheduler command; `must` ones stop the install when they fail.
+/// One scheduler command; `must` ones stop the install (or make `off`
+/// fail) when they fail. A failed one is tried `retries` more times, half
+/// a second apart.
 struct Step {
     args: Vec<String>,
     must: bool,
+    retries: u32,
 }
 
 /// Where the files go and how the platform's scheduler is told.
@@ -49,7 +52,9 @@ struct Target {
     unload: Vec<Step>,
     /// After they are removed.
     forget: Vec<Step>,
-    /// Succeeds when the check is installed and active.
+    /// Links the scheduler made to the files, removed by `off` too.
+    links: Vec<PathBuf>,
+    /// Succeeds when the check is installed and active (running).
     query: Vec<String>,
     /// Prints the next run, when the scheduler can tell.
     next_run: Option<Vec<String>>,
@@ -59,6 +64,7 @@ fn step(args: &[&str], must: bool) -> Step {
     Step {
         args: args.iter().map(|s| s.to_string()).collect(),
         must,
+        retries: 0,
     }
 }
 
@@ -91,9 +97,13 @@ fn target(job: &Job) -> Result<Target, String> {
             step(&["--user", "daemon-reload"], true),
             step(&["--user", "enable", "--now", &timer], true),
         ],
-        unload: vec![step(&["--user", "disable", "--now", &timer], false)],
+        unload: vec![step(&["--user", "disable", "--now", &timer], true)],
         forget: vec![step(&["--user", "daemon-reload"], false)],
-        query: vec!["--user".into(), "is-enabled".into(), timer.clone()],
+        // What `enable` makes; `off` removes it itself when systemctl
+        // cannot be reached.
+        links: vec![dir.join("timers.target.wants").join(&timer)],
+        // Enabled is not enough: a stopped timer never fires.
+        query: vec!["--user".into(), "is-active".into(), timer.clone()],
         next_run: Some(
             [
                 "--user",
@@ -128,10 +138,16 @@ fn target(job: &Job) -> Result<Target, String> {
         tool: "launchctl",
         load: vec![
             step(&["bootout", &service], false),
-            step(&["bootstrap", &domain, &plist_s], true),
+            // bootout finishes asynchronously: a bootstrap right after it
+            // often fails ("5: Input/output error") and works a bit later.
+            Step {
+                retries: 6,
+                ..step(&["bootstrap", &domain, &plist_s], true)
+            },
         ],
         unload: vec![step(&["bootout", &service], false)],
         forget: vec![],
+        links: vec![],
         query: vec!["print".into(), service],
         next_run: None,
     })
@@ -159,6 +175,7 @@ fn target(job: &Job) -> Result<Target, String> {
         load: vec![step(&["/Create", "/TN", NAME, "/XML", &xml_s, "/F"], true)],
         unload: vec![step(&["/Delete", "/TN", NAME, "/F"], false)],
         forget: vec![],
+        links: vec![],
         query: vec!["/Query".into(), "/TN".into(), NAME.into()],
         next_run: None,
     })
@@ -249,7 +266,11 @@ fn daily(
         return Exit::Ok;
     }
     if !same {
+        // Only what differs is written: an unchanged file keeps its date.
         for f in &target.files {
+            if std::fs::read(&f.path).is_ok_and(|b| b == f.bytes) {
+                continue;
+            }
             let existed = f.path.exists();
             if let Err(e) = write_file(f) {
                 let _ = writeln!(err, "error: {e}");
@@ -296,33 +317,43 @@ fn daily(
 }
 
 fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
-    let present: Vec<&File> = target.files.iter().filter(|f| f.path.exists()).collect();
-    if present.is_empty() {
+    let present: Vec<&Path> = target
+        .files
+        .iter()
+        .map(|f| f.path.as_path())
+        .chain(target.links.iter().map(PathBuf::as_path))
+        .filter(|p| p.symlink_metadata().is_ok())
+        .collect();
+    // No files, but the scheduler may still run it (files removed by
+    // hand): unload it then too.
+    let loaded = tool.is_some_and(|t| succeeds(t, &target.query));
+    if present.is_empty() && !loaded {
         let _ = writeln!(
             out,
             "The daily check is not installed; nothing was changed."
         );
         return Exit::Ok;
     }
+    let mut failed = Vec::new();
     if let Some(tool) = tool {
         for s in &target.unload {
             if let Err(m) = run_step(tool, s) {
-                let _ = writeln!(err, "note: {m}");
+                if s.must {
+                    failed.push(m);
+                } else {
+                    let _ = writeln!(err, "note: {m}");
+                }
             }
         }
     }
-    for f in present {
-        match std::fs::remove_file(&f.path) {
+    for p in present {
+        match std::fs::remove_file(p) {
             Ok(()) => {
-                let _ = writeln!(out, "Removed {}", f.path.display());
+                let _ = writeln!(out, "Removed {}", p.display());
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                let _ = writeln!(
-                    err,
-                    "error: {}: could not be removed: {e}",
-                    f.path.display()
-                );
+                let _ = writeln!(err, "error: {}: could not be removed: {e}", p.display());
                 return Exit::Failure;
             }
         }
@@ -331,6 +362,17 @@ fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn 
         for s in &target.forget {
             let _ = run_step(tool, s);
         }
+    }
+    if !failed.is_empty() {
+        let _ = writeln!(
+            err,
+            "error: the files are removed, but {} may still run the check until it is told \
+             or restarts: {}\nStop it with:\n{}",
+            target.tool,
+            failed.join("; "),
+            manual(target.tool, &target.unload)
+        );
+        return Exit::Failure;
     }
     let _ = writeln!(out, "The daily check is off.");
     Exit::Ok
@@ -408,10 +450,18 @@ fn write_file(f: &File) -> Result<(), String> {
 
 fn run_step(tool: &Path, s: &Step) -> Result<(), String> {
     let line = format!("{} {}", tool.display(), s.args.join(" "));
-    match crate::process::run(tool, &s.args, TOOL_TIMEOUT) {
-        Ok(r) if r.status.success() => Ok(()),
-        Ok(r) => Err(format!("`{line}` failed ({}): {}", r.status, r.said())),
-        Err(m) => Err(format!("`{line}`: {m}")),
+    let mut tries = 0;
+    loop {
+        let e = match crate::process::run(tool, &s.args, TOOL_TIMEOUT) {
+            Ok(r) if r.status.success() => return Ok(()),
+            Ok(r) => format!("`{line}` failed ({}): {}", r.status, r.said()),
+            Err(m) => format!("`{line}`: {m}"),
+        };
+        if tries >= s.retries {
+            return Err(e);
+        }
+        tries += 1;
+        std::thread::sleep(Duration::from_millis(500));
     }
 }
 

@@ -5,8 +5,9 @@
 //! form when it is refused (each refused login is a security event for the
 //! person), no SMTP (the same password: one verdict is enough). The result
 //! is recorded in the config (`checked_at`, `check_result`,
-//! `rejected_since`); a rejection is also put on the desktop when a
-//! notifier is there. Unfinished saves are settled first, as `verify` does.
+//! `rejected_since`); the rejected accounts, and those whose keyring entry
+//! is gone (mail is broken just the same), are put on the desktop in one
+//! notice when a notifier is there. Unfinished saves are settled first, as `verify` does.
 //! A locked or unreachable keyring is reported on stderr (the journal) and
 //! recorded, without a notification: it says nothing about the password.
 
@@ -25,7 +26,7 @@ use crate::keyring::SecretStore;
 use crate::mail::diagnosis::summary_line;
 use crate::mail::{CheckSettings, PendingPassword, Protocol};
 use crate::notify::{Notice, Notifier};
-use crate::storage::{self, CheckResult};
+use crate::storage::{self, CheckResult, Recorded};
 
 /// Shows a notice on the desktop, or says why not.
 pub type Notify<'a> = dyn Fn(&Notice) -> Result<(), String> + 'a;
@@ -67,7 +68,10 @@ pub fn run_with(
         return Exit::Ok;
     }
     let emails: Vec<String> = config.accounts.iter().map(|a| a.email.clone()).collect();
-    let mut settled = settle_pending(store, &path, &config, err);
+    // A save under way when we started may have been finished by its own
+    // process while we waited for the lock: re-read whenever one was.
+    let had_pending = config.accounts.iter().any(|a| a.pending.is_some());
+    let mut settled = settle_pending(store, &path, &config, err) || had_pending;
     for note in settle_leftovers(store, &path, &emails) {
         let _ = writeln!(err, "{note}");
         settled = true;
@@ -80,37 +84,79 @@ pub fn run_with(
     }
     let fix_config = globals.config.as_deref();
     let mut exit = Exit::Ok;
+    let mut broken = Vec::new();
     for entry in &config.accounts {
-        let (code, result) = check_one(globals, store, make_checker, &settings, entry, out, err);
-        let since = match storage::record_check(&path, &entry.email, SystemTime::now(), result) {
-            Ok(since) => since,
+        let (code, result, accepted) =
+            check_one(globals, store, make_checker, &settings, entry, out, err);
+        exit = worst(exit, code);
+        let check = storage::Check {
+            imap_username: accepted.as_deref(),
+            ..storage::Check::of(result, entry.stored_at.as_deref())
+        };
+        let own = entry.uses_own_servers(&entry.check_settings(
+            &settings,
+            globals.imap.is_some(),
+            globals.smtp.is_some(),
+        ));
+        if !own {
+            // Servers given in the environment: nothing to record or tell.
+            continue;
+        }
+        let since = match storage::record_check(&path, &entry.email, SystemTime::now(), check) {
+            Ok(Recorded::Yes { rejected_since }) => rejected_since,
+            Ok(Recorded::NoAccount) => {
+                let _ = writeln!(
+                    out,
+                    "{}: removed during the check; nothing recorded",
+                    entry.email
+                );
+                continue;
+            }
+            Ok(Recorded::Replaced) => {
+                let _ = writeln!(
+                    out,
+                    "{}: a new password was saved during the check; it is checked next time",
+                    entry.email
+                );
+                continue;
+            }
             Err(e) => {
                 let _ = writeln!(err, "warning: the result could not be recorded: {e}");
                 entry.rejected_since.clone()
             }
         };
-        if result == CheckResult::Rejected {
-            let fix = fix_command(&entry.email, fix_config);
-            let since = since.unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "{}: the password is REJECTED (since {since}). Fix: {fix}",
-                entry.email
-            );
-            let notice = Notice {
-                title: "iCloud Mail password rejected".into(),
-                body: format!(
-                    "The iCloud Mail server refuses the password stored for {} (since {since}): \
-                     it was revoked or the Apple Account password changed. Mail stops until it \
-                     is replaced. Fix: {fix}",
+        let fix = fix_command(&entry.email, fix_config);
+        match result {
+            CheckResult::Rejected => {
+                let since = since.map(|s| format!(" (since {s})")).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "{}: the password is REJECTED{since}. Fix: {fix}",
                     entry.email
-                ),
-            };
-            if let Err(e) = notify(&notice) {
-                let _ = writeln!(err, "note: no desktop notification: {e}");
+                );
+                broken.push(format!("{}: refused{since}. Fix: {fix}", entry.email));
             }
+            CheckResult::NoPassword => {
+                broken.push(format!("{}: no password stored. Fix: {fix}", entry.email));
+            }
+            _ => {}
         }
-        exit = worst(exit, code);
+    }
+    // One notice for all: a changed Apple Account password revokes every
+    // app-specific password at once.
+    if !broken.is_empty() {
+        let notice = Notice {
+            title: "iCloud Mail password rejected".into(),
+            body: format!(
+                "The iCloud Mail server refuses the stored password, or none is stored: it \
+                 was revoked or the Apple Account password changed. Mail stops until it is \
+                 replaced.\n{}",
+                broken.join("\n")
+            ),
+        };
+        if let Err(e) = notify(&notice) {
+            let _ = writeln!(err, "note: no desktop notification: {e}");
+        }
     }
     exit
 }
@@ -124,13 +170,13 @@ fn check_one(
     entry: &AccountEntry,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> (Exit, CheckResult) {
+) -> (Exit, CheckResult, Option<String>) {
     let email = &entry.email;
     let account = match entry.account() {
         Ok(a) => a.with_one_imap_form(),
         Err(m) => {
             let _ = writeln!(err, "error: {email}: {m}");
-            return (Exit::Failure, CheckResult::Error);
+            return (Exit::Failure, CheckResult::Error, None);
         }
     };
     let mut settings = entry.check_settings(base, globals.imap.is_some(), globals.smtp.is_some());
@@ -147,11 +193,11 @@ fn check_one(
                 "{email}: no password is stored in the {}; nothing was checked",
                 store.name()
             );
-            return (Exit::NoSuchAccount, CheckResult::NoPassword);
+            return (Exit::NoSuchAccount, CheckResult::NoPassword, None);
         }
         Err(e) => {
             let _ = writeln!(err, "{email}: not checked: {e}. {}", e.hint());
-            return (Exit::Keyring, CheckResult::Keyring);
+            return (Exit::Keyring, CheckResult::Keyring, None);
         }
     };
     let checker = make_checker(settings);
@@ -162,7 +208,7 @@ fn check_one(
         Ok(rt) => rt,
         Err(e) => {
             let _ = writeln!(err, "error: could not start the async runtime: {e}");
-            return (Exit::Failure, CheckResult::Error);
+            return (Exit::Failure, CheckResult::Error, None);
         }
     };
     let report = rt.block_on(checker.check_pending(
@@ -175,14 +221,15 @@ fn check_one(
     if result != CheckResult::Rejected {
         let _ = writeln!(out, "{email}: IMAP {}", summary_line(&report));
     }
-    (code, result)
+    let accepted = report.outcome.as_ref().ok().map(|a| a.username.clone());
+    (code, result, accepted)
 }
 
 /// The one command that replaces a rejected password; with `--config`
 /// when the check ran with a config file of its own.
 pub fn fix_command(email: &str, config: Option<&Path>) -> String {
     let mut cmd = format!(
-        "icloud-mail-setup --account {}",
+        "icloud-mail-setup --account={}",
         crate::text::shell_quote(email)
     );
     if let Some(c) = config {

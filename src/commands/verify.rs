@@ -48,7 +48,10 @@ pub fn run_with(
     };
     // A save cut short that the config shows (`pending`) is settled first,
     // so the check below sees the keyring and config agree.
-    let config = if settle_pending(store, &path, &config, err) {
+    // A save under way when we started may have been finished by its own
+    // process while we waited: re-read whenever the config showed one.
+    let had_pending = config.accounts.iter().any(|a| a.pending.is_some());
+    let config = if settle_pending(store, &path, &config, err) || had_pending {
         match load_config(&path, err) {
             Ok(c) => c,
             Err(e) => return e,
@@ -258,8 +261,18 @@ fn verify_one(
         print_advice(out, &smtp);
     }
     let code = worst(exit_for_report(&imap), exit_for_report(&smtp));
-    if let Err(e) =
-        storage::record_check(cx.path, &entry.email, SystemTime::now(), check_result(code))
+    let accepted = |r: &CheckReport| r.outcome.as_ref().ok().map(|a| a.username.clone());
+    let (imap_user, smtp_user) = (accepted(&imap), accepted(&smtp));
+    let check = storage::Check {
+        result: check_result(code),
+        stored_at: entry.stored_at.as_deref(),
+        imap_username: imap_user.as_deref(),
+        smtp_username: smtp_user.as_deref(),
+    };
+    // Other servers (--imap, --smtp, their environment variables) say
+    // nothing about the account's password: nothing is recorded.
+    if entry.uses_own_servers(&settings)
+        && let Err(e) = storage::record_check(cx.path, &entry.email, SystemTime::now(), check)
     {
         let _ = writeln!(err, "warning: the result could not be recorded: {e}");
     }
@@ -301,7 +314,10 @@ pub(crate) fn settle_leftovers(
     for email in emails {
         let settled = match store.exists(&staging_account(email)) {
             Ok(false) => Ok(None),
-            Ok(true) | Err(_) => storage::recover(store, path, email),
+            Ok(true) => storage::recover(store, path, email),
+            // A locked or unreachable keyring: nothing can be settled now,
+            // and the check itself reports the keyring's state.
+            Err(_) => Ok(None),
         };
         match settled {
             Ok(Some(r)) => notes.push(format!("note: {r}")),

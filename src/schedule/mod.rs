@@ -71,8 +71,15 @@ impl Job {
         let p = self.program.replace('\\', "/");
         if p.contains("/target/debug/") || p.contains("/target/release/") {
             Some("it is inside a cargo build directory, which `cargo clean` empties")
-        } else if p.starts_with("/tmp/") || p.starts_with("/var/tmp/") || p.contains("/Temp/") {
+        } else if p.starts_with("/tmp/")
+            || p.starts_with("/var/tmp/")
+            || p.contains("/Temp/")
+            || p.starts_with("/var/folders/")
+            || p.starts_with("/private/var/folders/")
+        {
             Some("it is inside a temporary directory")
+        } else if p.starts_with("/nix/store/") || p.contains("/Cellar/") {
+            Some("it is inside a package store, whose path changes with every upgrade")
         } else {
             None
         }
@@ -164,6 +171,15 @@ mod tests {
         let t = |p: &str| Job::new(Path::new(p), None).unwrap().looks_temporary();
         assert!(t("/home/e/src/ims/target/debug/icloud-mail-setup").is_some());
         assert!(t("/tmp/x/icloud-mail-setup").is_some());
+        for p in [
+            "/nix/store/abc-icloud-mail-setup-1.0/bin/icloud-mail-setup",
+            "/opt/homebrew/Cellar/icloud-mail-setup/1.0/bin/icloud-mail-setup",
+            "/var/folders/xy/T/icloud-mail-setup",
+            "/private/var/folders/xy/T/icloud-mail-setup",
+        ] {
+            assert!(t(p).is_some(), "{p}");
+        }
+        assert!(t("/opt/homebrew/bin/icloud-mail-setup").is_none());
         assert!(t("/home/e/.cargo/bin/icloud-mail-setup").is_none());
     }
 

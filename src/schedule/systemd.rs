@@ -25,6 +25,7 @@ pub fn service(job: &Job) -> String {
          \n\
          [Service]\n\
          Type=oneshot\n\
+         TimeoutStartSec=10min\n\
          ExecStart={}\n",
         exec.join(" ")
     )
@@ -103,6 +104,7 @@ mod tests {
              \n\
              [Service]\n\
              Type=oneshot\n\
+             TimeoutStartSec=10min\n\
              ExecStart=/usr/bin/icloud-mail-setup verify --scheduled --config /home/e/.config/mail/config.toml\n"
         );
         let t = timer();

@@ -108,7 +108,14 @@ pub enum Effect {
     /// Store the verified password and write the config.
     Save(Box<SaveRequest>),
     /// The stored password of an account passed a check just now.
-    MarkVerified { email: String },
+    /// `stored_at` names the password checked (see `storage::Check`); the
+    /// usernames are the ones accepted.
+    MarkVerified {
+        email: String,
+        stored_at: Option<String>,
+        imap_username: Option<String>,
+        smtp_username: Option<String>,
+    },
     /// Open a link in the default browser.
     OpenUrl(String),
     /// Put a link (not a secret: never cleared) on the clipboard.

@@ -275,6 +275,9 @@ fn on_check_done(m: &mut Model, run: u64, report: CheckReport) -> Vec<Effect> {
         Purpose::Stored => match &m.flow.existing {
             Some(e) => vec![Effect::MarkVerified {
                 email: e.email.clone(),
+                stored_at: e.stored_at.clone(),
+                imap_username: imap_user,
+                smtp_username: smtp_user,
             }],
             None => vec![],
         },
