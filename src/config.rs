@@ -84,7 +84,10 @@ impl AccountEntry {
     /// The settings to check this account with: `base`, with the servers
     /// recorded for the account unless a server was given explicitly
     /// (`imap_given`, `smtp_given`: on the command line or in the
-    /// environment).
+    /// environment), and the extra trust anchors the account was verified
+    /// with unless `base` names some (`--ca-file`): every check of a stored
+    /// account (`verify`, the wizard, the daily check) sees the same
+    /// servers with the same trust.
     pub fn check_settings(
         &self,
         base: &crate::mail::CheckSettings,
@@ -108,6 +111,9 @@ impl AccountEntry {
                 .and_then(|s| Endpoint::parse(s).ok())
         {
             settings.smtp = s;
+        }
+        if settings.ca_file.is_none() {
+            settings.ca_file = self.ca_file.as_deref().map(Into::into);
         }
         settings
     }

@@ -294,9 +294,16 @@ impl SecretStore for KeyringStore {
 
     fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
         let account = account.to_lowercase();
-        self.call("reading a password", &account.clone(), move |b| {
+        let read = self.call("reading a password", &account.clone(), move |b| {
             b.get(&account)
-        })
+        });
+        // The debug log's filter learns a password the moment it is read,
+        // before any server line of a check that uses it is logged (a
+        // server could echo it in a greeting).
+        if let Ok(Some(secret)) = &read {
+            crate::log::register_password(secret);
+        }
+        read
     }
 
     fn exists(&self, account: &str) -> Result<bool, StoreError> {

@@ -62,6 +62,16 @@ fn main() -> ExitCode {
 fn open_log(cli: &Cli, command: &clap::Command, matches: &clap::ArgMatches) -> Option<ExitCode> {
     let path = cli.globals.log.as_ref()?;
     let from_env = matches.value_source("log") == Some(clap::parser::ValueSource::EnvVariable);
+    // A relative path in the variable would leave logs in whatever
+    // directory git or a mail client runs the password command from.
+    if from_env && path.is_relative() {
+        say!(
+            "icloud-mail-setup: {}: not logging to {}: give an absolute path; carrying on without a log",
+            log::ENV,
+            path.display()
+        );
+        return None;
+    }
     let config = cli.globals.config_path().ok();
     match log::open(path, config.as_deref()) {
         Ok(tightened) => {

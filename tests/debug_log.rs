@@ -234,6 +234,19 @@ fn a_log_that_cannot_be_written_is_a_clear_usage_error() {
         let (code, out) = run(&["list"], &[("ICLOUD_MAIL_SETUP_LOG", Path::new(""))], "");
         assert_eq!(code, 0, "{out}");
         assert!(!out.contains("log"), "{out}");
+        // A relative path in the variable: a warning, no file where the
+        // command ran (git and mail clients run it from anywhere).
+        let cwd = tempfile::tempdir().unwrap();
+        let o = Command::new(bin())
+            .arg("list")
+            .current_dir(cwd.path())
+            .env("ICLOUD_MAIL_SETUP_LOG", "debug.log")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        assert!(err.contains("give an absolute path"), "{err}");
+        assert!(!cwd.path().join("debug.log").exists());
     }
 }
 

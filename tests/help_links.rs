@@ -222,6 +222,13 @@ fn the_help_matches_what_the_program_does() {
     let text = all_text(&u.m);
     assert!(!text.contains("never shown on screen"), "{text}");
     assert!(text.contains("hidden unless you ask"), "{text}");
+    // No copy key in the password field: the help does not promise one,
+    // and names the Ctrl keys that work there.
+    assert!(!text.contains("copy it to the clipboard"), "{text}");
+    assert!(text.contains("Ctrl-G shows it as a QR code"), "{text}");
+    let plain = help::text(&help::plain(&u.m)).join("\n");
+    assert!(!plain.contains("Ctrl-G"), "{plain}");
+    assert!(plain.contains("printed alone on its own line"), "{plain}");
     let u = rejected();
     let text = all_text(&u.m);
     assert!(!text.contains("One login to IMAP"), "{text}");

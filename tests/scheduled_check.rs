@@ -247,6 +247,13 @@ fn the_scheduled_check_logs_in_once_per_account_and_tells_about_a_rejection() {
         "one notice per run that found a rejection"
     );
 
+    // A manual verify with only the config (no --imap/--ca-file, as
+    // typed by the fix command's user) uses the account's recorded
+    // servers and the CA file it was verified with, as the timer does.
+    let (code, out, err) = w.run(&["verify"], "", false);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(w.field(BAD, "check_result").as_deref(), Some("ok"));
+
     // Only the full address is accepted now: a manual verify (it tries
     // both forms) records that form, so the daily check uses it and does
     // not flag the account again.

@@ -537,6 +537,30 @@ fn picking_an_account_checks_its_stored_password() {
     assert_eq!(prompt(&m).default, 1);
 }
 
+/// A stored password checked against another server (`--imap`, or its
+/// environment variable, left pointing at a test server) is not recorded:
+/// that pass says nothing about the account's own servers, and recording
+/// it would clear a real rejection and the username form that works there.
+#[test]
+fn a_check_against_other_servers_records_nothing() {
+    let mut m = model(vec![summary("emily@icloud.com")]);
+    m.settings.imap = Endpoint::parse("127.0.0.1:1143").unwrap();
+    m.servers_given = (true, false);
+    let fx = choose(&mut m, Choice::CheckAccount("emily@icloud.com".into()));
+    let [Effect::LoadSecret { run, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let run = *run;
+    loaded(&mut m, run, Some(PASSWORD));
+    let fx = both_accept(&mut m, run);
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::MarkVerified { .. })),
+        "{fx:?}"
+    );
+    // The check itself still reads as passed.
+    assert_eq!(choices(&m), [Choice::BackToStart, Choice::RotateAnyway]);
+}
+
 #[test]
 fn a_rejected_stored_password_goes_to_the_checklist_then_password() {
     let (mut m, run) = existing_model();

@@ -179,12 +179,9 @@ fn check_one(
             return (Exit::Failure, CheckResult::Error, None);
         }
     };
-    let mut settings = entry.check_settings(base, globals.imap.is_some(), globals.smtp.is_some());
-    // The timer carries no --ca-file: the one the account was verified
-    // with is used.
-    if settings.ca_file.is_none() {
-        settings.ca_file = entry.ca_file.as_deref().map(Into::into);
-    }
+    // The timer carries no --ca-file: `check_settings` adds the one the
+    // account was verified with.
+    let settings = entry.check_settings(base, globals.imap.is_some(), globals.smtp.is_some());
     let password = match store.get(email) {
         Ok(Some(p)) => p,
         Ok(None) => {

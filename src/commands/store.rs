@@ -190,6 +190,8 @@ pub fn run_with(
         return report_store_error(err, &e);
     }
 
+    // Known to the debug log's filter before any server line is logged.
+    crate::log::register_password(&secret);
     let checker = make_checker(settings.clone());
     let _ = writeln!(out, "Checking {} …", account.email);
     let password = PendingPassword::ready(secret.clone());

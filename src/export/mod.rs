@@ -473,6 +473,9 @@ impl AccountView {
                 return Err(ExportError::unsafe_value(ANY, field, raw, "not HOST:PORT"));
             }
         }
+        // A CA file given now (`--ca-file`) is made absolute; the recorded
+        // one is taken as recorded (and refused below if it is not safe).
+        let given_ca = settings.ca_file.clone();
         let settings = entry.check_settings(settings, imap_given, smtp_given);
         let imap_user = entry
             .imap_username
@@ -484,7 +487,7 @@ impl AccountView {
             .clone()
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| account.smtp_username());
-        let ca_file = match &settings.ca_file {
+        let ca_file = match &given_ca {
             Some(p) => Some(
                 std::path::absolute(p)
                     .ok()

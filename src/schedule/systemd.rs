@@ -26,6 +26,10 @@ pub fn service(job: &Job) -> String {
          [Service]\n\
          Type=oneshot\n\
          TimeoutStartSec=10min\n\
+         # A test server, a CA file or a bug-report log a session exported\n\
+         # never reach the daily check: it checks what is written here.\n\
+         UnsetEnvironment=ICLOUD_MAIL_SETUP_CONFIG ICLOUD_MAIL_SETUP_IMAP \
+         ICLOUD_MAIL_SETUP_SMTP ICLOUD_MAIL_SETUP_CA_FILE ICLOUD_MAIL_SETUP_LOG\n\
          ExecStart={}\n",
         exec.join(" ")
     )
@@ -105,6 +109,10 @@ mod tests {
              [Service]\n\
              Type=oneshot\n\
              TimeoutStartSec=10min\n\
+             # A test server, a CA file or a bug-report log a session exported\n\
+             # never reach the daily check: it checks what is written here.\n\
+             UnsetEnvironment=ICLOUD_MAIL_SETUP_CONFIG ICLOUD_MAIL_SETUP_IMAP \
+             ICLOUD_MAIL_SETUP_SMTP ICLOUD_MAIL_SETUP_CA_FILE ICLOUD_MAIL_SETUP_LOG\n\
              ExecStart=/usr/bin/icloud-mail-setup verify --scheduled --config /home/e/.config/mail/config.toml\n"
         );
         let t = timer();

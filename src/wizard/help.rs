@@ -37,10 +37,16 @@ fn section(title: &str, paragraphs: &[&str], url: Option<&'static str>) -> Secti
 /// The help for plain mode: the same, except that plain mode has no QR code
 /// or copy key, so the links section says what it does instead.
 pub fn plain(m: &Model) -> Vec<Section> {
-    let tui_links = links();
+    let tui_links = [links(), password_links()];
     help(m)
         .into_iter()
-        .map(|s| if s == tui_links { plain_links() } else { s })
+        .map(|s| {
+            if tui_links.contains(&s) {
+                plain_links()
+            } else {
+                s
+            }
+        })
         .collect()
 }
 
@@ -58,7 +64,13 @@ pub fn help(m: &Model) -> Vec<Section> {
             links(),
         ],
         Screen::Account => vec![address(), custom_domain()],
-        Screen::Password => vec![what_to_paste(), not_there(), limit(), revoking(), links()],
+        Screen::Password => vec![
+            what_to_paste(),
+            not_there(),
+            limit(),
+            revoking(),
+            password_links(),
+        ],
         Screen::Verify(v) => {
             let mut s = failures(m, v);
             s.push(the_check());
@@ -109,6 +121,22 @@ fn links() -> Section {
             "Where a screen shows a link, you can open it here, show it as a QR code to scan \
              with a phone's camera, or copy it to the clipboard (with OSC 52, which works over \
              SSH and inside tmux with `set -g set-clipboard on`). The keys are listed below.",
+        ],
+        None,
+    )
+}
+
+/// On the password step every letter goes into the field: the link is
+/// opened or shown with Ctrl keys, and never copied here (the clipboard
+/// may hold the password Apple shows only once).
+fn password_links() -> Section {
+    section(
+        "The browser on another device",
+        &[
+            "In the password field letters are typed, not taken as keys: Ctrl-O opens \
+             account.apple.com in this computer's browser and Ctrl-G shows it as a QR code to \
+             scan with a phone. The link is not copied from this step, so that a password \
+             already on your clipboard stays there.",
         ],
         None,
     )
