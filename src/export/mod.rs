@@ -224,29 +224,15 @@ impl Paths {
         })
     }
 
-    /// The executable `program` in a `PATH` directory, if any.
+    /// The executable `program` in a `PATH` directory, if any (the one
+    /// lookup `process` uses, by its exact name).
     pub fn find_program(&self, program: &str) -> Option<PathBuf> {
-        let path = self.path_var.as_ref()?;
-        std::env::split_paths(path)
-            .filter(|dir| dir.is_absolute())
-            .map(|dir| dir.join(program))
-            .find(|p| is_executable(p))
+        crate::process::find_in(self.path_var.as_ref()?, program, &[])
     }
 }
 
 fn exists(p: &Path) -> bool {
     std::fs::metadata(p).is_ok()
-}
-
-#[cfg(unix)]
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(p: &Path) -> bool {
-    p.is_file()
 }
 
 /// The versions of installed clients whose syntax changed between
