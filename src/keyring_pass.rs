@@ -190,10 +190,7 @@ impl PassStore {
             if self.needs_passphrase(&file) {
                 return Err(locked());
             }
-            return Err(StoreError::Other(format!(
-                "pass could not read {entry}: {}",
-                one_line(&said)
-            )));
+            return Err(could_not("read", &entry, &said));
         }
         let first = ran
             .stdout
@@ -223,14 +220,7 @@ impl PassStore {
         line.extend_from_slice(secret.expose().as_bytes());
         line.push(b'\n');
         let (ran, _) = self.pass(&["insert", "--multiline", "--force", &entry], Some(&line))?;
-        if ran.status.success() {
-            Ok(())
-        } else {
-            Err(StoreError::Other(format!(
-                "pass could not store {entry}: {}",
-                one_line(ran.said())
-            )))
-        }
+        succeeded(&ran, "store", &entry)
     }
 
     fn delete_inner(&self, account: &str) -> Result<(), StoreError> {
@@ -240,14 +230,7 @@ impl PassStore {
             return Ok(());
         }
         let (ran, _) = self.pass(&["rm", "--force", &entry], None)?;
-        if ran.status.success() {
-            Ok(())
-        } else {
-            Err(StoreError::Other(format!(
-                "pass could not remove {entry}: {}",
-                one_line(ran.said())
-            )))
-        }
+        succeeded(&ran, "remove", &entry)
     }
 }
 
@@ -318,6 +301,19 @@ fn entry_name(account: &str) -> Result<String, StoreError> {
             "{account:?} cannot name a pass entry"
         )))
     }
+}
+
+/// Ok when `pass` succeeded; else what it said.
+fn succeeded(ran: &process::Ran, what: &str, entry: &str) -> Result<(), StoreError> {
+    if ran.status.success() {
+        Ok(())
+    } else {
+        Err(could_not(what, entry, ran.said()))
+    }
+}
+
+fn could_not(what: &str, entry: &str, said: &str) -> StoreError {
+    StoreError::Other(format!("pass could not {what} {entry}: {}", one_line(said)))
 }
 
 fn locked() -> StoreError {

@@ -5,21 +5,19 @@
 //! stand-ins on PATH that record being run (nothing may start a bus).
 
 mod common;
+mod tmux;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::dovecot::Dovecot;
+use tmux::{bin, files_under};
 
 const PW1: &str = "wxyz-abcd-efgh-ijkl";
 const PW2: &str = "mnop-qrst-uvwx-yzab";
 const PASSPHRASE: &str = "correct horse battery staple";
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_icloud-mail-setup")
-}
 
 /// A GPG home, a password store, a home and a runtime directory of the
 /// test's own. gpg-agent is stopped on drop.
@@ -106,44 +104,31 @@ impl PassWorld {
     }
 
     fn run(&self, program: &str, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .command(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        let mut c = self.command(program);
+        c.args(args);
+        fed(c, stdin)
     }
 
-    /// The binary: exit code, stdout, stderr. The password never shows in
-    /// its output unless asked for.
+    /// The binary: exit code, stdout, stderr. The password never shows on
+    /// its stderr.
     fn cli(&self, dv: &Dovecot, args: &[&str], stdin: &str) -> (i32, String, String) {
         let mut c = self.command(bin());
-        c.args(args)
-            .envs(dv.env())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let o = child.wait_with_output().unwrap();
+        c.args(args).envs(dv.env());
+        let o = fed(c, stdin);
         let out = String::from_utf8_lossy(&o.stdout).into_owned();
         let err = String::from_utf8_lossy(&o.stderr).into_owned();
         assert!(!err.contains(PW1) && !err.contains(PW2), "{err}");
         (o.status.code().unwrap_or(-1), out, err)
+    }
+
+    /// `password EMAIL` prints `expected`.
+    fn assert_serves(&self, dv: &Dovecot, email: &str, expected: &str) {
+        let (code, out, err) = self.cli(dv, &["password", email], "");
+        assert_eq!(
+            (code, out.as_str()),
+            (0, format!("{expected}\n").as_str()),
+            "{err}"
+        );
     }
 
     fn ok(&self, program: &str, args: &[&str], stdin: &str) -> String {
@@ -214,6 +199,23 @@ impl PassWorld {
     }
 }
 
+/// Run `c` with `stdin` on its stdin; its output.
+fn fed(mut c: Command, stdin: &str) -> Output {
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 impl Drop for PassWorld {
     fn drop(&mut self) {
         let _ = self
@@ -258,12 +260,7 @@ fn without_any_dbus_pass_stores_serves_rotates_and_removes() {
     assert!(!cfg.contains(PW1));
 
     // Served: password, list, the git helper, the daily check.
-    let (code, out, err) = w.cli(&dv, &["password", email], "");
-    assert_eq!(
-        (code, out.as_str()),
-        (0, format!("{PW1}\n").as_str()),
-        "{err}"
-    );
+    w.assert_serves(&dv, email, PW1);
     let (code, out, err) = w.cli(&dv, &["list"], "");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(email), "{out}");
@@ -301,12 +298,7 @@ fn without_any_dbus_pass_stores_serves_rotates_and_removes() {
         [format!("{email}.gpg")],
         "no staging entry left"
     );
-    let (code, out, err) = w.cli(&dv, &["password", email], "");
-    assert_eq!(
-        (code, out.as_str()),
-        (0, format!("{PW2}\n").as_str()),
-        "{err}"
-    );
+    w.assert_serves(&dv, email, PW2);
     let (code, out, err) = w.cli(&dv, &["verify", email], "");
     assert_eq!(code, 0, "{out}{err}");
 
@@ -401,12 +393,7 @@ fn a_locked_key_is_reported_without_a_prompt_and_a_preset_passphrase_works() {
         &format!("{PW1}\n"),
     );
     assert_eq!(code, 0, "{out}{err}");
-    let (code, out, err) = w.cli(&dv, &["password", email], "");
-    assert_eq!(
-        (code, out.as_str()),
-        (0, format!("{PW1}\n").as_str()),
-        "{err}"
-    );
+    w.assert_serves(&dv, email, PW1);
     assert_eq!(w.entries(), [format!("{email}.gpg")]);
     assert!(!w.path("pinentry-started").exists());
     w.assert_no_bus_started();
@@ -441,26 +428,11 @@ fn with_neither_keyring_the_cli_and_the_wizard_say_how_to_set_one_up() {
         "{out}"
     );
     // Nothing in plaintext anywhere.
-    for f in walk(w.dir.path()) {
+    for f in files_under(w.dir.path()) {
         let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap_or_default()).into_owned();
         assert!(!text.contains(PW1), "{} holds the password", f.display());
     }
     w.assert_no_bus_started();
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 #[test]
@@ -488,12 +460,7 @@ fn an_explicit_keyring_is_recorded_and_password_never_guesses() {
     assert!(w.config_text().contains("keyring = \"pass\""));
 
     // Later runs read where it was recorded, with the Secret Service there.
-    let (code, out, err) = w.cli(&dv, &["password", &email], "");
-    assert_eq!(
-        (code, out.as_str()),
-        (0, format!("{PW1}\n").as_str()),
-        "{err}"
-    );
+    w.assert_serves(&dv, &email, PW1);
     // Asking for another keyring than the recorded one is refused.
     let (code, out, err) = w.cli(
         &dv,

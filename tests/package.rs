@@ -159,7 +159,11 @@ fn the_package_carries_a_working_binary_its_manual_page_and_completions() {
         .output()
         .expect("fish is needed");
     let out = String::from_utf8_lossy(&fish.stdout);
-    assert!(fish.status.success(), "{}", String::from_utf8_lossy(&fish.stderr));
+    assert!(
+        fish.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fish.stderr)
+    );
     assert!(out.lines().any(|l| l.starts_with("store")), "{out}");
 
     // The copyright file names the licence.
