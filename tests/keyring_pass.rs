@@ -264,6 +264,11 @@ fn without_any_dbus_pass_stores_serves_rotates_and_removes() {
     let (code, out, err) = w.cli(&dv, &["list"], "");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(email), "{out}");
+    let (code, out, err) = w.cli(&dv, &["list", "--json"], "");
+    assert_eq!(code, 0, "{err}");
+    let listed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(listed[0]["keyring"], "pass", "{out}");
+    assert_eq!(listed[0]["password_stored"], true, "{out}");
     let request = format!("protocol=smtp\nhost={}\nusername={email}\n\n", dv.smtp);
     let (code, out, err) = w.cli(&dv, &["git-credential", "get"], &request);
     assert_eq!(code, 0, "{err}");
@@ -301,6 +306,49 @@ fn without_any_dbus_pass_stores_serves_rotates_and_removes() {
     w.assert_serves(&dv, email, PW2);
     let (code, out, err) = w.cli(&dv, &["verify", email], "");
     assert_eq!(code, 0, "{out}{err}");
+
+    // A save cut short after the verified new password was staged and
+    // the config said what the account becomes: the next `password`
+    // (what mail clients run) finishes it, from pass.
+    w.ok(
+        "pass",
+        &[
+            "insert",
+            "-m",
+            "-f",
+            &format!("icloud-mail-setup/staging:{email}"),
+        ],
+        &format!("{PW1}\n"),
+    );
+    let mut t: toml::Table = w.config_text().parse().unwrap();
+    let acct = t["account"].as_array_mut().unwrap()[0]
+        .as_table_mut()
+        .unwrap();
+    let mut pending = acct.clone();
+    pending.insert("label".into(), "after a crash".into());
+    acct.insert("pending".into(), toml::Value::Table(pending));
+    std::fs::write(w.config(), toml::to_string(&t).unwrap()).unwrap();
+    let (code, out, err) = w.cli(&dv, &["password", email], "");
+    assert_eq!(
+        (code, out.as_str()),
+        (0, format!("{PW1}\n").as_str()),
+        "{err}"
+    );
+    assert!(err.contains("has now been finished"), "{err}");
+    assert_eq!(
+        w.entries(),
+        [format!("{email}.gpg")],
+        "the staging entry is gone"
+    );
+    assert!(w.config_text().contains("after a crash"));
+
+    // The wizard's keyring line names pass.
+    let (code, out, err) = w.cli(&dv, &["--plain"], "q\n");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Keyring: pass (password-store) is ready."),
+        "{out}"
+    );
 
     // Removed: the entry and the account.
     let (code, out, err) = w.cli(&dv, &["remove", email, "--yes"], "");
