@@ -77,6 +77,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "SECS")]
     pub timeout: Option<f64>,
 
+    /// Where a new account's password is kept: `secret-service` (the
+    /// system keyring) or `pass`. Default: the Secret Service when it
+    /// answers, else pass when its store is initialised. An account keeps
+    /// the keyring recorded with it.
+    #[arg(long, global = true, value_name = "KEYRING")]
+    pub keyring: Option<crate::keyring_choice::Kind>,
+
     /// No colours (as does a non-empty NO_COLOR).
     #[arg(long, global = true)]
     pub no_color: bool,
@@ -100,6 +107,11 @@ impl GlobalArgs {
             Some(p) => Ok(p.clone()),
             None => crate::config::default_path(),
         }
+    }
+
+    /// The keyrings, each account's call sent to the one it uses.
+    pub fn keyrings(&self) -> crate::keyring_choice::Keyrings {
+        crate::keyring_choice::Keyrings::new(self.config_path().ok(), self.keyring)
     }
 
     /// Validate the raw options into check settings.

@@ -61,6 +61,11 @@ pub struct AccountEntry {
     /// the password command, so a rotation reaches them by itself.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exported: Vec<String>,
+    /// Where the password is kept: `secret-service` (the system keyring)
+    /// or `pass`. Absent in entries written before there was a choice:
+    /// the system keyring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyring: Option<crate::keyring_choice::Kind>,
     /// A save in progress: what this entry becomes once the new password
     /// (held meanwhile in the staging keyring entry) has replaced the old
     /// one. Present only between those steps, or after a crash between

@@ -60,7 +60,21 @@ pub trait SecretStore: Send + Sync + 'static {
     fn exists(&self, account: &str) -> Result<bool, StoreError> {
         self.get(account).map(|s| s.is_some())
     }
+    /// The keyring `account` is kept in, to record in its config entry,
+    /// where this store can tell (see `keyring_choice`).
+    fn kind_for(&self, _account: &str) -> Option<crate::keyring_choice::Kind> {
+        None
+    }
+    /// The name of the store that keeps `account`.
+    fn name_for(&self, _account: &str) -> String {
+        self.name()
+    }
 }
+
+/// The system keyring's name, and what to do when it cannot be reached
+/// (on Linux: how to start and unlock a Secret Service).
+pub const SYSTEM_NAME: &str = platform::NAME;
+pub const SYSTEM_SETUP_HINT: &str = platform::UNAVAILABLE_HINT;
 
 /// Write, then read back and compare.
 pub fn set_verified(

@@ -18,6 +18,8 @@ pub mod exit;
 pub mod export;
 pub mod hardening;
 pub mod keyring;
+pub mod keyring_choice;
+pub mod keyring_pass;
 pub mod log;
 pub mod mail;
 pub mod notify;

@@ -20,7 +20,6 @@ use crossterm::event::EventStream;
 
 use icloud_mail_setup::cli::Cli;
 use icloud_mail_setup::commands::{self, Exit};
-use icloud_mail_setup::keyring::KeyringStore;
 use icloud_mail_setup::log;
 use icloud_mail_setup::log::Component;
 use icloud_mail_setup::mail::LiveChecker;
@@ -149,7 +148,7 @@ fn wizard(cli: &Cli) -> ExitCode {
     model.config_path = config_path.display().to_string();
     let io = Io {
         checker: Arc::new(LiveChecker::new(settings)),
-        store: Arc::new(KeyringStore::new()),
+        store: Arc::new(cli.globals.keyrings()),
         config_path,
         opener: Arc::new(BrowserOpener),
     };

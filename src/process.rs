@@ -85,11 +85,38 @@ impl Ran {
 /// could not be run or did not finish; a non-zero exit is an `Ok` whose
 /// status says so.
 pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], timeout: Duration) -> Result<Ran, String> {
+    run_with(program, args, &Feed::default(), timeout)
+}
+
+/// What a run is given besides its arguments.
+#[derive(Default)]
+pub struct Feed<'a> {
+    /// Written to its stdin, which is then closed (a secret goes here,
+    /// never into an argument or a variable); none: stdin is `/dev/null`.
+    pub stdin: Option<&'a [u8]>,
+    /// Variables set for it, on top of this process's environment.
+    pub env: Vec<(&'a str, std::ffi::OsString)>,
+}
+
+/// [`run`], with `feed`. Its stdout and stderr are zeroed once copied out:
+/// a program that prints a secret (`pass show`) leaves it only in the
+/// returned [`Ran`], which the caller clears.
+pub fn run_with<S: AsRef<OsStr>>(
+    program: &Path,
+    args: &[S],
+    feed: &Feed<'_>,
+    timeout: Duration,
+) -> Result<Ran, String> {
     let name = program.display();
     let mut command = Command::new(program);
     command
         .args(args)
-        .stdin(Stdio::null())
+        .envs(feed.env.iter().map(|(k, v)| (k, v)))
+        .stdin(if feed.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     // Its own process group, so that a timeout stops what it started too.
@@ -98,6 +125,15 @@ pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], timeout: Duration) -> Re
     let mut child = command
         .spawn()
         .map_err(|e| format!("could not run {name}: {e}"))?;
+    // Fed from a thread: a program that does not read it all must not
+    // block us (the deadline below still applies).
+    if let (Some(bytes), Some(mut stdin)) = (feed.stdin, child.stdin.take()) {
+        let bytes = zeroize::Zeroizing::new(bytes.to_vec());
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&bytes);
+        });
+    }
     // Readers on their own threads; a program that leaves a child behind
     // holding the pipes must not keep us waiting, so they are awaited with
     // a bound, never joined.
@@ -112,6 +148,7 @@ pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], timeout: Duration) -> Re
                 // pipe would kill the program (SIGPIPE) mid-way.
                 let _ = std::io::copy(&mut pipe, &mut std::io::sink());
                 let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
+                zeroize::Zeroize::zeroize(&mut buf);
             });
         }
         rx
@@ -248,6 +285,21 @@ mod tests {
         .unwrap();
         assert_eq!(ran.status.code(), Some(7));
         assert_eq!(ran.stdout.len(), OUTPUT_LIMIT as usize);
+    }
+
+    #[test]
+    fn stdin_is_fed_then_closed_and_variables_set() {
+        let ran = run_with(
+            Path::new("/bin/sh"),
+            &["-c", "read -r line; rest=$(cat); echo \"$line|$rest|$FED\""],
+            &Feed {
+                stdin: Some(b"first\nsecond\n"),
+                env: vec![("FED", "yes".into())],
+            },
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        assert_eq!(ran.stdout, "first|second|yes\n");
     }
 
     #[test]

@@ -179,7 +179,8 @@ pub fn save_verified(
     }
 
     // (2) Record what the account becomes.
-    let entry = new_entry(req, now);
+    let mut entry = new_entry(req, now);
+    entry.keyring = store.kind_for(email);
     if let Err(e) = lock.update(|c| set_pending(c, &req.account, entry.clone())) {
         let _ = store.delete(&staging);
         return Err(unchanged_or_unknown(
@@ -218,7 +219,7 @@ pub fn save_verified(
 
     let replaced = old_secret.as_ref().is_some_and(|old| *old != req.secret);
     Ok(Saved {
-        store_name: store.name(),
+        store_name: store.name_for(email),
         config_path: config_path.to_path_buf(),
         replaced,
         previous_label: if replaced { old_label } else { None },
@@ -246,6 +247,8 @@ fn new_entry(req: &SaveRequest, now: SystemTime) -> AccountEntry {
         ca_file: req.settings.ca_file.as_deref().and_then(recorded_path),
         // Carried over from the entry this one replaces (`commit_pending`).
         exported: Vec::new(),
+        // Where it is being saved (`save_verified`).
+        keyring: None,
         pending: None,
     }
 }

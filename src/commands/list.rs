@@ -19,11 +19,12 @@ pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, json: bool) -> Exit {
 
 /// `list` with its output streams given (for tests).
 ///
-/// JSON: an array of `{email, login, label, password_stored, stored_at,
-/// verified_at, rejected_since, checked_at, check_result, imap_username,
-/// smtp_username, imap_server, smtp_server}`
+/// JSON: an array of `{email, login, label, password_stored, keyring,
+/// stored_at, verified_at, rejected_since, checked_at, check_result,
+/// imap_username, smtp_username, imap_server, smtp_server}`
 /// where `password_stored` is `true`, `false`, or `null` when the keyring
-/// could not be asked. Exit 0 even then (a note goes to stderr).
+/// could not be asked, and `keyring` is where the password is kept
+/// (`secret-service` or `pass`). Exit 0 even then (a note goes to stderr).
 pub fn run_with(
     globals: &GlobalArgs,
     store: &dyn SecretStore,
@@ -79,6 +80,7 @@ pub fn run_with(
                     "login": a.login,
                     "label": a.label,
                     "password_stored": stored,
+                    "keyring": store.kind_for(&a.email).map(|k| k.id()),
                     "stored_at": a.stored_at,
                     "verified_at": a.verified_at,
                     "rejected_since": a.rejected_since,

@@ -31,7 +31,7 @@ pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) 
         eprintln!("icloud-mail-setup: {e}");
         return Exit::Usage.into();
     }
-    let store = crate::keyring::KeyringStore::new();
+    let store = globals.keyrings();
     let exit = match command {
         Command::Verify {
             scheduled: true, ..

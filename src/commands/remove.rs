@@ -62,7 +62,7 @@ pub fn run_with(
         let _ = write!(
             err,
             "Remove {email} (its password from the {} and its settings from {})? [y/N] ",
-            store.name(),
+            store.name_for(email.as_str()),
             path.display()
         );
         let _ = err.flush();
@@ -98,7 +98,7 @@ pub fn run_with(
         let _ = writeln!(
             err,
             "error: the password was removed from the {} but the settings could not be: {e}",
-            store.name()
+            store.name_for(email.as_str())
         );
         return Exit::Failure;
     }

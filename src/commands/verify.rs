@@ -227,7 +227,7 @@ fn verify_one(
             let m = format!(
                 "no password for {} is stored in the {}",
                 entry.email,
-                cx.store.name()
+                cx.store.name_for(&entry.email)
             );
             let _ = writeln!(
                 err,
