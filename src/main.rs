@@ -232,37 +232,23 @@ fn wizard(cli: &Cli) -> ExitCode {
 }
 
 /// SIGINT (from outside: in raw mode Ctrl-C is a key), SIGTERM, SIGHUP
-/// and SIGQUIT end the wizard through the normal path, so the terminal is
+/// and SIGQUIT (on Windows Ctrl-Break and closing the console window, see
+/// `stop_signals`) end the wizard through the normal path, so the terminal is
 /// restored by the guard; a save in progress is let finish first. If it
 /// does not within [`storage::SAVE_GRACE`] (or a second signal comes), the
 /// terminal is restored here and the process leaves: the staged save is
 /// settled by the next run.
 fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
-    #[cfg(unix)]
     tokio::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term), Ok(mut hup), Ok(mut quit)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-            signal(SignalKind::quit()),
-        ) else {
+        let Ok(mut signals) = icloud_mail_setup::stop_signals::StopSignals::new() else {
             return;
         };
-        let sig = tokio::select! {
-            _ = int.recv() => libc::SIGINT,
-            _ = term.recv() => libc::SIGTERM,
-            _ = hup.recv() => libc::SIGHUP,
-            _ = quit.recv() => libc::SIGQUIT,
-        };
+        let sig = signals.recv().await;
         SIGNALLED.store(sig, Ordering::SeqCst);
         let _ = tx.send(Msg::Terminate);
         tokio::select! {
             _ = tokio::time::sleep(storage::SAVE_GRACE) => {}
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
-            _ = quit.recv() => {}
+            _ = signals.recv() => {}
         }
         icloud_mail_setup::tui::terminal::restore();
         icloud_mail_setup::echo::restore();
@@ -273,6 +259,4 @@ fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
         );
         std::process::exit(128 + sig);
     });
-    #[cfg(not(unix))]
-    drop(tx);
 }
