@@ -149,7 +149,8 @@ fn wizard(cli: &Cli) -> ExitCode {
     model.config_path = config_path.display().to_string();
     let io = Io {
         checker: Arc::new(LiveChecker::new(settings)),
-        store: Arc::new(KeyringStore::new()),
+        // A person is at the screen: the macOS Keychain may ask them.
+        store: Arc::new(KeyringStore::interactive()),
         config_path,
         opener: Arc::new(BrowserOpener),
     };
