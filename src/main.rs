@@ -25,6 +25,7 @@ use icloud_mail_setup::log;
 use icloud_mail_setup::log::Component;
 use icloud_mail_setup::mail::LiveChecker;
 use icloud_mail_setup::storage;
+use icloud_mail_setup::tui::paste_burst;
 use icloud_mail_setup::tui::terminal::TerminalGuard;
 use icloud_mail_setup::tui::{BrowserOpener, Executor, Io, View, run_loop};
 use icloud_mail_setup::wizard::{Model, Msg};
@@ -173,11 +174,24 @@ fn wizard(cli: &Cli) -> ExitCode {
         }
         let mut guard = TerminalGuard::enter()?;
         let mut view = View::new(cli.globals.no_color());
+        // Without bracketed paste (never on Windows, see paste_burst), a
+        // paste is recognised by its keys arriving at once.
+        type Events = std::pin::Pin<
+            Box<dyn futures::Stream<Item = std::io::Result<crossterm::event::Event>>>,
+        >;
+        let events: Events = if cfg!(windows) || !guard.bracketed_paste {
+            Box::pin(paste_burst::detect_pastes(
+                EventStream::new(),
+                paste_burst::BURST_GAP,
+            ))
+        } else {
+            Box::pin(EventStream::new())
+        };
         let frames = run_loop(
             &mut guard.terminal,
             &mut model,
             &mut view,
-            EventStream::new(),
+            events,
             &mut exec,
             results,
         )
