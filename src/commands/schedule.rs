@@ -165,10 +165,17 @@ fn target(job: &Job) -> Result<Target, String> {
         .ok_or("no config directory")?;
     let xml = dir.join(format!("{NAME}.xml"));
     let xml_s = xml.to_string_lossy().into_owned();
+    // DOMAIN\name of the user registering it: the task runs as them.
+    let var = |v: &str| std::env::var(v).ok().filter(|s| !s.is_empty());
+    let name = var("USERNAME").ok_or("USERNAME is not set")?;
+    let user = match var("USERDOMAIN") {
+        Some(domain) => format!("{domain}\\{name}"),
+        None => name,
+    };
     Ok(Target {
         what: format!("Task Scheduler task {NAME}"),
         files: vec![File {
-            bytes: taskscheduler::utf16_file(&taskscheduler::task_xml(job)),
+            bytes: taskscheduler::utf16_file(&taskscheduler::task_xml(job, &user)),
             path: xml,
         }],
         tool: "schtasks",
