@@ -82,7 +82,8 @@ pub struct GlobalArgs {
     pub no_color: bool,
 
     /// Append a debug log of the protocol and keyring steps to FILE
-    /// (created 0600; every secret redacted), for bug reports.
+    /// (private to you, 0600 on Unix; every secret redacted), for bug
+    /// reports.
     #[arg(long, global = true, value_name = "FILE", env = crate::log::ENV)]
     pub log: Option<PathBuf>,
 }

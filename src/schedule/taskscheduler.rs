@@ -3,6 +3,7 @@
 //! are UTF-16 with a byte-order mark; the file is written the same way.
 
 use super::{Job, NAME, WRITTEN_BY, xml_escape};
+pub use crate::text::windows_arg;
 
 /// The console host, started without a window: the check is a console
 /// program, and a task running in the user's session would otherwise open
@@ -71,36 +72,6 @@ pub fn utf16_file(text: &str) -> Vec<u8> {
     for unit in text.encode_utf16() {
         out.extend_from_slice(&unit.to_le_bytes());
     }
-    out
-}
-
-/// One argument as a Windows program's C runtime splits its command line
-/// (CommandLineToArgvW): quoted when it has a space, tab or quote or is
-/// empty; inside quotes, a `"` is `\"` and backslashes right before a
-/// quote (or the closing quote) are doubled.
-pub fn windows_arg(arg: &str) -> String {
-    if !arg.is_empty() && !arg.contains([' ', '\t', '"']) {
-        return arg.to_string();
-    }
-    let mut out = String::from("\"");
-    let mut backslashes = 0;
-    for c in arg.chars() {
-        match c {
-            '\\' => backslashes += 1,
-            '"' => {
-                out.push_str(&"\\".repeat(backslashes * 2 + 1));
-                out.push('"');
-                backslashes = 0;
-            }
-            c => {
-                out.push_str(&"\\".repeat(backslashes));
-                out.push(c);
-                backslashes = 0;
-            }
-        }
-    }
-    out.push_str(&"\\".repeat(backslashes * 2));
-    out.push('"');
     out
 }
 
