@@ -226,9 +226,12 @@ impl<B: 'static> Serial<B> {
 ///
 /// A store made with [`KeyringStore::new`] never makes the system show a
 /// dialog (macOS: Keychain user interaction is turned off around each
-/// call, so a read that would ask fails with a hint instead): `password`,
-/// the daily check, the git helper, `list`. The wizard's store
-/// ([`KeyringStore::interactive`]) lets the Keychain ask, and waits longer.
+/// call, so a read that would ask fails with a hint instead): for what
+/// runs unattended or for another program (the daily check, the git
+/// helper, `list`, `password` for a mail client; see
+/// `commands::may_show_dialogs`). The wizard's store, and a command a
+/// person types at a terminal, ([`KeyringStore::interactive`]) let the
+/// Keychain ask, and wait longer.
 pub struct KeyringStore {
     worker: Serial<platform::Backend>,
     timeout: Duration,
@@ -879,8 +882,8 @@ fn keychain_error(code: i32) -> KeychainError {
 const KEYCHAIN_ALLOW_HINT: &str = "The Keychain wants to ask before it gives this build of \
     icloud-mail-setup the password (after an install or an upgrade it asks again), or the \
     login keychain is locked, and no dialog is shown from here. Run `icloud-mail-setup \
-    password EMAIL` once in a Terminal window on the Mac and choose Always Allow (or allow it \
-    in Keychain Access, on the item's Access Control tab); unlock a locked keychain with \
+    verify EMAIL` once in a Terminal window on the Mac and choose Always Allow when the \
+    Keychain asks (or allow it in Keychain Access, on the item's Access Control tab); unlock a locked keychain with \
     `security unlock-keychain`.";
 
 #[cfg(any(test, target_os = "macos"))]
@@ -1107,7 +1110,7 @@ mod tests {
             panic!("{e:?}")
         };
         assert!(hint.contains("Always Allow"), "{hint}");
-        assert!(hint.contains("icloud-mail-setup password EMAIL"), "{hint}");
+        assert!(hint.contains("icloud-mail-setup verify EMAIL"), "{hint}");
         // errSecAuthFailed and a Deny / Cancel in the dialog.
         for code in [-25293, -128] {
             let e = keychain_store_error(keychain_error(code), "x", "unavailable");
