@@ -89,7 +89,8 @@ pub struct GlobalArgs {
     pub no_color: bool,
 
     /// Append a debug log of the protocol and keyring steps to FILE
-    /// (created 0600; every secret redacted), for bug reports.
+    /// (private to you, 0600 on Unix; every secret redacted), for bug
+    /// reports.
     #[arg(long, global = true, value_name = "FILE", env = crate::log::ENV)]
     pub log: Option<PathBuf>,
 }
@@ -110,8 +111,12 @@ impl GlobalArgs {
     }
 
     /// The keyrings, each account's call sent to the one it uses.
-    pub fn keyrings(&self) -> crate::keyring_choice::Keyrings {
-        crate::keyring_choice::Keyrings::new(self.config_path().ok(), self.keyring)
+    pub fn keyrings(&self, a_person_is_here: bool) -> crate::keyring_choice::Keyrings {
+        crate::keyring_choice::Keyrings::new(
+            self.config_path().ok(),
+            self.keyring,
+            a_person_is_here,
+        )
     }
 
     /// Validate the raw options into check settings.

@@ -17,7 +17,8 @@
 //! `xclip -o`, `xsel -o`, `pbpaste`); tmux's buffers that hold exactly our
 //! value are deleted; a terminal's own clipboard, which cannot be read
 //! back, is emptied by an empty OSC 52 (through tmux only when tmux allows
-//! passthrough). `clip.exe` cannot be cleared.
+//! passthrough). On Windows, where `clip.exe` cannot read or clear,
+//! PowerShell's `Get-Clipboard` and `Set-Clipboard` do.
 //!
 //! For the wizard: `Clipboard::detect().copy(&secret)`, show
 //! [`Copied::summary`] and [`Copied::notes`], and after [`CLEAR_AFTER`]
@@ -37,6 +38,19 @@ pub const CLEAR_AFTER: Duration = Duration::from_secs(45);
 
 /// How long one clipboard program may take.
 const TOOL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether what `tool`'s reader printed is exactly `ours` (PowerShell's
+/// `Get-Clipboard` ends its output with a line end of its own).
+fn still_ours(tool: Tool, read: &[u8], ours: &[u8]) -> bool {
+    let read = match tool {
+        Tool::ClipExe => read
+            .strip_suffix(b"\r\n")
+            .or_else(|| read.strip_suffix(b"\n"))
+            .unwrap_or(read),
+        _ => read,
+    };
+    read == ours
+}
 
 /// The most read back from a clipboard (ours is 19 bytes).
 const READ_BACK_LIMIT: u64 = 4096;
@@ -76,7 +90,9 @@ impl Tool {
             Tool::Xclip => Some(("xclip", &["-selection", "clipboard", "-out"])),
             Tool::Xsel => Some(("xsel", &["--clipboard", "--output"])),
             Tool::Pbcopy => Some(("pbpaste", &[])),
-            Tool::ClipExe => None,
+            // Windows PowerShell, on every Windows since 10 (prints a line
+            // end after the text: see `clear_tool`).
+            Tool::ClipExe => Some(("powershell.exe", POWERSHELL_GET)),
         }
     }
 
@@ -87,10 +103,23 @@ impl Tool {
             Tool::Xclip => Some(("xclip", &["-selection", "clipboard", "-in"])),
             Tool::Xsel => Some(("xsel", &["--clipboard", "--clear"])),
             Tool::Pbcopy => Some(("pbcopy", &[])),
-            Tool::ClipExe => None,
+            Tool::ClipExe => Some(("powershell.exe", POWERSHELL_CLEAR)),
         }
     }
 }
+
+const POWERSHELL_GET: &[&str] = &[
+    "-NoProfile",
+    "-NonInteractive",
+    "-Command",
+    "Get-Clipboard -Raw",
+];
+const POWERSHELL_CLEAR: &[&str] = &[
+    "-NoProfile",
+    "-NonInteractive",
+    "-Command",
+    "Set-Clipboard -Value $null",
+];
 
 /// How an OSC 52 sequence reaches the terminal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,7 +267,8 @@ impl Clipboard {
                         .into(),
                 ),
                 Channel::Tool(Tool::ClipExe) => notes.push(
-                    "clip.exe cannot be cleared by this program: copy something else over it"
+                    "with clipboard history on (Win+V), Windows keeps its own copy there, \
+                     which clearing does not remove: delete it from Win+V"
                         .into(),
                 ),
                 _ => {}
@@ -346,7 +376,7 @@ impl Copied {
             );
         };
         match run_program(reader, read_args, b"", true) {
-            Ok(now) if now.as_slice() == self.secret.expose().as_bytes() => {
+            Ok(now) if still_ours(tool, &now, self.secret.expose().as_bytes()) => {
                 match run_program(clearer, clear_args, b"", false) {
                     Ok(_) => format!("{} emptied", tool.name()),
                     Err(e) => format!("{clearer} failed to empty it: {e}"),
@@ -569,6 +599,21 @@ impl Copied {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_read_back_ignores_powershells_line_end_only() {
+        let ours = b"abcd-efgh-ijkl-mnop";
+        assert!(still_ours(Tool::ClipExe, b"abcd-efgh-ijkl-mnop\r\n", ours));
+        assert!(still_ours(Tool::ClipExe, b"abcd-efgh-ijkl-mnop", ours));
+        assert!(!still_ours(
+            Tool::ClipExe,
+            b"abcd-efgh-ijkl-mnopq\r\n",
+            ours
+        ));
+        // Other readers print the clipboard as it is.
+        assert!(!still_ours(Tool::Xclip, b"abcd-efgh-ijkl-mnop\n", ours));
+        assert!(Tool::ClipExe.read_command().is_some() && Tool::ClipExe.clear_command().is_some());
+    }
 
     #[test]
     fn a_copied_text_claims_only_what_is_known() {

@@ -30,8 +30,10 @@ pub fn disable_core_dumps() {
     }
 }
 
-/// Whether core dumps are off (for tests and `--version` diagnostics).
-pub fn core_dumps_disabled() -> bool {
+/// Whether core dumps are off (for tests and diagnostics): `None` where
+/// nothing is done to turn them off (Windows), which is not the same as
+/// "off".
+pub fn core_dumps_disabled() -> Option<bool> {
     #[cfg(unix)]
     {
         let mut lim = libc::rlimit {
@@ -45,11 +47,11 @@ pub fn core_dumps_disabled() -> bool {
         let dumpable = unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) } != 0;
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
         let dumpable = false;
-        ok && lim.rlim_cur == 0 && lim.rlim_max == 0 && !dumpable
+        Some(ok && lim.rlim_cur == 0 && lim.rlim_max == 0 && !dumpable)
     }
     #[cfg(not(unix))]
     {
-        true
+        None
     }
 }
 
@@ -61,7 +63,7 @@ mod tests {
         // lowered, and the test binary's other tests share this process.
         if std::env::var_os("ICLOUD_MAIL_SETUP_CORE_CHILD").is_some() {
             super::disable_core_dumps();
-            assert!(super::core_dumps_disabled());
+            assert_eq!(super::core_dumps_disabled(), Some(true));
             return;
         }
         let exe = std::env::current_exe().unwrap();

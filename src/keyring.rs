@@ -27,6 +27,10 @@ pub enum StoreError {
     /// The store is there but locked.
     #[error("the keyring is locked")]
     Locked { hint: String },
+    /// The store refused this program the item (macOS: a Deny in the
+    /// Keychain's dialog, or the wrong keychain password).
+    #[error("the keyring refused access to the password")]
+    Denied { hint: String },
     /// What was read back differs from what was written.
     #[error("the keyring returned something other than what was just stored")]
     Mismatch,
@@ -38,7 +42,9 @@ impl StoreError {
     /// What the user can do about it, one or two sentences.
     pub fn hint(&self) -> &str {
         match self {
-            StoreError::Unavailable { hint, .. } | StoreError::Locked { hint } => hint,
+            StoreError::Unavailable { hint, .. }
+            | StoreError::Locked { hint }
+            | StoreError::Denied { hint } => hint,
             StoreError::Mismatch => "Your keyring may be misbehaving; nothing was replaced.",
             StoreError::Other(_) => "",
         }
@@ -231,10 +237,24 @@ impl<B: 'static> Serial<B> {
 /// timeout, so a daemon that does not answer (or waits on an unlock prompt
 /// nobody sees) cannot hang the program, and a late call never lands after
 /// a later one.
+///
+/// A store made with [`KeyringStore::new`] never makes the system show a
+/// dialog (macOS: Keychain user interaction is turned off around each
+/// call, so a read that would ask fails with a hint instead): for what
+/// runs unattended or for another program (the daily check, the git
+/// helper, `list`, `password` for a mail client; see
+/// `commands::may_show_dialogs`). The wizard's store, and a command a
+/// person types at a terminal, ([`KeyringStore::interactive`]) let the
+/// Keychain ask, and wait longer.
 pub struct KeyringStore {
     worker: Serial<platform::Backend>,
     timeout: Duration,
+    ui: bool,
 }
+
+/// How long the wizard waits on a keyring call where the system may be
+/// showing a dialog (macOS "allow access").
+pub const INTERACTIVE_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl KeyringStore {
     /// Does not touch the store yet: that happens on first use.
@@ -247,7 +267,21 @@ impl KeyringStore {
         KeyringStore {
             worker: Serial::new("keyring", platform::Backend::new),
             timeout,
+            ui: false,
         }
+    }
+
+    /// For the wizard, where a person is at the screen: the system may show
+    /// its own dialog (only the macOS Keychain does), and a call may wait
+    /// [`INTERACTIVE_TIMEOUT`] for the answer there.
+    pub fn interactive() -> Self {
+        let mut store = Self::with_timeout(if platform::MAY_ASK {
+            INTERACTIVE_TIMEOUT
+        } else {
+            KEYRING_TIMEOUT
+        });
+        store.ui = true;
+        store
     }
 
     fn call<T: Send + 'static>(
@@ -257,7 +291,11 @@ impl KeyringStore {
         op: impl FnOnce(&mut platform::Backend) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let started = std::time::Instant::now();
-        let result = match self.worker.call(self.timeout, op) {
+        let ui = self.ui;
+        let result = match self.worker.call(self.timeout, move |b| {
+            b.allow_ui(ui);
+            op(b)
+        }) {
             Ok(result) => result,
             Err(None) => Err(timed_out(self.timeout, what)),
             Err(Some(e)) => Err(StoreError::Other(format!("keyring: {e} ({what})"))),
@@ -370,6 +408,9 @@ mod platform {
 
     pub const NAME: &str = "Secret Service";
 
+    /// Nothing here ever shows a prompt: locked is reported as locked.
+    pub const MAY_ASK: bool = false;
+
     pub const UNAVAILABLE_HINT: &str = "Start or unlock gnome-keyring or KeePassXC's Secret \
         Service integration, or run inside a desktop session. Over SSH: start a session bus \
         with `dbus-run-session -- $SHELL` and unlock a keyring, e.g. \
@@ -420,6 +461,8 @@ mod platform {
                 ss: None,
             }
         }
+
+        pub fn allow_ui(&mut self, _allowed: bool) {}
 
         pub fn preflight(&mut self) -> Result<(), StoreError> {
             self.with(Carries::NoSecret, |ss| default_unlocked(ss))
@@ -645,33 +688,254 @@ mod platform {
     }
 }
 
-/// macOS and Windows: the `keyring` crate's own store for the platform
-/// (Keychain, Credential Manager), which its CI builds and tests. This is
-/// all the code of ours there is for them, and no machine here compiles it.
-#[cfg(any(target_os = "macos", target_os = "windows"))]
+/// macOS: the login keychain, through `security-framework` (the crate
+/// `keyring`'s own Apple store is built on), with items laid out as that
+/// store lays them out: generic passwords, service `icloud-mail-setup`,
+/// account the address. Only type-checked here (scripts/check-platforms),
+/// never run.
+///
+/// Spoken to directly rather than through `keyring` because a Keychain
+/// item's access list names the binary that created it: after a rebuild
+/// or an upgrade, a read makes macOS show "… wants to use your confidential
+/// information". So:
+/// - unless the store is interactive (the wizard), user interaction is
+///   turned off around each call, and a read that would ask fails at once
+///   with errSecInteractionNotAllowed, reported with a hint
+///   ([`keychain_error`]);
+/// - `exists` and the pre-flight search attributes only, never the secret,
+///   so they never need the access list's consent;
+/// - `set` updates the item it finds, adds one only when the search says
+///   there is none (never "already exists" after a failed lookup).
+#[cfg(target_os = "macos")]
+mod platform {
+    use security_framework::item::{ItemClass, ItemSearchOptions, Reference, SearchResult};
+    use security_framework::os::macos::keychain::{KeychainUserInteractionLock, SecKeychain};
+    use security_framework::os::macos::passwords::find_generic_password;
+
+    use super::{KeychainError, SERVICE, StoreError, keychain_error};
+    use crate::secret::Secret;
+
+    pub const NAME: &str = "macOS Keychain";
+
+    /// The Keychain's "allow access" and unlock dialogs.
+    pub const MAY_ASK: bool = true;
+
+    pub const UNAVAILABLE_HINT: &str = "The login keychain could not be used. Open Keychain \
+         Access and check that the login keychain exists and is unlocked; over SSH run \
+         `security unlock-keychain` first.";
+
+    pub struct Backend {
+        ui_allowed: bool,
+    }
+
+    impl Backend {
+        pub fn new() -> Backend {
+            Backend { ui_allowed: false }
+        }
+
+        pub fn allow_ui(&mut self, allowed: bool) {
+            self.ui_allowed = allowed;
+        }
+
+        /// No dialog for the length of one call, unless allowed.
+        fn quiet(&self) -> Result<Option<KeychainUserInteractionLock>, StoreError> {
+            if self.ui_allowed {
+                return Ok(None);
+            }
+            SecKeychain::disable_user_interaction()
+                .map(Some)
+                .map_err(|e| mapped(e.code(), KeychainError::Other))
+        }
+
+        /// A search for our items, attributes only, with no dialog ever
+        /// (even in the wizard): on a locked keychain it fails with
+        /// errSecInteractionNotAllowed instead of asking to unlock.
+        pub fn preflight(&mut self) -> Result<(), StoreError> {
+            let _quiet = SecKeychain::disable_user_interaction()
+                .map_err(|e| mapped(e.code(), KeychainError::Other))?;
+            let keychain = login_keychain()?;
+            match search(&keychain, None).load_attributes(true).search() {
+                Ok(_) => Ok(()),
+                Err(e) => match keychain_error(e.code()) {
+                    KeychainError::NotFound => Ok(()),
+                    kind => Err(mapped(e.code(), kind)),
+                },
+            }
+        }
+
+        pub fn get(&mut self, account: &str) -> Result<Option<Secret>, StoreError> {
+            let _quiet = self.quiet()?;
+            let keychain = login_keychain()?;
+            match find_generic_password(Some(&[keychain]), SERVICE, account) {
+                Ok((bytes, _item)) => match std::str::from_utf8(&bytes) {
+                    Ok(text) => Ok(Some(Secret::new(text.to_string()))),
+                    Err(_) => Err(StoreError::Other(
+                        "the stored password is not valid text".into(),
+                    )),
+                },
+                Err(e) => match keychain_error(e.code()) {
+                    KeychainError::NotFound => Ok(None),
+                    kind => Err(mapped(e.code(), kind)),
+                },
+            }
+        }
+
+        /// Attributes only: the secret is never read, so no dialog is
+        /// needed whoever created the item.
+        pub fn exists(&mut self, account: &str) -> Result<bool, StoreError> {
+            let _quiet = self.quiet()?;
+            let keychain = login_keychain()?;
+            match search(&keychain, Some(account))
+                .load_attributes(true)
+                .search()
+            {
+                Ok(found) => Ok(!found.is_empty()),
+                Err(e) => match keychain_error(e.code()) {
+                    KeychainError::NotFound => Ok(false),
+                    kind => Err(mapped(e.code(), kind)),
+                },
+            }
+        }
+
+        pub fn set(&mut self, account: &str, secret: &Secret) -> Result<(), StoreError> {
+            let _quiet = self.quiet()?;
+            let keychain = login_keychain()?;
+            let bytes = secret.expose().as_bytes();
+            let found = match search(&keychain, Some(account)).load_refs(true).search() {
+                Ok(found) => found,
+                Err(e) => match keychain_error(e.code()) {
+                    KeychainError::NotFound => Vec::new(),
+                    kind => return Err(mapped(e.code(), kind)),
+                },
+            };
+            let mut item = found.into_iter().find_map(|r| match r {
+                SearchResult::Ref(Reference::KeychainItem(item)) => Some(item),
+                _ => None,
+            });
+            match item.as_mut() {
+                Some(item) => item.set_password(bytes),
+                None => keychain.add_generic_password(SERVICE, account, bytes),
+            }
+            .map_err(|e| {
+                let kind = keychain_error(e.code());
+                mapped(e.code(), kind)
+            })
+        }
+
+        pub fn delete(&mut self, account: &str) -> Result<(), StoreError> {
+            let _quiet = self.quiet()?;
+            let keychain = login_keychain()?;
+            match search(&keychain, Some(account)).delete() {
+                Ok(()) => Ok(()),
+                Err(e) => match keychain_error(e.code()) {
+                    KeychainError::NotFound => Ok(()),
+                    kind => Err(mapped(e.code(), kind)),
+                },
+            }
+        }
+    }
+
+    fn login_keychain() -> Result<SecKeychain, StoreError> {
+        SecKeychain::default().map_err(|e| StoreError::Unavailable {
+            reason: format!("no default keychain: {e}"),
+            hint: UNAVAILABLE_HINT.to_string(),
+        })
+    }
+
+    /// Our generic passwords in the login keychain (one account's, or all).
+    fn search(keychain: &SecKeychain, account: Option<&str>) -> ItemSearchOptions {
+        let mut options = ItemSearchOptions::new();
+        options
+            .keychains(std::slice::from_ref(keychain))
+            .class(ItemClass::generic_password())
+            .service(SERVICE)
+            .limit(1);
+        if let Some(account) = account {
+            options.account(account);
+        }
+        options
+    }
+
+    fn mapped(code: i32, kind: KeychainError) -> StoreError {
+        let reason = security_framework::base::Error::from_code(code).to_string();
+        super::keychain_store_error(kind, &reason, UNAVAILABLE_HINT)
+    }
+}
+
+/// What a Keychain status code means to us (macOS; a pure function, so
+/// the mapping is tested on every platform).
+#[cfg(any(test, target_os = "macos"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeychainError {
+    NotFound,
+    /// errSecInteractionNotAllowed: a dialog was needed and is turned off
+    /// (an item this build may not read yet, or a locked keychain).
+    NeedsDialog,
+    /// errSecAuthFailed, errSecUserCanceled (-128): a Deny, a cancelled
+    /// dialog or a wrong keychain password.
+    Denied,
+    /// No keychain to use.
+    NoKeychain,
+    Other,
+}
+
+#[cfg(any(test, target_os = "macos"))]
+fn keychain_error(code: i32) -> KeychainError {
+    match code {
+        -25300 => KeychainError::NotFound,      // errSecItemNotFound
+        -25308 => KeychainError::NeedsDialog,   // errSecInteractionNotAllowed
+        -25293 | -128 => KeychainError::Denied, // errSecAuthFailed, errSecUserCanceled
+        -25294 | -25295 | -25291 | -61 => KeychainError::NoKeychain, // no such / invalid / not available / no write permission
+        _ => KeychainError::Other,
+    }
+}
+
+/// What the person can do: allow this build once, in a terminal or in
+/// Keychain Access.
+#[cfg(any(test, target_os = "macos"))]
+const KEYCHAIN_ALLOW_HINT: &str = "The Keychain wants to ask before it gives this build of \
+    icloud-mail-setup the password (after an install or an upgrade it asks again), or the \
+    login keychain is locked, and no dialog is shown from here. Run `icloud-mail-setup \
+    verify EMAIL` once in a Terminal window on the Mac and choose Always Allow when the \
+    Keychain asks (or allow it in Keychain Access, on the item's Access Control tab); unlock a locked keychain with \
+    `security unlock-keychain`.";
+
+#[cfg(any(test, target_os = "macos"))]
+const KEYCHAIN_DENIED_HINT: &str = "Access to the password was denied in the Keychain's \
+    dialog (or the keychain password was wrong). Run this again and choose Allow or Always \
+    Allow, or allow icloud-mail-setup in Keychain Access, on the item's Access Control tab.";
+
+#[cfg(any(test, target_os = "macos"))]
+fn keychain_store_error(kind: KeychainError, reason: &str, unavailable_hint: &str) -> StoreError {
+    match kind {
+        KeychainError::NeedsDialog => StoreError::Locked {
+            hint: KEYCHAIN_ALLOW_HINT.to_string(),
+        },
+        KeychainError::Denied => StoreError::Denied {
+            hint: KEYCHAIN_DENIED_HINT.to_string(),
+        },
+        KeychainError::NoKeychain => StoreError::Unavailable {
+            reason: reason.to_string(),
+            hint: unavailable_hint.to_string(),
+        },
+        KeychainError::NotFound | KeychainError::Other => StoreError::Other(reason.to_string()),
+    }
+}
+
+/// Windows: the `keyring` crate's Credential Manager store, which its CI
+/// builds and tests. Only type-checked here, never run. The Credential
+/// Manager never shows a dialog.
+#[cfg(target_os = "windows")]
 mod platform {
     use super::{SERVICE, StoreError};
     use crate::secret::Secret;
 
-    pub const NAME: &str = if cfg!(target_os = "macos") {
-        "macOS Keychain"
-    } else {
-        "Windows Credential Manager"
-    };
-    pub const UNAVAILABLE_HINT: &str = if cfg!(target_os = "macos") {
-        "The login keychain could not be used. Open Keychain Access and check that the login \
-         keychain exists and is unlocked; over SSH run `security unlock-keychain` first."
-    } else {
-        "The Windows Credential Manager could not be used. Run this from your own interactive \
-         Windows session."
-    };
-    const LOCKED_HINT: &str = if cfg!(target_os = "macos") {
-        "Unlock the login keychain (Keychain Access, or over SSH `security unlock-keychain`), \
-         then run this again."
-    } else {
-        "The Windows Credential Manager refused access. Run this from your own interactive \
-         Windows session."
-    };
+    pub const NAME: &str = "Windows Credential Manager";
+    pub const MAY_ASK: bool = false;
+    pub const UNAVAILABLE_HINT: &str = "The Windows Credential Manager could not be used. Run \
+         this from your own interactive Windows session.";
+    const DENIED_HINT: &str = "The Windows Credential Manager refused access. Run this from \
+         your own interactive Windows session.";
 
     pub struct Backend;
 
@@ -680,8 +944,9 @@ mod platform {
             Backend
         }
 
-        /// Creating the store is what can fail here; neither store has a
-        /// separate "locked?" question that does not risk a prompt.
+        pub fn allow_ui(&mut self, _allowed: bool) {}
+
+        /// Creating the store is what can fail here.
         pub fn preflight(&mut self) -> Result<(), StoreError> {
             match ::keyring::Entry::store_status() {
                 Ok(()) => Ok(()),
@@ -728,8 +993,8 @@ mod platform {
 
     fn classify(e: &::keyring::Error) -> StoreError {
         match e {
-            ::keyring::Error::NoStorageAccess(_) => StoreError::Locked {
-                hint: LOCKED_HINT.to_string(),
+            ::keyring::Error::NoStorageAccess(_) => StoreError::Denied {
+                hint: DENIED_HINT.to_string(),
             },
             ::keyring::Error::NoDefaultStore => unavailable(e),
             _ => StoreError::Other(super::describe(e)),
@@ -739,7 +1004,7 @@ mod platform {
 
 /// A keyring error as a sentence that never contains secret bytes
 /// (`BadEncoding` and `BadDataFormat` carry them: never print those).
-#[cfg(any(target_os = "macos", target_os = "windows"))]
+#[cfg(target_os = "windows")]
 fn describe(e: &::keyring::Error) -> String {
     use ::keyring::Error as E;
     match e {
@@ -768,6 +1033,7 @@ mod platform {
     use crate::secret::Secret;
 
     pub const NAME: &str = "system keyring";
+    pub const MAY_ASK: bool = false;
     pub const UNAVAILABLE_HINT: &str = "This platform has no supported keyring.";
 
     pub struct Backend;
@@ -783,6 +1049,7 @@ mod platform {
         pub fn new() -> Backend {
             Backend
         }
+        pub fn allow_ui(&mut self, _allowed: bool) {}
         pub fn preflight(&mut self) -> Result<(), StoreError> {
             Err(none())
         }
@@ -847,5 +1114,37 @@ mod tests {
         });
         assert!(matches!(r, Err(Some(_))), "{r:?}");
         assert_eq!(worker.call(Duration::from_secs(5), |n| *n), Ok(7));
+    }
+
+    #[test]
+    fn keychain_codes_keep_their_hints() {
+        // errSecInteractionNotAllowed: the dialog that was not shown.
+        let e = keychain_store_error(keychain_error(-25308), "x", "unavailable");
+        let StoreError::Locked { hint } = &e else {
+            panic!("{e:?}")
+        };
+        assert!(hint.contains("Always Allow"), "{hint}");
+        assert!(hint.contains("icloud-mail-setup verify EMAIL"), "{hint}");
+        // errSecAuthFailed and a Deny / Cancel in the dialog.
+        for code in [-25293, -128] {
+            let e = keychain_store_error(keychain_error(code), "x", "unavailable");
+            assert!(
+                matches!(&e, StoreError::Denied { hint } if hint.contains("Allow")),
+                "{code}: {e:?}"
+            );
+            assert_eq!(e.to_string(), "the keyring refused access to the password");
+        }
+        // No keychain at all: unavailable, with the platform's hint.
+        let e = keychain_store_error(keychain_error(-25294), "no such keychain", "open it");
+        assert_eq!(
+            e,
+            StoreError::Unavailable {
+                reason: "no such keychain".into(),
+                hint: "open it".into()
+            }
+        );
+        // Not found is an answer, not an error; anything else stays itself.
+        assert_eq!(keychain_error(-25300), KeychainError::NotFound);
+        assert_eq!(keychain_error(-25299), KeychainError::Other);
     }
 }

@@ -54,10 +54,21 @@ pub struct Keyrings {
 }
 
 impl Keyrings {
-    /// The system keyring and the pass store of this environment.
-    pub fn new(config_path: Option<PathBuf>, explicit: Option<Kind>) -> Keyrings {
+    /// The system keyring and the pass store of this environment. The
+    /// system keyring may show its own dialog only when `a_person_is_here`
+    /// (see `commands::may_show_dialogs`; only the macOS Keychain does).
+    pub fn new(
+        config_path: Option<PathBuf>,
+        explicit: Option<Kind>,
+        a_person_is_here: bool,
+    ) -> Keyrings {
+        let system = if a_person_is_here {
+            crate::keyring::KeyringStore::interactive()
+        } else {
+            crate::keyring::KeyringStore::new()
+        };
         Keyrings::with_stores(
-            Box::new(crate::keyring::KeyringStore::new()),
+            Box::new(system),
             Box::new(crate::keyring_pass::PassStore::from_env()),
             config_path,
             explicit,

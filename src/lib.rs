@@ -29,6 +29,7 @@ pub mod qr;
 pub mod schedule;
 pub mod secret;
 pub mod settings_table;
+pub mod stop_signals;
 pub mod storage;
 pub mod text;
 pub mod tui;

@@ -24,6 +24,7 @@ use icloud_mail_setup::log;
 use icloud_mail_setup::log::Component;
 use icloud_mail_setup::mail::LiveChecker;
 use icloud_mail_setup::storage;
+use icloud_mail_setup::tui::paste_burst;
 use icloud_mail_setup::tui::terminal::TerminalGuard;
 use icloud_mail_setup::tui::{BrowserOpener, Executor, Io, View, run_loop};
 use icloud_mail_setup::wizard::{Model, Msg};
@@ -148,7 +149,8 @@ fn wizard(cli: &Cli) -> ExitCode {
     model.config_path = config_path.display().to_string();
     let io = Io {
         checker: Arc::new(LiveChecker::new(settings)),
-        store: Arc::new(cli.globals.keyrings()),
+        // A person is at the screen: the macOS Keychain may ask them.
+        store: Arc::new(cli.globals.keyrings(true)),
         config_path,
         opener: Arc::new(BrowserOpener),
     };
@@ -171,11 +173,24 @@ fn wizard(cli: &Cli) -> ExitCode {
         }
         let mut guard = TerminalGuard::enter()?;
         let mut view = View::new(cli.globals.no_color());
+        // Without bracketed paste (never on Windows, see paste_burst), a
+        // paste is recognised by its keys arriving at once.
+        type Events = std::pin::Pin<
+            Box<dyn futures::Stream<Item = std::io::Result<crossterm::event::Event>>>,
+        >;
+        let events: Events = if cfg!(windows) || !guard.bracketed_paste {
+            Box::pin(paste_burst::detect_pastes(
+                EventStream::new(),
+                paste_burst::BURST_GAP,
+            ))
+        } else {
+            Box::pin(EventStream::new())
+        };
         let frames = run_loop(
             &mut guard.terminal,
             &mut model,
             &mut view,
-            EventStream::new(),
+            events,
             &mut exec,
             results,
         )
@@ -231,37 +246,23 @@ fn wizard(cli: &Cli) -> ExitCode {
 }
 
 /// SIGINT (from outside: in raw mode Ctrl-C is a key), SIGTERM, SIGHUP
-/// and SIGQUIT end the wizard through the normal path, so the terminal is
+/// and SIGQUIT (on Windows Ctrl-Break and closing the console window, see
+/// `stop_signals`) end the wizard through the normal path, so the terminal is
 /// restored by the guard; a save in progress is let finish first. If it
 /// does not within [`storage::SAVE_GRACE`] (or a second signal comes), the
 /// terminal is restored here and the process leaves: the staged save is
 /// settled by the next run.
 fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
-    #[cfg(unix)]
     tokio::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term), Ok(mut hup), Ok(mut quit)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-            signal(SignalKind::quit()),
-        ) else {
+        let Ok(mut signals) = icloud_mail_setup::stop_signals::StopSignals::new() else {
             return;
         };
-        let sig = tokio::select! {
-            _ = int.recv() => libc::SIGINT,
-            _ = term.recv() => libc::SIGTERM,
-            _ = hup.recv() => libc::SIGHUP,
-            _ = quit.recv() => libc::SIGQUIT,
-        };
+        let sig = signals.recv().await;
         SIGNALLED.store(sig, Ordering::SeqCst);
         let _ = tx.send(Msg::Terminate);
         tokio::select! {
             _ = tokio::time::sleep(storage::SAVE_GRACE) => {}
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
-            _ = quit.recv() => {}
+            _ = signals.recv() => {}
         }
         icloud_mail_setup::tui::terminal::restore();
         icloud_mail_setup::echo::restore();
@@ -272,6 +273,4 @@ fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
         );
         std::process::exit(128 + sig);
     });
-    #[cfg(not(unix))]
-    drop(tx);
 }

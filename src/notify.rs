@@ -65,11 +65,12 @@ impl Notifier {
                     args.push("-e".to_string());
                     args.push(line.to_string());
                 }
-                // Options end here (getopt): a text starting with `-`
-                // reaches the script as an argument.
-                args.push("--".to_string());
-                args.push(notice.title.clone());
-                args.push(notice.body.clone());
+                // osascript documents no `--`: whether it ends the options
+                // or reaches the script as `item 1 of argv` is not known
+                // here. So none is passed, and no text starts with `-`
+                // (which osascript could take for an option).
+                args.push(not_an_option(&notice.title));
+                args.push(not_an_option(&notice.body));
                 args
             }
         }
@@ -88,6 +89,41 @@ impl Notifier {
                 ran.said()
             ))
         }
+    }
+}
+
+/// `text`, with a space before it if it starts with `-`.
+fn not_an_option(text: &str) -> String {
+    if text.starts_with('-') {
+        format!(" {text}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The notice `schedule daily` sends once on macOS, so that the person
+/// sees whether notices get through.
+pub fn test_notice() -> Notice {
+    Notice {
+        title: "icloud-mail-setup".into(),
+        body: "This is how the daily check will tell you when a password stops working.".into(),
+    }
+}
+
+/// What `schedule daily` says on macOS after sending [`test_notice`]
+/// (`sent`: how the send went).
+pub fn test_notice_report(sent: Result<(), String>) -> String {
+    match sent {
+        Ok(()) => "A test notice was just sent. If none appeared, allow notifications for \
+             Script Editor (osascript's notices come from it) in System Settings > \
+             Notifications: without that permission macOS drops them silently, and the daily \
+             check's warnings with them."
+            .into(),
+        Err(e) => format!(
+            "The test notice could not be sent ({e}): the daily check will not be able to \
+             warn you on the desktop; `icloud-mail-setup schedule` and its log still show the \
+             results."
+        ),
     }
 }
 
@@ -139,8 +175,7 @@ mod tests {
                 "display notification (item 2 of argv) with title (item 1 of argv)",
                 "-e",
                 "end run",
-                "--",
-                "-t title",
+                " -t title",
                 HOSTILE,
             ]
         );
@@ -148,5 +183,17 @@ mod tests {
         for script in args.iter().skip(1).step_by(2).take(3) {
             assert!(!script.contains('"') && !script.contains("quoted"));
         }
+    }
+
+    #[test]
+    fn the_test_notice_says_how_to_let_notices_through() {
+        let ok = test_notice_report(Ok(()));
+        assert!(
+            ok.contains("Script Editor") && ok.contains("Notifications"),
+            "{ok}"
+        );
+        let failed = test_notice_report(Err("osascript failed".into()));
+        assert!(failed.contains("osascript failed"), "{failed}");
+        assert!(!test_notice().body.starts_with('-'));
     }
 }

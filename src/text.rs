@@ -23,13 +23,43 @@ pub fn is_zero_width(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
 }
 
-/// `s` as one word for POSIX `sh`: as it is when it has only characters no
-/// shell treats specially, otherwise in single quotes (inside which nothing
-/// is special), each `'` written as `'\''`.
+/// Whose words a message uses: a POSIX shell's (Linux, macOS, the BSDs)
+/// or Windows' (cmd and PowerShell). Wording that differs is written as a
+/// function of it, so both are tested everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Unix,
+    Windows,
+}
+
+impl Platform {
+    /// The platform this program runs on.
+    pub const HERE: Platform = if cfg!(windows) {
+        Platform::Windows
+    } else {
+        Platform::Unix
+    };
+}
+
+/// `s` as one word for the shell a person types commands into here: see
+/// [`quote_for`].
 pub fn shell_quote(s: &str) -> Cow<'_, str> {
+    quote_for(Platform::HERE, s)
+}
+
+/// `s` as one word, as it is when it has only characters no shell treats
+/// specially. Otherwise, on Unix in single quotes for POSIX `sh` (inside
+/// which nothing is special), each `'` written as `'\''`; on Windows in
+/// double quotes as a program's C runtime splits its command line
+/// ([`windows_arg`]), which cmd and PowerShell pass on unchanged for the
+/// addresses and paths quoted here.
+pub fn quote_for(platform: Platform, s: &str) -> Cow<'_, str> {
     let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
     if !s.is_empty() && s.chars().all(plain) {
         return Cow::Borrowed(s);
+    }
+    if platform == Platform::Windows {
+        return Cow::Owned(windows_quoted(s));
     }
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
@@ -42,6 +72,40 @@ pub fn shell_quote(s: &str) -> Cow<'_, str> {
     }
     out.push('\'');
     Cow::Owned(out)
+}
+
+/// One argument as a Windows program's C runtime splits its command line
+/// (CommandLineToArgvW): quoted when it has a space, tab or quote or is
+/// empty; inside quotes, a `"` is `\"` and backslashes right before a
+/// quote (or the closing quote) are doubled.
+pub fn windows_arg(arg: &str) -> String {
+    if !arg.is_empty() && !arg.contains([' ', '\t', '"']) {
+        return arg.to_string();
+    }
+    windows_quoted(arg)
+}
+
+fn windows_quoted(arg: &str) -> String {
+    let mut out = String::from("\"");
+    let mut backslashes = 0;
+    for c in arg.chars() {
+        match c {
+            '\\' => backslashes += 1,
+            '"' => {
+                out.push_str(&"\\".repeat(backslashes * 2 + 1));
+                out.push('"');
+                backslashes = 0;
+            }
+            c => {
+                out.push_str(&"\\".repeat(backslashes));
+                out.push(c);
+                backslashes = 0;
+            }
+        }
+    }
+    out.push_str(&"\\".repeat(backslashes * 2));
+    out.push('"');
+    out
 }
 
 /// `s` with every character a terminal would act on or hide shown as an
@@ -69,7 +133,12 @@ pub fn escape_for_terminal(s: &str) -> Cow<'_, str> {
 /// The command a mail client runs to get the password of `email`, ready to
 /// paste into a shell or a client's config.
 pub fn password_command(email: &str) -> String {
-    format!("icloud-mail-setup password {}", shell_quote(email))
+    password_command_for(Platform::HERE, email)
+}
+
+/// [`password_command`] as written for `platform`.
+pub fn password_command_for(platform: Platform, email: &str) -> String {
+    format!("icloud-mail-setup password {}", quote_for(platform, email))
 }
 
 #[cfg(test)]
@@ -81,10 +150,36 @@ mod tests {
         for s in ["emily@icloud.com", "a+b=c:d,e/f_g-h.i%j", "ABC123"] {
             assert!(matches!(shell_quote(s), Cow::Borrowed(_)), "{s}");
         }
-        assert_eq!(shell_quote(""), "''");
-        assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("a'b"), r"'a'\''b'");
-        assert_eq!(shell_quote("$(reboot)"), "'$(reboot)'");
+        let unix = |s| quote_for(Platform::Unix, s).into_owned();
+        assert_eq!(unix(""), "''");
+        assert_eq!(unix("a b"), "'a b'");
+        assert_eq!(unix("a'b"), r"'a'\''b'");
+        assert_eq!(unix("$(reboot)"), "'$(reboot)'");
+    }
+
+    #[test]
+    fn windows_gets_double_quotes_not_posix_ones() {
+        let win = |s| quote_for(Platform::Windows, s).into_owned();
+        assert_eq!(win("emily@icloud.com"), "emily@icloud.com");
+        assert_eq!(win(""), r#""""#);
+        assert_eq!(win(r"C:\My Files\c.toml"), r#""C:\My Files\c.toml""#);
+        assert_eq!(win("it's"), r#""it's""#);
+        assert_eq!(win("R&D"), r#""R&D""#);
+        assert_eq!(win(r#"a"b"#), r#""a\"b""#);
+        assert_eq!(
+            password_command_for(Platform::Windows, "o'brien@icloud.com"),
+            r#"icloud-mail-setup password "o'brien@icloud.com""#
+        );
+    }
+
+    #[test]
+    fn windows_arguments_are_quoted_for_the_c_runtime() {
+        assert_eq!(windows_arg("verify"), "verify");
+        assert_eq!(
+            windows_arg(r"C:\dir with space\"),
+            r#""C:\dir with space\\""#
+        );
+        assert_eq!(windows_arg(r#"a\"b"#), r#""a\\\"b""#);
     }
 
     #[cfg(unix)]

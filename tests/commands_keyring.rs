@@ -2,6 +2,10 @@
 //! session bus; see `scripts/test`), with a fake mail checker. These tests
 //! fail, rather than skip, when no session bus is configured.
 
+// Real Dovecot, the Secret Service, a pty or systemd units: Unix only. On
+// Windows this file compiles to nothing (scripts/check-platforms).
+#![cfg(unix)]
+
 mod common;
 
 use common::keyring::secret_tool_lookup;

@@ -3,6 +3,10 @@
 //! to the end, and the real Secret Service. The log must show the steps
 //! and hold no form of any password that was sent.
 
+// Real Dovecot, the Secret Service, a pty or systemd units: Unix only. On
+// Windows this file compiles to nothing (scripts/check-platforms).
+#![cfg(unix)]
+
 mod common;
 
 use std::io::Write;

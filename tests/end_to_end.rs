@@ -3,6 +3,10 @@
 //! (gnome-keyring on the test's private bus) with `secret-tool` as a second
 //! witness.
 
+// Real Dovecot, the Secret Service, a pty or systemd units: Unix only. On
+// Windows this file compiles to nothing (scripts/check-platforms).
+#![cfg(unix)]
+
 mod common;
 
 use common::keyring::secret_tool_lookup as lookup;

@@ -7,6 +7,10 @@
 //! These tests fail, rather than skip, without a session bus or Dovecot;
 //! a missing neomutt or aerc is reported loudly and that test skips.
 
+// Real Dovecot, the Secret Service, a pty or systemd units: Unix only. On
+// Windows this file compiles to nothing (scripts/check-platforms).
+#![cfg(unix)]
+
 mod common;
 mod tmux;
 

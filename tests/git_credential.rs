@@ -4,6 +4,10 @@
 //! bus, `secret-tool` as a second witness) and, for an account whose
 //! servers were recorded by a real `store`, real Dovecot.
 
+// Real Dovecot, the Secret Service, a pty or systemd units: Unix only. On
+// Windows this file compiles to nothing (scripts/check-platforms).
+#![cfg(unix)]
+
 mod common;
 
 use common::keyring::{secret_tool_lookup as lookup, secret_tool_store as keyring_put};

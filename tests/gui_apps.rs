@@ -4,6 +4,10 @@
 //! real X server (Xvfb). The password comes from the real Secret Service
 //! (gnome-keyring on the test's private bus).
 
+// Real Dovecot, the Secret Service, a pty or systemd units: Unix only. On
+// Windows this file compiles to nothing (scripts/check-platforms).
+#![cfg(unix)]
+
 mod common;
 
 use common::keyring::secret_tool_store as keyring_put;

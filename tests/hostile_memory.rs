@@ -6,6 +6,10 @@
 //! Runs `store --password-stdin`, so it needs the test's Secret Service
 //! (scripts/test provides one).
 
+// Real Dovecot, the Secret Service, a pty or systemd units: Unix only. On
+// Windows this file compiles to nothing (scripts/check-platforms).
+#![cfg(unix)]
+
 mod common;
 
 use std::process::Command;

@@ -4,6 +4,10 @@
 //! address, an empty runtime directory, and `dbus-launch`/`dbus-daemon`
 //! stand-ins on PATH that record being run (nothing may start a bus).
 
+// Real pass/gpg, dpkg-deb and Unix file modes: Unix only. On Windows this
+// file compiles to nothing (scripts/check-platforms).
+#![cfg(unix)]
+
 mod common;
 mod tmux;
 

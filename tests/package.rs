@@ -3,6 +3,10 @@
 //! package is unpacked into a temporary root (`dpkg-deb -x`) and the binary,
 //! the manual page and the completions are used from there.
 
+// Real pass/gpg, dpkg-deb and Unix file modes: Unix only. On Windows this
+// file compiles to nothing (scripts/check-platforms).
+#![cfg(unix)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -3,6 +3,10 @@
 //! asks `systemctl` (a stub on PATH that records its arguments), and that
 //! writing, replacing and removing are idempotent.
 
+// Real Dovecot, the Secret Service, a pty or systemd units: Unix only. On
+// Windows this file compiles to nothing (scripts/check-platforms).
+#![cfg(unix)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -5,6 +5,10 @@
 //! cleared by a passing check. Run with /work/bin/with-keyring or
 //! scripts/test.
 
+// Real Dovecot, the Secret Service, a pty or systemd units: Unix only. On
+// Windows this file compiles to nothing (scripts/check-platforms).
+#![cfg(unix)]
+
 mod common;
 
 use std::io::Write;

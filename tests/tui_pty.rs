@@ -1,6 +1,10 @@
 //! The real binary in a real terminal (tmux): typing and pasting as a
 //! person would, and leaving the terminal as it found it.
 
+// Real Dovecot, the Secret Service, a pty or systemd units: Unix only. On
+// Windows this file compiles to nothing (scripts/check-platforms).
+#![cfg(unix)]
+
 mod tmux;
 
 use tmux::{Tmux, bin, sh_quote};

@@ -2,6 +2,10 @@
 //! servers, all on loopback. These tests fail (not skip) if Dovecot is not
 //! installed.
 
+// Real Dovecot, the Secret Service, a pty or systemd units: Unix only. On
+// Windows this file compiles to nothing (scripts/check-platforms).
+#![cfg(unix)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -30,7 +30,7 @@ impl Pty {
     pub fn spawn(mut cmd: Command) -> Pty {
         let mut master: libc::c_int = -1;
         let mut slave: libc::c_int = -1;
-        let size = libc::winsize {
+        let mut size = libc::winsize {
             ws_row: ROWS,
             ws_col: COLS,
             ws_xpixel: 0,
@@ -42,8 +42,9 @@ impl Pty {
                 &mut master,
                 &mut slave,
                 std::ptr::null_mut(),
-                std::ptr::null(),
-                &size,
+                // Mutable pointers: macOS declares them so (Linux, const).
+                std::ptr::null_mut(),
+                &raw mut size,
             )
         };
         assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
@@ -56,7 +57,7 @@ impl Pty {
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
             cmd.pre_exec(|| {
-                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as libc::c_ulong, 0) < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())

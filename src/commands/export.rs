@@ -156,8 +156,10 @@ fn report(out: &mut dyn Write, client: Client, view: &AccountView, outcome: &Out
     let _ = match outcome {
         Outcome::Created { path } => writeln!(
             out,
-            "Wrote {} (a new file, mode 0600) for {}.",
+            "Wrote {} (a new file{}) for {}.",
             shown(path),
+            // Windows has no modes: the file is private by its folder's ACL.
+            if cfg!(unix) { ", mode 0600" } else { "" },
             view.email
         ),
         Outcome::Updated {

@@ -31,7 +31,7 @@ pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) 
         eprintln!("icloud-mail-setup: {e}");
         return Exit::Usage.into();
     }
-    let store = globals.keyrings();
+    let store = globals.keyrings(may_show_dialogs(&command, &Terminals::here()));
     let exit = match command {
         Command::Verify {
             scheduled: true, ..
@@ -75,4 +75,92 @@ pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) 
         ),
     };
     exit.into()
+}
+
+/// Which of stdin, stdout and stderr are terminals.
+pub struct Terminals {
+    pub stdin: bool,
+    pub stdout: bool,
+    pub stderr: bool,
+}
+
+impl Terminals {
+    pub fn here() -> Terminals {
+        use std::io::IsTerminal;
+        Terminals {
+            stdin: std::io::stdin().is_terminal(),
+            stdout: std::io::stdout().is_terminal(),
+            stderr: std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+/// Whether the keyring may show its own dialog (only the macOS Keychain
+/// has one: "allow access", unlock). Never for what runs unattended or
+/// for another program: the daily check, the git helper, `list`, and
+/// `password` whose output goes to a program (a mail client's password
+/// command). Otherwise only when a person is at a terminal.
+pub fn may_show_dialogs(command: &crate::cli::Command, t: &Terminals) -> bool {
+    use crate::cli::Command;
+    let person = t.stdin && t.stderr;
+    match command {
+        Command::Verify {
+            scheduled: true, ..
+        }
+        | Command::GitCredential { .. }
+        | Command::List { .. } => false,
+        Command::Password { copy: false, .. } => person && t.stdout,
+        _ => person,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn command(args: &[&str]) -> crate::cli::Command {
+        let cli = crate::cli::Cli::try_parse_from(
+            std::iter::once("icloud-mail-setup").chain(args.iter().copied()),
+        )
+        .unwrap();
+        cli.command.expect("a subcommand")
+    }
+
+    #[test]
+    fn dialogs_only_for_a_person_at_a_terminal_never_unattended() {
+        let all = Terminals {
+            stdin: true,
+            stdout: true,
+            stderr: true,
+        };
+        let piped_out = Terminals {
+            stdin: true,
+            stdout: false,
+            stderr: true,
+        };
+        let none = Terminals {
+            stdin: false,
+            stdout: false,
+            stderr: false,
+        };
+        let email = "a@icloud.com";
+        // Run by a mail client (stdout read by it) or by nobody: never.
+        assert!(!may_show_dialogs(
+            &command(&["password", email]),
+            &piped_out
+        ));
+        assert!(!may_show_dialogs(&command(&["password", email]), &none));
+        for args in [
+            &["verify", "--scheduled"][..],
+            &["git-credential", "get"][..],
+            &["list"][..],
+        ] {
+            assert!(!may_show_dialogs(&command(args), &all), "{args:?}");
+        }
+        // A person typing at a terminal: the Keychain may ask.
+        assert!(may_show_dialogs(&command(&["password", email]), &all));
+        assert!(may_show_dialogs(&command(&["verify", email]), &all));
+        assert!(!may_show_dialogs(&command(&["verify", email]), &none));
+    }
 }

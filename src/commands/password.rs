@@ -22,6 +22,7 @@ use crate::cli::GlobalArgs;
 use crate::clipboard::{self, Clipboard};
 use crate::keyring::SecretStore;
 use crate::secret::Secret;
+use crate::stop_signals::{self, StopSignals};
 
 /// `password EMAIL` on stdout/stderr.
 pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, email: &str) -> Exit {
@@ -151,11 +152,11 @@ enum Woke {
 
 /// Ctrl-C and the termination signals, listened for from before the copy
 /// is made, so that none of them can end the process with the password
-/// left on the clipboard.
+/// left on the clipboard (on Windows: Ctrl-C, Ctrl-Break and closing the
+/// console window, see `stop_signals`).
 struct Waiter {
     rt: tokio::runtime::Runtime,
-    #[cfg(unix)]
-    signals: Vec<(Woke, tokio::signal::unix::Signal)>,
+    signals: StopSignals,
 }
 
 impl Waiter {
@@ -163,52 +164,30 @@ impl Waiter {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        #[cfg(unix)]
         let signals = {
-            use tokio::signal::unix::{SignalKind, signal};
             let _entered = rt.enter();
-            vec![
-                (Woke::Interrupt, signal(SignalKind::interrupt())?),
-                (
-                    Woke::Signal(libc::SIGTERM),
-                    signal(SignalKind::terminate())?,
-                ),
-                (Woke::Signal(libc::SIGHUP), signal(SignalKind::hangup())?),
-                (Woke::Signal(libc::SIGQUIT), signal(SignalKind::quit())?),
-            ]
+            StopSignals::new()?
         };
-        Ok(Waiter {
-            rt,
-            #[cfg(unix)]
-            signals,
-        })
+        Ok(Waiter { rt, signals })
     }
 
     /// Until `after` has passed or a signal came.
-    #[cfg(unix)]
     fn wait(mut self, after: Duration) -> Woke {
         self.rt.block_on(async {
-            let signals = self.signals.iter_mut().map(|(woke, s)| {
-                Box::pin(async move {
-                    s.recv().await;
-                    *woke
-                })
-            });
             tokio::select! {
                 _ = tokio::time::sleep(after) => Woke::Timer,
-                (woke, _, _) = futures::future::select_all(signals) => woke,
+                n = self.signals.recv() => woke_by(n),
             }
         })
     }
+}
 
-    #[cfg(not(unix))]
-    fn wait(self, after: Duration) -> Woke {
-        self.rt.block_on(async {
-            tokio::select! {
-                _ = tokio::time::sleep(after) => Woke::Timer,
-                _ = tokio::signal::ctrl_c() => Woke::Interrupt,
-            }
-        })
+/// Ctrl-C ends the wait normally; any other signal, with 128+N.
+fn woke_by(signal: i32) -> Woke {
+    if signal == stop_signals::INTERRUPT {
+        Woke::Interrupt
+    } else {
+        Woke::Signal(signal)
     }
 }
 
@@ -218,4 +197,19 @@ pub fn clear_delay(test_override: Option<u64>) -> Duration {
     test_override
         .map(Duration::from_secs)
         .unwrap_or(clipboard::CLEAR_AFTER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ctrl_c_ends_the_wait_normally_and_other_signals_exit_128_plus_n() {
+        assert!(matches!(woke_by(stop_signals::INTERRUPT), Woke::Interrupt));
+        assert!(matches!(
+            woke_by(stop_signals::HANGUP),
+            Woke::Signal(n) if n == stop_signals::HANGUP
+        ));
+        assert!(matches!(woke_by(15), Woke::Signal(15)));
+    }
 }

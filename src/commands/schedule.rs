@@ -12,6 +12,7 @@ use super::Exit;
 use super::scheduled::fix_command;
 use crate::cli::GlobalArgs;
 use crate::schedule::Job;
+use crate::text::Platform;
 
 /// What to do with the daily check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -124,7 +125,7 @@ fn target(job: &Job) -> Result<Target, String> {
     use crate::schedule::{LABEL, launchd};
     let home = PathBuf::from(std::env::var_os("HOME").ok_or("HOME is not set")?);
     let plist = home.join(format!("Library/LaunchAgents/{LABEL}.plist"));
-    let log = home.join("Library/Logs/icloud-mail-setup-check.log");
+    let log = launchd::log_path(&home);
     // SAFETY: getuid has no preconditions and cannot fail.
     let domain = format!("gui/{}", unsafe { libc::getuid() });
     let service = format!("{domain}/{LABEL}");
@@ -165,10 +166,17 @@ fn target(job: &Job) -> Result<Target, String> {
         .ok_or("no config directory")?;
     let xml = dir.join(format!("{NAME}.xml"));
     let xml_s = xml.to_string_lossy().into_owned();
+    // DOMAIN\name of the user registering it: the task runs as them.
+    let var = |v: &str| std::env::var(v).ok().filter(|s| !s.is_empty());
+    let name = var("USERNAME").ok_or("USERNAME is not set")?;
+    let user = match var("USERDOMAIN") {
+        Some(domain) => format!("{domain}\\{name}"),
+        None => name,
+    };
     Ok(Target {
         what: format!("Task Scheduler task {NAME}"),
         files: vec![File {
-            bytes: taskscheduler::utf16_file(&taskscheduler::task_xml(job)),
+            bytes: taskscheduler::utf16_file(&taskscheduler::task_xml(job, &user)),
             path: xml,
         }],
         tool: "schtasks",
@@ -283,13 +291,13 @@ fn daily(
     let Some(tool) = tool else {
         let _ = writeln!(
             err,
-            "The files are written, but `{}` was not found, so the check is not active. \
-             Where {} runs, activate it with:\n{}\nWithout it, a crontab line does the \
-             same:\n  0 10 * * * {}",
-            target.tool,
-            target.tool,
-            manual(target.tool, &target.load),
-            job.shell_line()
+            "{}",
+            not_active(
+                Platform::HERE,
+                target.tool,
+                &manual(target.tool, &target.load),
+                &job.shell_line()
+            )
         );
         return Exit::Failure;
     };
@@ -313,7 +321,32 @@ fn daily(
         target.what,
         job.shell_line()
     );
+    #[cfg(target_os = "macos")]
+    {
+        let _ = writeln!(out, "{}", crate::schedule::launchd::MISSED_DAY_NOTE);
+        // Notices from osascript are dropped silently without permission.
+        let sent = match crate::notify::Notifier::find(true, crate::process::find) {
+            Some(n) => n.send(&crate::notify::test_notice()),
+            None => Err("osascript was not found".into()),
+        };
+        let _ = writeln!(out, "{}", crate::notify::test_notice_report(sent));
+    }
     Exit::Ok
+}
+
+/// What to say when the scheduler's tool is missing: how to activate the
+/// files by hand, and on Unix the crontab line that does the same.
+fn not_active(platform: Platform, tool: &str, manual: &str, command: &str) -> String {
+    let mut text = format!(
+        "The files are written, but `{tool}` was not found, so the check is not active. \
+         Where {tool} runs, activate it with:\n{manual}"
+    );
+    if platform == Platform::Unix {
+        text.push_str(&format!(
+            "\nWithout it, a crontab line does the same:\n  0 10 * * * {command}"
+        ));
+    }
+    text
 }
 
 fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
@@ -484,4 +517,28 @@ fn manual(tool: &str, steps: &[Step]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_unix_is_offered_a_crontab_line() {
+        let unix = not_active(
+            Platform::Unix,
+            "systemctl",
+            "  systemctl x",
+            "/bin/ims verify",
+        );
+        assert!(unix.contains("0 10 * * * /bin/ims verify"), "{unix}");
+        let win = not_active(
+            Platform::Windows,
+            "schtasks",
+            "  schtasks /Create",
+            "ims verify",
+        );
+        assert!(!win.contains("crontab") && !win.contains("* * *"), "{win}");
+        assert!(win.contains("schtasks /Create"), "{win}");
+    }
 }

@@ -33,6 +33,12 @@ pub type Notify<'a> = dyn Fn(&Notice) -> Result<(), String> + 'a;
 
 /// The scheduled check with the live checker and the platform's notifier.
 pub fn run(globals: &GlobalArgs, store: &dyn SecretStore) -> Exit {
+    // launchd appends this run's output to the agent's log: keep it bounded.
+    #[cfg(target_os = "macos")]
+    if let Some(home) = std::env::var_os("HOME") {
+        let log = crate::schedule::launchd::log_path(Path::new(&home));
+        crate::schedule::launchd::bound_log(&log, crate::schedule::launchd::LOG_LIMIT);
+    }
     let notifier = Notifier::find(cfg!(target_os = "macos"), crate::process::find);
     let notify = |n: &Notice| match &notifier {
         Some(notifier) => notifier.send(n),

@@ -34,7 +34,7 @@ pub fn run(
     signals::watch();
     // Typed at a terminal, the password must not be echoed into its
     // scrollback.
-    let _echo_off = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+    let echo_off = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         // Echo off first, then the prompt: what is typed after the prompt
         // appears is never shown.
         let off = crate::echo::EchoOff::new();
@@ -43,7 +43,10 @@ pub fn run(
     } else {
         None
     };
-    let input = &mut std::io::stdin().lock();
+    // Echo comes back as soon as the line is read (on Windows the console
+    // then moves to a new line, which it does not do for Enter with echo
+    // off).
+    let input = &mut crate::echo::HiddenLine::new(std::io::stdin().lock(), echo_off);
     let out = &mut std::io::stdout().lock();
     let err = &mut std::io::stderr().lock();
     run_with(
@@ -59,11 +62,11 @@ pub fn run(
     )
 }
 
-/// SIGINT, SIGTERM, SIGHUP and SIGQUIT during `store`: echo is turned
-/// back on, a save in progress is let finish (bounded), and one line says
-/// whether the password was stored, before the process leaves with
-/// 128 + the signal.
-#[cfg(unix)]
+/// SIGINT, SIGTERM, SIGHUP and SIGQUIT during `store` (on Windows:
+/// Ctrl-C, Ctrl-Break and closing the console window, see
+/// `stop_signals`): echo is turned back on, a save in progress is let
+/// finish (bounded), and one line says whether the password was stored,
+/// before the process leaves with 128 + the signal.
 mod signals {
     use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -74,6 +77,7 @@ mod signals {
 
     /// Block the four signals in this thread (and so in every thread it
     /// starts later) and handle them on a thread of their own.
+    #[cfg(unix)]
     pub fn watch() {
         // SAFETY: sigset operations on a zeroed set we own; the mask is
         // changed for this thread only.
@@ -96,35 +100,59 @@ mod signals {
                 if unsafe { libc::sigwait(&set, &mut sig) } != 0 {
                     return;
                 }
-                // Held until _exit: no save can start after this.
-                let held = storage::hold_saves(storage::SAVE_GRACE);
-                let finished = held.is_some();
-                crate::echo::restore();
-                let line = if STORED.load(Ordering::SeqCst) {
-                    "stopped by a signal; the password had been checked and stored first."
-                } else if finished {
-                    "stopped by a signal; nothing was stored."
-                } else {
-                    "stopped by a signal while saving; the next run finishes or rolls back \
-                     that save."
-                };
-                // Straight to fd 2 and out: the main thread may hold the
-                // stderr and stdout locks, so neither eprintln! nor
-                // process::exit (which flushes stdout) is safe here.
-                let text = format!("\nicloud-mail-setup: {line}\n");
-                // SAFETY: write(2) of a buffer we own, then _exit(2).
-                unsafe {
-                    libc::write(libc::STDERR_FILENO, text.as_ptr().cast(), text.len());
-                    libc::_exit(128 + sig);
-                }
+                stop(sig);
             });
     }
-}
 
-#[cfg(not(unix))]
-mod signals {
-    pub static STORED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    /// Console control events, handled on a thread of their own (their
+    /// handler is registered before this returns).
+    #[cfg(windows)]
+    pub fn watch() {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        let signals = {
+            let _entered = rt.enter();
+            crate::stop_signals::StopSignals::new()
+        };
+        let Ok(mut signals) = signals else {
+            return;
+        };
+        let _ = std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || stop(rt.block_on(signals.recv())));
+    }
+
+    #[cfg(not(any(unix, windows)))]
     pub fn watch() {}
+
+    #[cfg(any(unix, windows))]
+    fn stop(sig: i32) {
+        // Held until _exit: no save can start after this.
+        let held = storage::hold_saves(storage::SAVE_GRACE);
+        let finished = held.is_some();
+        crate::echo::restore();
+        let line = if STORED.load(Ordering::SeqCst) {
+            "stopped by a signal; the password had been checked and stored first."
+        } else if finished {
+            "stopped by a signal; nothing was stored."
+        } else {
+            "stopped by a signal while saving; the next run finishes or rolls back \
+             that save."
+        };
+        // Straight to fd 2 and out: the main thread may hold the stderr and
+        // stdout locks, so neither eprintln! nor process::exit (which
+        // flushes stdout) is safe here.
+        let text = format!("\nicloud-mail-setup: {line}\n");
+        // SAFETY: write(2) of a buffer we own, then _exit(2).
+        unsafe {
+            libc::write(2, text.as_ptr().cast(), text.len() as _);
+            libc::_exit(128 + sig);
+        }
+    }
 }
 
 /// `store` with its checker and streams given (for tests).

@@ -27,17 +27,14 @@ pub fn open(path: &Path, config: Option<&Path>) -> io::Result<(File, bool)> {
             .mode(0o600)
             .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
-    let mut file = options.open(path).map_err(|e| {
-        #[cfg(unix)]
-        match e.raw_os_error() {
-            Some(libc::ELOOP) => {
-                return io::Error::new(e.kind(), "it is a symbolic link (not followed)");
-            }
-            Some(libc::ENXIO) => return refused("it is not a regular file"),
-            _ => {}
-        }
-        e
-    })?;
+    let opened = options.open(path);
+    #[cfg(unix)]
+    let opened = opened.map_err(|e| match e.raw_os_error() {
+        Some(libc::ELOOP) => io::Error::new(e.kind(), "it is a symbolic link (not followed)"),
+        Some(libc::ENXIO) => refused("it is not a regular file"),
+        _ => e,
+    });
+    let mut file = opened?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(refused("it is not a regular file"));
@@ -84,15 +81,19 @@ pub fn open(path: &Path, config: Option<&Path>) -> io::Result<(File, bool)> {
             ));
         }
     }
-    let mut tightened = false;
+    // Windows: the file's ACL is inherited from its folder (the user's
+    // profile); nothing is tightened there.
+    #[cfg(not(unix))]
+    let tightened = false;
     #[cfg(unix)]
-    {
+    let tightened = {
         use std::os::unix::fs::PermissionsExt;
-        if meta.permissions().mode() & 0o077 != 0 {
+        let open_to_others = meta.permissions().mode() & 0o077 != 0;
+        if open_to_others {
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-            tightened = true;
         }
-    }
+        open_to_others
+    };
     Ok((file, tightened))
 }
 

@@ -1,11 +1,46 @@
 //! The launchd agent (macOS): `~/Library/LaunchAgents/LABEL.plist`, run
-//! every day at a fixed time; launchd runs a missed start when the Mac
-//! wakes.
+//! every day at a fixed time. launchd runs a start missed while the Mac
+//! slept when it wakes, but a day the Mac was off at that time is skipped
+//! (unlike systemd's `Persistent=` or Task Scheduler's "start when
+//! available"); `schedule daily` says so.
+//!
+//! The agent's output goes to a log file launchd appends to; the check
+//! keeps it bounded ([`bound_log`]).
+
+use std::path::{Path, PathBuf};
 
 use super::{Job, LABEL, WRITTEN_BY, xml_escape};
 
 /// The hour of the day (local time) the check runs.
 pub const HOUR: u8 = 10;
+
+/// The agent's log file, under the home directory `home`.
+pub fn log_path(home: &Path) -> PathBuf {
+    home.join("Library/Logs/icloud-mail-setup-check.log")
+}
+
+/// Beyond this size the log is set aside (a year of daily runs stays far
+/// below it).
+pub const LOG_LIMIT: u64 = 256 * 1024;
+
+/// Keep the log at `path` bounded: once it is larger than `limit` it
+/// becomes `PATH.old` (replacing an older one) and launchd starts a new
+/// file at the next run. At most about twice `limit` is kept. Best effort:
+/// a log that cannot be moved stays as it is.
+pub fn bound_log(path: &Path, limit: u64) {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
+    if meta.is_file() && meta.len() > limit {
+        let mut old = path.as_os_str().to_owned();
+        old.push(".old");
+        let _ = std::fs::rename(path, PathBuf::from(old));
+    }
+}
+
+/// What `schedule daily` adds on macOS about a missed day.
+pub const MISSED_DAY_NOTE: &str = "If the Mac is asleep at 10:00 the check runs when it wakes; \
+    if it is off, that day's check is skipped.";
 
 /// The agent's property list. `log` is where its output goes (a path).
 pub fn plist(job: &Job, log: &str) -> String {
@@ -81,5 +116,28 @@ mod tests {
         // A well-formed comment: no `--` inside.
         let comment = p.split("<!--").nth(1).unwrap().split("-->").next().unwrap();
         assert!(!comment.contains("--"), "{comment}");
+    }
+
+    #[test]
+    fn a_log_over_the_limit_is_set_aside_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = log_path(dir.path());
+        std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+        std::fs::write(&log, vec![b'x'; 100]).unwrap();
+        bound_log(&log, 100);
+        assert_eq!(
+            std::fs::read(&log).unwrap().len(),
+            100,
+            "at the limit: kept"
+        );
+        std::fs::write(&log, vec![b'y'; 101]).unwrap();
+        bound_log(&log, 100);
+        assert!(!log.exists());
+        let old = dir
+            .path()
+            .join("Library/Logs/icloud-mail-setup-check.log.old");
+        assert_eq!(std::fs::read(&old).unwrap(), vec![b'y'; 101]);
+        // No log at all is fine.
+        bound_log(&log, 100);
     }
 }

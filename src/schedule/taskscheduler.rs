@@ -3,12 +3,24 @@
 //! are UTF-16 with a byte-order mark; the file is written the same way.
 
 use super::{Job, NAME, WRITTEN_BY, xml_escape};
+pub use crate::text::windows_arg;
+
+/// The console host, started without a window: the check is a console
+/// program, and a task running in the user's session would otherwise open
+/// a console window at 10:00 (`--headless`: Windows 10 1809 and later).
+pub const HEADLESS_HOST: &str = r"%SystemRoot%\System32\conhost.exe";
 
 /// The task's definition: daily at 10:00 (spread over an hour), started
-/// as soon as possible after a missed start, as the user who registered
-/// it, only while they are logged on (the keyring is theirs).
-pub fn task_xml(job: &Job) -> String {
-    let args: Vec<String> = job.args.iter().map(|a| windows_arg(a)).collect();
+/// as soon as possible after a missed start, as `user` (`DOMAIN\name`,
+/// the one who registered it), only while they are logged on (the
+/// Credential Manager is theirs: an interactive token, not S4U), through
+/// [`HEADLESS_HOST`] so that no window opens.
+pub fn task_xml(job: &Job, user: &str) -> String {
+    let args: Vec<String> = std::iter::once("--headless")
+        .chain(std::iter::once(job.program.as_str()))
+        .chain(job.args.iter().map(String::as_str))
+        .map(windows_arg)
+        .collect();
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n\
          <Task version=\"1.2\" xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\">\r\n\
@@ -27,6 +39,7 @@ pub fn task_xml(job: &Job) -> String {
          \x20 </Triggers>\r\n\
          \x20 <Principals>\r\n\
          \x20   <Principal id=\"Author\">\r\n\
+         \x20     <UserId>{}</UserId>\r\n\
          \x20     <LogonType>InteractiveToken</LogonType>\r\n\
          \x20     <RunLevel>LeastPrivilege</RunLevel>\r\n\
          \x20   </Principal>\r\n\
@@ -47,7 +60,8 @@ pub fn task_xml(job: &Job) -> String {
          \x20 </Actions>\r\n\
          </Task>\r\n",
         xml_escape(WRITTEN_BY),
-        xml_escape(&job.program),
+        xml_escape(user),
+        xml_escape(HEADLESS_HOST),
         xml_escape(&args.join(" ")),
     )
 }
@@ -58,36 +72,6 @@ pub fn utf16_file(text: &str) -> Vec<u8> {
     for unit in text.encode_utf16() {
         out.extend_from_slice(&unit.to_le_bytes());
     }
-    out
-}
-
-/// One argument as a Windows program's C runtime splits its command line
-/// (CommandLineToArgvW): quoted when it has a space, tab or quote or is
-/// empty; inside quotes, a `"` is `\"` and backslashes right before a
-/// quote (or the closing quote) are doubled.
-pub fn windows_arg(arg: &str) -> String {
-    if !arg.is_empty() && !arg.contains([' ', '\t', '"']) {
-        return arg.to_string();
-    }
-    let mut out = String::from("\"");
-    let mut backslashes = 0;
-    for c in arg.chars() {
-        match c {
-            '\\' => backslashes += 1,
-            '"' => {
-                out.push_str(&"\\".repeat(backslashes * 2 + 1));
-                out.push('"');
-                backslashes = 0;
-            }
-            c => {
-                out.push_str(&"\\".repeat(backslashes));
-                out.push(c);
-                backslashes = 0;
-            }
-        }
-    }
-    out.push_str(&"\\".repeat(backslashes * 2));
-    out.push('"');
     out
 }
 
@@ -126,17 +110,23 @@ mod tests {
                 r#"C:\Users\e\"odd" & 'co'.toml"#.into(),
             ],
         };
-        let x = task_xml(&job);
+        let x = task_xml(&job, r"PC\R&D");
         assert!(x.starts_with("<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n"));
+        // No console window: the program runs under a headless console host.
         assert!(
-            x.contains(
-                "<Command>C:\\Program Files\\R&amp;D &lt;x&gt;\\icloud-mail-setup.exe</Command>"
-            ),
+            x.contains("<Command>%SystemRoot%\\System32\\conhost.exe</Command>"),
             "{x}"
         );
         assert!(
             x.contains(
-                "<Arguments>verify --scheduled --config &quot;C:\\Users\\e\\\\\\&quot;odd\\&quot; &amp; &apos;co&apos;.toml&quot;</Arguments>"
+                "<Arguments>--headless &quot;C:\\Program Files\\R&amp;D &lt;x&gt;\\icloud-mail-setup.exe&quot; verify --scheduled --config &quot;C:\\Users\\e\\\\\\&quot;odd\\&quot; &amp; &apos;co&apos;.toml&quot;</Arguments>"
+            ),
+            "{x}"
+        );
+        // The user it runs as is named.
+        assert!(
+            x.contains(
+                "<Principal id=\"Author\">\r\n      <UserId>PC\\R&amp;D</UserId>\r\n      <LogonType>InteractiveToken</LogonType>"
             ),
             "{x}"
         );

@@ -5,6 +5,7 @@
 pub mod event_loop;
 pub mod input;
 pub mod keys;
+pub mod paste_burst;
 pub mod terminal;
 pub mod view;
 

@@ -17,6 +17,10 @@ pub type Tty = Terminal<CrosstermBackend<Stdout>>;
 /// Restores the terminal when dropped.
 pub struct TerminalGuard {
     pub terminal: Tty,
+    /// Whether the terminal was asked for bracketed paste. A console that
+    /// refuses it (Windows without escape sequences) is no reason to stop:
+    /// pastes are then recognised as bursts of keys (`paste_burst`).
+    pub bracketed_paste: bool,
 }
 
 impl TerminalGuard {
@@ -24,12 +28,16 @@ impl TerminalGuard {
         install_panic_hook();
         enable_raw_mode()?;
         let mut out = io::stdout();
-        if let Err(e) = execute!(out, EnterAlternateScreen, EnableBracketedPaste) {
+        if let Err(e) = execute!(out, EnterAlternateScreen) {
             restore();
             return Err(e);
         }
+        let bracketed_paste = execute!(out, EnableBracketedPaste).is_ok();
         match Terminal::new(CrosstermBackend::new(io::stdout())) {
-            Ok(terminal) => Ok(TerminalGuard { terminal }),
+            Ok(terminal) => Ok(TerminalGuard {
+                terminal,
+                bracketed_paste,
+            }),
             Err(e) => {
                 restore();
                 Err(e)
