@@ -14,52 +14,102 @@ pub struct Config {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountEntry {
     /// The address mail is read at (lowercased); the keyring account name.
+    #[serde(deserialize_with = "valid::email")]
     pub email: String,
     /// The primary iCloud address used to log in (= email unless custom domain).
+    #[serde(deserialize_with = "valid::email")]
     pub login: String,
     /// The IMAP username form that worked last.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::imap_username"
+    )]
     pub imap_username: Option<String>,
     /// The SMTP username that worked last.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::smtp_username"
+    )]
     pub smtp_username: Option<String>,
     /// The label given to the app-specific password at Apple.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::label"
+    )]
     pub label: Option<String>,
     /// RFC 3339, when the current password was stored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::timestamp"
+    )]
     pub stored_at: Option<String>,
     /// RFC 3339, when the stored password last passed a live check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::timestamp"
+    )]
     pub verified_at: Option<String>,
     /// RFC 3339, when a check first found the stored password rejected;
     /// kept (not moved) by later rejections, removed by a check that
     /// passes and by saving a new password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::timestamp"
+    )]
     pub rejected_since: Option<String>,
     /// RFC 3339, when the stored password was last checked, whatever came
     /// of it (see `check_result`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::timestamp"
+    )]
     pub checked_at: Option<String>,
     /// What that check came to: `ok`, `rejected`, or why it could not
     /// tell (`network`, `keyring`, `no_password`, `error`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::check_result"
+    )]
     pub check_result: Option<String>,
     /// IMAP server override in use (HOST:PORT), absent for Apple's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::imap_server"
+    )]
     pub imap_server: Option<String>,
     /// SMTP server override in use (HOST:PORT), absent for Apple's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::smtp_server"
+    )]
     pub smtp_server: Option<String>,
     /// The extra trust anchors (PEM file) the account was verified with,
     /// absent when only the built-in roots were needed. Exported configs
     /// map it to the client's CA option.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::ca_file"
+    )]
     pub ca_file: Option<String>,
     /// The mail clients whose config `export --write` installed this
     /// account into (`mbsync`, `msmtp`...): they fetch the password through
     /// the password command, so a rotation reaches them by itself.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "valid::clients"
+    )]
     pub exported: Vec<String>,
     /// A save in progress: what this entry becomes once the new password
     /// (held meanwhile in the staging keyring entry) has replaced the old
@@ -151,17 +201,28 @@ impl Config {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}:{line}:{column}: the config file does not parse: {message}")]
+    #[error(
+        "{}:{line}:{column}: the config file does not parse: {message}",
+        shown(path)
+    )]
     Parse {
         path: PathBuf,
         line: usize,
         column: usize,
         message: String,
     },
-    #[error("{path}: {message}")]
+    #[error("{}: {}", shown(path), crate::text::escape_for_terminal(message))]
     Io { path: PathBuf, message: String },
+    /// Not a config file of ours (see [`open_checked`]): left alone.
+    #[error("{}: {why}", shown(path))]
+    Refused { path: PathBuf, why: String },
     #[error("no config directory could be found (set XDG_CONFIG_HOME or use --config)")]
     NoConfigDir,
+}
+
+/// A path as a terminal may show it.
+fn shown(path: &Path) -> String {
+    crate::text::escape_for_terminal(&path.display().to_string()).into_owned()
 }
 
 /// The first lines of every file this program writes.
@@ -209,14 +270,19 @@ pub fn default_path() -> Result<PathBuf, ConfigError> {
     Ok(dirs.config_dir().join("config.toml"))
 }
 
-/// A missing file is an empty config; a file that does not parse is an
-/// error with its line, and is left untouched.
+/// The largest config file that is read: a real one is a few kilobytes,
+/// and a larger file is refused after reading at most one byte more.
+pub const MAX_SIZE: u64 = 1 << 20;
+
+/// A missing file is an empty config; a file that does not parse, or has
+/// a value that is not valid, is an error with its line, and is left
+/// untouched. So is anything that is not a regular file of this user, or
+/// larger than [`MAX_SIZE`], or not UTF-8: see [`open_checked`].
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let result = match std::fs::read_to_string(path) {
-        Ok(t) => parse(path, &t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-        Err(e) => Err(io_error(path, "could not be read", &e)),
-    };
+    let result = read_checked(path).and_then(|text| match text {
+        Some(t) => parse(path, &t),
+        None => Ok(Config::default()),
+    });
     crate::log!(
         crate::log::Component::Config,
         "read {}: {}",
@@ -229,6 +295,134 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     result
 }
 
+/// The config's text, `None` when there is no file. At most
+/// [`MAX_SIZE`] + 1 bytes are read.
+fn read_checked(path: &Path) -> Result<Option<String>, ConfigError> {
+    use std::io::Read as _;
+    let Some(file) = open_checked(path)? else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    file.take(MAX_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(path, "could not be read", &e))?;
+    if bytes.len() as u64 > MAX_SIZE {
+        return Err(refused(
+            path,
+            format!(
+                "is larger than {} KiB: not a config file of ours",
+                MAX_SIZE / 1024
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(&e.as_bytes()[..valid]);
+        let (line, column) = line_column(&text, valid);
+        ConfigError::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: "not UTF-8 text".into(),
+        }
+    })
+}
+
+fn refused(path: &Path, why: String) -> ConfigError {
+    ConfigError::Refused {
+        path: path.to_path_buf(),
+        why,
+    }
+}
+
+/// Open the config at `path` for reading, after making sure it is ours:
+/// a regular file (a symlink is followed to one) owned by this user.
+/// Anything else (a directory, a FIFO, a device, someone else's file) is
+/// refused before it is opened, so it is never read, locked, chmod-ed or
+/// written; the open itself does not block (a FIFO swapped in meanwhile)
+/// and what was opened is checked again. `None`: there is no file.
+pub fn open_checked(path: &Path) -> Result<Option<std::fs::File>, ConfigError> {
+    let before = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A dangling symlink is not a missing config: writing would
+            // create a file wherever it points.
+            return match std::fs::symlink_metadata(path) {
+                Ok(_) => Err(refused(path, "is a symlink to nothing".into())),
+                Err(_) => Ok(None),
+            };
+        }
+        Err(e) => return Err(io_error(path, "could not be read", &e)),
+    };
+    check_ours(path, &before)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options
+        .open(path)
+        .map_err(|e| io_error(path, "could not be read", &e))?;
+    let opened = file
+        .metadata()
+        .map_err(|e| io_error(path, "could not be read", &e))?;
+    check_ours(path, &opened)?;
+    Ok(Some(file))
+}
+
+/// Refuse what is not a regular file owned by this user.
+fn check_ours(path: &Path, meta: &std::fs::Metadata) -> Result<(), ConfigError> {
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_dir() {
+            "a directory"
+        } else {
+            special_kind(&kind)
+        };
+        return Err(refused(
+            path,
+            format!("is {what}, not a config file: it was not read or changed"),
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me {
+            return Err(refused(
+                path,
+                format!(
+                    "belongs to another user (uid {}): it was not read or changed",
+                    meta.uid()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn special_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "not a regular file"
+}
+
 fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     toml::from_str::<Config>(text).map_err(|e| {
         let (line, column) = match e.span() {
@@ -239,7 +433,7 @@ fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             path: path.to_path_buf(),
             line,
             column,
-            message: e.message().trim().to_string(),
+            message: crate::text::escape_for_terminal(e.message().trim()).into_owned(),
         }
     })
 }
@@ -308,6 +502,8 @@ impl ConfigLock {
     /// Take the lock of the config at `path` (waiting at most
     /// [`LOCK_WAIT`]), creating its directory if needed.
     pub fn acquire(path: &Path) -> Result<ConfigLock, ConfigError> {
+        // Nothing is created or locked beside a file that is not ours.
+        open_checked(path)?;
         let path = resolve(path);
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -368,12 +564,15 @@ pub fn tighten_permissions(path: &Path) -> Option<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let target = resolve(path);
-        let mode = std::fs::metadata(&target).ok()?.permissions().mode();
+        // Only a regular file of this user: anything else is refused by
+        // `load`, unchanged.
+        let file = open_checked(path).ok()??;
+        let mode = file.metadata().ok()?.permissions().mode();
         if mode & 0o077 == 0 {
             return None;
         }
-        let fixed = std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600));
+        let target = resolve(path);
+        let fixed = file.set_permissions(std::fs::Permissions::from_mode(0o600));
         Some(match fixed {
             Ok(()) => format!(
                 "{} was readable by other users (mode {:o}); it is now 0600. It holds no \
@@ -433,6 +632,137 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
+}
+
+/// The checks every field gets as it is read: a bad value is an error
+/// at its line (the parser adds it), never replaced by a default.
+mod valid {
+    use serde::Deserialize;
+    use serde::de::{Deserializer, Error};
+
+    fn printable(field: &str, s: &str) -> Result<(), String> {
+        if s.chars().any(|c| {
+            c.is_control() || crate::text::is_bidi_control(c) || crate::text::is_zero_width(c)
+        }) {
+            return Err(format!(
+                "{field} `{}` has control or invisible characters",
+                crate::text::escape_for_terminal(s)
+            ));
+        }
+        Ok(())
+    }
+
+    fn optional<'de, D: Deserializer<'de>>(
+        d: D,
+        check: impl FnOnce(String) -> Result<String, String>,
+    ) -> Result<Option<String>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(s) => check(s).map(Some).map_err(D::Error::custom),
+            None => Ok(None),
+        }
+    }
+
+    /// An address (`email`, `login`), lowercased as `Email::parse` makes it.
+    pub fn email<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        let s = String::deserialize(d)?;
+        crate::account::Email::parse(&s)
+            .map(|e| e.as_str().to_string())
+            .map_err(|e| {
+                D::Error::custom(format!(
+                    "`{}` is not an address: {e}",
+                    crate::text::escape_for_terminal(&s)
+                ))
+            })
+    }
+
+    fn username(which: &str, s: String) -> Result<String, String> {
+        printable(which, &s)?;
+        if s.is_empty() || s.len() > crate::account::MAX_EMAIL_LEN {
+            return Err(format!("{which} `{s}` is empty or too long"));
+        }
+        Ok(s)
+    }
+
+    pub fn imap_username<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        optional(d, |s| username("IMAP username", s))
+    }
+
+    pub fn smtp_username<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        optional(d, |s| username("SMTP username", s))
+    }
+
+    pub fn label<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        optional(d, |s| {
+            crate::account::check_label(&s)
+                .map_err(|e| format!("label `{}`: {e}", crate::text::escape_for_terminal(&s)))
+        })
+    }
+
+    pub fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        optional(d, |s| match humantime::parse_rfc3339_weak(&s) {
+            Ok(_) => Ok(s),
+            Err(_) => Err(format!(
+                "`{}` is not an RFC 3339 time",
+                crate::text::escape_for_terminal(&s)
+            )),
+        })
+    }
+
+    pub fn check_result<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        const KNOWN: [&str; 6] = [
+            "ok",
+            "rejected",
+            "network",
+            "keyring",
+            "no_password",
+            "error",
+        ];
+        optional(d, |s| {
+            if KNOWN.contains(&s.as_str()) {
+                Ok(s)
+            } else {
+                Err(format!(
+                    "check_result `{}` is none of: {}",
+                    crate::text::escape_for_terminal(&s),
+                    KNOWN.join(", ")
+                ))
+            }
+        })
+    }
+
+    fn endpoint(field: &str, s: String) -> Result<String, String> {
+        printable(field, &s)?;
+        crate::mail::Endpoint::parse(&s)
+            .map(|_| s)
+            .map_err(|e| format!("{field}: {}", crate::text::escape_for_terminal(&e)))
+    }
+
+    pub fn imap_server<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        optional(d, |s| endpoint("imap_server", s))
+    }
+
+    pub fn smtp_server<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        optional(d, |s| endpoint("smtp_server", s))
+    }
+
+    pub fn ca_file<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        optional(d, |s| {
+            printable("ca_file", &s)?;
+            if !std::path::Path::new(&s).is_absolute() {
+                return Err(format!("ca_file: `{s}` is not an absolute path"));
+            }
+            Ok(s)
+        })
+    }
+
+    pub fn clients<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        let names = Vec::<String>::deserialize(d)?;
+        for name in &names {
+            name.parse::<crate::export::Client>()
+                .map_err(|e| D::Error::custom(format!("exported: {e}")))?;
+        }
+        Ok(names)
+    }
 }
 
 #[cfg(test)]

@@ -365,16 +365,19 @@ pub(crate) fn open_config(
 
 /// Load the config or say why not (a parse error names path, line, column).
 pub(crate) fn load_config(path: &Path, err: &mut dyn Write) -> Result<Config, Exit> {
-    if let Some(warning) = config::tighten_permissions(path) {
-        let _ = writeln!(err, "warning: {warning}");
-    }
-    config::load(path).map_err(|e| {
+    // Read (and so checked: a regular file of this user) before its mode
+    // is touched.
+    let config = config::load(path).map_err(|e| {
         let _ = writeln!(err, "error: {e}");
         if matches!(e, config::ConfigError::Parse { .. }) {
             let _ = writeln!(err, "Fix or move that file; it was left exactly as it is.");
         }
         Exit::Failure
-    })
+    })?;
+    if let Some(warning) = config::tighten_permissions(path) {
+        let _ = writeln!(err, "warning: {warning}");
+    }
+    Ok(config)
 }
 
 pub(crate) fn no_such_account(err: &mut dyn Write, email: &Email, path: &Path) -> Exit {
