@@ -8,6 +8,7 @@ pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("ICLOUD_MAIL_S
 pub mod account;
 pub mod apppass;
 pub mod atomic_file;
+pub mod base64;
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
