@@ -13,7 +13,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::SystemTime;
 
 use super::Exit;
 use super::verify::{
@@ -24,7 +23,7 @@ use crate::cli::GlobalArgs;
 use crate::config::AccountEntry;
 use crate::keyring::SecretStore;
 use crate::mail::diagnosis::summary_line;
-use crate::mail::{CheckSettings, PendingPassword, Protocol};
+use crate::mail::{PendingPassword, Protocol};
 use crate::notify::{Notice, Notifier};
 use crate::storage::{self, CheckResult, Recorded};
 
@@ -82,29 +81,28 @@ pub fn run_with(
             Err(e) => return e,
         };
     }
+    let service = crate::check::Service {
+        store,
+        path: &path,
+        base: &settings,
+        given: (globals.imap.is_some(), globals.smtp.is_some()),
+        make_checker,
+    };
     let fix_config = globals.config.as_deref();
     let mut exit = Exit::Ok;
     let mut broken = Vec::new();
     for entry in &config.accounts {
-        let (code, result, accepted) =
-            check_one(globals, store, make_checker, &settings, entry, out, err);
+        let (code, result, accepted) = check_one(&service, entry, out, err);
         exit = worst(exit, code);
         let check = storage::Check {
             imap_username: accepted.as_deref(),
             ..storage::Check::of(result, entry.stored_at.as_deref())
         };
-        let own = entry.uses_own_servers(&entry.check_settings(
-            &settings,
-            globals.imap.is_some(),
-            globals.smtp.is_some(),
-        ));
-        if !own {
+        let since = match service.record(entry, &service.settings_for(entry), check) {
             // Servers given in the environment: nothing to record or tell.
-            continue;
-        }
-        let since = match storage::record_check(&path, &entry.email, SystemTime::now(), check) {
-            Ok(Recorded::Yes { rejected_since }) => rejected_since,
-            Ok(Recorded::NoAccount) => {
+            None => continue,
+            Some(Ok(Recorded::Yes { rejected_since })) => rejected_since,
+            Some(Ok(Recorded::NoAccount)) => {
                 let _ = writeln!(
                     out,
                     "{}: removed during the check; nothing recorded",
@@ -112,7 +110,7 @@ pub fn run_with(
                 );
                 continue;
             }
-            Ok(Recorded::Replaced) => {
+            Some(Ok(Recorded::Replaced)) => {
                 let _ = writeln!(
                     out,
                     "{}: a new password was saved during the check; it is checked next time",
@@ -120,7 +118,7 @@ pub fn run_with(
                 );
                 continue;
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 let _ = writeln!(err, "warning: the result could not be recorded: {e}");
                 entry.rejected_since.clone()
             }
@@ -163,14 +161,12 @@ pub fn run_with(
 
 /// One login for one account; its exit code and what to record.
 fn check_one(
-    globals: &GlobalArgs,
-    store: &dyn SecretStore,
-    make_checker: &MakeChecker<'_>,
-    base: &CheckSettings,
+    service: &crate::check::Service<'_>,
     entry: &AccountEntry,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> (Exit, CheckResult, Option<String>) {
+    let store = service.store;
     let email = &entry.email;
     let account = match entry.account() {
         Ok(a) => a.with_one_imap_form(),
@@ -181,7 +177,7 @@ fn check_one(
     };
     // The timer carries no --ca-file: `check_settings` adds the one the
     // account was verified with.
-    let settings = entry.check_settings(base, globals.imap.is_some(), globals.smtp.is_some());
+    let settings = service.settings_for(entry);
     let password = match store.get(email) {
         Ok(Some(p)) => p,
         Ok(None) => {
@@ -197,7 +193,7 @@ fn check_one(
             return (Exit::Keyring, CheckResult::Keyring, None);
         }
     };
-    let checker = make_checker(settings);
+    let checker = (service.make_checker)(settings);
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -3,17 +3,18 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::Exit;
 use crate::account::{Account, Email};
+use crate::check::{Checked, Verdict};
 use crate::cli::GlobalArgs;
 use crate::config::{self, AccountEntry, Config};
 use crate::keyring::{SecretStore, StoreError, staging_account};
 use crate::mail::diagnosis::{diagnose, summary_line};
 use crate::mail::{CheckReport, CheckSettings, Checker, ErrorKind, LiveChecker, PendingPassword};
+use crate::output::{self, shown};
 use crate::storage;
 
 /// `verify [EMAIL] [--json]` on stdout/stderr with the live checker.
@@ -25,7 +26,7 @@ pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, email: Option<&str>, j
 }
 
 /// Builds the checker for one account's settings.
-pub type MakeChecker<'a> = dyn Fn(CheckSettings) -> Box<dyn Checker> + 'a;
+pub type MakeChecker<'a> = dyn Fn(CheckSettings) -> Box<dyn Checker> + Sync + 'a;
 
 /// The production [`MakeChecker`]: a [`LiveChecker`].
 pub fn live_checker(settings: CheckSettings) -> Box<dyn Checker> {
@@ -60,228 +61,173 @@ pub fn run_with(
         config
     };
     // One cut short before the config was written (a staging entry alone)
-    // left every main entry as it was: it is settled beside the first
-    // check, once that check's password has been read.
+    // left every main entry as it was: each is settled beside its
+    // account's check, once that check's password has been read.
     let mut leftovers = Leftovers(config.accounts.iter().map(|a| a.email.clone()).collect());
     let settings = match globals.check_settings() {
         Ok(s) => s,
         Err(m) => {
-            let _ = writeln!(err, "error: {m}");
+            let _ = writeln!(err, "error: {}", shown(&m));
             leftovers.settle_now(store, &path, err);
             return Exit::Usage;
         }
     };
     let entries: Vec<AccountEntry> = match email {
-        Some(raw) => {
-            let email = match email_arg(raw, err) {
-                Ok(e) => e,
-                Err(e) => {
-                    leftovers.settle_now(store, &path, err);
-                    return e;
-                }
-            };
-            match config.find(email.as_str()) {
-                Some(e) => vec![e.clone()],
-                None => {
-                    leftovers.settle_now(store, &path, err);
-                    return no_such_account(err, &email, &path);
-                }
+        Some(raw) => match pick_account(&config, Some(raw), &path, "verify", err) {
+            Ok(e) => vec![e.clone()],
+            Err(code) => {
+                leftovers.settle_now(store, &path, err);
+                return code;
             }
-        }
+        },
         None if config.accounts.is_empty() => {
             let _ = writeln!(
                 err,
                 "No accounts are configured in {}. {ADD_ONE}",
-                path.display()
+                shown(&path.display().to_string())
             );
             return Exit::NoSuchAccount;
         }
         None => config.accounts.clone(),
     };
 
+    let service = crate::check::Service {
+        store,
+        path: &path,
+        base: &settings,
+        given: (globals.imap.is_some(), globals.smtp.is_some()),
+        make_checker,
+    };
+    let to_settle = leftovers.take();
     let mut exit = Exit::Ok;
     let mut results = Vec::new();
-    for entry in &entries {
-        let (code, value) = verify_one(
-            &Context {
-                globals,
-                store,
-                make_checker,
-                settings: &settings,
-                path: &path,
-                json,
-            },
-            entry,
-            &mut leftovers,
-            out,
-            err,
-        );
-        if code == Exit::Failure && value.get("cancelled").is_some() {
-            return code;
+    let mut cancelled = None;
+    service.check_all(&entries, &to_settle, |checked| {
+        if let Verdict::Cancelled(m) = &checked.verdict {
+            cancelled = Some(m.clone());
+            return false;
         }
-        exit = worst(exit, code);
-        results.push(value);
+        exit = worst(exit, checked.exit());
+        results.push(print_checked(&checked, json, out, err));
+        true
+    });
+    if let Some(m) = cancelled {
+        let _ = writeln!(err, "{m}");
+        return Exit::Failure;
     }
+    // The accounts not checked (one was named) are settled last.
+    let checked: Vec<&str> = entries.iter().map(|e| e.email.as_str()).collect();
+    leftovers.0 = to_settle
+        .into_iter()
+        .filter(|e| !checked.contains(&e.as_str()))
+        .collect();
     leftovers.settle_now(store, &path, err);
     if json {
-        let doc = if email.is_some() {
-            results.pop().unwrap_or(Value::Null)
+        let _ = if email.is_some() {
+            match results.pop() {
+                Some(one) => output::json(out, &one),
+                None => output::json(out, &()),
+            }
         } else {
-            Value::Array(results)
+            output::json(out, &results)
         };
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_default()
-        );
     }
     exit
 }
 
-/// What every account's check shares.
-struct Context<'a> {
-    globals: &'a GlobalArgs,
-    store: &'a dyn SecretStore,
-    make_checker: &'a MakeChecker<'a>,
-    settings: &'a CheckSettings,
-    path: &'a Path,
-    json: bool,
+/// One account in `verify --json`: `{email, imap, smtp}`, with `error`
+/// (and `imap`, `smtp` null) when it could not be checked.
+#[derive(Serialize)]
+struct AccountJson {
+    email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    imap: Option<ReportJson>,
+    smtp: Option<ReportJson>,
 }
 
-/// Check one account. The keyring read runs on its own thread while both
-/// checks resolve, connect, handshake TLS and read the greetings: they wait
-/// for the password only right before `LOGIN` and `AUTH`. If the keyring
-/// cannot give it, the checks stop there (nothing but greetings sent) and
-/// the keyring's answer is reported, as if it had been asked first.
-fn verify_one(
-    cx: &Context<'_>,
-    entry: &AccountEntry,
-    leftovers: &mut Leftovers,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> (Exit, Value) {
-    let fail =
-        |error: String| json!({ "email": entry.email, "error": error, "imap": null, "smtp": null });
-    let account = match entry.account() {
-        Ok(a) => a,
-        Err(m) => {
-            let _ = writeln!(
-                err,
-                "error: {}: {m} (in {})",
-                entry.email,
-                cx.path.display()
-            );
-            return (Exit::Failure, fail(m));
-        }
-    };
+/// One check in `verify --json`.
+#[derive(Serialize)]
+struct ReportJson {
+    ok: bool,
+    username: Option<String>,
+    rejected_usernames: Vec<String>,
+    elapsed_ms: u64,
+    error_kind: Option<&'static str>,
+    message: String,
+}
 
-    // Servers recorded with the account apply unless given on the command line.
-    let settings = entry.check_settings(
-        cx.settings,
-        cx.globals.imap.is_some(),
-        cx.globals.smtp.is_some(),
-    );
-    let checker = (cx.make_checker)(settings.clone());
-    let to_settle = leftovers.take();
-    let (read, notes, reports) = std::thread::scope(|scope| {
-        let (tx, rx) = futures::channel::oneshot::channel();
-        let (store, path) = (cx.store, cx.path);
-        let email = account.email.as_str().to_string();
-        let reader = scope.spawn(move || {
-            let read = store.get(&email);
-            let _ = tx.send(read.as_ref().ok().cloned().flatten());
-            (read, settle_leftovers(store, path, &to_settle))
-        });
-        let password = PendingPassword::later(async move { rx.await.ok().flatten() });
-        let reports = run_checks(&*checker, &account, &password, |progress| match progress {
-            Progress::PasswordRead if !cx.json => {
-                let _ = writeln!(out, "{}:", entry.email);
-                if !settings.uses_default_servers() {
-                    let _ = writeln!(
-                        out,
-                        "  servers: IMAP {}, SMTP {} (not Apple's: recorded for this account or given)",
-                        settings.imap, settings.smtp
-                    );
-                }
-            }
-            Progress::Report(r) if !cx.json => print_report_line(out, r),
-            _ => {}
-        });
-        let (read, notes) = match reader.join() {
-            Ok(done) => done,
-            Err(_) => (
-                Err(StoreError::Other(
-                    "the keyring read failed unexpectedly".into(),
-                )),
-                Vec::new(),
-            ),
-        };
-        (read, notes, reports)
-    });
-    for note in notes {
-        let _ = writeln!(err, "{note}");
+/// Print one account's check (text on `out` unless `json`, errors and
+/// notes on `err`, every value escaped); its `--json` form.
+fn print_checked(c: &Checked, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> AccountJson {
+    for note in &c.notes {
+        let _ = writeln!(err, "{}", shown(note));
     }
-    match read {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            let m = format!(
-                "no password for {} is stored in the {}",
-                entry.email,
-                cx.store.name()
-            );
+    let email = shown(&c.email);
+    let failed = |error: String| AccountJson {
+        email: c.email.clone(),
+        error: Some(error),
+        imap: None,
+        smtp: None,
+    };
+    let (imap, smtp) = match &c.verdict {
+        Verdict::Checked { imap, smtp } => (imap, smtp),
+        Verdict::BadEntry(m) => {
+            let _ = writeln!(err, "error: {email}: {}", shown(m));
+            return failed(m.clone());
+        }
+        Verdict::NoPassword(store) => {
+            let m = format!("no password for {} is stored in the {store}", c.email);
             let _ = writeln!(
                 err,
-                "error: {m}. Store one with `icloud-mail-setup store {} --password-stdin`.",
-                entry.email
+                "error: {}. Store one with `icloud-mail-setup store {email} --password-stdin`.",
+                shown(&m)
             );
-            return (Exit::NoSuchAccount, fail(m));
+            return failed(m);
         }
-        Err(e) => {
-            let code = report_store_error(err, &e);
-            return (code, fail(e.to_string()));
+        Verdict::Keyring(e) => {
+            report_store_error(err, e);
+            return failed(e.to_string());
         }
-    }
-    let (imap, smtp) = match reports {
-        Ok(Some(r)) => r,
-        // The password was read (above), so the checks had it.
-        Ok(None) => {
-            let _ = writeln!(err, "error: the checks did not get the password");
-            return (
-                Exit::Failure,
-                fail("the checks did not get the password".into()),
-            );
-        }
-        Err(m) => {
-            let _ = writeln!(err, "{m}");
-            return (Exit::Failure, json!({ "cancelled": true }));
+        Verdict::Failed(m) | Verdict::Cancelled(m) => {
+            let _ = writeln!(err, "error: {}", shown(m));
+            return failed(m.clone());
         }
     };
-    if !cx.json {
-        print_advice(out, &imap);
-        print_advice(out, &smtp);
+    if !json {
+        let _ = writeln!(out, "{email}:");
+        if !c.settings.uses_default_servers() {
+            let _ = writeln!(
+                out,
+                "  servers: IMAP {}, SMTP {} (not Apple's: recorded for this account or given)",
+                shown(&c.settings.imap.to_string()),
+                shown(&c.settings.smtp.to_string())
+            );
+        }
+        // In the order they ended, as a live run would show them.
+        let (first, second) = if smtp.elapsed < imap.elapsed {
+            (smtp, imap)
+        } else {
+            (imap, smtp)
+        };
+        print_report_line(out, first);
+        print_report_line(out, second);
+        print_advice(out, imap);
+        print_advice(out, smtp);
     }
-    let code = worst(exit_for_report(&imap), exit_for_report(&smtp));
-    let accepted = |r: &CheckReport| r.outcome.as_ref().ok().map(|a| a.username.clone());
-    let (imap_user, smtp_user) = (accepted(&imap), accepted(&smtp));
-    let check = storage::Check {
-        result: check_result(code),
-        stored_at: entry.stored_at.as_deref(),
-        imap_username: imap_user.as_deref(),
-        smtp_username: smtp_user.as_deref(),
-    };
-    // Other servers (--imap, --smtp, their environment variables) say
-    // nothing about the account's password: nothing is recorded.
-    if entry.uses_own_servers(&settings)
-        && let Err(e) = storage::record_check(cx.path, &entry.email, SystemTime::now(), check)
-    {
-        let _ = writeln!(err, "warning: the result could not be recorded: {e}");
+    if let Some(e) = &c.unrecorded {
+        let _ = writeln!(
+            err,
+            "warning: the result could not be recorded: {}",
+            shown(e)
+        );
     }
-    let value = json!({
-        "email": entry.email,
-        "imap": report_json(&imap),
-        "smtp": report_json(&smtp),
-    });
-    (code, value)
+    AccountJson {
+        email: c.email.clone(),
+        error: None,
+        imap: Some(report_json(imap)),
+        smtp: Some(report_json(smtp)),
+    }
 }
 
 /// Accounts whose staging entry (a save cut short before the config said
@@ -380,11 +326,54 @@ pub(crate) fn load_config(path: &Path, err: &mut dyn Write) -> Result<Config, Ex
     Ok(config)
 }
 
+/// The one account picker: the account `email` names (a usage error when
+/// it is not an address, exit 6 when it is not configured), else the only
+/// one configured; otherwise says why not on `err`. `command` is named in
+/// the hint when several are configured.
+pub(crate) fn pick_account<'a>(
+    config: &'a Config,
+    email: Option<&str>,
+    path: &Path,
+    command: &str,
+    err: &mut dyn Write,
+) -> Result<&'a AccountEntry, Exit> {
+    match email {
+        Some(raw) => {
+            let email = email_arg(raw, err)?;
+            config
+                .find(email.as_str())
+                .ok_or_else(|| no_such_account(err, &email, path))
+        }
+        None => match config.accounts.as_slice() {
+            [only] => Ok(only),
+            [] => {
+                let _ = writeln!(
+                    err,
+                    "error: no accounts are configured in {}. {ADD_ONE}",
+                    shown(&path.display().to_string())
+                );
+                Err(Exit::NoSuchAccount)
+            }
+            several => {
+                let names: Vec<&str> = several.iter().map(|a| a.email.as_str()).collect();
+                let _ = writeln!(
+                    err,
+                    "error: {} accounts are configured; say which: `icloud-mail-setup {command} \
+                     EMAIL` with one of {}",
+                    names.len(),
+                    shown(&names.join(", "))
+                );
+                Err(Exit::Usage)
+            }
+        },
+    }
+}
+
 pub(crate) fn no_such_account(err: &mut dyn Write, email: &Email, path: &Path) -> Exit {
     let _ = writeln!(
         err,
         "error: no account {email} in {}. {ADD_ONE}",
-        path.display()
+        shown(&path.display().to_string())
     );
     Exit::NoSuchAccount
 }
@@ -530,7 +519,7 @@ pub(crate) fn print_report_line(out: &mut dyn Write, r: &CheckReport) {
         out,
         "  {mark} {:<4}  {}  ({} ms)",
         r.protocol.label(),
-        summary_line(r),
+        shown(&summary_line(r)),
         r.elapsed.as_millis()
     );
 }
@@ -540,29 +529,24 @@ pub(crate) fn print_advice(out: &mut dyn Write, r: &CheckReport) {
     if let Err(f) = &r.outcome {
         let d = diagnose(r.protocol, &r.endpoint, f.kind);
         if !d.advice.is_empty() {
-            let _ = writeln!(out, "    {}", d.advice);
+            let _ = writeln!(out, "    {}", shown(&d.advice));
         }
     }
 }
 
-fn report_json(r: &CheckReport) -> Value {
-    let (username, rejected, kind, message) = match &r.outcome {
-        Ok(a) => (
-            Some(a.username.clone()),
-            a.rejected.clone(),
-            None,
-            summary_line(r),
-        ),
-        Err(f) => (None, Vec::new(), Some(f.kind.id()), summary_line(r)),
+fn report_json(r: &CheckReport) -> ReportJson {
+    let (username, rejected, kind) = match &r.outcome {
+        Ok(a) => (Some(a.username.clone()), a.rejected.clone(), None),
+        Err(f) => (None, Vec::new(), Some(f.kind.id())),
     };
-    json!({
-        "ok": r.accepted(),
-        "username": username,
-        "rejected_usernames": rejected,
-        "elapsed_ms": u64::try_from(r.elapsed.as_millis()).unwrap_or(u64::MAX),
-        "error_kind": kind,
-        "message": message,
-    })
+    ReportJson {
+        ok: r.accepted(),
+        username,
+        rejected_usernames: rejected,
+        elapsed_ms: u64::try_from(r.elapsed.as_millis()).unwrap_or(u64::MAX),
+        error_kind: kind,
+        message: summary_line(r),
+    }
 }
 
 /// The exit code a failure kind maps to.
@@ -632,7 +616,7 @@ mod tests {
 
     use super::*;
     use crate::keyring::MemoryStore;
-    use crate::mail::{Accepted, Endpoint, Failure, Protocol};
+    use crate::mail::{Accepted, Endpoint, ErrorKind, Failure, Protocol};
     use crate::secret::Secret;
 
     const EMAIL: &str = "emily@icloud.com";
@@ -755,6 +739,86 @@ mod tests {
             String::from_utf8(out).unwrap(),
             String::from_utf8(err).unwrap(),
         )
+    }
+
+    /// A checker whose checks all fail to look up the host they were given.
+    struct NoSuchHost(CheckSettings);
+
+    impl Checker for NoSuchHost {
+        fn check(
+            &self,
+            _protocol: Protocol,
+            _account: Account,
+            _password: Secret,
+        ) -> BoxFuture<'static, CheckReport> {
+            unreachable!("verify gives its checks a pending password")
+        }
+
+        fn check_pending(
+            &self,
+            protocol: Protocol,
+            _account: Account,
+            password: PendingPassword,
+        ) -> BoxFuture<'_, CheckReport> {
+            let endpoint = match protocol {
+                Protocol::Imap => self.0.imap.clone(),
+                Protocol::Smtp => self.0.smtp.clone(),
+            };
+            Box::pin(async move {
+                password.get().await;
+                CheckReport {
+                    endpoint,
+                    ..report(protocol, Err(Failure::new(ErrorKind::Dns, "no such host")))
+                }
+            })
+        }
+    }
+
+    #[test]
+    fn values_from_arguments_reach_the_terminal_escaped_in_text_and_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let evil = "evil\u{1b}]0;pwned\u{7}\u{9b}31m\u{202e}.example:1993";
+        let globals = GlobalArgs {
+            imap: Some(evil.into()),
+            smtp: Some(evil.into()),
+            ..config_with_account(dir.path())
+        };
+        let store = MemoryStore::new();
+        store.set(EMAIL, &Secret::new(PASSWORD.into())).unwrap();
+        let make = |s: CheckSettings| -> Box<dyn Checker> { Box::new(NoSuchHost(s)) };
+        for json in [false, true] {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let code = run_with(&globals, &store, &make, None, json, &mut out, &mut err);
+            let (out, err) = (
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(err).unwrap(),
+            );
+            assert_eq!(code, Exit::Network, "{out}{err}");
+            for text in [&out, &err] {
+                assert!(
+                    !text
+                        .chars()
+                        .any(|c| (c.is_control() && c != '\n') || crate::text::is_bidi_control(c)),
+                    "json {json}: {text:?}"
+                );
+            }
+            if json {
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                assert_eq!(v[0]["imap"]["error_kind"], "dns", "{out}");
+                assert!(
+                    v[0]["imap"]["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("evil\u{1b}]0;pwned"),
+                    "{out}"
+                );
+            } else {
+                assert!(
+                    out.contains(r"evil\x1b]0;pwned\x07\u{009b}31m\u{202e}"),
+                    "{out}"
+                );
+            }
+        }
     }
 
     #[test]
