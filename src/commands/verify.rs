@@ -821,6 +821,99 @@ mod tests {
         }
     }
 
+    /// A checker whose checks each wait (at most 10 s) until `all` checks
+    /// have started, then pass: accounts checked one after another would
+    /// never get there.
+    struct Together {
+        started: Started,
+        all: usize,
+    }
+
+    impl Checker for Together {
+        fn check(
+            &self,
+            _protocol: Protocol,
+            _account: Account,
+            _password: Secret,
+        ) -> BoxFuture<'static, CheckReport> {
+            unreachable!("verify gives its checks a pending password")
+        }
+
+        fn check_pending(
+            &self,
+            protocol: Protocol,
+            account: Account,
+            password: PendingPassword,
+        ) -> BoxFuture<'_, CheckReport> {
+            let started = self.started.clone();
+            let all = self.all;
+            Box::pin(async move {
+                password.get().await;
+                let waited = tokio::task::spawn_blocking(move || {
+                    let (n, cv) = &*started;
+                    *n.lock().unwrap() += 1;
+                    cv.notify_all();
+                    let (n, _) = cv
+                        .wait_timeout_while(n.lock().unwrap(), Duration::from_secs(10), |n| {
+                            *n < all
+                        })
+                        .unwrap();
+                    *n >= all
+                })
+                .await
+                .unwrap_or(false);
+                let outcome = if waited {
+                    Ok(Accepted {
+                        username: account.email.as_str().to_string(),
+                        rejected: vec![],
+                    })
+                } else {
+                    Err(Failure::new(ErrorKind::Timeout, "checked alone"))
+                };
+                report(protocol, outcome)
+            })
+        }
+    }
+
+    #[test]
+    fn several_accounts_are_checked_side_by_side_and_shown_in_config_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let emails = ["c@icloud.com", "a@icloud.com", "b@icloud.com"];
+        let store = MemoryStore::new();
+        let mut text = String::new();
+        for e in emails {
+            text.push_str(&format!("[[account]]\nemail = \"{e}\"\nlogin = \"{e}\"\n"));
+            store.set(e, &Secret::new(PASSWORD.into())).unwrap();
+        }
+        std::fs::write(&path, text).unwrap();
+        let globals = GlobalArgs {
+            config: Some(path),
+            ..GlobalArgs::default()
+        };
+        let started = Started::default();
+        let make = |_: CheckSettings| -> Box<dyn Checker> {
+            Box::new(Together {
+                started: started.clone(),
+                all: 2 * emails.len(),
+            })
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run_with(&globals, &store, &make, None, false, &mut out, &mut err);
+        let (out, err) = (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        );
+        assert_eq!(code, Exit::Ok, "{out}{err}");
+        let headers: Vec<&str> = out.lines().filter(|l| l.ends_with(':')).collect();
+        assert_eq!(
+            headers,
+            ["c@icloud.com:", "a@icloud.com:", "b@icloud.com:"],
+            "{out}"
+        );
+        assert_eq!(out.matches('✓').count(), 6, "{out}");
+    }
+
     #[test]
     fn the_checks_start_while_the_keyring_is_still_being_read() {
         let dir = tempfile::tempdir().unwrap();
