@@ -26,7 +26,8 @@
 //! - peak RSS of a whole plain-mode wizard run with both checks (wait4's
 //!   `ru_maxrss`).
 //!
-//! `BENCH_RUNS=N` changes the number of runs per row (default 21).
+//! `BENCH_RUNS=N` changes the number of runs per row (default 21);
+//! `BENCH_ROWS=verify` measures the `verify` rows alone.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -97,6 +98,11 @@ fn main() {
         table.rows.push(b.verify_row(mode, runs));
     }
     table.rows.push(b.verify_several_row(runs));
+    // `BENCH_ROWS=verify`: the `verify` rows alone.
+    if std::env::var("BENCH_ROWS").is_ok_and(|r| r == "verify") {
+        table.print();
+        return;
+    }
     let (password_row, password_stat) = b.password_row(runs);
     table.rows.push(password_row);
     table.rows.extend(b.list_rows(runs, &password_stat));
