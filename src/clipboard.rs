@@ -24,9 +24,9 @@
 //! call [`Copied::clear`] (it runs programs: off the UI thread). OSC 52
 //! goes straight to `/dev/tty`, which is safe between two draws.
 
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -473,7 +473,8 @@ fn tmux_delete_buffers_holding(secret: &Secret) -> Result<usize, String> {
 }
 
 /// Run `program` with `input` on its stdin (then closed), bounded by
-/// [`TOOL_TIMEOUT`]; its stdout (at most [`READ_BACK_LIMIT`] bytes) when
+/// [`TOOL_TIMEOUT`] (the one runner, [`crate::process::pipe`]: its own
+/// process group, killed with it); its stdout (at most [`READ_BACK_LIMIT`] bytes) when
 /// `capture`. Programs that stay behind to serve a selection (wl-copy,
 /// xclip, xsel fork) get no pipe but stdin, so nothing waits on them.
 fn run_program(
@@ -482,49 +483,9 @@ fn run_program(
     input: &[u8],
     capture: bool,
 ) -> Result<Zeroizing<Vec<u8>>, String> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(if capture {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("could not run {program}: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        // A program that does not read its input is not an error here.
-        let _ = stdin.write_all(input);
-    }
-    let reader = child.stdout.take().map(|stdout| {
-        std::thread::spawn(move || {
-            let mut buf = Zeroizing::new(Vec::new());
-            let _ = stdout.take(READ_BACK_LIMIT).read_to_end(&mut buf);
-            buf
-        })
-    });
-    let deadline = Instant::now() + TOOL_TIMEOUT;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "{program} did not finish within {} s",
-                    TOOL_TIMEOUT.as_secs()
-                ));
-            }
-            Err(e) => return Err(format!("{program}: {e}")),
-        }
-    };
-    let output = reader
-        .and_then(|r| r.join().ok())
-        .unwrap_or_else(|| Zeroizing::new(Vec::new()));
+    let read_back = capture.then_some(READ_BACK_LIMIT);
+    let (status, output) =
+        crate::process::pipe(Path::new(program), args, input, read_back, TOOL_TIMEOUT)?;
     if status.success() {
         Ok(output)
     } else {

@@ -157,6 +157,73 @@ pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], timeout: Duration) -> Re
     })
 }
 
+/// Run `program` with `args`, `input` on its stdin (then closed), killed
+/// with its process group after `timeout`; its stdout, at most
+/// `read_back` bytes into memory that is zeroed when dropped (it may be a
+/// secret: a clipboard read back), when `read_back` is given, else none.
+/// Its stderr is not kept, and without `read_back` it gets no pipe but
+/// stdin, so a program that stays behind (wl-copy, xclip and xsel fork to
+/// serve a selection) keeps nothing of ours open. A non-zero exit is an
+/// `Ok` whose status says so.
+pub fn pipe<S: AsRef<OsStr>>(
+    program: &Path,
+    args: &[S],
+    input: &[u8],
+    read_back: Option<u64>,
+    timeout: Duration,
+) -> Result<(ExitStatus, zeroize::Zeroizing<Vec<u8>>), String> {
+    use std::io::Write as _;
+    let name = program.display();
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(if read_back.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("could not run {name}: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A program that does not read its input is not an error here.
+        let _ = stdin.write_all(input);
+    }
+    let reader = child.stdout.take().zip(read_back).map(|(stdout, limit)| {
+        std::thread::spawn(move || {
+            let mut buf = zeroize::Zeroizing::new(Vec::new());
+            let _ = stdout.take(limit).read_to_end(&mut buf);
+            buf
+        })
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) => {
+                stop(&mut child);
+                return Err(format!(
+                    "{name} did not finish within {} s",
+                    timeout.as_secs()
+                ));
+            }
+            Err(e) => {
+                stop(&mut child);
+                return Err(format!("{name}: {e}"));
+            }
+        }
+    };
+    let output = reader
+        .and_then(|r| r.join().ok())
+        .unwrap_or_else(|| zeroize::Zeroizing::new(Vec::new()));
+    Ok((status, output))
+}
+
 /// Kill `child` and its process group, and reap it.
 fn stop(child: &mut std::process::Child) {
     #[cfg(unix)]
@@ -231,6 +298,57 @@ mod tests {
         let alive = !stat.is_empty() && !state.starts_with('Z') && !state.starts_with('X');
         if alive {
             // SAFETY: as above; clean up what the code under test left.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        assert!(!alive, "the grandchild outlived the timeout");
+    }
+
+    #[test]
+    fn a_pipe_gives_input_reads_back_a_bound_and_stops_its_group_in_time() {
+        let (status, out) = pipe(
+            Path::new("cat"),
+            &[] as &[&str],
+            b"hello",
+            Some(3),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        assert!(status.success());
+        assert_eq!(out.as_slice(), b"hel");
+        let (status, out) = pipe(
+            Path::new("false"),
+            &[] as &[&str],
+            b"",
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        assert!(!status.success() && out.is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let script = format!("sleep 30 & echo $! > '{}'; wait", pidfile.display());
+        let started = Instant::now();
+        let e = pipe(
+            Path::new("/bin/sh"),
+            &["-c", &script],
+            b"",
+            Some(10),
+            Duration::from_millis(300),
+        )
+        .unwrap_err();
+        assert!(e.contains("did not finish"), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+        let alive = !stat.is_empty() && !state.starts_with('Z') && !state.starts_with('X');
+        if alive {
+            // SAFETY: clean up what the code under test left.
             unsafe { libc::kill(pid, libc::SIGKILL) };
         }
         assert!(!alive, "the grandchild outlived the timeout");
