@@ -128,24 +128,7 @@ pub fn run<S: AsRef<OsStr>>(program: &Path, args: &[S], timeout: Duration) -> Re
             .take()
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
     );
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-            Ok(None) => {
-                stop(&mut child);
-                return Err(format!(
-                    "{name} did not finish within {} s and was stopped",
-                    timeout.as_secs()
-                ));
-            }
-            Err(e) => {
-                stop(&mut child);
-                return Err(format!("{name}: {e}"));
-            }
-        }
-    };
+    let status = wait(&mut child, &name, timeout)?;
     let collect = |rx: mpsc::Receiver<String>| {
         rx.recv_timeout(Duration::from_millis(500))
             .unwrap_or_default()
@@ -200,28 +183,38 @@ pub fn pipe<S: AsRef<OsStr>>(
             buf
         })
     });
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-            Ok(None) => {
-                stop(&mut child);
-                return Err(format!(
-                    "{name} did not finish within {} s",
-                    timeout.as_secs()
-                ));
-            }
-            Err(e) => {
-                stop(&mut child);
-                return Err(format!("{name}: {e}"));
-            }
-        }
-    };
+    let status = wait(&mut child, &name, timeout)?;
     let output = reader
         .and_then(|r| r.join().ok())
         .unwrap_or_else(|| zeroize::Zeroizing::new(Vec::new()));
     Ok((status, output))
+}
+
+/// Wait for `child` to exit, at most `timeout`; past it, it and its
+/// process group are stopped and `Err` says so.
+fn wait(
+    child: &mut std::process::Child,
+    name: &dyn std::fmt::Display,
+    timeout: Duration,
+) -> Result<ExitStatus, String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Ok(status),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) => {
+                stop(child);
+                return Err(format!(
+                    "{name} did not finish within {} s and was stopped",
+                    timeout.as_secs()
+                ));
+            }
+            Err(e) => {
+                stop(child);
+                return Err(format!("{name}: {e}"));
+            }
+        }
+    }
 }
 
 /// Kill `child` and its process group, and reap it.
@@ -275,17 +268,14 @@ mod tests {
         assert_eq!((ran.stdout.as_str(), ran.said()), ("out\n", "err"));
     }
 
-    #[test]
-    fn a_timeout_stops_the_whole_process_group() {
+    /// A shell script leaving a grandchild behind, run by `start` (which
+    /// must time out); fails if that grandchild outlived the timeout.
+    fn assert_group_stopped(start: impl FnOnce(&str) -> Result<(), String>) {
         let dir = tempfile::tempdir().unwrap();
         let pidfile = dir.path().join("pid");
         let script = format!("sleep 30 & echo $! > '{}'; wait", pidfile.display());
-        run(
-            Path::new("/bin/sh"),
-            &["-c", &script],
-            Duration::from_millis(300),
-        )
-        .unwrap_err();
+        let e = start(&script).unwrap_err();
+        assert!(e.contains("did not finish"), "{e}");
         let pid: i32 = std::fs::read_to_string(&pidfile)
             .unwrap()
             .trim()
@@ -301,6 +291,14 @@ mod tests {
             unsafe { libc::kill(pid, libc::SIGKILL) };
         }
         assert!(!alive, "the grandchild outlived the timeout");
+    }
+
+    #[test]
+    fn a_timeout_stops_the_whole_process_group() {
+        assert_group_stopped(|script| {
+            let sh = Path::new("/bin/sh");
+            run(sh, &["-c", script], Duration::from_millis(300)).map(drop)
+        });
     }
 
     #[test]
@@ -324,34 +322,19 @@ mod tests {
         )
         .unwrap();
         assert!(!status.success() && out.is_empty());
-        let dir = tempfile::tempdir().unwrap();
-        let pidfile = dir.path().join("pid");
-        let script = format!("sleep 30 & echo $! > '{}'; wait", pidfile.display());
         let started = Instant::now();
-        let e = pipe(
-            Path::new("/bin/sh"),
-            &["-c", &script],
-            b"",
-            Some(10),
-            Duration::from_millis(300),
-        )
-        .unwrap_err();
-        assert!(e.contains("did not finish"), "{e}");
+        assert_group_stopped(|script| {
+            let sh = Path::new("/bin/sh");
+            pipe(
+                sh,
+                &["-c", script],
+                b"",
+                Some(10),
+                Duration::from_millis(300),
+            )
+            .map(drop)
+        });
         assert!(started.elapsed() < Duration::from_secs(5));
-        let pid: i32 = std::fs::read_to_string(&pidfile)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let state = stat.rsplit(')').next().unwrap_or("").trim_start();
-        let alive = !stat.is_empty() && !state.starts_with('Z') && !state.starts_with('X');
-        if alive {
-            // SAFETY: clean up what the code under test left.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-        assert!(!alive, "the grandchild outlived the timeout");
     }
 
     #[test]

@@ -81,13 +81,7 @@ pub fn run_with(
             Err(e) => return e,
         };
     }
-    let service = crate::check::Service {
-        store,
-        path: &path,
-        base: &settings,
-        given: (globals.imap.is_some(), globals.smtp.is_some()),
-        make_checker,
-    };
+    let service = super::verify::service(globals, store, &path, &settings, make_checker);
     let fix_config = globals.config.as_deref();
     let mut exit = Exit::Ok;
     let mut broken = Vec::new();

@@ -91,13 +91,7 @@ pub fn run_with(
         None => config.accounts.clone(),
     };
 
-    let service = crate::check::Service {
-        store,
-        path: &path,
-        base: &settings,
-        given: (globals.imap.is_some(), globals.smtp.is_some()),
-        make_checker,
-    };
+    let service = service(globals, store, &path, &settings, make_checker);
     let to_settle = leftovers.take();
     let mut exit = Exit::Ok;
     let mut results = Vec::new();
@@ -278,6 +272,24 @@ pub(crate) fn settle_leftovers(
 
 const ADD_ONE: &str = "Add one with `icloud-mail-setup` (the wizard) or \
     `icloud-mail-setup store EMAIL --password-stdin`.";
+
+/// The check service with the servers given on the command line (or in
+/// the environment) and `settings` made of them.
+pub(crate) fn service<'a>(
+    globals: &GlobalArgs,
+    store: &'a dyn SecretStore,
+    path: &'a Path,
+    settings: &'a CheckSettings,
+    make_checker: &'a MakeChecker<'a>,
+) -> crate::check::Service<'a> {
+    crate::check::Service {
+        store,
+        path,
+        base: settings,
+        given: (globals.imap.is_some(), globals.smtp.is_some()),
+        make_checker,
+    }
+}
 
 /// The config file: `--config`, else the platform default.
 pub(crate) fn config_path(globals: &GlobalArgs, err: &mut dyn Write) -> Result<PathBuf, Exit> {
@@ -625,9 +637,18 @@ mod tests {
     /// How many checks have started (a live checker would be connecting).
     type Started = Arc<(Mutex<usize>, Condvar)>;
 
-    /// A checker that counts the checks started, then waits for the
-    /// password before "logging in" (accepted when it comes).
-    struct CountingChecker(Started);
+    /// The checker of these tests. Each check counts itself as started
+    /// (a live checker would be connecting), waits for the password, then,
+    /// with `together`, until that many checks have started (at most 10 s,
+    /// else it times out: checks made one after another never get there);
+    /// with `no_such_host`, fails to look up the host it was given; else it
+    /// is accepted as `emily` when the password is right.
+    #[derive(Default)]
+    struct Scripted {
+        started: Started,
+        together: usize,
+        no_such_host: Option<CheckSettings>,
+    }
 
     fn report(protocol: Protocol, outcome: Result<Accepted, Failure>) -> CheckReport {
         CheckReport {
@@ -639,7 +660,7 @@ mod tests {
         }
     }
 
-    impl Checker for CountingChecker {
+    impl Checker for Scripted {
         fn check(
             &self,
             _protocol: Protocol,
@@ -655,12 +676,36 @@ mod tests {
             _account: Account,
             password: PendingPassword,
         ) -> BoxFuture<'_, CheckReport> {
-            let (n, cv) = &*self.0;
+            let (n, cv) = &*self.started;
             *n.lock().unwrap() += 1;
             cv.notify_all();
+            let (started, together) = (self.started.clone(), self.together);
             Box::pin(async move {
-                let outcome = match password.get().await {
-                    Some(p) if p.expose() == PASSWORD => Ok(Accepted {
+                let password = password.get().await;
+                let waited = tokio::task::spawn_blocking(move || {
+                    let (n, cv) = &*started;
+                    let long = Duration::from_secs(10);
+                    let (n, _) = cv
+                        .wait_timeout_while(n.lock().unwrap(), long, |n| *n < together)
+                        .unwrap();
+                    *n >= together
+                });
+                let outcome = match (&self.no_such_host, password) {
+                    _ if !waited.await.unwrap_or(false) => {
+                        Err(Failure::new(ErrorKind::Timeout, "checked alone"))
+                    }
+                    (Some(s), _) => {
+                        let endpoint = match protocol {
+                            Protocol::Imap => s.imap.clone(),
+                            Protocol::Smtp => s.smtp.clone(),
+                        };
+                        let failed = Err(Failure::new(ErrorKind::Dns, "no such host"));
+                        return CheckReport {
+                            endpoint,
+                            ..report(protocol, failed)
+                        };
+                    }
+                    (None, Some(p)) if p.expose() == PASSWORD => Ok(Accepted {
                         username: "emily".into(),
                         rejected: vec![],
                     }),
@@ -722,8 +767,12 @@ mod tests {
         started: &Started,
         globals: &GlobalArgs,
     ) -> (Exit, String, String) {
-        let make =
-            |_: CheckSettings| -> Box<dyn Checker> { Box::new(CountingChecker(started.clone())) };
+        let make = |_: CheckSettings| -> Box<dyn Checker> {
+            Box::new(Scripted {
+                started: started.clone(),
+                ..Scripted::default()
+            })
+        };
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code = run_with(
             globals,
@@ -741,39 +790,6 @@ mod tests {
         )
     }
 
-    /// A checker whose checks all fail to look up the host they were given.
-    struct NoSuchHost(CheckSettings);
-
-    impl Checker for NoSuchHost {
-        fn check(
-            &self,
-            _protocol: Protocol,
-            _account: Account,
-            _password: Secret,
-        ) -> BoxFuture<'static, CheckReport> {
-            unreachable!("verify gives its checks a pending password")
-        }
-
-        fn check_pending(
-            &self,
-            protocol: Protocol,
-            _account: Account,
-            password: PendingPassword,
-        ) -> BoxFuture<'_, CheckReport> {
-            let endpoint = match protocol {
-                Protocol::Imap => self.0.imap.clone(),
-                Protocol::Smtp => self.0.smtp.clone(),
-            };
-            Box::pin(async move {
-                password.get().await;
-                CheckReport {
-                    endpoint,
-                    ..report(protocol, Err(Failure::new(ErrorKind::Dns, "no such host")))
-                }
-            })
-        }
-    }
-
     #[test]
     fn values_from_arguments_reach_the_terminal_escaped_in_text_and_json() {
         let dir = tempfile::tempdir().unwrap();
@@ -785,7 +801,12 @@ mod tests {
         };
         let store = MemoryStore::new();
         store.set(EMAIL, &Secret::new(PASSWORD.into())).unwrap();
-        let make = |s: CheckSettings| -> Box<dyn Checker> { Box::new(NoSuchHost(s)) };
+        let make = |s: CheckSettings| -> Box<dyn Checker> {
+            Box::new(Scripted {
+                no_such_host: Some(s),
+                ..Scripted::default()
+            })
+        };
         for json in [false, true] {
             let (mut out, mut err) = (Vec::new(), Vec::new());
             let code = run_with(&globals, &store, &make, None, json, &mut out, &mut err);
@@ -821,60 +842,6 @@ mod tests {
         }
     }
 
-    /// A checker whose checks each wait (at most 10 s) until `all` checks
-    /// have started, then pass: accounts checked one after another would
-    /// never get there.
-    struct Together {
-        started: Started,
-        all: usize,
-    }
-
-    impl Checker for Together {
-        fn check(
-            &self,
-            _protocol: Protocol,
-            _account: Account,
-            _password: Secret,
-        ) -> BoxFuture<'static, CheckReport> {
-            unreachable!("verify gives its checks a pending password")
-        }
-
-        fn check_pending(
-            &self,
-            protocol: Protocol,
-            account: Account,
-            password: PendingPassword,
-        ) -> BoxFuture<'_, CheckReport> {
-            let started = self.started.clone();
-            let all = self.all;
-            Box::pin(async move {
-                password.get().await;
-                let waited = tokio::task::spawn_blocking(move || {
-                    let (n, cv) = &*started;
-                    *n.lock().unwrap() += 1;
-                    cv.notify_all();
-                    let (n, _) = cv
-                        .wait_timeout_while(n.lock().unwrap(), Duration::from_secs(10), |n| {
-                            *n < all
-                        })
-                        .unwrap();
-                    *n >= all
-                })
-                .await
-                .unwrap_or(false);
-                let outcome = if waited {
-                    Ok(Accepted {
-                        username: account.email.as_str().to_string(),
-                        rejected: vec![],
-                    })
-                } else {
-                    Err(Failure::new(ErrorKind::Timeout, "checked alone"))
-                };
-                report(protocol, outcome)
-            })
-        }
-    }
-
     #[test]
     fn several_accounts_are_checked_side_by_side_and_shown_in_config_order() {
         let dir = tempfile::tempdir().unwrap();
@@ -893,9 +860,10 @@ mod tests {
         };
         let started = Started::default();
         let make = |_: CheckSettings| -> Box<dyn Checker> {
-            Box::new(Together {
+            Box::new(Scripted {
                 started: started.clone(),
-                all: 2 * emails.len(),
+                together: 2 * emails.len(),
+                ..Scripted::default()
             })
         };
         let (mut out, mut err) = (Vec::new(), Vec::new());
