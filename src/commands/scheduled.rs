@@ -16,8 +16,7 @@ use std::path::Path;
 
 use super::Exit;
 use super::verify::{
-    MakeChecker, check_result, exit_for_report, live_checker, open_config, settle_leftovers,
-    settle_pending, worst,
+    MakeChecker, check_result, exit_for_report, live_checker, open_config, settled_config, worst,
 };
 use crate::cli::GlobalArgs;
 use crate::config::AccountEntry;
@@ -51,7 +50,7 @@ pub fn run_with(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Exit {
-    let (path, mut config) = match open_config(globals, err) {
+    let (path, config) = match open_config(globals, err) {
         Ok(pc) => pc,
         Err(e) => return e,
     };
@@ -67,20 +66,10 @@ pub fn run_with(
         return Exit::Ok;
     }
     let emails: Vec<String> = config.accounts.iter().map(|a| a.email.clone()).collect();
-    // A save under way when we started may have been finished by its own
-    // process while we waited for the lock: re-read whenever one was.
-    let had_pending = config.accounts.iter().any(|a| a.pending.is_some());
-    let mut settled = settle_pending(store, &path, &config, err) || had_pending;
-    for note in settle_leftovers(store, &path, &emails) {
-        let _ = writeln!(err, "{note}");
-        settled = true;
-    }
-    if settled {
-        config = match super::verify::load_config(&path, err) {
-            Ok(c) => c,
-            Err(e) => return e,
-        };
-    }
+    let config = match settled_config(store, &path, config, &emails, err) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
     let service = super::verify::service(globals, store, &path, &settings, make_checker);
     let fix_config = globals.config.as_deref();
     let mut exit = Exit::Ok;

@@ -49,16 +49,9 @@ pub fn run_with(
     };
     // A save cut short that the config shows (`pending`) is settled first,
     // so the check below sees the keyring and config agree.
-    // A save under way when we started may have been finished by its own
-    // process while we waited: re-read whenever the config showed one.
-    let had_pending = config.accounts.iter().any(|a| a.pending.is_some());
-    let config = if settle_pending(store, &path, &config, err) || had_pending {
-        match load_config(&path, err) {
-            Ok(c) => c,
-            Err(e) => return e,
-        }
-    } else {
-        config
+    let config = match settled_config(store, &path, config, &[], err) {
+        Ok(c) => c,
+        Err(e) => return e,
     };
     // One cut short before the config was written (a staging entry alone)
     // left every main entry as it was: each is settled beside its
@@ -388,6 +381,31 @@ pub(crate) fn no_such_account(err: &mut dyn Write, email: &Email, path: &Path) -
         shown(&path.display().to_string())
     );
     Exit::NoSuchAccount
+}
+
+/// `config` once every save cut short that it shows (`pending`) is
+/// settled, and those of `leftovers` cut short before it recorded them
+/// (a staging entry alone); what was done is said on `err`. A save under
+/// way when we started may have been finished by its own process while we
+/// waited: the config is re-read whenever it showed one.
+pub(crate) fn settled_config(
+    store: &dyn SecretStore,
+    path: &Path,
+    config: Config,
+    leftovers: &[String],
+    err: &mut dyn Write,
+) -> Result<Config, Exit> {
+    let had_pending = config.accounts.iter().any(|a| a.pending.is_some());
+    let mut settled = settle_pending(store, path, &config, err) || had_pending;
+    for note in settle_leftovers(store, path, leftovers) {
+        let _ = writeln!(err, "{}", shown(&note));
+        settled = true;
+    }
+    if settled {
+        load_config(path, err)
+    } else {
+        Ok(config)
+    }
 }
 
 /// Finish or roll back every save an earlier run left unfinished that
