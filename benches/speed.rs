@@ -26,7 +26,8 @@
 //! - peak RSS of a whole plain-mode wizard run with both checks (wait4's
 //!   `ru_maxrss`).
 //!
-//! `BENCH_RUNS=N` changes the number of runs per row (default 21).
+//! `BENCH_RUNS=N` changes the number of runs per row (default 21);
+//! `BENCH_ROWS=verify` measures the `verify` rows alone.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -95,6 +96,12 @@ fn main() {
 
     for mode in [Net::Proxy, Net::ProxyTcp, Net::Loopback] {
         table.rows.push(b.verify_row(mode, runs));
+    }
+    table.rows.push(b.verify_several_row(runs));
+    // `BENCH_ROWS=verify`: the `verify` rows alone.
+    if std::env::var("BENCH_ROWS").is_ok_and(|r| r == "verify") {
+        table.print();
+        return;
     }
     let (password_row, password_stat) = b.password_row(runs);
     table.rows.push(password_row);
@@ -426,6 +433,56 @@ impl Bench {
                 .then(|| format!("ours {}; curl {}", rts(&rt_ours), rts(&rt_theirs))),
             floor,
             target,
+        }
+    }
+
+    /// `verify` of THREE accounts (a config holding just those) against
+    /// `verify` of one, behind the proxy, taking turns: several accounts
+    /// are checked side by side.
+    fn verify_several_row(&self, runs: usize) -> Row {
+        const THREE: usize = 3;
+        let all = icloud_mail_setup::config::load(&self.config).expect("the bench's config");
+        let three = self.dir.path().join("three.toml");
+        icloud_mail_setup::config::update(&three, |c| {
+            for e in &self.emails[..THREE] {
+                c.upsert(all.find(e).expect("a stored account").clone());
+            }
+        })
+        .expect("write the three accounts' config");
+        let email = self.emails[0].clone();
+        let several = || {
+            let mut c = self.ours(&["verify"], Net::Proxy);
+            c.env("ICLOUD_MAIL_SETUP_CONFIG", &three);
+            c
+        };
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for i in 0..=runs {
+            let (t, out) = self.time(several());
+            assert!(out.status.success(), "verify: {}", text(&out));
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout).matches('✓').count(),
+                2 * THREE,
+                "{}",
+                text(&out)
+            );
+            let (u, out) = self.time(self.ours(&["verify", &email], Net::Proxy));
+            assert!(out.status.success(), "verify: {}", text(&out));
+            // The first pair warms the caches.
+            if i > 0 {
+                ours.push(t);
+                theirs.push(u);
+            }
+        }
+        Row {
+            what: format!("`verify` of {THREE} accounts, behind a proxy adding 25 ms each way"),
+            ours: Stat::of(ours),
+            reference: Some((
+                "`verify` of one account (same runs)".into(),
+                Stat::of(theirs),
+            )),
+            round_trips: None,
+            floor: format!("the reference: {THREE} accounts checked side by side cost one"),
+            target: Target::Ratio(1.3),
         }
     }
 

@@ -25,9 +25,9 @@
 //! call [`Copied::clear`] (it runs programs: off the UI thread). OSC 52
 //! goes straight to `/dev/tty`, which is safe between two draws.
 
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -420,7 +420,7 @@ fn describe_all(channels: &[Channel]) -> String {
 
 /// The OSC 52 "set clipboard" sequence for `data`, wrapped for the route.
 pub fn osc52_sequence(route: &Osc52, data: &[u8]) -> Zeroizing<String> {
-    let b64 = base64(data);
+    let b64 = crate::base64::encode(data);
     let mut s = Zeroizing::new(String::with_capacity(b64.len() + 16));
     match route {
         Osc52::Screen => {
@@ -435,28 +435,6 @@ pub fn osc52_sequence(route: &Osc52, data: &[u8]) -> Zeroizing<String> {
         }
     }
     s
-}
-
-/// Standard base64 with padding.
-pub fn base64(data: &[u8]) -> Zeroizing<String> {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Zeroizing::new(String::with_capacity(data.len().div_ceil(3) * 4));
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 fn tty() -> std::io::Result<std::fs::File> {
@@ -525,7 +503,8 @@ fn tmux_delete_buffers_holding(secret: &Secret) -> Result<usize, String> {
 }
 
 /// Run `program` with `input` on its stdin (then closed), bounded by
-/// [`TOOL_TIMEOUT`]; its stdout (at most [`READ_BACK_LIMIT`] bytes) when
+/// [`TOOL_TIMEOUT`] (the one runner, [`crate::process::pipe`]: its own
+/// process group, killed with it); its stdout (at most [`READ_BACK_LIMIT`] bytes) when
 /// `capture`. Programs that stay behind to serve a selection (wl-copy,
 /// xclip, xsel fork) get no pipe but stdin, so nothing waits on them.
 fn run_program(
@@ -534,49 +513,9 @@ fn run_program(
     input: &[u8],
     capture: bool,
 ) -> Result<Zeroizing<Vec<u8>>, String> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(if capture {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("could not run {program}: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        // A program that does not read its input is not an error here.
-        let _ = stdin.write_all(input);
-    }
-    let reader = child.stdout.take().map(|stdout| {
-        std::thread::spawn(move || {
-            let mut buf = Zeroizing::new(Vec::new());
-            let _ = stdout.take(READ_BACK_LIMIT).read_to_end(&mut buf);
-            buf
-        })
-    });
-    let deadline = Instant::now() + TOOL_TIMEOUT;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "{program} did not finish within {} s",
-                    TOOL_TIMEOUT.as_secs()
-                ));
-            }
-            Err(e) => return Err(format!("{program}: {e}")),
-        }
-    };
-    let output = reader
-        .and_then(|r| r.join().ok())
-        .unwrap_or_else(|| Zeroizing::new(Vec::new()));
+    let read_back = capture.then_some(READ_BACK_LIMIT);
+    let (status, output) =
+        crate::process::pipe(Path::new(program), args, input, read_back, TOOL_TIMEOUT)?;
     if status.success() {
         Ok(output)
     } else {
@@ -638,22 +577,6 @@ mod tests {
             text_summary(&[direct, xclip]),
             "copied via xclip; also sent by OSC 52: on the clipboard if your terminal allows it"
         );
-    }
-
-    #[test]
-    fn base64_matches_the_standard_vectors() {
-        for (plain, encoded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-            ("abcd-efgh-ijkl-mnop", "YWJjZC1lZmdoLWlqa2wtbW5vcA=="),
-        ] {
-            assert_eq!(base64(plain.as_bytes()).as_str(), encoded, "{plain}");
-        }
     }
 
     #[test]

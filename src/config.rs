@@ -5,6 +5,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod open;
+mod valid;
+
+pub use open::open_checked;
+use open::read_checked;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     #[serde(default, rename = "account", skip_serializing_if = "Vec::is_empty")]
@@ -14,52 +20,102 @@ pub struct Config {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountEntry {
     /// The address mail is read at (lowercased); the keyring account name.
+    #[serde(deserialize_with = "valid::email")]
     pub email: String,
     /// The primary iCloud address used to log in (= email unless custom domain).
+    #[serde(deserialize_with = "valid::email")]
     pub login: String,
     /// The IMAP username form that worked last.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::imap_username"
+    )]
     pub imap_username: Option<String>,
     /// The SMTP username that worked last.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::smtp_username"
+    )]
     pub smtp_username: Option<String>,
     /// The label given to the app-specific password at Apple.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::label"
+    )]
     pub label: Option<String>,
     /// RFC 3339, when the current password was stored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::timestamp"
+    )]
     pub stored_at: Option<String>,
     /// RFC 3339, when the stored password last passed a live check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::timestamp"
+    )]
     pub verified_at: Option<String>,
     /// RFC 3339, when a check first found the stored password rejected;
     /// kept (not moved) by later rejections, removed by a check that
     /// passes and by saving a new password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::timestamp"
+    )]
     pub rejected_since: Option<String>,
     /// RFC 3339, when the stored password was last checked, whatever came
     /// of it (see `check_result`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::timestamp"
+    )]
     pub checked_at: Option<String>,
     /// What that check came to: `ok`, `rejected`, or why it could not
     /// tell (`network`, `keyring`, `no_password`, `error`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::check_result"
+    )]
     pub check_result: Option<String>,
     /// IMAP server override in use (HOST:PORT), absent for Apple's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::imap_server"
+    )]
     pub imap_server: Option<String>,
     /// SMTP server override in use (HOST:PORT), absent for Apple's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::smtp_server"
+    )]
     pub smtp_server: Option<String>,
     /// The extra trust anchors (PEM file) the account was verified with,
     /// absent when only the built-in roots were needed. Exported configs
     /// map it to the client's CA option.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "valid::ca_file"
+    )]
     pub ca_file: Option<String>,
     /// The mail clients whose config `export --write` installed this
     /// account into (`mbsync`, `msmtp`...): they fetch the password through
     /// the password command, so a rotation reaches them by itself.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "valid::clients"
+    )]
     pub exported: Vec<String>,
     /// Where the password is kept: `secret-service` (the system keyring)
     /// or `pass`. Absent in entries written before there was a choice:
@@ -156,17 +212,28 @@ impl Config {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}:{line}:{column}: the config file does not parse: {message}")]
+    #[error(
+        "{}:{line}:{column}: the config file does not parse: {message}",
+        shown(path)
+    )]
     Parse {
         path: PathBuf,
         line: usize,
         column: usize,
         message: String,
     },
-    #[error("{path}: {message}")]
+    #[error("{}: {}", shown(path), crate::text::escape_for_terminal(message))]
     Io { path: PathBuf, message: String },
+    /// Not a config file of ours (see [`open_checked`]): left alone.
+    #[error("{}: {why}", shown(path))]
+    Refused { path: PathBuf, why: String },
     #[error("no config directory could be found (set XDG_CONFIG_HOME or use --config)")]
     NoConfigDir,
+}
+
+/// A path as a terminal may show it.
+fn shown(path: &Path) -> String {
+    crate::text::escape_for_terminal(&path.display().to_string()).into_owned()
 }
 
 /// The first lines of every file this program writes.
@@ -214,14 +281,19 @@ pub fn default_path() -> Result<PathBuf, ConfigError> {
     Ok(dirs.config_dir().join("config.toml"))
 }
 
-/// A missing file is an empty config; a file that does not parse is an
-/// error with its line, and is left untouched.
+/// The largest config file that is read: a real one is a few kilobytes,
+/// and a larger file is refused after reading at most one byte more.
+pub const MAX_SIZE: u64 = 1 << 20;
+
+/// A missing file is an empty config; a file that does not parse, or has
+/// a value that is not valid, is an error with its line, and is left
+/// untouched. So is anything that is not a regular file of this user, or
+/// larger than [`MAX_SIZE`], or not UTF-8: see [`open_checked`].
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let result = match std::fs::read_to_string(path) {
-        Ok(t) => parse(path, &t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-        Err(e) => Err(io_error(path, "could not be read", &e)),
-    };
+    let result = read_checked(path).and_then(|text| match text {
+        Some(t) => parse(path, &t),
+        None => Ok(Config::default()),
+    });
     crate::log!(
         crate::log::Component::Config,
         "read {}: {}",
@@ -244,7 +316,7 @@ fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             path: path.to_path_buf(),
             line,
             column,
-            message: e.message().trim().to_string(),
+            message: crate::text::escape_for_terminal(e.message().trim()).into_owned(),
         }
     })
 }
@@ -313,6 +385,8 @@ impl ConfigLock {
     /// Take the lock of the config at `path` (waiting at most
     /// [`LOCK_WAIT`]), creating its directory if needed.
     pub fn acquire(path: &Path) -> Result<ConfigLock, ConfigError> {
+        // Nothing is created or locked beside a file that is not ours.
+        open_checked(path)?;
         let path = resolve(path);
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -373,12 +447,15 @@ pub fn tighten_permissions(path: &Path) -> Option<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let target = resolve(path);
-        let mode = std::fs::metadata(&target).ok()?.permissions().mode();
+        // Only a regular file of this user: anything else is refused by
+        // `load`, unchanged.
+        let file = open_checked(path).ok()??;
+        let mode = file.metadata().ok()?.permissions().mode();
         if mode & 0o077 == 0 {
             return None;
         }
-        let fixed = std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600));
+        let target = resolve(path);
+        let fixed = file.set_permissions(std::fs::Permissions::from_mode(0o600));
         Some(match fixed {
             Ok(()) => format!(
                 "{} was readable by other users (mode {:o}); it is now 0600. It holds no \

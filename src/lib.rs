@@ -7,7 +7,9 @@ pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("ICLOUD_MAIL_S
 
 pub mod account;
 pub mod apppass;
-pub mod atomic_file;
+pub(crate) mod atomic_file;
+pub mod base64;
+pub(crate) mod check;
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
@@ -22,13 +24,14 @@ pub mod keyring_choice;
 pub mod keyring_pass;
 pub mod log;
 pub mod mail;
-pub mod notify;
+pub(crate) mod notify;
+pub(crate) mod output;
 pub mod plain;
-pub mod process;
+pub(crate) mod process;
 pub mod qr;
 pub mod schedule;
 pub mod secret;
-pub mod settings_table;
+pub(crate) mod settings_table;
 pub mod stop_signals;
 pub mod storage;
 pub mod text;

@@ -102,7 +102,9 @@ fn not_an_option(text: &str) -> String {
 }
 
 /// The notice `schedule daily` sends once on macOS, so that the person
-/// sees whether notices get through.
+/// sees whether notices get through. (Called on macOS only; its wording
+/// is tested everywhere.)
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
 pub fn test_notice() -> Notice {
     Notice {
         title: "icloud-mail-setup".into(),
@@ -112,6 +114,7 @@ pub fn test_notice() -> Notice {
 
 /// What `schedule daily` says on macOS after sending [`test_notice`]
 /// (`sent`: how the send went).
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
 pub fn test_notice_report(sent: Result<(), String>) -> String {
     match sent {
         Ok(()) => "A test notice was just sent. If none appeared, allow notifications for \

@@ -165,24 +165,7 @@ pub fn run_with<S: AsRef<OsStr>>(
             .take()
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
     );
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-            Ok(None) => {
-                stop(&mut child);
-                return Err(format!(
-                    "{name} did not finish within {} s and was stopped",
-                    timeout.as_secs()
-                ));
-            }
-            Err(e) => {
-                stop(&mut child);
-                return Err(format!("{name}: {e}"));
-            }
-        }
-    };
+    let status = wait(&mut child, &name, timeout)?;
     let collect = |rx: mpsc::Receiver<String>| {
         rx.recv_timeout(Duration::from_millis(500))
             .unwrap_or_default()
@@ -192,6 +175,83 @@ pub fn run_with<S: AsRef<OsStr>>(
         stdout: collect(out),
         stderr: collect(err),
     })
+}
+
+/// Run `program` with `args`, `input` on its stdin (then closed), killed
+/// with its process group after `timeout`; its stdout, at most
+/// `read_back` bytes into memory that is zeroed when dropped (it may be a
+/// secret: a clipboard read back), when `read_back` is given, else none.
+/// Its stderr is not kept, and without `read_back` it gets no pipe but
+/// stdin, so a program that stays behind (wl-copy, xclip and xsel fork to
+/// serve a selection) keeps nothing of ours open. A non-zero exit is an
+/// `Ok` whose status says so.
+pub fn pipe<S: AsRef<OsStr>>(
+    program: &Path,
+    args: &[S],
+    input: &[u8],
+    read_back: Option<u64>,
+    timeout: Duration,
+) -> Result<(ExitStatus, zeroize::Zeroizing<Vec<u8>>), String> {
+    use std::io::Write as _;
+    let name = program.display();
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(if read_back.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("could not run {name}: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A program that does not read its input is not an error here.
+        let _ = stdin.write_all(input);
+    }
+    let reader = child.stdout.take().zip(read_back).map(|(stdout, limit)| {
+        std::thread::spawn(move || {
+            let mut buf = zeroize::Zeroizing::new(Vec::new());
+            let _ = stdout.take(limit).read_to_end(&mut buf);
+            buf
+        })
+    });
+    let status = wait(&mut child, &name, timeout)?;
+    let output = reader
+        .and_then(|r| r.join().ok())
+        .unwrap_or_else(|| zeroize::Zeroizing::new(Vec::new()));
+    Ok((status, output))
+}
+
+/// Wait for `child` to exit, at most `timeout`; past it, it and its
+/// process group are stopped and `Err` says so.
+fn wait(
+    child: &mut std::process::Child,
+    name: &dyn std::fmt::Display,
+    timeout: Duration,
+) -> Result<ExitStatus, String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Ok(status),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) => {
+                stop(child);
+                return Err(format!(
+                    "{name} did not finish within {} s and was stopped",
+                    timeout.as_secs()
+                ));
+            }
+            Err(e) => {
+                stop(child);
+                return Err(format!("{name}: {e}"));
+            }
+        }
+    }
 }
 
 /// Kill `child` and its process group, and reap it.
@@ -245,17 +305,14 @@ mod tests {
         assert_eq!((ran.stdout.as_str(), ran.said()), ("out\n", "err"));
     }
 
-    #[test]
-    fn a_timeout_stops_the_whole_process_group() {
+    /// A shell script leaving a grandchild behind, run by `start` (which
+    /// must time out); fails if that grandchild outlived the timeout.
+    fn assert_group_stopped(start: impl FnOnce(&str) -> Result<(), String>) {
         let dir = tempfile::tempdir().unwrap();
         let pidfile = dir.path().join("pid");
         let script = format!("sleep 30 & echo $! > '{}'; wait", pidfile.display());
-        run(
-            Path::new("/bin/sh"),
-            &["-c", &script],
-            Duration::from_millis(300),
-        )
-        .unwrap_err();
+        let e = start(&script).unwrap_err();
+        assert!(e.contains("did not finish"), "{e}");
         let pid: i32 = std::fs::read_to_string(&pidfile)
             .unwrap()
             .trim()
@@ -271,6 +328,50 @@ mod tests {
             unsafe { libc::kill(pid, libc::SIGKILL) };
         }
         assert!(!alive, "the grandchild outlived the timeout");
+    }
+
+    #[test]
+    fn a_timeout_stops_the_whole_process_group() {
+        assert_group_stopped(|script| {
+            let sh = Path::new("/bin/sh");
+            run(sh, &["-c", script], Duration::from_millis(300)).map(drop)
+        });
+    }
+
+    #[test]
+    fn a_pipe_gives_input_reads_back_a_bound_and_stops_its_group_in_time() {
+        let (status, out) = pipe(
+            Path::new("cat"),
+            &[] as &[&str],
+            b"hello",
+            Some(3),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        assert!(status.success());
+        assert_eq!(out.as_slice(), b"hel");
+        let (status, out) = pipe(
+            Path::new("false"),
+            &[] as &[&str],
+            b"",
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        assert!(!status.success() && out.is_empty());
+        let started = Instant::now();
+        assert_group_stopped(|script| {
+            let sh = Path::new("/bin/sh");
+            pipe(
+                sh,
+                &["-c", script],
+                b"",
+                Some(10),
+                Duration::from_millis(300),
+            )
+            .map(drop)
+        });
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]

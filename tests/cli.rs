@@ -207,9 +207,226 @@ fn an_unreadable_config_says_which_file_and_why() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
-        err.contains(&dir.path().display().to_string()) && err.contains("Is a directory"),
+        err.contains(&dir.path().display().to_string()) && err.contains("is a directory"),
         "{err}"
     );
+}
+
+/// Run the binary with `args`, failing the test (not hanging it) if it
+/// has not finished within 20 s.
+#[cfg(unix)]
+fn run_bounded(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, std::time::Duration) {
+    use std::io::Read as _;
+    let start = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
+        .env_remove("ICLOUD_MAIL_SETUP_LOG")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("the binary hung on {args:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    (status.code(), reader.join().unwrap(), start.elapsed())
+}
+
+/// Mode, owner and (for a regular file) content: what must not change.
+#[cfg(unix)]
+fn fingerprint(path: &std::path::Path) -> (u32, u32, Option<Vec<u8>>) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).unwrap();
+    let content = m.is_file().then(|| std::fs::read(path).unwrap());
+    (m.mode(), m.uid(), content)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_config_that_is_not_a_regular_file_of_ours_is_refused_and_left_exactly_as_it_is() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let root = unsafe { libc::geteuid() } == 0;
+
+    // Each bad input, with what the message must say.
+    let mut cases: Vec<(std::path::PathBuf, &str)> = Vec::new();
+    let sub = d.join("a-directory");
+    std::fs::create_dir(&sub).unwrap();
+    cases.push((sub, "is a directory"));
+    let fifo = d.join("a-fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    cases.push((fifo, "is a FIFO"));
+    // A device: our own node of /dev/null's kind (as root), so a bug
+    // cannot make the real one unusable; otherwise /dev/null itself,
+    // which a user cannot change anyway.
+    let device = if root {
+        let node = d.join("a-device");
+        let c = std::ffi::CString::new(node.to_str().unwrap()).unwrap();
+        let rc = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) };
+        assert_eq!(rc, 0, "mknod: {}", std::io::Error::last_os_error());
+        std::fs::set_permissions(&node, std::fs::Permissions::from_mode(0o666)).unwrap();
+        node
+    } else {
+        std::path::PathBuf::from("/dev/null")
+    };
+    cases.push((device, "is a device"));
+    // Someone else's file, readable by all.
+    let foreign = if root {
+        let f = d.join("someone-elses.toml");
+        std::fs::write(
+            &f,
+            "[[account]]\nemail = \"a@icloud.com\"\nlogin = \"a@icloud.com\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let c = std::ffi::CString::new(f.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::chown(c.as_ptr(), 65534, 65534) }, 0);
+        f
+    } else {
+        std::path::PathBuf::from("/etc/passwd")
+    };
+    cases.push((foreign, "belongs to another user"));
+    // A symlink to each of those.
+    for (i, (target, why)) in cases.clone().into_iter().enumerate() {
+        let link = d.join(format!("link-{i}.toml"));
+        symlink(&target, &link).unwrap();
+        cases.push((link, why));
+    }
+
+    for (path, why) in &cases {
+        let target = std::fs::canonicalize(path).unwrap();
+        let before = fingerprint(&target);
+        for command in [
+            &["list"][..],
+            &["remove", "a@icloud.com", "--yes"],
+            &["verify"],
+        ] {
+            let mut args: Vec<&std::ffi::OsStr> = command.iter().map(|s| s.as_ref()).collect();
+            args.push("--config".as_ref());
+            args.push(path.as_os_str());
+            let (code, err, _) = run_bounded(&args);
+            assert_eq!(code, Some(1), "{command:?} {path:?}: {err}");
+            assert!(
+                err.contains(&path.display().to_string()) && err.contains(why),
+                "{command:?} {path:?}: {err}"
+            );
+            assert!(err.contains("not read or changed"), "{err}");
+            assert_eq!(
+                fingerprint(&target),
+                before,
+                "{command:?} changed {target:?}"
+            );
+        }
+        // No lock file was made beside it.
+        let mut lock = path.as_os_str().to_owned();
+        lock.push(".lock");
+        assert!(!std::path::Path::new(&lock).exists(), "{lock:?}");
+        let mut lock = target.into_os_string();
+        lock.push(".lock");
+        assert!(!std::path::Path::new(&lock).exists(), "{lock:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_config_too_large_not_utf8_or_too_deep_is_refused_with_its_line_and_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let account = "[[account]]\nemail = \"a@icloud.com\"\nlogin = \"a@icloud.com\"\n";
+    let mut large = account.as_bytes().to_vec();
+    large.extend(std::iter::repeat_n(b'#', 20 << 20));
+    let mut not_utf8 = account.as_bytes().to_vec();
+    not_utf8.extend(b"label = \"caf\xe9\"\n");
+    let deep = format!("{account}x = {}{}\n", "[".repeat(5000), "]".repeat(5000));
+    let cases: [(&str, &[u8], &str); 3] = [
+        ("large.toml", &large, "larger than 1024 KiB"),
+        (
+            "latin1.toml",
+            &not_utf8,
+            ":4:13: the config file does not parse: not UTF-8 text",
+        ),
+        ("deep.toml", deep.as_bytes(), ":4:"),
+    ];
+    for (name, content, why) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        // Readable by others: a config we read would be made 0600.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let before = fingerprint(&path);
+        for command in [&["list"][..], &["remove", "a@icloud.com", "--yes"]] {
+            let mut args: Vec<&std::ffi::OsStr> = command.iter().map(|s| s.as_ref()).collect();
+            args.push("--config".as_ref());
+            args.push(path.as_os_str());
+            let (code, err, took) = run_bounded(&args);
+            assert_eq!(code, Some(1), "{name}: {err}");
+            assert!(err.contains(why), "{name}: {err}");
+            assert!(!err.contains("warning"), "{name}: {err}");
+            assert_eq!(fingerprint(&path), before, "{name}");
+            // 20 MB are not read: refused at once.
+            assert!(took < std::time::Duration::from_secs(5), "{name}: {took:?}");
+        }
+    }
+}
+
+#[test]
+fn a_bad_value_in_the_config_is_an_error_at_its_line_never_a_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let head = "[[account]]\nemail = \"a@icloud.com\"\nlogin = \"a@icloud.com\"\n";
+    for (line, expect) in [
+        ("imap_server = \"imap.example.com\"", "is not HOST:PORT"),
+        ("smtp_server = \"smtp.example.com:0\"", "port must be"),
+        ("verified_at = \"yesterday\"", "not an RFC 3339 time"),
+        ("check_result = \"fine\"", "check_result `fine` is none of"),
+        ("exported = [\"outlook\"]", "unknown mail client `outlook`"),
+        ("ca_file = \"relative/ca.pem\"", "not an absolute path"),
+        (
+            "label = \"\\u001b]0;title\\u0007\"",
+            "label `\\x1b]0;title\\x07`",
+        ),
+        ("imap_username = \"\\u001b[2J\"", "control or invisible"),
+    ] {
+        std::fs::write(&path, format!("{head}{line}\n")).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        for command in [
+            &["list"][..],
+            &["verify"],
+            &["settings"],
+            &["export", "mbsync"],
+        ] {
+            let o = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
+                .env_remove("ICLOUD_MAIL_SETUP_LOG")
+                .args(command)
+                .args(["--config", path.to_str().unwrap()])
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(1), "{command:?} {line}: {err}");
+            assert!(
+                err.contains("config.toml:4:") && err.contains(expect),
+                "{command:?} {line}: {err}"
+            );
+            assert!(!err.contains('\u{1b}'), "{err:?}");
+            assert!(o.stdout.is_empty(), "{command:?} {line}");
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
 }
 
 #[test]

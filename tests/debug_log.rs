@@ -532,3 +532,177 @@ fn servers_echoing_the_credentials_put_no_piece_of_them_in_the_log() {
         "{text}"
     );
 }
+
+/// The session bus behind a door: a proxy socket that takes no connection
+/// until [`HeldBus::open`], so no keyring answer can come before then.
+#[cfg(target_os = "linux")]
+struct HeldBus {
+    address: String,
+    open: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+}
+
+#[cfg(target_os = "linux")]
+impl HeldBus {
+    fn start(dir: &Path) -> HeldBus {
+        use std::os::unix::net::{UnixListener, UnixStream};
+        let real = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap();
+        let unix = real
+            .split(';')
+            .find_map(|a| a.strip_prefix("unix:"))
+            .unwrap_or_else(|| panic!("no unix: address in {real}"))
+            .to_string();
+        let connect = move || -> UnixStream {
+            for kv in unix.split(',') {
+                if let Some(p) = kv.strip_prefix("path=") {
+                    return UnixStream::connect(p).unwrap();
+                }
+                if let Some(name) = kv.strip_prefix("abstract=") {
+                    use std::os::linux::net::SocketAddrExt;
+                    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name).unwrap();
+                    return UnixStream::connect_addr(&addr).unwrap();
+                }
+            }
+            panic!("cannot connect to {unix}");
+        };
+        let path = dir.join("held-bus");
+        let listener = UnixListener::bind(&path).unwrap();
+        let open = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let gate = open.clone();
+        std::thread::spawn(move || {
+            let (lock, cv) = &*gate;
+            let _open = cv.wait_while(lock.lock().unwrap(), |o| !*o).unwrap();
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let bus = connect();
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), bus.try_clone().unwrap()),
+                    (bus, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Write);
+                    });
+                }
+            }
+        });
+        HeldBus {
+            address: format!("unix:path={}", path.display()),
+            open,
+        }
+    }
+
+    fn open(&self) {
+        *self.open.0.lock().unwrap() = true;
+        self.open.1.notify_all();
+    }
+}
+
+/// A greeting that repeats the stored password, read before the keyring
+/// has answered (the bus is held shut until the client has answered the
+/// greeting): the log holds that line until the password is known, then
+/// filters it out.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_greeting_repeating_the_password_before_the_keyring_answered_is_not_in_the_log() {
+    use std::io::{BufRead, BufReader};
+    require_bus();
+    let email = unique_email("early");
+    common::keyring::secret_tool_store(&email, GOOD);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[[account]]\nemail = \"{email}\"\nlogin = \"{email}\"\n"),
+    )
+    .unwrap();
+    let log = dir.path().join("early.log");
+    let bus = std::sync::Arc::new(HeldBus::start(dir.path()));
+
+    // SMTP: a greeting with the password (as typed, and as base64 of a
+    // SASL string); once the client has answered it (EHLO: the greeting
+    // was read, and logged), the bus opens; then a refusal.
+    let smtp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let smtp_at = format!("127.0.0.1:{}", smtp.local_addr().unwrap().port());
+    let ehlo_seen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let (bus, ehlo_seen) = (bus.clone(), ehlo_seen.clone());
+        let sasl = b64(format!("\0{email}\0{GOOD}").as_bytes());
+        std::thread::spawn(move || {
+            let Ok((mut s, _)) = smtp.accept() else {
+                return;
+            };
+            let _ = write!(s, "220 fault ready; you will send {GOOD} or {sasl}\r\n");
+            let mut line = String::new();
+            let _ = BufReader::new(s.try_clone().unwrap()).read_line(&mut line);
+            if line.to_ascii_uppercase().starts_with("EHLO") {
+                ehlo_seen.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            bus.open();
+            let _ = s.write_all(b"554 5.3.2 not today\r\n");
+        });
+    }
+    // Whatever happens, the bus opens in the end (a failure, not a hang).
+    {
+        let bus = bus.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(30));
+            bus.open();
+        });
+    }
+    let closed = common::closed_port().to_string();
+    let imap = format!("127.0.0.1:{closed}");
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--imap",
+        &imap,
+        "--smtp",
+        &smtp_at,
+        "verify",
+        &email,
+    ];
+    let mut child = Command::new(bin())
+        .args(args)
+        .env_remove("ICLOUD_MAIL_SETUP_LOG")
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take();
+    let o = child.wait_with_output().unwrap();
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        ehlo_seen.load(std::sync::atomic::Ordering::SeqCst),
+        "the greeting was answered before the keyring: {out}"
+    );
+    // The keyring was read (the checks ran with the password).
+    assert_eq!(o.status.code(), Some(4), "{out}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    for secret in forms(GOOD, &[email.as_str()]) {
+        assert!(
+            !text.to_lowercase().contains(&secret.to_lowercase()),
+            "{secret} is in the log:\n{text}"
+        );
+    }
+    assert_eq!(
+        text.matches(" smtp <line redacted: it held a secret>")
+            .count(),
+        1,
+        "{text}"
+    );
+    for step in [
+        " smtp C: EHLO",
+        &format!(" keyring reading a password [{email}]"),
+        " cli exit status ",
+    ] {
+        assert!(text.contains(step), "the log lacks {step:?}:\n{text}");
+    }
+}

@@ -862,7 +862,7 @@ fn bad_input_exits_with_the_documented_codes() {
     assert!(err.contains("a@icloud.com, b@icloud.com"), "{err}");
 
     // A hand-edited config with a value no client format can carry safely:
-    // refused, nothing printed.
+    // refused as the config is read, at its line, nothing printed.
     std::fs::write(
         &config,
         entry(
@@ -875,7 +875,9 @@ fn bad_input_exits_with_the_documented_codes() {
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty(), "{out}");
     assert!(
-        err.contains("IMAP username") && err.contains("cannot be written"),
+        err.contains("config.toml:4:")
+            && err.contains("IMAP username")
+            && err.contains("control or invisible characters"),
         "{err}"
     );
     assert!(!err.contains('\n') || err.lines().count() <= 3, "{err}");

@@ -5,9 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::Exit;
-use super::verify::{email_arg, no_such_account, open_config};
+use super::verify::{open_config, pick_account};
 use crate::cli::GlobalArgs;
-use crate::config::{AccountEntry, Config};
+
 use crate::export::{self, AccountView, Client, ExportError, Outcome, Paths, install};
 use crate::text::escape_for_terminal;
 
@@ -43,7 +43,7 @@ pub fn run_with(
         Ok(pc) => pc,
         Err(e) => return e,
     };
-    let entry = match pick_account(&config, args.email.as_deref(), &config_path, err) {
+    let entry = match pick_account(&config, args.email.as_deref(), &config_path, "export", err) {
         Ok(e) => e,
         Err(code) => return code,
     };
@@ -82,45 +82,6 @@ pub fn run_with(
         );
     }
     Exit::Ok
-}
-
-/// The account named, or the only one configured.
-fn pick_account<'a>(
-    config: &'a Config,
-    email: Option<&str>,
-    config_path: &Path,
-    err: &mut dyn Write,
-) -> Result<&'a AccountEntry, Exit> {
-    match email {
-        Some(raw) => {
-            let email = email_arg(raw, err)?;
-            config
-                .find(email.as_str())
-                .ok_or_else(|| no_such_account(err, &email, config_path))
-        }
-        None => match config.accounts.as_slice() {
-            [only] => Ok(only),
-            [] => {
-                let _ = writeln!(
-                    err,
-                    "error: no accounts are configured in {}. Add one with `icloud-mail-setup` \
-                     (the wizard) or `icloud-mail-setup store EMAIL --password-stdin`.",
-                    config_path.display()
-                );
-                Err(Exit::NoSuchAccount)
-            }
-            several => {
-                let names: Vec<&str> = several.iter().map(|a| a.email.as_str()).collect();
-                let _ = writeln!(
-                    err,
-                    "error: {} accounts are configured; say which: {}",
-                    names.len(),
-                    escape_for_terminal(&names.join(", "))
-                );
-                Err(Exit::Usage)
-            }
-        },
-    }
 }
 
 /// The config on stdout: for git the gitconfig snippet, for the others the

@@ -3,12 +3,33 @@
 
 use std::io::Write;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::Exit;
 use super::verify::open_config;
 use crate::cli::GlobalArgs;
 use crate::keyring::SecretStore;
+use crate::output::{self, shown};
+
+/// One account in `list --json`.
+#[derive(Serialize)]
+struct Row<'a> {
+    email: &'a str,
+    login: &'a str,
+    label: Option<&'a str>,
+    password_stored: Option<bool>,
+    /// `secret-service` or `pass` (see keyring_choice).
+    keyring: Option<&'static str>,
+    stored_at: Option<&'a str>,
+    verified_at: Option<&'a str>,
+    rejected_since: Option<&'a str>,
+    checked_at: Option<&'a str>,
+    check_result: Option<&'a str>,
+    imap_username: Option<&'a str>,
+    smtp_username: Option<&'a str>,
+    imap_server: Option<&'a str>,
+    smtp_server: Option<&'a str>,
+}
 
 /// `list [--json]` on stdout/stderr.
 pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, json: bool) -> Exit {
@@ -38,7 +59,7 @@ pub fn run_with(
     };
     if config.accounts.is_empty() {
         if json {
-            let _ = writeln!(out, "[]");
+            let _ = output::json(out, &[0u8; 0]);
         } else {
             let _ = writeln!(
                 out,
@@ -55,7 +76,8 @@ pub fn run_with(
         Err(e) => {
             let _ = writeln!(
                 err,
-                "note: cannot tell which passwords are stored: {e}. {}",
+                "note: cannot tell which passwords are stored: {}. {}",
+                shown(&e.to_string()),
                 e.hint()
             );
             false
@@ -72,29 +94,26 @@ pub fn run_with(
     }
 
     if json {
-        let doc: Vec<Value> = rows
+        let doc: Vec<Row<'_>> = rows
             .iter()
-            .map(|(a, stored)| {
-                json!({
-                    "email": a.email,
-                    "login": a.login,
-                    "label": a.label,
-                    "password_stored": stored,
-                    "keyring": store.kind_for(&a.email).map(|k| k.id()),
-                    "stored_at": a.stored_at,
-                    "verified_at": a.verified_at,
-                    "rejected_since": a.rejected_since,
-                    "checked_at": a.checked_at,
-                    "check_result": a.check_result,
-                    "imap_username": a.imap_username,
-                    "smtp_username": a.smtp_username,
-                    "imap_server": a.imap_server,
-                    "smtp_server": a.smtp_server,
-                })
+            .map(|(a, stored)| Row {
+                email: &a.email,
+                login: &a.login,
+                label: a.label.as_deref(),
+                password_stored: *stored,
+                keyring: store.kind_for(&a.email).map(|k| k.id()),
+                stored_at: a.stored_at.as_deref(),
+                verified_at: a.verified_at.as_deref(),
+                rejected_since: a.rejected_since.as_deref(),
+                checked_at: a.checked_at.as_deref(),
+                check_result: a.check_result.as_deref(),
+                imap_username: a.imap_username.as_deref(),
+                smtp_username: a.smtp_username.as_deref(),
+                imap_server: a.imap_server.as_deref(),
+                smtp_server: a.smtp_server.as_deref(),
             })
             .collect();
-        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        let _ = writeln!(out, "{text}");
+        let _ = output::json(out, &doc);
         return Exit::Ok;
     }
 
@@ -112,18 +131,77 @@ pub fn run_with(
         let _ = writeln!(
             out,
             "{:<32} {:<32} {:<8} {}",
-            a.email,
-            a.login,
+            shown(&a.email),
+            shown(&a.login),
             stored,
-            a.verified_at.as_deref().unwrap_or("never")
+            shown(a.verified_at.as_deref().unwrap_or("never"))
         );
         if let Some(since) = &a.rejected_since {
             let _ = writeln!(
                 out,
-                "  rejected since {since} — fix: {}",
-                super::scheduled::fix_command(&a.email, globals.config.as_deref())
+                "  rejected since {} — fix: {}",
+                shown(since),
+                shown(&super::scheduled::fix_command(
+                    &a.email,
+                    globals.config.as_deref()
+                ))
             );
         }
     }
     Exit::Ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keyring::{MemoryStore, StoreError};
+
+    #[test]
+    fn what_the_keyring_and_the_config_say_reaches_the_terminal_escaped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[[account]]\nemail = \"a@icloud.com\"\nlogin = \"a@icloud.com\"\n\
+             label = \"caf\u{e9} \u{2713}\"\nrejected_since = \"2026-01-01T00:00:00Z\"\n",
+        )
+        .unwrap();
+        let globals = GlobalArgs {
+            config: Some(path),
+            ..GlobalArgs::default()
+        };
+        let store = MemoryStore::failing(StoreError::Other(
+            "bus said \u{1b}]0;pwned\u{7}\u{9b}2J\u{202e}".into(),
+        ));
+        for json in [false, true] {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            assert_eq!(
+                run_with(&globals, &store, json, &mut out, &mut err),
+                Exit::Ok
+            );
+            let (out, err) = (
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(err).unwrap(),
+            );
+            for text in [&out, &err] {
+                assert!(
+                    !text
+                        .chars()
+                        .any(|c| (c.is_control() && c != '\n') || crate::text::is_bidi_control(c)),
+                    "{text:?}"
+                );
+            }
+            assert!(
+                err.contains(r"bus said \x1b]0;pwned\x07\u{009b}2J\u{202e}"),
+                "{err}"
+            );
+            if json {
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                assert_eq!(v[0]["label"], "caf\u{e9} \u{2713}");
+                assert_eq!(v[0]["password_stored"], serde_json::Value::Null);
+            } else {
+                assert!(out.contains("rejected since 2026-01-01T00:00:00Z"), "{out}");
+            }
+        }
+    }
 }

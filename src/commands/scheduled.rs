@@ -13,18 +13,16 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::SystemTime;
 
 use super::Exit;
 use super::verify::{
-    MakeChecker, check_result, exit_for_report, live_checker, open_config, settle_leftovers,
-    settle_pending, worst,
+    MakeChecker, check_result, exit_for_report, live_checker, open_config, settled_config, worst,
 };
 use crate::cli::GlobalArgs;
 use crate::config::AccountEntry;
 use crate::keyring::SecretStore;
 use crate::mail::diagnosis::summary_line;
-use crate::mail::{CheckSettings, PendingPassword, Protocol};
+use crate::mail::{PendingPassword, Protocol};
 use crate::notify::{Notice, Notifier};
 use crate::storage::{self, CheckResult, Recorded};
 
@@ -58,7 +56,7 @@ pub fn run_with(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Exit {
-    let (path, mut config) = match open_config(globals, err) {
+    let (path, config) = match open_config(globals, err) {
         Ok(pc) => pc,
         Err(e) => return e,
     };
@@ -74,43 +72,26 @@ pub fn run_with(
         return Exit::Ok;
     }
     let emails: Vec<String> = config.accounts.iter().map(|a| a.email.clone()).collect();
-    // A save under way when we started may have been finished by its own
-    // process while we waited for the lock: re-read whenever one was.
-    let had_pending = config.accounts.iter().any(|a| a.pending.is_some());
-    let mut settled = settle_pending(store, &path, &config, err) || had_pending;
-    for note in settle_leftovers(store, &path, &emails) {
-        let _ = writeln!(err, "{note}");
-        settled = true;
-    }
-    if settled {
-        config = match super::verify::load_config(&path, err) {
-            Ok(c) => c,
-            Err(e) => return e,
-        };
-    }
+    let config = match settled_config(store, &path, config, &emails, err) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let service = super::verify::service(globals, store, &path, &settings, make_checker);
     let fix_config = globals.config.as_deref();
     let mut exit = Exit::Ok;
     let mut broken = Vec::new();
     for entry in &config.accounts {
-        let (code, result, accepted) =
-            check_one(globals, store, make_checker, &settings, entry, out, err);
+        let (code, result, accepted) = check_one(&service, entry, out, err);
         exit = worst(exit, code);
         let check = storage::Check {
             imap_username: accepted.as_deref(),
             ..storage::Check::of(result, entry.stored_at.as_deref())
         };
-        let own = entry.uses_own_servers(&entry.check_settings(
-            &settings,
-            globals.imap.is_some(),
-            globals.smtp.is_some(),
-        ));
-        if !own {
+        let since = match service.record(entry, &service.settings_for(entry), check) {
             // Servers given in the environment: nothing to record or tell.
-            continue;
-        }
-        let since = match storage::record_check(&path, &entry.email, SystemTime::now(), check) {
-            Ok(Recorded::Yes { rejected_since }) => rejected_since,
-            Ok(Recorded::NoAccount) => {
+            None => continue,
+            Some(Ok(Recorded::Yes { rejected_since })) => rejected_since,
+            Some(Ok(Recorded::NoAccount)) => {
                 let _ = writeln!(
                     out,
                     "{}: removed during the check; nothing recorded",
@@ -118,7 +99,7 @@ pub fn run_with(
                 );
                 continue;
             }
-            Ok(Recorded::Replaced) => {
+            Some(Ok(Recorded::Replaced)) => {
                 let _ = writeln!(
                     out,
                     "{}: a new password was saved during the check; it is checked next time",
@@ -126,7 +107,7 @@ pub fn run_with(
                 );
                 continue;
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 let _ = writeln!(err, "warning: the result could not be recorded: {e}");
                 entry.rejected_since.clone()
             }
@@ -169,14 +150,12 @@ pub fn run_with(
 
 /// One login for one account; its exit code and what to record.
 fn check_one(
-    globals: &GlobalArgs,
-    store: &dyn SecretStore,
-    make_checker: &MakeChecker<'_>,
-    base: &CheckSettings,
+    service: &crate::check::Service<'_>,
     entry: &AccountEntry,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> (Exit, CheckResult, Option<String>) {
+    let store = service.store;
     let email = &entry.email;
     let account = match entry.account() {
         Ok(a) => a.with_one_imap_form(),
@@ -187,7 +166,7 @@ fn check_one(
     };
     // The timer carries no --ca-file: `check_settings` adds the one the
     // account was verified with.
-    let settings = entry.check_settings(base, globals.imap.is_some(), globals.smtp.is_some());
+    let settings = service.settings_for(entry);
     let password = match store.get(email) {
         Ok(Some(p)) => p,
         Ok(None) => {
@@ -203,7 +182,7 @@ fn check_one(
             return (Exit::Keyring, CheckResult::Keyring, None);
         }
     };
-    let checker = make_checker(settings);
+    let checker = (service.make_checker)(settings);
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use super::Exit;
-use super::verify::{email_arg, no_such_account, open_config};
+use super::verify::{open_config, pick_account};
 use crate::cli::GlobalArgs;
 use crate::settings_table::{AccountServers, render};
 
@@ -30,43 +30,9 @@ pub fn run_with(
         Ok(pc) => pc,
         Err(e) => return e,
     };
-    let entry = match email {
-        Some(raw) => {
-            let email = match email_arg(raw, err) {
-                Ok(e) => e,
-                Err(e) => return e,
-            };
-            match config.find(email.as_str()) {
-                Some(entry) => entry,
-                None => return no_such_account(err, &email, &path),
-            }
-        }
-        None => match config.accounts.as_slice() {
-            [one] => one,
-            [] => {
-                let _ = writeln!(
-                    err,
-                    "error: no accounts are configured in {}. Add one with `icloud-mail-setup` \
-                     (the wizard) or `icloud-mail-setup store EMAIL --password-stdin`.",
-                    path.display()
-                );
-                return Exit::NoSuchAccount;
-            }
-            several => {
-                let names: Vec<String> = several
-                    .iter()
-                    .map(|a| crate::text::escape_for_terminal(&a.email).into_owned())
-                    .collect();
-                let _ = writeln!(
-                    err,
-                    "error: {} accounts are configured; say which: `icloud-mail-setup settings \
-                     EMAIL` with one of {}",
-                    several.len(),
-                    names.join(", ")
-                );
-                return Exit::Usage;
-            }
-        },
+    let entry = match pick_account(&config, email, &path, "settings", err) {
+        Ok(e) => e,
+        Err(code) => return code,
     };
     let servers = match AccountServers::of(entry) {
         Ok(s) => s,

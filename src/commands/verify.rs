@@ -3,17 +3,18 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::Exit;
 use crate::account::{Account, Email};
+use crate::check::{Checked, Verdict};
 use crate::cli::GlobalArgs;
 use crate::config::{self, AccountEntry, Config};
 use crate::keyring::{SecretStore, StoreError, staging_account};
 use crate::mail::diagnosis::{diagnose, summary_line};
 use crate::mail::{CheckReport, CheckSettings, Checker, ErrorKind, LiveChecker, PendingPassword};
+use crate::output::{self, shown};
 use crate::storage;
 
 /// `verify [EMAIL] [--json]` on stdout/stderr with the live checker.
@@ -25,7 +26,7 @@ pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, email: Option<&str>, j
 }
 
 /// Builds the checker for one account's settings.
-pub type MakeChecker<'a> = dyn Fn(CheckSettings) -> Box<dyn Checker> + 'a;
+pub type MakeChecker<'a> = dyn Fn(CheckSettings) -> Box<dyn Checker> + Sync + 'a;
 
 /// The production [`MakeChecker`]: a [`LiveChecker`].
 pub fn live_checker(settings: CheckSettings) -> Box<dyn Checker> {
@@ -48,240 +49,172 @@ pub fn run_with(
     };
     // A save cut short that the config shows (`pending`) is settled first,
     // so the check below sees the keyring and config agree.
-    // A save under way when we started may have been finished by its own
-    // process while we waited: re-read whenever the config showed one.
-    let had_pending = config.accounts.iter().any(|a| a.pending.is_some());
-    let config = if settle_pending(store, &path, &config, err) || had_pending {
-        match load_config(&path, err) {
-            Ok(c) => c,
-            Err(e) => return e,
-        }
-    } else {
-        config
+    let config = match settled_config(store, &path, config, &[], err) {
+        Ok(c) => c,
+        Err(e) => return e,
     };
     // One cut short before the config was written (a staging entry alone)
-    // left every main entry as it was: it is settled beside the first
-    // check, once that check's password has been read.
+    // left every main entry as it was: each is settled beside its
+    // account's check, once that check's password has been read.
     let mut leftovers = Leftovers(config.accounts.iter().map(|a| a.email.clone()).collect());
     let settings = match globals.check_settings() {
         Ok(s) => s,
         Err(m) => {
-            let _ = writeln!(err, "error: {m}");
+            let _ = writeln!(err, "error: {}", shown(&m));
             leftovers.settle_now(store, &path, err);
             return Exit::Usage;
         }
     };
     let entries: Vec<AccountEntry> = match email {
-        Some(raw) => {
-            let email = match email_arg(raw, err) {
-                Ok(e) => e,
-                Err(e) => {
-                    leftovers.settle_now(store, &path, err);
-                    return e;
-                }
-            };
-            match config.find(email.as_str()) {
-                Some(e) => vec![e.clone()],
-                None => {
-                    leftovers.settle_now(store, &path, err);
-                    return no_such_account(err, &email, &path);
-                }
+        Some(raw) => match pick_account(&config, Some(raw), &path, "verify", err) {
+            Ok(e) => vec![e.clone()],
+            Err(code) => {
+                leftovers.settle_now(store, &path, err);
+                return code;
             }
-        }
+        },
         None if config.accounts.is_empty() => {
             let _ = writeln!(
                 err,
                 "No accounts are configured in {}. {ADD_ONE}",
-                path.display()
+                shown(&path.display().to_string())
             );
             return Exit::NoSuchAccount;
         }
         None => config.accounts.clone(),
     };
 
+    let service = service(globals, store, &path, &settings, make_checker);
+    let to_settle = leftovers.take();
     let mut exit = Exit::Ok;
     let mut results = Vec::new();
-    for entry in &entries {
-        let (code, value) = verify_one(
-            &Context {
-                globals,
-                store,
-                make_checker,
-                settings: &settings,
-                path: &path,
-                json,
-            },
-            entry,
-            &mut leftovers,
-            out,
-            err,
-        );
-        if code == Exit::Failure && value.get("cancelled").is_some() {
-            return code;
+    let mut cancelled = None;
+    service.check_all(&entries, &to_settle, |checked| {
+        if let Verdict::Cancelled(m) = &checked.verdict {
+            cancelled = Some(m.clone());
+            return false;
         }
-        exit = worst(exit, code);
-        results.push(value);
+        exit = worst(exit, checked.exit());
+        results.push(print_checked(&checked, json, out, err));
+        true
+    });
+    if let Some(m) = cancelled {
+        let _ = writeln!(err, "{m}");
+        return Exit::Failure;
     }
+    // The accounts not checked (one was named) are settled last.
+    let checked: Vec<&str> = entries.iter().map(|e| e.email.as_str()).collect();
+    leftovers.0 = to_settle
+        .into_iter()
+        .filter(|e| !checked.contains(&e.as_str()))
+        .collect();
     leftovers.settle_now(store, &path, err);
     if json {
-        let doc = if email.is_some() {
-            results.pop().unwrap_or(Value::Null)
+        let _ = if email.is_some() {
+            match results.pop() {
+                Some(one) => output::json(out, &one),
+                None => output::json(out, &()),
+            }
         } else {
-            Value::Array(results)
+            output::json(out, &results)
         };
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_default()
-        );
     }
     exit
 }
 
-/// What every account's check shares.
-struct Context<'a> {
-    globals: &'a GlobalArgs,
-    store: &'a dyn SecretStore,
-    make_checker: &'a MakeChecker<'a>,
-    settings: &'a CheckSettings,
-    path: &'a Path,
-    json: bool,
+/// One account in `verify --json`: `{email, imap, smtp}`, with `error`
+/// (and `imap`, `smtp` null) when it could not be checked.
+#[derive(Serialize)]
+struct AccountJson {
+    email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    imap: Option<ReportJson>,
+    smtp: Option<ReportJson>,
 }
 
-/// Check one account. The keyring read runs on its own thread while both
-/// checks resolve, connect, handshake TLS and read the greetings: they wait
-/// for the password only right before `LOGIN` and `AUTH`. If the keyring
-/// cannot give it, the checks stop there (nothing but greetings sent) and
-/// the keyring's answer is reported, as if it had been asked first.
-fn verify_one(
-    cx: &Context<'_>,
-    entry: &AccountEntry,
-    leftovers: &mut Leftovers,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> (Exit, Value) {
-    let fail =
-        |error: String| json!({ "email": entry.email, "error": error, "imap": null, "smtp": null });
-    let account = match entry.account() {
-        Ok(a) => a,
-        Err(m) => {
-            let _ = writeln!(
-                err,
-                "error: {}: {m} (in {})",
-                entry.email,
-                cx.path.display()
-            );
-            return (Exit::Failure, fail(m));
-        }
-    };
+/// One check in `verify --json`.
+#[derive(Serialize)]
+struct ReportJson {
+    ok: bool,
+    username: Option<String>,
+    rejected_usernames: Vec<String>,
+    elapsed_ms: u64,
+    error_kind: Option<&'static str>,
+    message: String,
+}
 
-    // Servers recorded with the account apply unless given on the command line.
-    let settings = entry.check_settings(
-        cx.settings,
-        cx.globals.imap.is_some(),
-        cx.globals.smtp.is_some(),
-    );
-    let checker = (cx.make_checker)(settings.clone());
-    let to_settle = leftovers.take();
-    let (read, notes, reports) = std::thread::scope(|scope| {
-        let (tx, rx) = futures::channel::oneshot::channel();
-        let (store, path) = (cx.store, cx.path);
-        let email = account.email.as_str().to_string();
-        let reader = scope.spawn(move || {
-            let read = store.get(&email);
-            let _ = tx.send(read.as_ref().ok().cloned().flatten());
-            (read, settle_leftovers(store, path, &to_settle))
-        });
-        let password = PendingPassword::later(async move { rx.await.ok().flatten() });
-        let reports = run_checks(&*checker, &account, &password, |progress| match progress {
-            Progress::PasswordRead if !cx.json => {
-                let _ = writeln!(out, "{}:", entry.email);
-                if !settings.uses_default_servers() {
-                    let _ = writeln!(
-                        out,
-                        "  servers: IMAP {}, SMTP {} (not Apple's: recorded for this account or given)",
-                        settings.imap, settings.smtp
-                    );
-                }
-            }
-            Progress::Report(r) if !cx.json => print_report_line(out, r),
-            _ => {}
-        });
-        let (read, notes) = match reader.join() {
-            Ok(done) => done,
-            Err(_) => (
-                Err(StoreError::Other(
-                    "the keyring read failed unexpectedly".into(),
-                )),
-                Vec::new(),
-            ),
-        };
-        (read, notes, reports)
-    });
-    for note in notes {
-        let _ = writeln!(err, "{note}");
+/// Print one account's check (text on `out` unless `json`, errors and
+/// notes on `err`, every value escaped); its `--json` form.
+fn print_checked(c: &Checked, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> AccountJson {
+    for note in &c.notes {
+        let _ = writeln!(err, "{}", shown(note));
     }
-    match read {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            let m = format!(
-                "no password for {} is stored in the {}",
-                entry.email,
-                cx.store.name_for(&entry.email)
-            );
+    let email = shown(&c.email);
+    let failed = |error: String| AccountJson {
+        email: c.email.clone(),
+        error: Some(error),
+        imap: None,
+        smtp: None,
+    };
+    let (imap, smtp) = match &c.verdict {
+        Verdict::Checked { imap, smtp } => (imap, smtp),
+        Verdict::BadEntry(m) => {
+            let _ = writeln!(err, "error: {email}: {}", shown(m));
+            return failed(m.clone());
+        }
+        Verdict::NoPassword(store) => {
+            let m = format!("no password for {} is stored in the {store}", c.email);
             let _ = writeln!(
                 err,
-                "error: {m}. Store one with `icloud-mail-setup store {} --password-stdin`.",
-                entry.email
+                "error: {}. Store one with `icloud-mail-setup store {email} --password-stdin`.",
+                shown(&m)
             );
-            return (Exit::NoSuchAccount, fail(m));
+            return failed(m);
         }
-        Err(e) => {
-            let code = report_store_error(err, &e);
-            return (code, fail(e.to_string()));
+        Verdict::Keyring(e) => {
+            report_store_error(err, e);
+            return failed(e.to_string());
         }
-    }
-    let (imap, smtp) = match reports {
-        Ok(Some(r)) => r,
-        // The password was read (above), so the checks had it.
-        Ok(None) => {
-            let _ = writeln!(err, "error: the checks did not get the password");
-            return (
-                Exit::Failure,
-                fail("the checks did not get the password".into()),
-            );
-        }
-        Err(m) => {
-            let _ = writeln!(err, "{m}");
-            return (Exit::Failure, json!({ "cancelled": true }));
+        Verdict::Failed(m) | Verdict::Cancelled(m) => {
+            let _ = writeln!(err, "error: {}", shown(m));
+            return failed(m.clone());
         }
     };
-    if !cx.json {
-        print_advice(out, &imap);
-        print_advice(out, &smtp);
+    if !json {
+        let _ = writeln!(out, "{email}:");
+        if !c.settings.uses_default_servers() {
+            let _ = writeln!(
+                out,
+                "  servers: IMAP {}, SMTP {} (not Apple's: recorded for this account or given)",
+                shown(&c.settings.imap.to_string()),
+                shown(&c.settings.smtp.to_string())
+            );
+        }
+        // In the order they ended, as a live run would show them.
+        let (first, second) = if smtp.elapsed < imap.elapsed {
+            (smtp, imap)
+        } else {
+            (imap, smtp)
+        };
+        print_report_line(out, first);
+        print_report_line(out, second);
+        print_advice(out, imap);
+        print_advice(out, smtp);
     }
-    let code = worst(exit_for_report(&imap), exit_for_report(&smtp));
-    let accepted = |r: &CheckReport| r.outcome.as_ref().ok().map(|a| a.username.clone());
-    let (imap_user, smtp_user) = (accepted(&imap), accepted(&smtp));
-    let check = storage::Check {
-        result: check_result(code),
-        stored_at: entry.stored_at.as_deref(),
-        imap_username: imap_user.as_deref(),
-        smtp_username: smtp_user.as_deref(),
-    };
-    // Other servers (--imap, --smtp, their environment variables) say
-    // nothing about the account's password: nothing is recorded.
-    if entry.uses_own_servers(&settings)
-        && let Err(e) = storage::record_check(cx.path, &entry.email, SystemTime::now(), check)
-    {
-        let _ = writeln!(err, "warning: the result could not be recorded: {e}");
+    if let Some(e) = &c.unrecorded {
+        let _ = writeln!(
+            err,
+            "warning: the result could not be recorded: {}",
+            shown(e)
+        );
     }
-    let value = json!({
-        "email": entry.email,
-        "imap": report_json(&imap),
-        "smtp": report_json(&smtp),
-    });
-    (code, value)
+    AccountJson {
+        email: c.email.clone(),
+        error: None,
+        imap: Some(report_json(imap)),
+        smtp: Some(report_json(smtp)),
+    }
 }
 
 /// Accounts whose staging entry (a save cut short before the config said
@@ -333,6 +266,24 @@ pub(crate) fn settle_leftovers(
 const ADD_ONE: &str = "Add one with `icloud-mail-setup` (the wizard) or \
     `icloud-mail-setup store EMAIL --password-stdin`.";
 
+/// The check service with the servers given on the command line (or in
+/// the environment) and `settings` made of them.
+pub(crate) fn service<'a>(
+    globals: &GlobalArgs,
+    store: &'a dyn SecretStore,
+    path: &'a Path,
+    settings: &'a CheckSettings,
+    make_checker: &'a MakeChecker<'a>,
+) -> crate::check::Service<'a> {
+    crate::check::Service {
+        store,
+        path,
+        base: settings,
+        given: (globals.imap.is_some(), globals.smtp.is_some()),
+        make_checker,
+    }
+}
+
 /// The config file: `--config`, else the platform default.
 pub(crate) fn config_path(globals: &GlobalArgs, err: &mut dyn Write) -> Result<PathBuf, Exit> {
     globals.config_path().map_err(|e| {
@@ -365,25 +316,96 @@ pub(crate) fn open_config(
 
 /// Load the config or say why not (a parse error names path, line, column).
 pub(crate) fn load_config(path: &Path, err: &mut dyn Write) -> Result<Config, Exit> {
-    if let Some(warning) = config::tighten_permissions(path) {
-        let _ = writeln!(err, "warning: {warning}");
-    }
-    config::load(path).map_err(|e| {
+    // Read (and so checked: a regular file of this user) before its mode
+    // is touched.
+    let config = config::load(path).map_err(|e| {
         let _ = writeln!(err, "error: {e}");
         if matches!(e, config::ConfigError::Parse { .. }) {
             let _ = writeln!(err, "Fix or move that file; it was left exactly as it is.");
         }
         Exit::Failure
-    })
+    })?;
+    if let Some(warning) = config::tighten_permissions(path) {
+        let _ = writeln!(err, "warning: {warning}");
+    }
+    Ok(config)
+}
+
+/// The one account picker: the account `email` names (a usage error when
+/// it is not an address, exit 6 when it is not configured), else the only
+/// one configured; otherwise says why not on `err`. `command` is named in
+/// the hint when several are configured.
+pub(crate) fn pick_account<'a>(
+    config: &'a Config,
+    email: Option<&str>,
+    path: &Path,
+    command: &str,
+    err: &mut dyn Write,
+) -> Result<&'a AccountEntry, Exit> {
+    match email {
+        Some(raw) => {
+            let email = email_arg(raw, err)?;
+            config
+                .find(email.as_str())
+                .ok_or_else(|| no_such_account(err, &email, path))
+        }
+        None => match config.accounts.as_slice() {
+            [only] => Ok(only),
+            [] => {
+                let _ = writeln!(
+                    err,
+                    "error: no accounts are configured in {}. {ADD_ONE}",
+                    shown(&path.display().to_string())
+                );
+                Err(Exit::NoSuchAccount)
+            }
+            several => {
+                let names: Vec<&str> = several.iter().map(|a| a.email.as_str()).collect();
+                let _ = writeln!(
+                    err,
+                    "error: {} accounts are configured; say which: `icloud-mail-setup {command} \
+                     EMAIL` with one of {}",
+                    names.len(),
+                    shown(&names.join(", "))
+                );
+                Err(Exit::Usage)
+            }
+        },
+    }
 }
 
 pub(crate) fn no_such_account(err: &mut dyn Write, email: &Email, path: &Path) -> Exit {
     let _ = writeln!(
         err,
         "error: no account {email} in {}. {ADD_ONE}",
-        path.display()
+        shown(&path.display().to_string())
     );
     Exit::NoSuchAccount
+}
+
+/// `config` once every save cut short that it shows (`pending`) is
+/// settled, and those of `leftovers` cut short before it recorded them
+/// (a staging entry alone); what was done is said on `err`. A save under
+/// way when we started may have been finished by its own process while we
+/// waited: the config is re-read whenever it showed one.
+pub(crate) fn settled_config(
+    store: &dyn SecretStore,
+    path: &Path,
+    config: Config,
+    leftovers: &[String],
+    err: &mut dyn Write,
+) -> Result<Config, Exit> {
+    let had_pending = config.accounts.iter().any(|a| a.pending.is_some());
+    let mut settled = settle_pending(store, path, &config, err) || had_pending;
+    for note in settle_leftovers(store, path, leftovers) {
+        let _ = writeln!(err, "{}", shown(&note));
+        settled = true;
+    }
+    if settled {
+        load_config(path, err)
+    } else {
+        Ok(config)
+    }
 }
 
 /// Finish or roll back every save an earlier run left unfinished that
@@ -527,7 +549,7 @@ pub(crate) fn print_report_line(out: &mut dyn Write, r: &CheckReport) {
         out,
         "  {mark} {:<4}  {}  ({} ms)",
         r.protocol.label(),
-        summary_line(r),
+        shown(&summary_line(r)),
         r.elapsed.as_millis()
     );
 }
@@ -537,29 +559,24 @@ pub(crate) fn print_advice(out: &mut dyn Write, r: &CheckReport) {
     if let Err(f) = &r.outcome {
         let d = diagnose(r.protocol, &r.endpoint, f.kind);
         if !d.advice.is_empty() {
-            let _ = writeln!(out, "    {}", d.advice);
+            let _ = writeln!(out, "    {}", shown(&d.advice));
         }
     }
 }
 
-fn report_json(r: &CheckReport) -> Value {
-    let (username, rejected, kind, message) = match &r.outcome {
-        Ok(a) => (
-            Some(a.username.clone()),
-            a.rejected.clone(),
-            None,
-            summary_line(r),
-        ),
-        Err(f) => (None, Vec::new(), Some(f.kind.id()), summary_line(r)),
+fn report_json(r: &CheckReport) -> ReportJson {
+    let (username, rejected, kind) = match &r.outcome {
+        Ok(a) => (Some(a.username.clone()), a.rejected.clone(), None),
+        Err(f) => (None, Vec::new(), Some(f.kind.id())),
     };
-    json!({
-        "ok": r.accepted(),
-        "username": username,
-        "rejected_usernames": rejected,
-        "elapsed_ms": u64::try_from(r.elapsed.as_millis()).unwrap_or(u64::MAX),
-        "error_kind": kind,
-        "message": message,
-    })
+    ReportJson {
+        ok: r.accepted(),
+        username,
+        rejected_usernames: rejected,
+        elapsed_ms: u64::try_from(r.elapsed.as_millis()).unwrap_or(u64::MAX),
+        error_kind: kind,
+        message: summary_line(r),
+    }
 }
 
 /// The exit code a failure kind maps to.
@@ -629,7 +646,7 @@ mod tests {
 
     use super::*;
     use crate::keyring::MemoryStore;
-    use crate::mail::{Accepted, Endpoint, Failure, Protocol};
+    use crate::mail::{Accepted, Endpoint, ErrorKind, Failure, Protocol};
     use crate::secret::Secret;
 
     const EMAIL: &str = "emily@icloud.com";
@@ -638,9 +655,18 @@ mod tests {
     /// How many checks have started (a live checker would be connecting).
     type Started = Arc<(Mutex<usize>, Condvar)>;
 
-    /// A checker that counts the checks started, then waits for the
-    /// password before "logging in" (accepted when it comes).
-    struct CountingChecker(Started);
+    /// The checker of these tests. Each check counts itself as started
+    /// (a live checker would be connecting), waits for the password, then,
+    /// with `together`, until that many checks have started (at most 10 s,
+    /// else it times out: checks made one after another never get there);
+    /// with `no_such_host`, fails to look up the host it was given; else it
+    /// is accepted as `emily` when the password is right.
+    #[derive(Default)]
+    struct Scripted {
+        started: Started,
+        together: usize,
+        no_such_host: Option<CheckSettings>,
+    }
 
     fn report(protocol: Protocol, outcome: Result<Accepted, Failure>) -> CheckReport {
         CheckReport {
@@ -652,7 +678,7 @@ mod tests {
         }
     }
 
-    impl Checker for CountingChecker {
+    impl Checker for Scripted {
         fn check(
             &self,
             _protocol: Protocol,
@@ -668,12 +694,36 @@ mod tests {
             _account: Account,
             password: PendingPassword,
         ) -> BoxFuture<'_, CheckReport> {
-            let (n, cv) = &*self.0;
+            let (n, cv) = &*self.started;
             *n.lock().unwrap() += 1;
             cv.notify_all();
+            let (started, together) = (self.started.clone(), self.together);
             Box::pin(async move {
-                let outcome = match password.get().await {
-                    Some(p) if p.expose() == PASSWORD => Ok(Accepted {
+                let password = password.get().await;
+                let waited = tokio::task::spawn_blocking(move || {
+                    let (n, cv) = &*started;
+                    let long = Duration::from_secs(10);
+                    let (n, _) = cv
+                        .wait_timeout_while(n.lock().unwrap(), long, |n| *n < together)
+                        .unwrap();
+                    *n >= together
+                });
+                let outcome = match (&self.no_such_host, password) {
+                    _ if !waited.await.unwrap_or(false) => {
+                        Err(Failure::new(ErrorKind::Timeout, "checked alone"))
+                    }
+                    (Some(s), _) => {
+                        let endpoint = match protocol {
+                            Protocol::Imap => s.imap.clone(),
+                            Protocol::Smtp => s.smtp.clone(),
+                        };
+                        let failed = Err(Failure::new(ErrorKind::Dns, "no such host"));
+                        return CheckReport {
+                            endpoint,
+                            ..report(protocol, failed)
+                        };
+                    }
+                    (None, Some(p)) if p.expose() == PASSWORD => Ok(Accepted {
                         username: "emily".into(),
                         rejected: vec![],
                     }),
@@ -735,8 +785,12 @@ mod tests {
         started: &Started,
         globals: &GlobalArgs,
     ) -> (Exit, String, String) {
-        let make =
-            |_: CheckSettings| -> Box<dyn Checker> { Box::new(CountingChecker(started.clone())) };
+        let make = |_: CheckSettings| -> Box<dyn Checker> {
+            Box::new(Scripted {
+                started: started.clone(),
+                ..Scripted::default()
+            })
+        };
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code = run_with(
             globals,
@@ -752,6 +806,98 @@ mod tests {
             String::from_utf8(out).unwrap(),
             String::from_utf8(err).unwrap(),
         )
+    }
+
+    #[test]
+    fn values_from_arguments_reach_the_terminal_escaped_in_text_and_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let evil = "evil\u{1b}]0;pwned\u{7}\u{9b}31m\u{202e}.example:1993";
+        let globals = GlobalArgs {
+            imap: Some(evil.into()),
+            smtp: Some(evil.into()),
+            ..config_with_account(dir.path())
+        };
+        let store = MemoryStore::new();
+        store.set(EMAIL, &Secret::new(PASSWORD.into())).unwrap();
+        let make = |s: CheckSettings| -> Box<dyn Checker> {
+            Box::new(Scripted {
+                no_such_host: Some(s),
+                ..Scripted::default()
+            })
+        };
+        for json in [false, true] {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let code = run_with(&globals, &store, &make, None, json, &mut out, &mut err);
+            let (out, err) = (
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(err).unwrap(),
+            );
+            assert_eq!(code, Exit::Network, "{out}{err}");
+            for text in [&out, &err] {
+                assert!(
+                    !text
+                        .chars()
+                        .any(|c| (c.is_control() && c != '\n') || crate::text::is_bidi_control(c)),
+                    "json {json}: {text:?}"
+                );
+            }
+            if json {
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                assert_eq!(v[0]["imap"]["error_kind"], "dns", "{out}");
+                assert!(
+                    v[0]["imap"]["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("evil\u{1b}]0;pwned"),
+                    "{out}"
+                );
+            } else {
+                assert!(
+                    out.contains(r"evil\x1b]0;pwned\x07\u{009b}31m\u{202e}"),
+                    "{out}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn several_accounts_are_checked_side_by_side_and_shown_in_config_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let emails = ["c@icloud.com", "a@icloud.com", "b@icloud.com"];
+        let store = MemoryStore::new();
+        let mut text = String::new();
+        for e in emails {
+            text.push_str(&format!("[[account]]\nemail = \"{e}\"\nlogin = \"{e}\"\n"));
+            store.set(e, &Secret::new(PASSWORD.into())).unwrap();
+        }
+        std::fs::write(&path, text).unwrap();
+        let globals = GlobalArgs {
+            config: Some(path),
+            ..GlobalArgs::default()
+        };
+        let started = Started::default();
+        let make = |_: CheckSettings| -> Box<dyn Checker> {
+            Box::new(Scripted {
+                started: started.clone(),
+                together: 2 * emails.len(),
+                ..Scripted::default()
+            })
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run_with(&globals, &store, &make, None, false, &mut out, &mut err);
+        let (out, err) = (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        );
+        assert_eq!(code, Exit::Ok, "{out}{err}");
+        let headers: Vec<&str> = out.lines().filter(|l| l.ends_with(':')).collect();
+        assert_eq!(
+            headers,
+            ["c@icloud.com:", "a@icloud.com:", "b@icloud.com:"],
+            "{out}"
+        );
+        assert_eq!(out.matches('✓').count(), 6, "{out}");
     }
 
     #[test]

@@ -7,7 +7,6 @@
 //! credential requests for that URL from the keyring.
 
 use std::path::Path;
-use std::process::Command;
 
 use super::double_quoted;
 use super::install::{self, Outcome};
@@ -189,15 +188,10 @@ pub fn write(
 
 /// `git config --file FILE -z --get-all KEY`: the values, none when unset.
 fn get_all(git: &Path, file: &Path, key: &str) -> Result<Vec<String>, ExportError> {
-    let out = Command::new(git)
-        .arg("config")
-        .arg("--file")
-        .arg(file)
-        .args(["-z", "--get-all", key])
-        .output()
-        .map_err(|e| ExportError::Tool(format!("could not run git: {e}")))?;
+    let out = git_config(git, file, &["-z", "--get-all", key])?;
     match out.status.code() {
-        Some(0) => Ok(String::from_utf8_lossy(&out.stdout)
+        Some(0) => Ok(out
+            .stdout
             .split_terminator('\0')
             .map(str::to_string)
             .collect()),
@@ -205,28 +199,34 @@ fn get_all(git: &Path, file: &Path, key: &str) -> Result<Vec<String>, ExportErro
         _ => Err(ExportError::Tool(format!(
             "git config could not read {}: {}; nothing was changed",
             file.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
+            out.stderr.trim()
         ))),
     }
 }
 
 fn run(git: &Path, file: &Path, args: &[&str]) -> Result<(), ExportError> {
-    let out = Command::new(git)
-        .arg("config")
-        .arg("--file")
-        .arg(file)
-        .args(args)
-        .output()
-        .map_err(|e| ExportError::Tool(format!("could not run git: {e}")))?;
+    let out = git_config(git, file, args)?;
     if out.status.success() {
         Ok(())
     } else {
         Err(ExportError::Tool(format!(
             "git config {} failed: {}; nothing was changed",
             args.first().copied().unwrap_or_default(),
-            String::from_utf8_lossy(&out.stderr).trim()
+            out.stderr.trim()
         )))
     }
+}
+
+/// How long one `git config` may take.
+const GIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// `git config --file FILE ARGS`, through the one process runner.
+fn git_config(git: &Path, file: &Path, args: &[&str]) -> Result<crate::process::Ran, ExportError> {
+    let mut argv: Vec<&std::ffi::OsStr> =
+        vec!["config".as_ref(), "--file".as_ref(), file.as_os_str()];
+    argv.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
+    crate::process::run(git, &argv, GIT_TIMEOUT)
+        .map_err(|e| ExportError::Tool(format!("could not run git: {e}")))
 }
 
 #[cfg(test)]

@@ -249,16 +249,14 @@ impl Versions {
     pub fn detect(paths: Option<&Paths>) -> Versions {
         let isync = paths
             .and_then(|p| p.find_program("mbsync"))
-            .and_then(|mbsync| {
-                std::process::Command::new(mbsync)
-                    .arg("--version")
-                    .output()
-                    .ok()
-            })
-            .and_then(|o| parse_version(&String::from_utf8_lossy(&o.stdout)));
+            .and_then(|mbsync| crate::process::run(&mbsync, &["--version"], VERSION_TIMEOUT).ok())
+            .and_then(|o| parse_version(&o.stdout));
         Versions { isync }
     }
 }
+
+/// How long a client's `--version` may take.
+const VERSION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// (major, minor) of the first `N.N` in `text` (`isync 1.4.4`).
 fn parse_version(text: &str) -> Option<(u32, u32)> {

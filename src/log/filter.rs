@@ -14,7 +14,7 @@
 use zeroize::Zeroizing;
 
 use super::Component;
-use crate::mail::wire::base64_into;
+use crate::base64::encode_into as base64_into;
 
 /// The shortest window of a password that is matched on its own: any
 /// 8 characters of it (or of its form without hyphens) in a row.
@@ -178,9 +178,7 @@ mod tests {
     use super::*;
 
     fn b64(raw: &[u8]) -> String {
-        let mut out = Zeroizing::new(Vec::with_capacity(raw.len() * 2 + 4));
-        base64_into(raw, &mut out);
-        String::from_utf8(out.to_vec()).unwrap()
+        crate::base64::encode(raw).to_string()
     }
 
     const PW: &str = "abcd-efgh-ijkl-mnop";

@@ -107,18 +107,40 @@ pub fn open(path: &Path, config: Option<&Path>) -> io::Result<bool> {
 
 /// Stop logging and forget (zero) every registered secret.
 pub fn close() {
+    {
+        // Lines still held at the end: their password never came, so
+        // they could not be filtered; they are not written.
+        let mut held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+        held.lines.clear();
+        held.dropped = 0;
+    }
     ON.store(false, Ordering::SeqCst);
     *SINK.lock().unwrap_or_else(|p| p.into_inner()) = None;
     SECRETS.lock().unwrap_or_else(|p| p.into_inner()).clear();
 }
 
 /// Write one line (use [`log!`], which skips this when logging is off).
-/// The filter runs on the raw text first (and again on the escaped, cut
-/// line); the line goes out in one `write_all`, its newline included, so
-/// processes appending to the same file do not interleave within a line.
+/// While a password is on its way ([`hold`]), the line is kept in memory
+/// instead, with its time, and written once the password is known.
 pub fn write(component: Component, text: &str) {
+    let time = timestamp(SystemTime::now());
+    {
+        let mut held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+        if held.holds > 0 {
+            held.keep(time, component, text);
+            return;
+        }
+    }
+    emit(&time, component, text);
+}
+
+/// Filter and write one line: the filter runs on the raw text first (and
+/// again on the escaped, cut line); the line goes out in one `write_all`,
+/// its newline included, so processes appending to the same file do not
+/// interleave within a line.
+fn emit(time: &str, component: Component, text: &str) {
     let mut line = Zeroizing::new(String::with_capacity(text.len().min(MAX_TEXT) + 64));
-    line.push_str(&timestamp(SystemTime::now()));
+    line.push_str(time);
     line.push(' ');
     line.push_str(component.name());
     line.push(' ');
@@ -139,6 +161,89 @@ pub fn write(component: Component, text: &str) {
     if let Some(file) = sink.as_mut() {
         // A log that cannot be written is not a reason to fail the run.
         let _ = file.write_all(line.as_bytes());
+    }
+}
+
+/// The most lines kept while a password is on its way; later ones are
+/// counted, not kept.
+pub const MAX_HELD: usize = 1000;
+
+/// The lines kept while a password is on its way.
+struct Held {
+    /// How many passwords are on their way ([`Hold`]s alive).
+    holds: usize,
+    lines: Vec<(String, Component, Zeroizing<String>)>,
+    dropped: usize,
+}
+
+impl Held {
+    fn keep(&mut self, time: String, component: Component, text: &str) {
+        if self.lines.len() >= MAX_HELD {
+            self.dropped += 1;
+            return;
+        }
+        // A line is cut at MAX_TEXT when written: keeping four times that
+        // of the raw text keeps all that can be written, and the filter
+        // still sees every password form that reaches the cut.
+        let mut end = text.len().min(4 * MAX_TEXT);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut kept = Zeroizing::new(String::with_capacity(end));
+        kept.push_str(&text[..end]);
+        self.lines.push((time, component, kept));
+    }
+}
+
+static HELD: Mutex<Held> = Mutex::new(Held {
+    holds: 0,
+    lines: Vec::new(),
+    dropped: 0,
+});
+
+/// While alive, every line is held back (in memory, bounded): a password
+/// is on its way (a keyring read), and a server line that arrives
+/// meanwhile may repeat it before the filter knows it. When the last hold
+/// ends, the held lines are filtered, with every password registered by
+/// then, and written.
+#[must_use = "lines are held only while the Hold is alive"]
+pub struct Hold {
+    active: bool,
+}
+
+/// Hold lines until the returned [`Hold`] is dropped (see there). Does
+/// nothing when logging is off.
+pub fn hold() -> Hold {
+    if !enabled() {
+        return Hold { active: false };
+    }
+    HELD.lock().unwrap_or_else(|p| p.into_inner()).holds += 1;
+    Hold { active: true }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        if !self.active {
+            return;
+        }
+        // Kept locked while writing, so later lines come after these.
+        let mut held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+        held.holds = held.holds.saturating_sub(1);
+        if held.holds > 0 {
+            return;
+        }
+        for (time, component, text) in std::mem::take(&mut held.lines) {
+            emit(&time, component, &text);
+        }
+        let dropped = std::mem::take(&mut held.dropped);
+        if dropped > 0 {
+            let time = timestamp(SystemTime::now());
+            emit(
+                &time,
+                Component::Cli,
+                &format!("{dropped} line(s) left out while a password was being read"),
+            );
+        }
     }
 }
 
@@ -231,10 +336,28 @@ mod tests {
         write(Component::Cli, &long);
         write(Component::Cli, "S: * OK ready\r\n");
         write(Component::Cli, &"y".repeat(5000));
+        // A line that comes while a password is on its way, repeating it
+        // before the filter knows it: held, then filtered.
+        let hold = hold();
+        write(Component::Cli, "S: * OK hello qrst-uvwx-yzab-cdef");
+        write(Component::Cli, "S: * OK second");
+        let so_far = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !so_far.contains("hello") && !so_far.contains("second"),
+            "{so_far}"
+        );
+        register_password(&Secret::new("qrst-uvwx-yzab-cdef".into()));
+        drop(hold);
         close();
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().filter(|l| l.contains(" cli ")).collect();
-        assert_eq!(lines.len(), 3, "{text}");
+        assert_eq!(lines.len(), 5, "{text}");
+        assert!(
+            lines[3].ends_with(" cli <line redacted: it held a secret>"),
+            "{text}"
+        );
+        assert!(lines[4].ends_with(" cli S: * OK second"), "{text}");
+        assert!(!text.contains("qrst"), "{text}");
         assert!(
             lines[0].ends_with(" cli <line redacted: it held a secret>"),
             "{text}"

@@ -22,12 +22,26 @@ pub struct PendingPassword(Shared<BoxFuture<'static, Option<Secret>>>);
 impl PendingPassword {
     /// A password in hand.
     pub fn ready(secret: Secret) -> Self {
-        Self::later(async move { Some(secret) })
+        PendingPassword(futures::future::ready(Some(secret)).boxed().shared())
     }
 
     /// A password that `read` gives, or `None` when there is none to send.
+    /// Until it is given, the debug log holds its lines (see
+    /// [`crate::log::hold`]): a server line that arrives meanwhile may
+    /// repeat the password before the log's filter knows it. `read` must
+    /// register the password with the log before it ends (the keyring
+    /// stores do, as they read it).
     pub fn later(read: impl Future<Output = Option<Secret>> + Send + 'static) -> Self {
-        PendingPassword(read.boxed().shared())
+        let hold = crate::log::hold();
+        PendingPassword(
+            async move {
+                let password = read.await;
+                drop(hold);
+                password
+            }
+            .boxed()
+            .shared(),
+        )
     }
 
     /// Wait for it. `None`: there is no password to send.

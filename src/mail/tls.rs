@@ -122,23 +122,6 @@ pub fn find_rustls_error<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a ru
     None
 }
 
-/// The first `std::io::Error` in an error's `source()` chain.
-pub fn find_io_error<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a io::Error> {
-    let mut current: Option<&'a (dyn StdError + 'static)> = Some(err);
-    let mut depth = 0;
-    while let Some(e) = current {
-        if let Some(io) = e.downcast_ref::<io::Error>() {
-            return Some(io);
-        }
-        depth += 1;
-        if depth > 16 {
-            break;
-        }
-        current = e.source();
-    }
-    None
-}
-
 /// The kind of a TLS failure.
 pub fn classify_tls(err: &rustls::Error) -> ErrorKind {
     match err {

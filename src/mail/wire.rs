@@ -237,59 +237,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
 
 /// Standard base64 of `input` (RFC 4648, with padding), into a buffer
 /// that is zeroed when dropped and never reallocated: SASL responses carry
-/// the password.
-pub fn base64_into(input: &[u8], out: &mut zeroize::Zeroizing<Vec<u8>>) {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    debug_assert!(out.capacity() - out.len() >= input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(ALPHABET[(n >> 18) as usize & 63]);
-        out.push(ALPHABET[(n >> 12) as usize & 63]);
-        out.push(if chunk.len() > 1 {
-            ALPHABET[(n >> 6) as usize & 63]
-        } else {
-            b'='
-        });
-        out.push(if chunk.len() > 2 {
-            ALPHABET[n as usize & 63]
-        } else {
-            b'='
-        });
-    }
-}
+/// the password. The one encoder: [`crate::base64`].
+pub use crate::base64::encode_into as base64_into;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use tokio::io::duplex;
-    use zeroize::Zeroizing;
-
-    fn b64(s: &[u8]) -> String {
-        let mut out = Zeroizing::new(Vec::with_capacity(s.len() * 2 + 4));
-        base64_into(s, &mut out);
-        String::from_utf8(out.to_vec()).unwrap()
-    }
-
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        for (i, o) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(b64(i.as_bytes()), o);
-        }
-        assert_eq!(b64(b"\0u\0p"), "AHUAcA==");
-    }
 
     #[tokio::test]
     async fn lines_and_leftovers() {

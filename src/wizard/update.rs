@@ -3,7 +3,7 @@
 //! answer of the person does on each step is in `steps.rs`.
 
 use crate::keyring::StoreError;
-use crate::mail::{CheckReport, ErrorKind, Protocol};
+use crate::mail::{CheckReport, Protocol};
 use crate::secret::Secret;
 
 use super::model::*;
@@ -319,9 +319,4 @@ fn on_saved(m: &mut Model, r: Result<crate::storage::Saved, String>) -> Vec<Effe
         return vec![Effect::Quit];
     }
     fx
-}
-
-/// Did this check fail in a way a new password would fix?
-pub fn is_rejection(kind: Option<ErrorKind>) -> bool {
-    kind == Some(ErrorKind::PasswordRejected)
 }
