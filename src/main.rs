@@ -147,6 +147,7 @@ fn wizard(cli: &Cli) -> ExitCode {
     let mut model = Model::new(&hostname, settings.clone(), cli.account.clone());
     model.servers_given = (cli.globals.imap.is_some(), cli.globals.smtp.is_some());
     model.config_path = config_path.display().to_string();
+    model.invocation = icloud_mail_setup::text::Invocation::current(Some(&config_path));
     let io = Io {
         checker: Arc::new(LiveChecker::new(settings)),
         store: Arc::new(KeyringStore::new()),
@@ -222,8 +223,11 @@ fn wizard(cli: &Cli) -> ExitCode {
             "{} is set up; its password is in {}.\nPassword command for mail clients: {}",
             account.email,
             saved.store_name,
-            icloud_mail_setup::text::password_command(account.email.as_str())
+            model.invocation.password_command(account.email.as_str())
         );
+        if let Some(w) = model.invocation.warning() {
+            let _ = writeln!(std::io::stderr(), "{w}");
+        }
     }
     if model.unsaved() {
         return Exit::Failure.into();

@@ -8,7 +8,10 @@
 //! would write to the terminal at a moment nobody chose (in the middle of
 //! another program's output) and hold the password in a process the
 //! person no longer sees. SIGTERM, SIGHUP and SIGQUIT clear it too, then
-//! exit 128+N. Only SIGKILL leaves it on the clipboard.
+//! exit 128+N. Ctrl-Z (SIGTSTP) clears it, says so, then stops the
+//! process (a stopped process's timer cannot clear); continued, it ends
+//! without copying again. Only SIGKILL (and SIGSTOP) leave it on the
+//! clipboard.
 
 use std::io::Write;
 use std::time::Duration;
@@ -107,6 +110,16 @@ pub fn copy(
     match woke {
         Woke::Timer | Woke::Interrupt => Exit::Ok,
         Woke::Signal(n) => std::process::exit(128 + n),
+        Woke::Suspend => {
+            let _ = writeln!(
+                err,
+                "Cleared before stopping (Ctrl-Z): a stopped process cannot clear it later. \
+                 Nothing is copied again when it continues."
+            );
+            let _ = err.flush();
+            stop_now();
+            Exit::Ok
+        }
     }
 }
 
@@ -147,6 +160,18 @@ enum Woke {
     Interrupt,
     /// SIGTERM, SIGHUP or SIGQUIT: clear, then leave with 128+N.
     Signal(i32),
+    /// SIGTSTP (Ctrl-Z): clear, then stop; when continued, end normally.
+    Suspend,
+}
+
+/// Stop this process as Ctrl-Z would have (SIGSTOP: our SIGTSTP handler
+/// is in place for good), until the shell continues it.
+fn stop_now() {
+    #[cfg(unix)]
+    // SAFETY: raise(3) with a valid signal number has no preconditions.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
 }
 
 /// Ctrl-C and the termination signals, listened for from before the copy
@@ -175,6 +200,7 @@ impl Waiter {
                 ),
                 (Woke::Signal(libc::SIGHUP), signal(SignalKind::hangup())?),
                 (Woke::Signal(libc::SIGQUIT), signal(SignalKind::quit())?),
+                (Woke::Suspend, signal(SignalKind::from_raw(libc::SIGTSTP))?),
             ]
         };
         Ok(Waiter {

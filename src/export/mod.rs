@@ -30,6 +30,7 @@ use std::str::FromStr;
 use crate::account::Email;
 use crate::config::AccountEntry;
 use crate::mail::{CheckSettings, Endpoint};
+use crate::text::Invocation;
 
 pub use install::Outcome;
 
@@ -78,13 +79,23 @@ impl Client {
     /// what `--write` installs (for git, the keys as a gitconfig snippet).
     /// `versions`: the installed clients' versions where they change the
     /// syntax ([`Versions::detect`]; the default suits every version).
-    pub fn render(self, view: &AccountView, versions: &Versions) -> Result<String, ExportError> {
+    /// `elsewhere`: the rest of the file the block goes into ([`elsewhere`];
+    /// `""` for a new file), which decides whether this account becomes
+    /// the client's default.
+    pub fn render(
+        self,
+        view: &AccountView,
+        versions: &Versions,
+        elsewhere: &str,
+    ) -> Result<String, ExportError> {
         match self {
             Client::Mbsync => mbsync::render(view, versions.isync),
-            Client::Msmtp => msmtp::render(view),
+            Client::Msmtp => msmtp::render(view, !msmtp::has_default(elsewhere)),
             Client::Neomutt => neomutt::render(view),
-            Client::Aerc => aerc::render(view),
-            Client::Himalaya => himalaya::render(view),
+            Client::Aerc => aerc::render(view, versions.aerc),
+            Client::Himalaya => {
+                himalaya::render(view, versions.himalaya, !himalaya::has_accounts(elsewhere))
+            }
             Client::Git => git::render(view),
         }
     }
@@ -141,7 +152,7 @@ impl Client {
         let name = &view.email;
         match self {
             Client::Mbsync => format!(
-                "Fetch mail with `mbsync {name}` (Maildir under {}).",
+                "Fetch mail with `mbsync {name}` (or `mbsync -a`) into the Maildir {}.",
                 mbsync::maildir_root(view)
             ),
             Client::Msmtp => format!("Send with `msmtp -a {name} RECIPIENT < message`."),
@@ -231,6 +242,18 @@ impl Paths {
     }
 }
 
+/// The text of the file at `target` outside `email`'s block: `""` when
+/// there is no such file (or it cannot be read, which the write reports).
+pub fn elsewhere(target: &Path, email: &str) -> String {
+    let Ok(text) = std::fs::read_to_string(crate::config::resolve(target)) else {
+        return String::new();
+    };
+    match install::place(&text, email, "") {
+        Ok(p) => format!("{}{}", p.before, p.after),
+        Err(_) => text,
+    }
+}
+
 fn exists(p: &Path) -> bool {
     std::fs::metadata(p).is_ok()
 }
@@ -242,21 +265,33 @@ fn exists(p: &Path) -> bool {
 pub struct Versions {
     /// isync (`mbsync --version`), as (major, minor).
     pub isync: Option<(u32, u32)>,
+    /// `aerc --version`.
+    pub aerc: Option<(u32, u32)>,
+    /// `himalaya --version`.
+    pub himalaya: Option<(u32, u32)>,
 }
 
+/// How long a client may take to say its version.
+const VERSION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Versions {
-    /// Ask the installed clients (`mbsync --version`).
+    /// Ask the installed clients (`mbsync --version`, `aerc -v`: 0.14
+    /// knows no `--version`, `himalaya --version`) through the process
+    /// runner, each bounded.
     pub fn detect(paths: Option<&Paths>) -> Versions {
-        let isync = paths
-            .and_then(|p| p.find_program("mbsync"))
-            .and_then(|mbsync| {
-                std::process::Command::new(mbsync)
-                    .arg("--version")
-                    .output()
-                    .ok()
-            })
-            .and_then(|o| parse_version(&String::from_utf8_lossy(&o.stdout)));
-        Versions { isync }
+        let ask = |program: &str, flag: &str| {
+            let found = paths.and_then(|p| p.find_program(program))?;
+            let ran = crate::process::run(&found, &[flag], VERSION_TIMEOUT).ok()?;
+            if !ran.status.success() {
+                return None;
+            }
+            parse_version(&ran.stdout).or_else(|| parse_version(&ran.stderr))
+        };
+        Versions {
+            isync: ask("mbsync", "--version"),
+            aerc: ask("aerc", "-v"),
+            himalaya: ask("himalaya", "--version"),
+        }
     }
 }
 
@@ -366,6 +401,8 @@ pub struct AccountView {
     /// Extra trust anchors (PEM) for a server not using a public CA.
     pub ca_file: Option<String>,
     pub folders: Folders,
+    /// How the clients start this program (the password command).
+    pub invocation: Invocation,
 }
 
 /// Why a config could not be made or installed.
@@ -439,11 +476,13 @@ impl AccountView {
     /// CA file given on the command line or in the environment, used
     /// instead of the recorded ones where given (`imap_given`,
     /// `smtp_given`, a `ca_file` in `settings`), as `verify` does.
+    /// `invocation`: how the clients start this program.
     pub fn from_entry(
         entry: &AccountEntry,
         settings: &CheckSettings,
         imap_given: bool,
         smtp_given: bool,
+        invocation: Invocation,
     ) -> Result<AccountView, ExportError> {
         let account = entry.account().map_err(|_| {
             ExportError::unsafe_value(ANY, "address", &entry.email, "not a plain address")
@@ -498,13 +537,14 @@ impl AccountView {
             smtp_user: login(&smtp_user, "SMTP username")?,
             ca_file: ca_file.map(|c| ca_path(&c)).transpose()?,
             folders: ICLOUD_FOLDERS,
+            invocation,
         };
         Ok(view)
     }
 
     /// The command every client runs for the password, shell-quoted.
     pub fn password_command(&self) -> String {
-        crate::text::password_command(&self.email)
+        self.invocation.password_command(&self.email)
     }
 }
 
@@ -633,7 +673,22 @@ pub fn write(
     if client == Client::Git {
         return git::write(view, &target, paths);
     }
-    let body = client.render(view, &Versions::detect(paths))?;
+    // What the client needs before its first run: mbsync refuses to sync
+    // until the Maildir's Path exists; NeoMutt keeps one header cache per
+    // folder only in a directory that exists.
+    let needed = match client {
+        Client::Mbsync => Some(mbsync::maildir_root(view)),
+        Client::Neomutt => Some(neomutt::header_cache(view)),
+        _ => None,
+    };
+    if let (Some(dir), Some(paths)) = (needed, paths) {
+        create_home_dir(paths, &dir)?;
+    }
+    let body = client.render(
+        view,
+        &Versions::detect(paths),
+        &elsewhere(&target, &view.email),
+    )?;
     let check: &install::Check = match client {
         Client::Mbsync => &mbsync::check_placement,
         Client::Msmtp => &msmtp::check_placement,
@@ -649,6 +704,17 @@ pub fn write(
         check,
         std::time::SystemTime::now(),
     )
+}
+
+/// Create `dir` (`~/...`, as a client config names it) under the home
+/// directory, private (0700), with its parents.
+fn create_home_dir(paths: &Paths, dir: &str) -> Result<(), ExportError> {
+    let rel = dir.strip_prefix("~/").unwrap_or(dir);
+    let path = paths.home.join(rel);
+    crate::config::create_private_dir(&path).map_err(|e| ExportError::Io {
+        path,
+        message: format!("could not create the directory: {e}"),
+    })
 }
 
 /// Note `client` in the account's `exported` list in our config (under
@@ -685,7 +751,14 @@ pub(crate) mod tests {
             smtp_username: Some("emily@icloud.com".into()),
             ..AccountEntry::default()
         };
-        AccountView::from_entry(&entry, &CheckSettings::default(), false, false).unwrap()
+        AccountView::from_entry(
+            &entry,
+            &CheckSettings::default(),
+            false,
+            false,
+            Invocation::default(),
+        )
+        .unwrap()
     }
 
     /// A custom-domain account on recorded servers with an extra CA.
@@ -700,7 +773,14 @@ pub(crate) mod tests {
             ca_file: Some("/etc/ssl/private ca/test.pem".into()),
             ..AccountEntry::default()
         };
-        AccountView::from_entry(&entry, &CheckSettings::default(), false, false).unwrap()
+        AccountView::from_entry(
+            &entry,
+            &CheckSettings::default(),
+            false,
+            false,
+            Invocation::default(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -741,7 +821,14 @@ pub(crate) mod tests {
             login: "emily@icloud.com".into(),
             ..AccountEntry::default()
         };
-        let v = AccountView::from_entry(&entry, &CheckSettings::default(), false, false).unwrap();
+        let v = AccountView::from_entry(
+            &entry,
+            &CheckSettings::default(),
+            false,
+            false,
+            Invocation::default(),
+        )
+        .unwrap();
         assert_eq!(v.imap_user, "emily");
         assert_eq!(v.smtp_user, "emily@icloud.com");
     }
@@ -805,7 +892,13 @@ pub(crate) mod tests {
             ),
         ];
         for (entry, field) in cases {
-            match AccountView::from_entry(&entry, &CheckSettings::default(), false, false) {
+            match AccountView::from_entry(
+                &entry,
+                &CheckSettings::default(),
+                false,
+                false,
+                Invocation::default(),
+            ) {
                 Err(ExportError::Unsafe {
                     field: f, value, ..
                 }) => {
