@@ -688,6 +688,16 @@ fn done_sets_up_mbsync_for_real_with_no_password_in_its_config() {
     assert!(out.contains("== Set up a mail client =="), "{out}");
     assert!(out.contains("mbsync: wrote"), "{out}");
     assert!(!out.contains(PW1));
+    // After the wizard: the client's own next command.
+    assert!(
+        out.contains(&format!(
+            "mbsync: Fetch mail with `mbsync {email}` (or `mbsync -a`)"
+        )),
+        "{out}"
+    );
+    // The program in a build directory: said, as `schedule` says it.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cargo build directory"), "{err}");
     let rc = std::fs::read_to_string(home.join(".mbsyncrc")).unwrap();
     assert!(
         rc.lines().any(

@@ -205,7 +205,7 @@ fn report(out: &mut dyn Write, client: Client, view: &AccountView, outcome: &Out
             view.email
         ),
     };
-    let _ = writeln!(out, "{}", client.usage_hint(view));
+    let _ = writeln!(out, "{}", client.usage_hint(&view.email));
 }
 
 /// Say why nothing was exported; exit 1.

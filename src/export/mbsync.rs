@@ -18,7 +18,12 @@ const CLIENT: &str = "mbsync";
 
 /// Where the Maildir folders go: `~/Mail/EMAIL/`.
 pub fn maildir_root(view: &AccountView) -> String {
-    format!("~/Mail/{}/", view.email)
+    maildir_root_of(&view.email)
+}
+
+/// [`maildir_root`] of an address.
+pub fn maildir_root_of(email: &str) -> String {
+    format!("~/Mail/{email}/")
 }
 
 /// The `~/.mbsyncrc` sections for `view`, for the installed isync
