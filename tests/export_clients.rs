@@ -1224,3 +1224,111 @@ fn the_git_export_warns_when_a_helper_after_ours_would_keep_the_password() {
     );
     assert!(err.contains("Fix: git config --file"), "{err}");
 }
+
+#[test]
+fn doctor_reports_each_broken_state_with_its_fix() {
+    let w = World::new("doctor");
+    w.export_write("mbsync");
+    w.export_write("msmtp");
+    let doctor = |extra_env: &[(&str, &str)]| {
+        let mut c = w.command("icloud-mail-setup");
+        c.args(["doctor", &w.email, "--json"]);
+        for (k, v) in extra_env {
+            c.env(k, v);
+        }
+        let (code, out, err) = outcome(c, "");
+        assert!(!out.contains(PW1) && !err.contains(PW1));
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+        (code, v)
+    };
+    let failing = |v: &serde_json::Value| -> Vec<(String, String)> {
+        v["accounts"][0]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["ok"] == false)
+            .map(|c| {
+                (
+                    c["detail"].as_str().unwrap().to_string(),
+                    c["fix"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+
+    // Healthy: everything ok, exit 0.
+    let (code, v) = doctor(&[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(failing(&v), vec![], "{v:#}");
+    assert!(v["daily_check"].is_string());
+
+    // A client upgrade that changes the syntax (isync 1.5: TLSType), as a
+    // stub `mbsync` first on PATH: the block is out of date.
+    let stub = w.root.path().join("stub");
+    std::fs::create_dir_all(&stub).unwrap();
+    std::fs::write(stub.join("mbsync"), "#!/bin/sh\necho isync 1.5.0\n").unwrap();
+    std::fs::set_permissions(
+        stub.join("mbsync"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        stub.display(),
+        w.env().iter().find(|(k, _)| k == "PATH").unwrap().1
+    );
+    let (code, v) = doctor(&[("PATH", &path)]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = failing(&v);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].0.contains("differs from what export writes now"),
+        "{f:?}"
+    );
+    assert_eq!(
+        f[0].1,
+        format!("icloud-mail-setup export mbsync {} --write", w.email)
+    );
+
+    // Our block removed from msmtp's config.
+    let msmtp = w.home().join(".config/msmtp/config");
+    std::fs::write(&msmtp, "defaults\n").unwrap();
+    let (code, v) = doctor(&[]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = failing(&v);
+    assert!(
+        f.iter()
+            .any(|(d, fix)| d.contains("no longer holds our block")
+                && fix == &format!("icloud-mail-setup export msmtp {} --write", w.email)),
+        "{f:?}"
+    );
+    w.export_write("msmtp");
+
+    // The password revoked at the server: exit 3, the fix is the wizard.
+    w.dovecot.set_users(&[&w.local, &w.email], PW2);
+    let (code, v) = doctor(&[]);
+    assert_eq!(code, 3, "{v:#}");
+    assert!(
+        failing(&v)
+            .iter()
+            .any(|(_, fix)| fix == &format!("icloud-mail-setup --account={}", w.email)),
+        "{v:#}"
+    );
+
+    // No keyring: exit 5.
+    let (code, v) = doctor(&[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")]);
+    assert_eq!(code, 5, "{v:#}");
+    assert!(
+        failing(&v).iter().any(|(d, _)| d.contains("keyring")),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn list_points_to_doctor() {
+    let w = World::new("listdoc");
+    let (code, out, err) = w.cli(&["list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("icloud-mail-setup doctor"), "{out}");
+}

@@ -162,7 +162,7 @@ pub fn run_with(
 }
 
 /// One login for one account; its exit code and what to record.
-fn check_one(
+pub(crate) fn check_one(
     globals: &GlobalArgs,
     store: &dyn SecretStore,
     make_checker: &MakeChecker<'_>,
