@@ -161,6 +161,7 @@ enum Woke {
     /// SIGTERM, SIGHUP or SIGQUIT: clear, then leave with 128+N.
     Signal(i32),
     /// SIGTSTP (Ctrl-Z): clear, then stop; when continued, end normally.
+    #[cfg_attr(not(unix), allow(dead_code))]
     Suspend,
 }
 
