@@ -52,6 +52,11 @@ pub enum EmailError {
     ShellCharacter(char),
     #[error("The part before the @ cannot start or end with a dot, or have two dots in a row.")]
     Dots,
+    #[error(
+        "The address starts with `-`, which iCloud addresses never do (a program would read \
+         it as an option)."
+    )]
+    LeadingDash,
     #[error("That is too long for an email address (at most {MAX_EMAIL_LEN} characters).")]
     TooLong,
 }
@@ -112,6 +117,11 @@ impl Email {
         }
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
             return Err(EmailError::Dots);
+        }
+        // `password -h@x.com` would be clap's `-h`, and the client would
+        // take the help text for the password.
+        if local.starts_with('-') {
+            return Err(EmailError::LeadingDash);
         }
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2
@@ -327,6 +337,10 @@ mod tests {
         assert_eq!(Email::parse("a@icloud"), Err(EmailError::BadDomain));
         assert_eq!(Email::parse("a@.com"), Err(EmailError::BadDomain));
         assert_eq!(Email::parse("a b@icloud.com"), Err(EmailError::Whitespace));
+        for dash in ["-h@icloud.com", "--help@x.com", "-@icloud.com"] {
+            assert_eq!(Email::parse(dash), Err(EmailError::LeadingDash), "{dash}");
+        }
+        assert!(Email::parse("a-h@icloud.com").is_ok());
         assert_eq!(
             Email::parse_apple("a@example.org"),
             Err(EmailError::NotApple)

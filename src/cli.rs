@@ -163,6 +163,17 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["email", "json"])]
         scheduled: bool,
     },
+    /// Check everything between you and working mail: the keyring, the
+    /// stored password (one IMAP login), every exported client's config,
+    /// the password command under cron's PATH, mbsync's Maildir, git's
+    /// helpers; each problem with the command that fixes it.
+    Doctor {
+        /// The account's address; all accounts when omitted.
+        email: Option<String>,
+        /// One JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Install (`daily`) or remove (`off`) a daily check of every
     /// account's password; without an argument, show its state.
     ///

@@ -227,15 +227,17 @@ impl Executor {
                     let result = export_view(&path, &email, &settings, given).and_then(|view| {
                         let paths = export::Paths::from_env();
                         let file = match &paths {
-                            Some(p) => client
-                                .config_path(p)
-                                .map(|f| f.display().to_string())
-                                .map_err(|e| e.to_string())?,
+                            Some(p) => client.config_path(p).map_err(|e| e.to_string())?,
                             None => return Err("there is no home directory".to_string()),
                         };
                         let text = client
-                            .render(&view, &export::Versions::detect(paths.as_ref()))
+                            .render(
+                                &view,
+                                &export::Versions::detect(paths.as_ref()),
+                                &export::elsewhere(&file, &view.email),
+                            )
                             .map_err(|e| e.to_string())?;
+                        let file = file.display().to_string();
                         let shown = if client == export::Client::Git {
                             text
                         } else {
@@ -260,7 +262,13 @@ impl Executor {
                             .map_err(|e| e.to_string())?;
                         export::record_exported(&path, &view.email, client)
                             .map_err(|e| format!("written, but not recorded in our config: {e}"))?;
-                        Ok(describe_outcome(&outcome))
+                        let mut said = describe_outcome(&outcome);
+                        if client == export::Client::Git
+                            && let Some(w) = export::git::chain_warning(&view, paths.as_ref())
+                        {
+                            said.push_str(&format!("; but {w}"));
+                        }
+                        Ok(said)
                     });
                     let _ = tx.send(Msg::ExportWritten { client, result });
                 });
@@ -323,7 +331,9 @@ fn export_view(
     let entry = config
         .find(email)
         .ok_or_else(|| format!("{email} is not in {}", config_path.display()))?;
-    export::AccountView::from_entry(entry, settings, given.0, given.1).map_err(|e| e.to_string())
+    let me = crate::text::Invocation::current(Some(config_path));
+    export::AccountView::from_entry(entry, settings, given.0, given.1, me)
+        .map_err(|e| e.to_string())
 }
 
 fn describe_outcome(o: &export::install::Outcome) -> String {

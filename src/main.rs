@@ -147,6 +147,7 @@ fn wizard(cli: &Cli) -> ExitCode {
     let mut model = Model::new(&hostname, settings.clone(), cli.account.clone());
     model.servers_given = (cli.globals.imap.is_some(), cli.globals.smtp.is_some());
     model.config_path = config_path.display().to_string();
+    model.invocation = icloud_mail_setup::text::Invocation::current(Some(&config_path));
     let io = Io {
         checker: Arc::new(LiveChecker::new(settings)),
         // A person is at the screen: the macOS Keychain may ask them.
@@ -229,15 +230,31 @@ fn wizard(cli: &Cli) -> ExitCode {
         );
         return Exit::Failure.into();
     }
-    if let (false, Some(saved), Some(account)) = (plain, &model.flow.saved, &model.flow.account) {
+    if let (Some(saved), Some(account)) = (&model.flow.saved, &model.flow.account) {
         use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stdout(),
-            "{} is set up; its password is in {}.\nPassword command for mail clients: {}",
-            account.email,
-            saved.store_name,
-            icloud_mail_setup::text::password_command(account.email.as_str())
-        );
+        let email = account.email.as_str();
+        // Plain mode has just shown the Done screen's text.
+        if !plain {
+            let _ = writeln!(
+                std::io::stdout(),
+                "{email} is set up; its password is in {}.\nPassword command for mail \
+                 clients: {}",
+                saved.store_name,
+                model.invocation.password_command(email)
+            );
+        }
+        // What to run next in each client set up (now or before).
+        for client in model
+            .flow
+            .exported
+            .iter()
+            .filter_map(|n| n.parse::<icloud_mail_setup::export::Client>().ok())
+        {
+            let _ = writeln!(std::io::stdout(), "{client}: {}", client.usage_hint(email));
+        }
+        if let Some(w) = model.invocation.warning() {
+            let _ = writeln!(std::io::stderr(), "{w}");
+        }
     }
     if model.unsaved() {
         return Exit::Failure.into();

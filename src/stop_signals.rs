@@ -14,6 +14,10 @@ pub const INTERRUPT: i32 = 2;
 /// The terminal went away (SIGHUP; the console window closed on Windows).
 pub const HANGUP: i32 = 1;
 
+/// Ctrl-Z (SIGTSTP), Unix only: heard by [`StopSignals::with_suspend`].
+#[cfg(unix)]
+pub const SUSPEND: i32 = libc::SIGTSTP;
+
 #[cfg(unix)]
 const _: () = assert!(INTERRUPT == libc::SIGINT && HANGUP == libc::SIGHUP);
 
@@ -51,6 +55,22 @@ impl StopSignals {
             ctrl_break: ctrl_break()?,
             ctrl_close: ctrl_close()?,
         })
+    }
+
+    /// The same, and on Unix Ctrl-Z (SIGTSTP, reported as [`SUSPEND`]) too,
+    /// for a caller that must act before the process stops (Windows has
+    /// no such stop).
+    pub fn with_suspend() -> std::io::Result<StopSignals> {
+        #[cfg_attr(not(unix), allow(unused_mut))]
+        let mut signals = StopSignals::new()?;
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            signals
+                .signals
+                .push((SUSPEND, signal(SignalKind::from_raw(SUSPEND))?));
+        }
+        Ok(signals)
     }
 
     #[cfg(not(any(unix, windows)))]

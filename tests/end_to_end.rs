@@ -174,10 +174,10 @@ fn first_run_wizard_verifies_against_dovecot_and_stores_in_the_keyring() {
     );
     t.keys(&["Enter"]);
     let s = t.wait_for("is ready", 15);
-    assert!(
-        s.contains(&format!("icloud-mail-setup password {email}")),
-        "{s}"
-    );
+    // The binary by its absolute path (a build directory is on no
+    // client's PATH) and the config in use, `--` before the address.
+    assert!(s.contains(&format!("password -- {email}")), "{s}");
+    assert!(s.contains("debug/icloud-mail-setup --config"), "{s}");
     assert!(!s.contains(PW1));
     t.keys(&["Enter"]);
     assert_eq!(t.wait_exit(5), "0");
@@ -552,7 +552,8 @@ fn plain_mode_sets_up_an_account_from_a_pipe() {
         &format!("accepted as {email}"),
         "  1. Save it to the keyring",
         "Saved.",
-        &format!("icloud-mail-setup password {email}"),
+        &format!(" password -- {email}"),
+        "debug/icloud-mail-setup --config ",
     ] {
         assert!(out.contains(step), "missing {step:?} in:\n{out}");
     }
@@ -691,10 +692,21 @@ fn done_sets_up_mbsync_for_real_with_no_password_in_its_config() {
     assert!(out.contains("== Set up a mail client =="), "{out}");
     assert!(out.contains("mbsync: wrote"), "{out}");
     assert!(!out.contains(PW1));
+    // After the wizard: the client's own next command.
+    assert!(
+        out.contains(&format!(
+            "mbsync: Fetch mail with `mbsync {email}` (or `mbsync -a`)"
+        )),
+        "{out}"
+    );
+    // The program in a build directory: said, as `schedule` says it.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cargo build directory"), "{err}");
     let rc = std::fs::read_to_string(home.join(".mbsyncrc")).unwrap();
     assert!(
-        rc.contains(&format!("PassCmd \"icloud-mail-setup password {email}\""))
-            || rc.contains("PassCmd"),
+        rc.lines().any(
+            |l| l.starts_with("PassCmd \"/") && l.ends_with(&format!(" password -- {email}\""))
+        ),
         "{rc}"
     );
     assert!(
@@ -707,6 +719,35 @@ fn done_sets_up_mbsync_for_real_with_no_password_in_its_config() {
             .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>()),
         Some(vec!["mbsync"])
     );
+    // "Set up" made the Maildir: mbsync's own first run, nothing typed in
+    // between and no variable of ours set, fetches a waiting message.
+    assert!(home.join("Mail").join(email).is_dir());
+    w.dovecot.deliver(
+        "e2e-done",
+        "From: a@example.org\r\nTo: e2e-done@icloud.com\r\nSubject: waiting-e2e-done\r\n\r\nHi.\r\n",
+    );
+    let o = Command::new("mbsync")
+        .arg("-a")
+        .env("HOME", &home)
+        .env_remove("ICLOUD_MAIL_SETUP_CONFIG")
+        .env_remove("ICLOUD_MAIL_SETUP_IMAP")
+        .env_remove("ICLOUD_MAIL_SETUP_SMTP")
+        .env_remove("ICLOUD_MAIL_SETUP_CA_FILE")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "mbsync -a: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let fetched = std::fs::read_dir(home.join("Mail").join(email).join("INBOX/new"))
+        .unwrap()
+        .any(|f| {
+            std::fs::read_to_string(f.unwrap().path())
+                .unwrap()
+                .contains("waiting-e2e-done")
+        });
+    assert!(fetched, "the waiting message was not fetched");
     assert_no_secret_in(w.dir.path(), PW1);
 }
 

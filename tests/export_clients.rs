@@ -142,26 +142,9 @@ impl World {
     }
 
     fn run(&self, program: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
-        let mut child = self
-            .command(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{program}: {e}"));
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let o: Output = child.wait_with_output().unwrap();
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
+        let mut c = self.command(program);
+        c.args(args);
+        outcome(c, stdin)
     }
 
     /// The binary (by its PATH name, as the clients run it).
@@ -210,9 +193,41 @@ impl World {
         );
     }
 
+    /// `mbsync -a`, nothing prepared: `export mbsync --write` must have
+    /// made what its first run needs.
     fn mbsync(&self) -> (i32, String, String) {
-        std::fs::create_dir_all(self.home().join("Mail").join(&self.email)).unwrap();
         self.run("mbsync", &["-a"], "")
+    }
+
+    /// The password command every export must carry: this build's binary
+    /// by its absolute path (it is in no system directory), our config
+    /// (not the default), `--` before the address.
+    fn password_command(&self) -> String {
+        format!(
+            "{} --config {} password -- {}",
+            this_binary(),
+            self.config().display(),
+            self.email
+        )
+    }
+
+    /// `program ARGS` as cron runs it: `env -i` with only
+    /// `PATH=/usr/bin:/bin`, HOME and the session bus (where the keyring
+    /// is); no ICLOUD_MAIL_SETUP_CONFIG, no XDG_CONFIG_HOME, and our
+    /// binary on no PATH it searches.
+    fn run_as_cron(&self, program: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+        let mut c = Command::new("/usr/bin/env");
+        c.arg("-i")
+            .arg("PATH=/usr/bin:/bin")
+            .arg(format!("HOME={}", self.home().display()))
+            .arg(format!(
+                "DBUS_SESSION_BUS_ADDRESS={}",
+                std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default()
+            ))
+            .arg(program)
+            .args(args)
+            .current_dir(self.root.path());
+        outcome(c, stdin)
     }
 
     /// The local Maildir INBOX's messages.
@@ -289,6 +304,34 @@ impl World {
     }
 }
 
+/// Run `c` with `stdin` written to it: exit code, stdout, stderr.
+fn outcome(mut c: Command, stdin: &str) -> (i32, String, String) {
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{:?}: {e}", c.get_program()));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let o: Output = child.wait_with_output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The binary under test as the running program sees itself (symlinks
+/// resolved, as /proc/self/exe has it).
+fn this_binary() -> String {
+    std::fs::canonicalize(bin()).unwrap().display().to_string()
+}
+
 fn unique(tag: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -344,14 +387,19 @@ fn mbsync_syncs_and_msmtp_sends_then_both_survive_a_rotation() {
     assert_eq!(mode(&w.home().join(".config/msmtp/config")), 0o600);
     let mbsyncrc = w.read(".mbsyncrc");
     let msmtprc = w.read(".config/msmtp/config");
-    assert!(mbsyncrc.contains(&format!(
-        "PassCmd \"icloud-mail-setup password {}\"",
-        w.email
-    )));
-    assert!(msmtprc.contains(&format!(
-        "passwordeval \"icloud-mail-setup password {}\"",
-        w.email
-    )));
+    assert!(
+        mbsyncrc.contains(&format!("PassCmd \"{}\"", w.password_command())),
+        "{mbsyncrc}"
+    );
+    assert!(
+        msmtprc.contains(&format!("passwordeval \"{}\"", w.password_command())),
+        "{msmtprc}"
+    );
+    // The file had no default account: this one is it.
+    assert!(
+        msmtprc.contains(&format!("\naccount default : {}\n", w.email)),
+        "{msmtprc}"
+    );
     assert_eq!(w.exported(), vec!["mbsync", "msmtp"]);
 
     // mbsync fetches a message put into the server's INBOX.
@@ -413,7 +461,9 @@ fn neomutt_reads_its_export_and_gets_the_password_from_the_command() {
         );
         assert_eq!(code, 0, "neomutt -Q {var}: {out}\n{err}");
         assert!(!err.contains("Error"), "neomutt -Q {var}: {err}");
-        out.trim().to_string()
+        // The live `mailboxes` line logs in as the file is read, with LOGIN.
+        assert!(out.starts_with("Authenticating (LOGIN)...\n"), "{out}");
+        out.lines().last().unwrap_or_default().trim().to_string()
     };
     assert_eq!(
         query("imap_user"),
@@ -521,10 +571,14 @@ fn himalaya_export_is_toml_with_the_account() {
         a["imap"]["server"].as_str().unwrap(),
         format!("imaps://localhost:{}", w.dovecot.imap.port)
     );
+    // IMAP logs in with LOGIN, as our check does.
     assert_eq!(
-        a["imap"]["sasl"]["plain"]["username"].as_str().unwrap(),
+        a["imap"]["sasl"]["login"]["username"].as_str().unwrap(),
         w.local
     );
+    assert!(a["imap"]["sasl"].get("plain").is_none());
+    // The only account: the default.
+    assert_eq!(a["default"].as_bool(), Some(true));
     assert_eq!(
         a["smtp"]["server"].as_str().unwrap(),
         format!("smtp://localhost:{}", w.dovecot.smtp.port)
@@ -537,7 +591,7 @@ fn himalaya_export_is_toml_with_the_account() {
     let cmd = a["smtp"]["sasl"]["plain"]["password"]["command"]
         .as_str()
         .unwrap();
-    assert_eq!(cmd, format!("icloud-mail-setup password {}", w.email));
+    assert_eq!(cmd, w.password_command());
     // The command, run as himalaya runs it (sh -c), gives the password.
     let (code, out, _) = w.run("sh", &["-c", cmd], "");
     assert_eq!((code, out.as_str()), (0, format!("{PW1}\n").as_str()));
@@ -746,7 +800,11 @@ fn git_export_sets_the_keys_in_the_global_config() {
             "credential.helper",
             &url
         ]),
-        "!icloud-mail-setup git-credential"
+        format!(
+            "!{} --config {} git-credential",
+            this_binary(),
+            w.config().display()
+        )
     );
     assert_eq!(
         git(&[
@@ -755,7 +813,11 @@ fn git_export_sets_the_keys_in_the_global_config() {
             "--get-all",
             &format!("credential.{url}.helper")
         ]),
-        "\n!icloud-mail-setup git-credential"
+        format!(
+            "\n!{} --config {} git-credential",
+            this_binary(),
+            w.config().display()
+        )
     );
     assert_eq!(
         git(&[
@@ -884,4 +946,395 @@ fn bad_input_exits_with_the_documented_codes() {
     // --file needs --write.
     let (code, _, err) = run(&["export", "mbsync", "--file", "/tmp/x"]);
     assert_eq!(code, 2, "{err}");
+}
+
+/// The iCloud folders the clients file copies in (Dovecot starts with
+/// INBOX only).
+const ICLOUD_FOLDERS: [&str; 5] = [
+    "Sent Messages",
+    "Drafts",
+    "Archive",
+    "Junk",
+    "Deleted Messages",
+];
+
+#[test]
+fn first_run_from_crons_path_mbsync_fetches_and_msmtp_sends() {
+    let w = World::new("cron");
+    // The binary under test lives in a cargo build directory: the export
+    // says the password command would not last.
+    let (code, out, err) = w.cli(&["export", "mbsync", &w.email, "--write"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(err.contains("cargo build directory"), "{err}");
+    assert!(out.contains("mbsync"), "{out}");
+    assert!(w.home().join("Mail").join(&w.email).is_dir());
+    w.export_write("msmtp");
+    let waiting = unique("waiting");
+    w.deliver(&waiting);
+    // As cron runs them: PATH=/usr/bin:/bin, no config variable. The
+    // password command names the binary and the config itself.
+    let (code, out, err) = w.run_as_cron("mbsync", &["-a"], "");
+    assert_eq!(code, 0, "mbsync from cron: {out}\n{err}");
+    assert!(w.local_inbox().contains(&waiting), "{out}\n{err}");
+    let sent = unique("cron-sent");
+    // No -a: the export made this account msmtp's default.
+    let (code, out, err) = w.run_as_cron(
+        "msmtp",
+        &["friend@example.org"],
+        &format!(
+            "From: {}\nTo: friend@example.org\nSubject: {sent}\n\nHi.\n",
+            w.email
+        ),
+    );
+    assert_eq!(code, 0, "msmtp from cron: {out}\n{err}");
+    assert!(w.sink_has(&sent), "{}", w.dovecot.sink_log());
+    w.assert_no_password_in_files();
+}
+
+#[test]
+fn a_password_command_never_takes_an_address_for_an_option() {
+    let w = World::new("dash");
+    // The exported command ends the options before the address.
+    let (code, out, err) = w.run("sh", &["-c", &w.password_command()], "");
+    assert_eq!(
+        (code, out.as_str()),
+        (0, format!("{PW1}\n").as_str()),
+        "{err}"
+    );
+    // An address that would be an option is refused at once, exit 2,
+    // whether or not it comes after `--`, and no help text is printed.
+    for args in [
+        vec!["password", "--", "-h@icloud.com"],
+        vec!["export", "msmtp", "--", "-x@icloud.com"],
+    ] {
+        let (code, out, err) = w.cli(&args);
+        assert_eq!(code, 2, "{args:?}: {out}\n{err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(err.contains("starts with `-`"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn aerc_sends_with_its_first_export() {
+    if !installed("aerc") {
+        return;
+    }
+    let w = World::new("aercsend");
+    w.dovecot.create_mailboxes(&w.local, &ICLOUD_FOLDERS);
+    w.export_write("aerc");
+    let conf = w.read(".config/aerc/accounts.conf");
+    let (code, version, _) = w.run("aerc", &["-v"], "");
+    assert_eq!(code, 0);
+    if version.contains("aerc 0.14") {
+        assert!(conf.contains("\nsmtp-starttls     = yes\n"), "{conf}");
+    }
+    assert!(conf.contains("as installed"), "{conf}");
+    let mut env = w.env();
+    env.push((
+        "SSL_CERT_FILE".into(),
+        w.dovecot.ca_file.display().to_string(),
+    ));
+    env.push(("TERM".into(), "xterm-256color".into()));
+    env.push(("EDITOR".into(), "true".into()));
+    let t = Tmux::start(&w.in_terminal("aerc"), &env);
+    t.wait_for("INBOX", 30);
+    t.keys(&[":compose", "Enter"]);
+    // EDITOR=true returns at once: the review screen.
+    t.wait_for("Send this email", 30);
+    t.keys(&[":header To friend@example.org", "Enter"]);
+    t.keys(&["y"]);
+    t.wait_for("Message sent", 30);
+    // Sent over STARTTLS with AUTH (Dovecot's submission takes nothing
+    // else), and relayed: the only message from this account.
+    let from = format!("From: <{}>", w.email);
+    assert!(
+        w.sink_has(&from),
+        "aerc did not send; screen:\n{}\nsink:\n{}",
+        t.screen(),
+        w.dovecot.sink_log()
+    );
+    assert!(w.dovecot.successful_logins("submission", &w.email) >= 1);
+    t.keys(&[":quit", "Enter"]);
+    w.assert_no_password_in_files();
+}
+
+#[test]
+fn neomutt_sends_in_batch_mode_with_its_first_export() {
+    if !installed("neomutt") {
+        return;
+    }
+    let w = World::new("muttsend");
+    w.dovecot.create_mailboxes(&w.local, &ICLOUD_FOLDERS);
+    w.export_write("neomutt");
+    let rc = w.home().join(".config/neomutt/neomuttrc");
+    let rc = rc.to_str().unwrap();
+    let query = |var: &str| {
+        let (code, out, err) = w.run("neomutt", &["-n", "-F", rc, "-Q", var], "");
+        assert_eq!(code, 0, "neomutt -Q {var}: {out}\n{err}");
+        out.lines().last().unwrap_or_default().trim().to_string()
+    };
+    assert_eq!(
+        query("imap_authenticators"),
+        "set imap_authenticators = \"login\""
+    );
+    let cache = query("header_cache");
+    assert!(cache.contains(".cache/neomutt/"), "{cache}");
+    assert!(
+        w.home().join(".cache/neomutt").join(&w.email).is_dir(),
+        "the export made the header cache directory"
+    );
+    let subject = unique("mutt-sent");
+    let (code, out, err) = w.run(
+        "neomutt",
+        &["-n", "-F", rc, "-s", &subject, "friend@example.org"],
+        "Hello from neomutt.\n",
+    );
+    assert_eq!(code, 0, "neomutt batch send: {out}\n{err}");
+    assert!(w.sink_has(&subject), "{}", w.dovecot.sink_log());
+    w.assert_no_password_in_files();
+}
+
+impl World {
+    /// `git send-email` of a one-line patch, in `dir`, never prompting.
+    fn send_patch(&self, dir: &Path, subject: &str) -> (i32, String, String) {
+        let patch = self.root.path().join(format!("{subject}.patch"));
+        std::fs::write(
+            &patch,
+            format!(
+                "From: {}\nSubject: [PATCH] {subject}\n\nbody\n---\n a | 1 +\n",
+                self.email
+            ),
+        )
+        .unwrap();
+        let o = self
+            .command("git")
+            .current_dir(dir)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_COMMITTER_NAME", "Test")
+            .env("GIT_COMMITTER_EMAIL", &self.email)
+            .env("GIT_AUTHOR_NAME", "Test")
+            .env("GIT_AUTHOR_EMAIL", &self.email)
+            .env_remove("GIT_ASKPASS")
+            .env_remove("SSH_ASKPASS")
+            .args([
+                "send-email",
+                "--confirm=never",
+                "--suppress-cc=all",
+                "--to=maintainer@example.org",
+            ])
+            .arg(&patch)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    }
+
+    /// Every `.git-credentials` under the private root, and what it holds.
+    fn git_credentials_files(&self) -> Vec<(PathBuf, String)> {
+        files_under(self.root.path())
+            .into_iter()
+            .filter(|f| f.file_name().is_some_and(|n| n == ".git-credentials"))
+            .map(|f| {
+                let t = std::fs::read_to_string(&f).unwrap_or_default();
+                (f, t)
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn git_send_email_sends_and_a_later_store_helper_never_gets_the_password() {
+    let w = World::new("gitse");
+    w.export_write("git");
+    // First run, nothing in between: git send-email sends.
+    let (code, out, err) = w.send_patch(w.root.path(), &unique("first"));
+    assert_eq!(code, 0, "git send-email: {out}\n{err}");
+    assert!(out.contains("Result: 250"), "{out}");
+
+    // The person later turns on `store` for everything, in the global
+    // config (after our block) and then in a repository's config. Each
+    // time our helper answers nothing and says which helper, where, and
+    // the command that fixes it; that command works.
+    let repo = w.root.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let (code, _, err) = w.run("git", &["init", "-q", repo.to_str().unwrap()], "");
+    assert_eq!(code, 0, "{err}");
+    let global = w.home().join(".gitconfig");
+    let local = repo.join(".git/config");
+    for (config_args, file) in [
+        (
+            vec!["config", "--global", "--add", "credential.helper", "store"],
+            &global,
+        ),
+        (
+            vec![
+                "-C",
+                repo.to_str().unwrap(),
+                "config",
+                "--local",
+                "--add",
+                "credential.helper",
+                "store",
+            ],
+            &local,
+        ),
+    ] {
+        let (code, _, err) = w.run("git", &config_args, "");
+        assert_eq!(code, 0, "{err}");
+        let refused = unique("refused");
+        let (_, out, err) = w.send_patch(&repo, &refused);
+        // (git send-email exits 0 here all the same.)
+        assert!(
+            !out.contains("Result: 250") && !w.dovecot.sink_log().contains(&refused),
+            "sent although `store` would keep the password: {out}\n{err}"
+        );
+        assert!(err.contains("credential helper `store`"), "{err}");
+        assert!(err.contains(&file.display().to_string()), "{err}");
+        assert!(!err.contains(PW1) && !out.contains(PW1));
+        let fix = err
+            .lines()
+            .find_map(|l| l.split_once("Fix: ").map(|(_, f)| f.to_string()))
+            .unwrap_or_else(|| panic!("no fix command: {err}"));
+        let (code, _, e) = w.run("sh", &["-c", &fix], "");
+        assert_eq!(code, 0, "{fix}: {e}");
+        let (code, out, err) = w.send_patch(&repo, &unique("fixed"));
+        assert_eq!(code, 0, "after `{fix}`: {out}\n{err}");
+        assert!(out.contains("Result: 250"), "{out}");
+    }
+    for (f, t) in w.git_credentials_files() {
+        assert!(!t.contains(PW1), "{} holds the password", f.display());
+    }
+    w.assert_no_password_in_files();
+}
+
+#[test]
+fn the_git_export_warns_when_a_helper_after_ours_would_keep_the_password() {
+    let w = World::new("gitwarn");
+    w.export_write("git");
+    let (code, _, err) = w.run(
+        "git",
+        &["config", "--global", "--add", "credential.helper", "cache"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    // Exporting again changes nothing, and says what is wrong.
+    let (code, out, err) = w.cli(&["export", "git", &w.email, "--write"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("warning: git would hand the password to the credential helper `cache`"),
+        "{err}"
+    );
+    assert!(err.contains("Fix: git config --file"), "{err}");
+}
+
+#[test]
+fn doctor_reports_each_broken_state_with_its_fix() {
+    let w = World::new("doctor");
+    w.export_write("mbsync");
+    w.export_write("msmtp");
+    let doctor = |extra_env: &[(&str, &str)]| {
+        let mut c = w.command("icloud-mail-setup");
+        c.args(["doctor", &w.email, "--json"]);
+        for (k, v) in extra_env {
+            c.env(k, v);
+        }
+        let (code, out, err) = outcome(c, "");
+        assert!(!out.contains(PW1) && !err.contains(PW1));
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+        (code, v)
+    };
+    let failing = |v: &serde_json::Value| -> Vec<(String, String)> {
+        v["accounts"][0]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["ok"] == false)
+            .map(|c| {
+                (
+                    c["detail"].as_str().unwrap().to_string(),
+                    c["fix"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+
+    // Healthy: everything ok, exit 0.
+    let (code, v) = doctor(&[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(failing(&v), vec![], "{v:#}");
+    assert!(v["daily_check"].is_string());
+
+    // A client upgrade that changes the syntax (isync 1.5: TLSType), as a
+    // stub `mbsync` first on PATH: the block is out of date.
+    let stub = w.root.path().join("stub");
+    std::fs::create_dir_all(&stub).unwrap();
+    std::fs::write(stub.join("mbsync"), "#!/bin/sh\necho isync 1.5.0\n").unwrap();
+    std::fs::set_permissions(
+        stub.join("mbsync"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        stub.display(),
+        w.env().iter().find(|(k, _)| k == "PATH").unwrap().1
+    );
+    let (code, v) = doctor(&[("PATH", &path)]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = failing(&v);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].0.contains("differs from what export writes now"),
+        "{f:?}"
+    );
+    assert_eq!(
+        f[0].1,
+        format!("icloud-mail-setup export mbsync {} --write", w.email)
+    );
+
+    // Our block removed from msmtp's config.
+    let msmtp = w.home().join(".config/msmtp/config");
+    std::fs::write(&msmtp, "defaults\n").unwrap();
+    let (code, v) = doctor(&[]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = failing(&v);
+    assert!(
+        f.iter()
+            .any(|(d, fix)| d.contains("no longer holds our block")
+                && fix == &format!("icloud-mail-setup export msmtp {} --write", w.email)),
+        "{f:?}"
+    );
+    w.export_write("msmtp");
+
+    // The password revoked at the server: exit 3, the fix is the wizard.
+    w.dovecot.set_users(&[&w.local, &w.email], PW2);
+    let (code, v) = doctor(&[]);
+    assert_eq!(code, 3, "{v:#}");
+    assert!(
+        failing(&v)
+            .iter()
+            .any(|(_, fix)| fix == &format!("icloud-mail-setup --account={}", w.email)),
+        "{v:#}"
+    );
+
+    // No keyring: exit 5.
+    let (code, v) = doctor(&[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")]);
+    assert_eq!(code, 5, "{v:#}");
+    assert!(
+        failing(&v).iter().any(|(d, _)| d.contains("keyring")),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn list_points_to_doctor() {
+    let w = World::new("listdoc");
+    let (code, out, err) = w.cli(&["list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("icloud-mail-setup doctor"), "{out}");
 }

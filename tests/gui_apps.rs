@@ -490,3 +490,36 @@ fn copy_with_no_clipboard_at_all_fails_and_says_why() {
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
     }
 }
+
+#[test]
+fn ctrl_z_during_copy_clears_the_clipboard_before_the_process_stops() {
+    require_bus();
+    let dir = tempfile::tempdir().unwrap();
+    let email = unique_email("copy-tstp");
+    let config = one_account(dir.path(), &email);
+    keyring_put(&email, PW);
+    let x = Xvfb::start();
+
+    let mut run = Copying::start(&config, &email, &x);
+    run.wait_line("Ctrl-C clears it now");
+    assert_eq!(x.clipboard(), PW);
+    let pid = run.child.id() as i32;
+    // SAFETY: signalling our own child by its pid.
+    unsafe { libc::kill(pid, libc::SIGTSTP) };
+    run.wait_line("xclip emptied");
+    run.wait_line("Cleared before stopping (Ctrl-Z)");
+    // It really stops (as the shell's job control expects)...
+    let mut status = 0;
+    // SAFETY: waiting for our own child; WUNTRACED reports a stop.
+    let got = unsafe { libc::waitpid(pid, &mut status, libc::WUNTRACED) };
+    assert_eq!(got, pid);
+    assert!(libc::WIFSTOPPED(status), "status {status:#x}");
+    // ...with the clipboard already empty while it is stopped.
+    assert_eq!(x.clipboard(), "");
+    // Continued, it ends without copying again.
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    assert_eq!(run.child.wait().unwrap().code(), Some(0));
+    assert_eq!(x.clipboard(), "");
+    assert!(!run.seen.iter().any(|l| l.contains(PW)), "{:?}", run.seen);
+}

@@ -9,7 +9,7 @@ use super::verify::{open_config, pick_account};
 use crate::cli::GlobalArgs;
 
 use crate::export::{self, AccountView, Client, ExportError, Outcome, Paths, install};
-use crate::text::escape_for_terminal;
+use crate::text::{Invocation, escape_for_terminal};
 
 /// What was asked on the command line.
 #[derive(Debug, Clone)]
@@ -59,19 +59,44 @@ pub fn run_with(
         &settings,
         globals.imap.is_some(),
         globals.smtp.is_some(),
+        Invocation::current(Some(&config_path)),
     ) {
         Ok(v) => v,
         Err(e) => return refuse(err, &e, &config_path),
     };
+    if let Some(w) = view.invocation.warning() {
+        let _ = writeln!(err, "{}", escape_for_terminal(&w));
+    }
     if !args.write {
         let versions = export::Versions::detect(paths);
-        return print(args.client, &view, &versions, out, err, &config_path);
+        // The file `--write` would install into decides, e.g., whether
+        // the account becomes msmtp's default.
+        let elsewhere = args
+            .file
+            .clone()
+            .or_else(|| paths.and_then(|p| args.client.config_path(p).ok()))
+            .map(|f| export::elsewhere(&f, &view.email))
+            .unwrap_or_default();
+        return print(
+            args.client,
+            &view,
+            &versions,
+            &elsewhere,
+            out,
+            err,
+            &config_path,
+        );
     }
     let outcome = match export::write(args.client, &view, paths, args.file.as_deref()) {
         Ok(o) => o,
         Err(e) => return refuse(err, &e, &config_path),
     };
     report(out, args.client, &view, &outcome);
+    if args.client == Client::Git
+        && let Some(w) = export::git::chain_warning(&view, paths)
+    {
+        let _ = writeln!(err, "warning: {w}");
+    }
     if let Err(e) = export::record_exported(&config_path, &view.email, args.client) {
         let _ = writeln!(
             err,
@@ -90,11 +115,12 @@ fn print(
     client: Client,
     view: &AccountView,
     versions: &export::Versions,
+    elsewhere: &str,
     out: &mut dyn Write,
     err: &mut dyn Write,
     config_path: &Path,
 ) -> Exit {
-    let body = match client.render(view, versions) {
+    let body = match client.render(view, versions, elsewhere) {
         Ok(b) => b,
         Err(e) => return refuse(err, &e, config_path),
     };
@@ -142,7 +168,7 @@ fn report(out: &mut dyn Write, client: Client, view: &AccountView, outcome: &Out
             view.email
         ),
     };
-    let _ = writeln!(out, "{}", client.usage_hint(view));
+    let _ = writeln!(out, "{}", client.usage_hint(&view.email));
 }
 
 /// Say why nothing was exported; exit 1.

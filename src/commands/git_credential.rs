@@ -307,6 +307,14 @@ pub fn run_with(
     match action {
         "get" => {
             if let Choice::One(account) = choice {
+                if let Some(why) = unsafe_chain(&req) {
+                    let _ = writeln!(
+                        err,
+                        "icloud-mail-setup git-credential: no answer given for {}: {why}",
+                        account.email
+                    );
+                    return Exit::Failure;
+                }
                 settle_if_pending(store, &path, &config, &account.email, err);
             }
             get(store, &path, &req, choice, out, err)
@@ -328,6 +336,27 @@ pub fn run_with(
         // "store": the keyring changes only through a verified save.
         _ => Exit::Ok,
     }
+}
+
+/// Why answering would let git keep the password in a file (or another
+/// store): a helper besides ours that git calls for this request, as
+/// `git config` reads it here (git runs its helpers in the directory it
+/// runs in, so a repository's own config counts). `None` when the chain
+/// is safe, or when git cannot be asked.
+fn unsafe_chain(req: &Request) -> Option<String> {
+    use crate::export::git;
+    let host = req.host.as_deref()?;
+    let program = crate::process::find("git")?;
+    let chain = git::read_helper_chain(&program, host, req.username.as_deref()).ok()?;
+    let bad = git::unsafe_helper(&chain)?;
+    let ours = chain.iter().find(|h| h.is_ours())?;
+    let user = req
+        .username
+        .as_deref()
+        .map(|u| format!("{}@", crate::export::aerc::url_user(u)))
+        .unwrap_or_default();
+    let url = format!("smtp://{user}{host}");
+    Some(git::unsafe_helper_message(bad, &url, &ours.value))
 }
 
 /// The config's path, contents, and the accounts it describes; entries

@@ -148,6 +148,11 @@ pub fn run_with(
             );
         }
     }
+    let _ = writeln!(
+        out,
+        "Check everything between you and working mail (password, exported clients, \
+         password command, git helpers): icloud-mail-setup doctor"
+    );
     Exit::Ok
 }
 

@@ -1,6 +1,7 @@
 //! The non-interactive subcommands, one file each.
 
 pub mod completions;
+pub mod doctor;
 pub mod export;
 pub mod git_credential;
 pub mod list;
@@ -39,6 +40,7 @@ pub fn dispatch(command: crate::cli::Command, globals: &crate::cli::GlobalArgs) 
         Command::Verify { email, json, .. } => verify::run(globals, &store, email.as_deref(), json),
         Command::Schedule { when } => schedule::run(globals, when),
         Command::List { json } => list::run(globals, &store, json),
+        Command::Doctor { email, json } => doctor::run(globals, &store, email.as_deref(), json),
         Command::Password {
             email,
             copy: false,

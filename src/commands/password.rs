@@ -8,7 +8,10 @@
 //! would write to the terminal at a moment nobody chose (in the middle of
 //! another program's output) and hold the password in a process the
 //! person no longer sees. SIGTERM, SIGHUP and SIGQUIT clear it too, then
-//! exit 128+N. Only SIGKILL leaves it on the clipboard.
+//! exit 128+N. Ctrl-Z (SIGTSTP) clears it, says so, then stops the
+//! process (a stopped process's timer cannot clear); continued, it ends
+//! without copying again. Only SIGKILL (and SIGSTOP) leave it on the
+//! clipboard.
 
 use std::io::Write;
 use std::time::Duration;
@@ -108,6 +111,16 @@ pub fn copy(
     match woke {
         Woke::Timer | Woke::Interrupt => Exit::Ok,
         Woke::Signal(n) => std::process::exit(128 + n),
+        Woke::Suspend => {
+            let _ = writeln!(
+                err,
+                "Cleared before stopping (Ctrl-Z): a stopped process cannot clear it later. \
+                 Nothing is copied again when it continues."
+            );
+            let _ = err.flush();
+            stop_now();
+            Exit::Ok
+        }
     }
 }
 
@@ -148,6 +161,19 @@ enum Woke {
     Interrupt,
     /// SIGTERM, SIGHUP or SIGQUIT: clear, then leave with 128+N.
     Signal(i32),
+    /// SIGTSTP (Ctrl-Z): clear, then stop; when continued, end normally.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Suspend,
+}
+
+/// Stop this process as Ctrl-Z would have (SIGSTOP: our SIGTSTP handler
+/// is in place for good), until the shell continues it.
+fn stop_now() {
+    #[cfg(unix)]
+    // SAFETY: raise(3) with a valid signal number has no preconditions.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
 }
 
 /// Ctrl-C and the termination signals, listened for from before the copy
@@ -166,7 +192,7 @@ impl Waiter {
             .build()?;
         let signals = {
             let _entered = rt.enter();
-            StopSignals::new()?
+            StopSignals::with_suspend()?
         };
         Ok(Waiter { rt, signals })
     }
@@ -182,8 +208,13 @@ impl Waiter {
     }
 }
 
-/// Ctrl-C ends the wait normally; any other signal, with 128+N.
+/// Ctrl-C ends the wait normally, Ctrl-Z stops after the clear; any other
+/// signal, with 128+N.
 fn woke_by(signal: i32) -> Woke {
+    #[cfg(unix)]
+    if signal == stop_signals::SUSPEND {
+        return Woke::Suspend;
+    }
     if signal == stop_signals::INTERRUPT {
         Woke::Interrupt
     } else {
@@ -211,5 +242,7 @@ mod tests {
             Woke::Signal(n) if n == stop_signals::HANGUP
         ));
         assert!(matches!(woke_by(15), Woke::Signal(15)));
+        #[cfg(unix)]
+        assert!(matches!(woke_by(libc::SIGTSTP), Woke::Suspend));
     }
 }

@@ -235,14 +235,7 @@ pub fn run_with(
 fn job(globals: &GlobalArgs) -> Result<Job, String> {
     let exe =
         std::env::current_exe().map_err(|e| format!("cannot tell where this program is: {e}"))?;
-    let config = match &globals.config {
-        Some(c) => {
-            let c = std::path::absolute(c).map_err(|e| format!("{}: {e}", c.display()))?;
-            let default = crate::config::default_path().ok();
-            (default.as_deref() != Some(c.as_path())).then_some(c)
-        }
-        None => None,
-    };
+    let config = crate::text::non_default_config(globals.config.as_deref());
     Job::new(&exe, config.as_deref()).map_err(|e| e.to_string())
 }
 

@@ -149,7 +149,7 @@ pub fn run_with(
 }
 
 /// One login for one account; its exit code and what to record.
-fn check_one(
+pub(crate) fn check_one(
     service: &crate::check::Service<'_>,
     entry: &AccountEntry,
     out: &mut dyn Write,

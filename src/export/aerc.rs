@@ -37,20 +37,41 @@ pub(crate) fn url_user(s: &str) -> String {
     out
 }
 
-/// The `[EMAIL]` section for `view`.
-pub fn render(view: &AccountView) -> Result<String, ExportError> {
+/// The `[EMAIL]` section for `view`, for the installed aerc version
+/// (`None`: unknown, written for 0.14 and later alike).
+pub fn render(view: &AccountView, aerc: Option<(u32, u32)>) -> Result<String, ExportError> {
     let f = &view.folders;
-    let mut s = header(
-        view,
-        CLIENT,
-        "aerc 0.14 or later (source-cred-cmd, outgoing-cred-cmd, copy-to, postpone, archive)",
-    );
+    // aerc before 0.15 reads `smtp://` as plain text, and sends over
+    // STARTTLS only with `smtp-starttls = yes`; 0.15 made `smtp://` mean
+    // STARTTLS and deprecated the option (its 0.15.0 changelog). Unknown:
+    // the option is written, which 0.15 and later accept.
+    let starttls_option =
+        view.smtp.security == Security::StartTls && aerc.is_none_or(|v| v < (0, 15));
+    let versions = match aerc {
+        Some((major, minor)) if starttls_option => format!(
+            "aerc {major}.{minor} as installed (before 0.15: smtp-starttls), read by 0.14 or later"
+        ),
+        Some((major, minor)) => {
+            format!("aerc {major}.{minor} as installed (0.15 or later: smtp:// is STARTTLS)")
+        }
+        None => "aerc 0.14 or later (source-cred-cmd, outgoing-cred-cmd, smtp-starttls for 0.14)"
+            .to_string(),
+    };
+    let mut s = header(view, CLIENT, &versions);
     s.push_str(&format!(
         "#\n\
          # Folders: copy-to (copies of sent mail) = {sent}, postpone = {drafts}, archive =\n\
          # {archive}. aerc has no setting for \"{trash}\" or {junk}: move mail there with\n\
          # :move \"{trash}\".\n\
-         # aerc files a copy of what it sends in copy-to, as its own new-account wizard sets up.\n",
+         # aerc files a copy of what it sends in copy-to, as its own new-account wizard sets up.\n\
+         # folders-sort lists iCloud's folders in this order at the top of the sidebar;\n\
+         # check-mail looks for new mail in the folders not open every 5 minutes (the open\n\
+         # one is kept up to date by the server) (aerc-accounts(5)).\n\
+         #\n\
+         # Login: our check proves the IMAP LOGIN command; aerc before 0.20 logs in with it,\n\
+         # 0.20 and later use AUTHENTICATE PLAIN when the server offers it, and have no\n\
+         # setting to choose. If iCloud refuses aerc while `icloud-mail-setup verify` passes,\n\
+         # that is why.\n",
         sent = f.sent,
         drafts = f.drafts,
         archive = f.archive,
@@ -81,12 +102,7 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
          source            = {source_scheme}://{imap_user}@{imap_host}:{imap_port}\n\
          source-cred-cmd   = {cmd}\n\
          outgoing          = {outgoing_scheme}://{smtp_user}@{smtp_host}:{smtp_port}\n\
-         outgoing-cred-cmd = {cmd}\n\
-         from              = {from}\n\
-         default           = {inbox}\n\
-         copy-to           = {sent}\n\
-         postpone          = {drafts}\n\
-         archive           = {archive}\n",
+         outgoing-cred-cmd = {cmd}\n",
         name = value("address", &view.email)?,
         imap_user = url_user(&view.imap_user),
         imap_host = view.imap.url_host(),
@@ -94,11 +110,25 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
         smtp_user = url_user(&view.smtp_user),
         smtp_host = view.smtp.url_host(),
         smtp_port = view.smtp.port,
+    ));
+    if starttls_option {
+        s.push_str("smtp-starttls     = yes\n");
+    }
+    s.push_str(&format!(
+        "from              = {from}\n\
+         default           = {inbox}\n\
+         copy-to           = {sent}\n\
+         postpone          = {drafts}\n\
+         archive           = {archive}\n\
+         folders-sort      = {inbox},{sent},{drafts},{archive},{junk},{trash}\n\
+         check-mail        = 5m\n",
         from = value("address", &view.from)?,
         inbox = value("folder", f.inbox)?,
         sent = value("folder", f.sent)?,
         drafts = value("folder", f.drafts)?,
         archive = value("folder", f.archive)?,
+        junk = value("folder", f.junk)?,
+        trash = value("folder", f.trash)?,
     ));
     Ok(s)
 }
@@ -138,12 +168,30 @@ mod tests {
 
     #[test]
     fn apple_account() {
-        insta::assert_snapshot!(render(&apple_view()).unwrap());
+        insta::assert_snapshot!(render(&apple_view(), None).unwrap());
     }
 
     #[test]
     fn custom_domain_with_servers_and_ca() {
-        insta::assert_snapshot!(render(&custom_view()).unwrap());
+        insta::assert_snapshot!(render(&custom_view(), Some((0, 20))).unwrap());
+    }
+
+    #[test]
+    fn smtp_starttls_is_written_for_aerc_before_0_15_only() {
+        let has = |v| {
+            render(&apple_view(), v)
+                .unwrap()
+                .contains("\nsmtp-starttls     = yes\n")
+        };
+        assert!(has(None));
+        assert!(has(Some((0, 14))));
+        assert!(!has(Some((0, 15))));
+        assert!(!has(Some((1, 0))));
+        assert!(
+            render(&apple_view(), Some((0, 14)))
+                .unwrap()
+                .contains("aerc 0.14 as installed")
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@ use super::{AccountView, ExportError, Paths, Security, sent_copy_note};
 const CLIENT: &str = "git";
 
 /// The helper git runs for the password (`!`: a shell command).
-pub const HELPER: &str = "!icloud-mail-setup git-credential";
+pub fn helper(view: &AccountView) -> String {
+    format!("!{}", view.invocation.git_credential_command())
+}
 
 /// A key and the values it must have, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +62,7 @@ pub fn settings(view: &AccountView) -> Vec<Setting> {
     // password to keep in a file of its own.
     v.push(Setting {
         key: format!("credential.{}.helper", credential_url(view)),
-        values: vec![String::new(), HELPER.to_string()],
+        values: vec![String::new(), helper(view)],
     });
     v
 }
@@ -97,7 +99,7 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
     s.push_str(&format!(
         "[credential {}]\n\thelper =\n\thelper = {}\n",
         double_quoted(CLIENT, "SMTP server", &credential_url(view))?,
-        double_quoted(CLIENT, "helper", HELPER)?
+        double_quoted(CLIENT, "helper", &helper(view))?
     ));
     Ok(s)
 }
@@ -229,6 +231,235 @@ fn git_config(git: &Path, file: &Path, args: &[&str]) -> Result<crate::process::
         .map_err(|e| ExportError::Tool(format!("could not run git: {e}")))
 }
 
+/// One `credential.helper` entry git would use for a URL, where it is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelperEntry {
+    /// As git reports it: `file:PATH`, `command line:`...
+    pub origin: String,
+    pub key: String,
+    pub value: String,
+}
+
+impl HelperEntry {
+    /// Whether this is our helper (`!... icloud-mail-setup... git-credential`).
+    pub fn is_ours(&self) -> bool {
+        let v = self.value.trim();
+        v.starts_with('!') && v.contains("icloud-mail-setup") && v.ends_with(" git-credential")
+    }
+
+    /// The file it is set in, when it is set in a file.
+    pub fn file(&self) -> Option<&str> {
+        self.origin.strip_prefix("file:")
+    }
+}
+
+/// Whether the URL part of a `credential.<url>.helper` key applies to an
+/// SMTP request for `host` (`HOST:PORT`) as `user`, as git matches them
+/// (gitcredentials(7)): the same scheme, the same host (a `*` label
+/// matches one label), the same port when one is given, the same user
+/// when one is given; the path is not looked at.
+pub fn url_applies(pattern: &str, host: &str, user: Option<&str>) -> bool {
+    let Some((scheme, rest)) = pattern.split_once("://") else {
+        // No scheme: git takes it as a host alone; compare that.
+        return host_matches(pattern, host);
+    };
+    if !scheme.eq_ignore_ascii_case("smtp") {
+        return false;
+    }
+    let authority = rest.split('/').next().unwrap_or("");
+    let (who, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    if let Some(who) = who {
+        let decoded = percent_decode(who.split(':').next().unwrap_or(""));
+        if user != Some(decoded.as_str()) {
+            return false;
+        }
+    }
+    host_matches(hostport, host)
+}
+
+/// `pattern` (`HOST` or `HOST:PORT`, `*` labels allowed) against `host`
+/// (`HOST:PORT`).
+fn host_matches(pattern: &str, host: &str) -> bool {
+    let split = |h: &str| -> (String, Option<String>) {
+        match h.rsplit_once(':') {
+            Some((n, p)) if !n.ends_with(':') && p.chars().all(|c| c.is_ascii_digit()) => {
+                (n.to_ascii_lowercase(), Some(p.to_string()))
+            }
+            _ => (h.to_ascii_lowercase(), None),
+        }
+    };
+    let (pn, pp) = split(pattern);
+    let (hn, hp) = split(host);
+    if pp.is_some() && pp != hp {
+        return false;
+    }
+    let (pl, hl): (Vec<&str>, Vec<&str>) = (pn.split('.').collect(), hn.split('.').collect());
+    pl.len() == hl.len() && pl.iter().zip(&hl).all(|(p, h)| *p == "*" || p == h)
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The helpers git calls, in order, for an SMTP request to `host` as
+/// `user`, from `git config -z --show-origin --get-regexp` output: every
+/// `credential.helper` and matching `credential.<url>.helper` in config
+/// order, an empty value clearing the list so far (gitcredentials(7)).
+pub fn helper_chain(listing: &str, host: &str, user: Option<&str>) -> Vec<HelperEntry> {
+    let mut chain: Vec<HelperEntry> = Vec::new();
+    let mut fields = listing.split('\0');
+    while let (Some(origin), Some(kv)) = (fields.next(), fields.next()) {
+        let (key, value) = kv.split_once('\n').unwrap_or((kv, ""));
+        let lower = key.to_ascii_lowercase();
+        let applies = if lower == "credential.helper" {
+            true
+        } else if lower.starts_with("credential.")
+            && lower.ends_with(".helper")
+            && key.len() > "credential.".len() + ".helper".len()
+        {
+            // The URL as written (case kept for the user part).
+            url_applies(
+                &key["credential.".len()..key.len() - ".helper".len()],
+                host,
+                user,
+            )
+        } else {
+            false
+        };
+        if !applies {
+            continue;
+        }
+        if value.is_empty() {
+            chain.clear();
+        } else {
+            chain.push(HelperEntry {
+                origin: origin.to_string(),
+                key: key.to_string(),
+                value: value.to_string(),
+            });
+        }
+    }
+    chain
+}
+
+/// What git would do with the password after a send that `helpers` makes
+/// unsafe: the first helper other than ours, which git would hand the
+/// password to keep (`store` writes it to ~/.git-credentials in plain
+/// text; `cache` and credential managers keep it too).
+pub fn unsafe_helper(chain: &[HelperEntry]) -> Option<&HelperEntry> {
+    if !chain.iter().any(HelperEntry::is_ours) {
+        return None;
+    }
+    chain.iter().find(|h| !h.is_ours())
+}
+
+/// Read the helper chain for an SMTP request to `host` as `user` with
+/// `git` in the current directory (the repository git runs in, if any).
+pub fn read_helper_chain(
+    git: &Path,
+    host: &str,
+    user: Option<&str>,
+) -> Result<Vec<HelperEntry>, String> {
+    let ran = crate::process::run(
+        git,
+        &[
+            "config",
+            "-z",
+            "--show-origin",
+            "--get-regexp",
+            r"^credential\..*helper$",
+        ],
+        GIT_TIMEOUT,
+    )?;
+    match ran.status.code() {
+        // git names a repository's config relative to where it runs.
+        Some(0) => Ok(helper_chain(&ran.stdout, host, user)
+            .into_iter()
+            .map(|mut h| {
+                if let Some(f) = h.file()
+                    && let Ok(abs) = std::path::absolute(f)
+                {
+                    h.origin = format!("file:{}", abs.display());
+                }
+                h
+            })
+            .collect()),
+        Some(1) => Ok(Vec::new()),
+        _ => Err(format!("git config failed: {}", ran.said())),
+    }
+}
+
+/// After an export: the warning when git, run here, would hand the
+/// password of `view` to another helper (see [`unsafe_helper`]).
+pub fn chain_warning(view: &AccountView, paths: Option<&Paths>) -> Option<String> {
+    let program = paths?.find_program("git")?;
+    let host = format!("{}:{}", view.smtp.url_host(), view.smtp.port);
+    let chain = read_helper_chain(&program, &host, Some(&view.smtp_user)).ok()?;
+    let bad = unsafe_helper(&chain)?;
+    Some(unsafe_helper_message(
+        bad,
+        &credential_url(view),
+        &helper(view),
+    ))
+}
+
+/// The warning about `bad`, and the one command line that fixes it: in
+/// the file where that helper is set, after it, an empty helper for `url`
+/// (clearing the list) and ours again. `git config --add` puts a key into
+/// the last section of its name, so our section (if that file has it,
+/// before the helper) is removed first and written anew at the end.
+pub fn unsafe_helper_message(bad: &HelperEntry, url: &str, ours: &str) -> String {
+    let q = |s: &str| crate::text::shell_quote(s).into_owned();
+    let section = format!("credential.{url}");
+    let key = format!("{section}.helper");
+    let fix = match bad.file() {
+        Some(file) => format!(
+            "git config --file {f} --remove-section {s} 2>/dev/null; \
+             git config --file {f} --add {k} '' && git config --file {f} --add {k} {o}",
+            f = q(file),
+            s = q(&section),
+            k = q(&key),
+            o = q(ours)
+        ),
+        None => format!(
+            "remove `{}` from where it is set ({})",
+            bad.value, bad.origin
+        ),
+    };
+    format!(
+        "git would hand the password to the credential helper `{value}` (set as {k} in {origin}) \
+         after each send, and it keeps what it is given ({what}). Fix: {fix}",
+        value = crate::text::escape_for_terminal(&bad.value),
+        k = bad.key,
+        origin = crate::text::escape_for_terminal(&bad.origin),
+        what = if bad.value.trim() == "store" || bad.value.trim().starts_with("store ") {
+            "`store` writes it in plain text to ~/.git-credentials"
+        } else {
+            "in a file, in memory or in another keyring"
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +488,88 @@ mod tests {
             helper.key,
             "credential.smtp://emily%40icloud.com@smtp.mail.me.com:587.helper"
         );
-        assert_eq!(helper.values, vec!["".to_string(), HELPER.to_string()]);
+        assert_eq!(
+            helper.values,
+            vec![
+                "".to_string(),
+                "!icloud-mail-setup git-credential".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn the_helper_chain_is_read_in_config_order_with_resets() {
+        let ours = "!/opt/ims/icloud-mail-setup --config /c.toml git-credential";
+        let url = "smtp://emily%40icloud.com@smtp.mail.me.com:587";
+        let listing = [
+            ("file:/etc/gitconfig", "credential.helper", "cache"),
+            (
+                "file:/home/e/.gitconfig",
+                &format!("credential.{url}.helper"),
+                "",
+            ),
+            (
+                "file:/home/e/.gitconfig",
+                &format!("credential.{url}.helper"),
+                ours,
+            ),
+            (
+                "file:/home/e/.gitconfig",
+                "credential.https://github.com.helper",
+                "osxkeychain",
+            ),
+            ("file:.git/config", "credential.helper", "store"),
+        ]
+        .iter()
+        .map(|(o, k, v)| format!("{o}\0{k}\n{v}\0"))
+        .collect::<String>();
+        let host = "smtp.mail.me.com:587";
+        let chain = helper_chain(&listing, host, Some("emily@icloud.com"));
+        let values: Vec<&str> = chain.iter().map(|h| h.value.as_str()).collect();
+        // `cache` was reset by our empty line; github's is another URL.
+        assert_eq!(values, [ours, "store"]);
+        let bad = unsafe_helper(&chain).unwrap();
+        assert_eq!(
+            (bad.value.as_str(), bad.file()),
+            ("store", Some(".git/config"))
+        );
+        let m = unsafe_helper_message(bad, url, ours);
+        assert!(
+            m.contains("`store`") && m.contains(".git-credentials"),
+            "{m}"
+        );
+        assert!(
+            m.contains(&format!(
+                "git config --file .git/config --add credential.{url}.helper '{ours}'"
+            )),
+            "{m}"
+        );
+        // Ours alone, or no helper of ours at all: nothing to say.
+        assert_eq!(unsafe_helper(&chain[..1]), None);
+        assert_eq!(unsafe_helper(&chain[1..]), None);
+    }
+
+    #[test]
+    fn credential_urls_match_as_git_matches_them() {
+        let host = "smtp.mail.me.com:587";
+        let user = Some("emily@icloud.com");
+        for yes in [
+            "smtp://smtp.mail.me.com",
+            "smtp://smtp.mail.me.com:587",
+            "smtp://emily%40icloud.com@smtp.mail.me.com:587",
+            "smtp://*.mail.me.com",
+            "SMTP://SMTP.mail.me.com/path",
+        ] {
+            assert!(url_applies(yes, host, user), "{yes}");
+        }
+        for no in [
+            "https://smtp.mail.me.com",
+            "smtp://smtp.mail.me.com:465",
+            "smtp://other%40icloud.com@smtp.mail.me.com",
+            "smtp://mail.me.com",
+            "smtp://*.me.com",
+        ] {
+            assert!(!url_applies(no, host, user), "{no}");
+        }
     }
 }

@@ -18,7 +18,12 @@ const CLIENT: &str = "mbsync";
 
 /// Where the Maildir folders go: `~/Mail/EMAIL/`.
 pub fn maildir_root(view: &AccountView) -> String {
-    format!("~/Mail/{}/", view.email)
+    maildir_root_of(&view.email)
+}
+
+/// [`maildir_root`] of an address.
+pub fn maildir_root_of(email: &str) -> String {
+    format!("~/Mail/{email}/")
 }
 
 /// The `~/.mbsyncrc` sections for `view`, for the installed isync
@@ -39,7 +44,8 @@ pub fn render(view: &AccountView, isync: Option<(u32, u32)>) -> Result<String, E
          # iCloud's folders: {inbox}, \"{sent}\", {drafts}, \"{trash}\", {junk}, {archive}.\n\
          # All of them are synced (Patterns *) to Maildir folders of the same names under\n\
          # {root}; to sync fewer, list them: Patterns {inbox} \"{sent}\" {drafts}\n\
-         # First run: mkdir -p {root} && mbsync {name}\n\
+         # First run: mbsync {name} (`export mbsync --write` created {root};\n\
+         # when you paste this yourself, mkdir -p {root} first: mbsync refuses a missing Path).\n\
          #\n\
          # mbsync only syncs: where a copy of sent mail goes is your mail program's choice.\n",
         inbox = f.inbox,
@@ -91,7 +97,15 @@ pub fn render(view: &AccountView, isync: Option<(u32, u32)>) -> Result<String, E
          Far :{name}-remote:\n\
          Near :{name}-local:\n\
          Patterns *\n\
+         # Create Near: a folder new on iCloud appears here; one made only here is not\n\
+         # created on iCloud (mbsync(1) Create; its default, None, skips both).\n\
          Create Near\n\
+         # Expunge Both: what you delete on either side is removed from both at the next\n\
+         # sync. mbsync's default, None, only marks it deleted; mbsync(1) RECOMMENDATIONS\n\
+         # suggests Both once the setup works.\n\
+         Expunge Both\n\
+         # SyncState *: the sync state lives in each Maildir folder (.mbsyncstate), so\n\
+         # deleting a folder here deletes its state too (mbsync(1) SyncState).\n\
          SyncState *\n\
          CopyArrivalDate yes\n\
          \n",

@@ -30,6 +30,7 @@ use std::str::FromStr;
 use crate::account::Email;
 use crate::config::AccountEntry;
 use crate::mail::{CheckSettings, Endpoint};
+use crate::text::Invocation;
 
 pub use install::Outcome;
 
@@ -78,13 +79,23 @@ impl Client {
     /// what `--write` installs (for git, the keys as a gitconfig snippet).
     /// `versions`: the installed clients' versions where they change the
     /// syntax ([`Versions::detect`]; the default suits every version).
-    pub fn render(self, view: &AccountView, versions: &Versions) -> Result<String, ExportError> {
+    /// `elsewhere`: the rest of the file the block goes into ([`elsewhere`];
+    /// `""` for a new file), which decides whether this account becomes
+    /// the client's default.
+    pub fn render(
+        self,
+        view: &AccountView,
+        versions: &Versions,
+        elsewhere: &str,
+    ) -> Result<String, ExportError> {
         match self {
             Client::Mbsync => mbsync::render(view, versions.isync),
-            Client::Msmtp => msmtp::render(view),
+            Client::Msmtp => msmtp::render(view, !msmtp::has_default(elsewhere)),
             Client::Neomutt => neomutt::render(view),
-            Client::Aerc => aerc::render(view),
-            Client::Himalaya => himalaya::render(view),
+            Client::Aerc => aerc::render(view, versions.aerc),
+            Client::Himalaya => {
+                himalaya::render(view, versions.himalaya, !himalaya::has_accounts(elsewhere))
+            }
             Client::Git => git::render(view),
         }
     }
@@ -127,6 +138,11 @@ impl Client {
                 home.join(".neomuttrc"),
                 home.join(".neomutt/neomuttrc"),
             ],
+            // aerc's lib/xdg: on macOS, ~/Library/Preferences/aerc unless
+            // XDG_CONFIG_HOME is set.
+            Client::Aerc if paths.platform == Platform::MacOs && !paths.xdg_set => {
+                vec![home.join("Library/Preferences/aerc/accounts.conf")]
+            }
             Client::Aerc => vec![xdg.join("aerc/accounts.conf")],
             Client::Himalaya => vec![xdg.join("himalaya/config.toml"), home.join(".himalayarc")],
             Client::Git => match &paths.git_global {
@@ -136,17 +152,18 @@ impl Client {
         }
     }
 
-    /// How to use the installed config, one line for the person.
-    pub fn usage_hint(self, view: &AccountView) -> String {
-        let name = &view.email;
+    /// How to use the installed config for `email`, one line for the
+    /// person: the client's own first command.
+    pub fn usage_hint(self, email: &str) -> String {
+        let name = crate::text::shell_quote(email);
         match self {
             Client::Mbsync => format!(
-                "Fetch mail with `mbsync {name}` (Maildir under {}).",
-                mbsync::maildir_root(view)
+                "Fetch mail with `mbsync {name}` (or `mbsync -a`) into the Maildir {}.",
+                mbsync::maildir_root_of(email)
             ),
             Client::Msmtp => format!("Send with `msmtp -a {name} RECIPIENT < message`."),
             Client::Neomutt => "Start neomutt; it reads the password when it starts.".into(),
-            Client::Aerc => format!("Start aerc; the account is the tab named {name}."),
+            Client::Aerc => format!("Start aerc; the account is the tab named {email}."),
             Client::Himalaya => format!("List mail with `himalaya -a {name} envelope list`."),
             Client::Git => "Send patches with `git send-email`; git asks \
                             `icloud-mail-setup git-credential` for the password."
@@ -191,43 +208,113 @@ impl FromStr for Client {
     }
 }
 
-/// Where the clients' configs live: from `HOME`, `XDG_CONFIG_HOME` and
-/// `GIT_CONFIG_GLOBAL`, and where programs are looked for (`PATH`).
+/// The platforms whose clients keep their configs in different places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// Linux and the other Unixes.
+    Unix,
+    MacOs,
+    Windows,
+}
+
+impl Platform {
+    /// The platform this program was built for.
+    pub fn current() -> Platform {
+        if cfg!(target_os = "macos") {
+            Platform::MacOs
+        } else if cfg!(windows) {
+            Platform::Windows
+        } else {
+            Platform::Unix
+        }
+    }
+}
+
+/// Where the clients' configs live: from `HOME` (on Windows, else
+/// `USERPROFILE`), `XDG_CONFIG_HOME` and `GIT_CONFIG_GLOBAL`, and where
+/// programs are looked for (`PATH`, with `PATHEXT` on Windows).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {
     pub home: PathBuf,
     /// `$XDG_CONFIG_HOME` when set to an absolute path, else `~/.config`.
     pub xdg_config: PathBuf,
+    /// Whether `XDG_CONFIG_HOME` was set (aerc on macOS reads
+    /// `~/Library/Preferences` unless it is).
+    pub xdg_set: bool,
     /// `$GIT_CONFIG_GLOBAL`, which git uses instead of `~/.gitconfig`.
     pub git_global: Option<PathBuf>,
     pub path_var: Option<OsString>,
+    /// The extensions a program name may leave out (`PATHEXT`; none
+    /// outside Windows).
+    pub path_ext: Vec<String>,
+    pub platform: Platform,
 }
 
 impl Paths {
-    /// From the environment; `None` without a `HOME`.
+    /// From the environment; `None` without a home directory.
     pub fn from_env() -> Option<Paths> {
-        let home = std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .filter(|h| h.is_absolute())?;
-        let xdg_config = std::env::var_os("XDG_CONFIG_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .unwrap_or_else(|| home.join(".config"));
-        let git_global = std::env::var_os("GIT_CONFIG_GLOBAL")
+        Paths::from_vars(Platform::current(), |k| std::env::var_os(k))
+    }
+
+    /// From the variables `var` gives, as `platform` reads them (pure, so
+    /// every platform's rules are tested everywhere).
+    pub fn from_vars(platform: Platform, var: impl Fn(&str) -> Option<OsString>) -> Option<Paths> {
+        let absolute = |v: Option<OsString>| {
+            v.map(PathBuf::from)
+                .filter(|p| is_absolute_for(platform, p))
+        };
+        let home = absolute(var("HOME")).or_else(|| {
+            (platform == Platform::Windows)
+                .then(|| absolute(var("USERPROFILE")))
+                .flatten()
+        })?;
+        let xdg = absolute(var("XDG_CONFIG_HOME"));
+        let git_global = var("GIT_CONFIG_GLOBAL")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from);
         Some(Paths {
+            xdg_set: xdg.is_some(),
+            xdg_config: xdg.unwrap_or_else(|| home.join(".config")),
             home,
-            xdg_config,
             git_global,
-            path_var: std::env::var_os("PATH"),
+            path_var: var("PATH"),
+            path_ext: crate::process::path_extensions(
+                platform == Platform::Windows,
+                var("PATHEXT").as_deref(),
+            ),
+            platform,
         })
     }
 
     /// The executable `program` in a `PATH` directory, if any (the one
-    /// lookup `process` uses, by its exact name).
+    /// lookup `process` uses: the exact name, then with each `PATHEXT`
+    /// extension on Windows).
     pub fn find_program(&self, program: &str) -> Option<PathBuf> {
-        crate::process::find_in(self.path_var.as_ref()?, program, &[])
+        crate::process::find_in(self.path_var.as_ref()?, program, &self.path_ext)
+    }
+}
+
+/// Whether `p` is absolute on `platform` (a Windows path has a drive or
+/// is a UNC path; checked by its text, so this works on any host).
+fn is_absolute_for(platform: Platform, p: &Path) -> bool {
+    if platform != Platform::Windows {
+        return p.to_str().is_some_and(|s| s.starts_with('/'));
+    }
+    let s = p.to_string_lossy();
+    let b = s.as_bytes();
+    (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/'))
+        || s.starts_with("\\\\")
+}
+
+/// The text of the file at `target` outside `email`'s block: `""` when
+/// there is no such file (or it cannot be read, which the write reports).
+pub fn elsewhere(target: &Path, email: &str) -> String {
+    let Ok(text) = std::fs::read_to_string(crate::config::resolve(target)) else {
+        return String::new();
+    };
+    match install::place(&text, email, "") {
+        Ok(p) => format!("{}{}", p.before, p.after),
+        Err(_) => text,
     }
 }
 
@@ -242,21 +329,35 @@ fn exists(p: &Path) -> bool {
 pub struct Versions {
     /// isync (`mbsync --version`), as (major, minor).
     pub isync: Option<(u32, u32)>,
+    /// `aerc --version`.
+    pub aerc: Option<(u32, u32)>,
+    /// `himalaya --version`.
+    pub himalaya: Option<(u32, u32)>,
 }
+
+/// How long a client may take to say its version.
+const VERSION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Versions {
-    /// Ask the installed clients (`mbsync --version`).
+    /// Ask the installed clients (`mbsync --version`, `aerc -v`: 0.14
+    /// knows no `--version`, `himalaya --version`) through the process
+    /// runner, each bounded.
     pub fn detect(paths: Option<&Paths>) -> Versions {
-        let isync = paths
-            .and_then(|p| p.find_program("mbsync"))
-            .and_then(|mbsync| crate::process::run(&mbsync, &["--version"], VERSION_TIMEOUT).ok())
-            .and_then(|o| parse_version(&o.stdout));
-        Versions { isync }
+        let ask = |program: &str, flag: &str| {
+            let found = paths.and_then(|p| p.find_program(program))?;
+            let ran = crate::process::run(&found, &[flag], VERSION_TIMEOUT).ok()?;
+            if !ran.status.success() {
+                return None;
+            }
+            parse_version(&ran.stdout).or_else(|| parse_version(&ran.stderr))
+        };
+        Versions {
+            isync: ask("mbsync", "--version"),
+            aerc: ask("aerc", "-v"),
+            himalaya: ask("himalaya", "--version"),
+        }
     }
 }
-
-/// How long a client's `--version` may take.
-const VERSION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// (major, minor) of the first `N.N` in `text` (`isync 1.4.4`).
 fn parse_version(text: &str) -> Option<(u32, u32)> {
@@ -364,6 +465,8 @@ pub struct AccountView {
     /// Extra trust anchors (PEM) for a server not using a public CA.
     pub ca_file: Option<String>,
     pub folders: Folders,
+    /// How the clients start this program (the password command).
+    pub invocation: Invocation,
 }
 
 /// Why a config could not be made or installed.
@@ -437,11 +540,13 @@ impl AccountView {
     /// CA file given on the command line or in the environment, used
     /// instead of the recorded ones where given (`imap_given`,
     /// `smtp_given`, a `ca_file` in `settings`), as `verify` does.
+    /// `invocation`: how the clients start this program.
     pub fn from_entry(
         entry: &AccountEntry,
         settings: &CheckSettings,
         imap_given: bool,
         smtp_given: bool,
+        invocation: Invocation,
     ) -> Result<AccountView, ExportError> {
         let account = entry.account().map_err(|_| {
             ExportError::unsafe_value(ANY, "address", &entry.email, "not a plain address")
@@ -496,13 +601,14 @@ impl AccountView {
             smtp_user: login(&smtp_user, "SMTP username")?,
             ca_file: ca_file.map(|c| ca_path(&c)).transpose()?,
             folders: ICLOUD_FOLDERS,
+            invocation,
         };
         Ok(view)
     }
 
     /// The command every client runs for the password, shell-quoted.
     pub fn password_command(&self) -> String {
-        crate::text::password_command(&self.email)
+        self.invocation.password_command(&self.email)
     }
 }
 
@@ -631,7 +737,22 @@ pub fn write(
     if client == Client::Git {
         return git::write(view, &target, paths);
     }
-    let body = client.render(view, &Versions::detect(paths))?;
+    // What the client needs before its first run: mbsync refuses to sync
+    // until the Maildir's Path exists; NeoMutt keeps one header cache per
+    // folder only in a directory that exists.
+    let needed = match client {
+        Client::Mbsync => Some(mbsync::maildir_root(view)),
+        Client::Neomutt => Some(neomutt::header_cache(view)),
+        _ => None,
+    };
+    if let (Some(dir), Some(paths)) = (needed, paths) {
+        create_home_dir(paths, &dir)?;
+    }
+    let body = client.render(
+        view,
+        &Versions::detect(paths),
+        &elsewhere(&target, &view.email),
+    )?;
     let check: &install::Check = match client {
         Client::Mbsync => &mbsync::check_placement,
         Client::Msmtp => &msmtp::check_placement,
@@ -647,6 +768,17 @@ pub fn write(
         check,
         std::time::SystemTime::now(),
     )
+}
+
+/// Create `dir` (`~/...`, as a client config names it) under the home
+/// directory, private (0700), with its parents.
+fn create_home_dir(paths: &Paths, dir: &str) -> Result<(), ExportError> {
+    let rel = dir.strip_prefix("~/").unwrap_or(dir);
+    let path = paths.home.join(rel);
+    crate::config::create_private_dir(&path).map_err(|e| ExportError::Io {
+        path,
+        message: format!("could not create the directory: {e}"),
+    })
 }
 
 /// Note `client` in the account's `exported` list in our config (under
@@ -683,7 +815,14 @@ pub(crate) mod tests {
             smtp_username: Some("emily@icloud.com".into()),
             ..AccountEntry::default()
         };
-        AccountView::from_entry(&entry, &CheckSettings::default(), false, false).unwrap()
+        AccountView::from_entry(
+            &entry,
+            &CheckSettings::default(),
+            false,
+            false,
+            Invocation::default(),
+        )
+        .unwrap()
     }
 
     /// A custom-domain account on recorded servers with an extra CA.
@@ -698,7 +837,14 @@ pub(crate) mod tests {
             ca_file: Some("/etc/ssl/private ca/test.pem".into()),
             ..AccountEntry::default()
         };
-        AccountView::from_entry(&entry, &CheckSettings::default(), false, false).unwrap()
+        AccountView::from_entry(
+            &entry,
+            &CheckSettings::default(),
+            false,
+            false,
+            Invocation::default(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -739,7 +885,14 @@ pub(crate) mod tests {
             login: "emily@icloud.com".into(),
             ..AccountEntry::default()
         };
-        let v = AccountView::from_entry(&entry, &CheckSettings::default(), false, false).unwrap();
+        let v = AccountView::from_entry(
+            &entry,
+            &CheckSettings::default(),
+            false,
+            false,
+            Invocation::default(),
+        )
+        .unwrap();
         assert_eq!(v.imap_user, "emily");
         assert_eq!(v.smtp_user, "emily@icloud.com");
     }
@@ -803,7 +956,13 @@ pub(crate) mod tests {
             ),
         ];
         for (entry, field) in cases {
-            match AccountView::from_entry(&entry, &CheckSettings::default(), false, false) {
+            match AccountView::from_entry(
+                &entry,
+                &CheckSettings::default(),
+                false,
+                false,
+                Invocation::default(),
+            ) {
                 Err(ExportError::Unsafe {
                     field: f, value, ..
                 }) => {
@@ -857,9 +1016,12 @@ pub(crate) mod tests {
         std::fs::write(home.join(".msmtprc"), "").unwrap();
         let paths = Paths {
             xdg_config: home.join(".config"),
+            xdg_set: false,
             home: home.clone(),
             git_global: None,
             path_var: Some(bin.clone().into_os_string()),
+            path_ext: Vec::new(),
+            platform: Platform::Unix,
         };
         let found = detect(&paths);
         assert_eq!(found.len(), Client::ALL.len());
@@ -894,5 +1056,89 @@ pub(crate) mod tests {
             Client::Neomutt.config_path(&paths),
             Err(ExportError::Placement { .. })
         ));
+    }
+
+    #[test]
+    fn each_platform_finds_home_and_the_clients_configs_where_they_are() {
+        use std::collections::HashMap;
+        let vars = |pairs: &[(&str, &str)]| {
+            let m: HashMap<String, OsString> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), OsString::from(v)))
+                .collect();
+            move |k: &str| m.get(k).cloned()
+        };
+        // Windows: no HOME in cmd or PowerShell; USERPROFILE it is.
+        let w = Paths::from_vars(
+            Platform::Windows,
+            vars(&[("USERPROFILE", r"C:\Users\emily"), ("PATHEXT", ".COM;.EXE")]),
+        )
+        .unwrap();
+        assert_eq!(w.home, PathBuf::from(r"C:\Users\emily"));
+        assert_eq!(w.path_ext, [".com", ".exe"]);
+        // Elsewhere USERPROFILE means nothing, and a relative HOME is none.
+        assert_eq!(
+            Paths::from_vars(Platform::Unix, vars(&[("USERPROFILE", "/home/e")])),
+            None
+        );
+        assert_eq!(
+            Paths::from_vars(Platform::Unix, vars(&[("HOME", "home/e")])),
+            None
+        );
+        // macOS: aerc reads ~/Library/Preferences/aerc unless
+        // XDG_CONFIG_HOME is set; the others keep their usual places.
+        let mac = Paths::from_vars(Platform::MacOs, vars(&[("HOME", "/Users/e")])).unwrap();
+        assert_eq!(
+            Client::Aerc.config_candidates(&mac),
+            [PathBuf::from(
+                "/Users/e/Library/Preferences/aerc/accounts.conf"
+            )]
+        );
+        assert_eq!(
+            Client::Mbsync.config_candidates(&mac)[0],
+            PathBuf::from("/Users/e/.mbsyncrc")
+        );
+        assert_eq!(
+            Client::Msmtp.config_candidates(&mac)[0],
+            PathBuf::from("/Users/e/.config/msmtp/config")
+        );
+        let mac_xdg = Paths::from_vars(
+            Platform::MacOs,
+            vars(&[("HOME", "/Users/e"), ("XDG_CONFIG_HOME", "/Users/e/cfg")]),
+        )
+        .unwrap();
+        assert_eq!(
+            Client::Aerc.config_candidates(&mac_xdg),
+            [PathBuf::from("/Users/e/cfg/aerc/accounts.conf")]
+        );
+        let linux = Paths::from_vars(Platform::Unix, vars(&[("HOME", "/home/e")])).unwrap();
+        assert_eq!(
+            Client::Aerc.config_candidates(&linux),
+            [PathBuf::from("/home/e/.config/aerc/accounts.conf")]
+        );
+    }
+
+    #[test]
+    fn programs_are_found_with_pathext() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("git.exe"), "").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(
+                d.path().join("git.exe"),
+                std::fs::Permissions::from_mode(0o755),
+            )
+            .unwrap();
+        }
+        let mut p = Paths::from_vars(Platform::Unix, |k| match k {
+            "HOME" => Some("/h".into()),
+            "PATH" => Some(d.path().as_os_str().to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(p.find_program("git"), None);
+        p.path_ext = crate::process::path_extensions(true, None);
+        assert_eq!(p.find_program("git"), Some(d.path().join("git.exe")));
     }
 }

@@ -10,8 +10,19 @@ use super::{AccountView, ExportError, Security, header, sent_copy_note};
 
 const CLIENT: &str = "msmtp";
 
-/// The `account` section for `view`.
-pub fn render(view: &AccountView) -> Result<String, ExportError> {
+/// Whether a msmtp config's `text` names a default account
+/// (`account default : NAME`, or an account called `default`).
+pub fn has_default(text: &str) -> bool {
+    text.lines().any(|l| {
+        let mut words = l.split_whitespace();
+        words.next() == Some("account")
+            && words.next().map(|w| w.trim_end_matches(':')) == Some("default")
+    })
+}
+
+/// The `account` section for `view`; with `as_default`, followed by
+/// `account default : EMAIL` (for a file that has no default yet).
+pub fn render(view: &AccountView, as_default: bool) -> Result<String, ExportError> {
     let mut s = header(
         view,
         CLIENT,
@@ -19,7 +30,6 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
     );
     s.push_str(&format!(
         "# Send with: msmtp -a {name} RECIPIENT < message\n\
-         # (or set `account default : {name}` below this block).\n\
          #\n\
          # msmtp only sends: it never files a copy of what it sends; your mail program does\n\
          # (neomutt: record, aerc: copy-to, both pointing at \"{sent}\").\n",
@@ -59,6 +69,15 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
         cmd = double_quoted(CLIENT, "password command", &view.password_command())?,
         from = view.from,
     ));
+    if as_default {
+        // msmtp(1), "account default : account": what `msmtp RECIPIENT`
+        // (and sendmail-style callers, which give no -a) send with.
+        s.push_str(&format!(
+            "# The file had no default account: this one is it (msmtp RECIPIENT < message).\n\
+             account default : {}\n",
+            view.email
+        ));
+    }
     Ok(s)
 }
 
@@ -95,12 +114,33 @@ mod tests {
 
     #[test]
     fn apple_account() {
-        insta::assert_snapshot!(render(&apple_view()).unwrap());
+        insta::assert_snapshot!(render(&apple_view(), true).unwrap());
     }
 
     #[test]
     fn custom_domain_with_servers_and_ca() {
-        insta::assert_snapshot!(render(&custom_view()).unwrap());
+        insta::assert_snapshot!(render(&custom_view(), false).unwrap());
+    }
+
+    #[test]
+    fn a_default_is_added_only_to_a_file_without_one() {
+        assert!(!has_default(""));
+        assert!(!has_default(
+            "account work\nhost x\n# account default : x\n"
+        ));
+        assert!(has_default("account work\naccount default : work\n"));
+        assert!(has_default("account default\nhost x\n"));
+        assert!(has_default("  account default: work\n"));
+        let with = render(&apple_view(), true).unwrap();
+        assert!(
+            with.ends_with("account default : emily@icloud.com\n"),
+            "{with}"
+        );
+        assert!(
+            !render(&apple_view(), false)
+                .unwrap()
+                .contains("account default")
+        );
     }
 
     #[test]

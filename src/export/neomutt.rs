@@ -63,15 +63,22 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
     );
     s.push_str(&format!(
         "# Folders: record (copies of sent mail) = \"{sent}\", postponed = {drafts},\n\
-         # trash = \"{trash}\"; save to {junk} or {archive} with s (=Junk, =Archive). To see\n\
-         # them all in the sidebar, add: mailboxes {mailboxes}\n\
-         # NeoMutt files a copy of what it sends in record (copy = yes, its default).\n",
+         # trash = \"{trash}\"; save to {junk} or {archive} with s (=Junk, =Archive).\n\
+         # mailboxes lists iCloud's folders for the sidebar and the new-mail check (c, then\n\
+         # Tab); NeoMutt logs in as soon as it reads that line, even for -Q or a batch send.\n\
+         # NeoMutt files a copy of what it sends in record (copy = yes, its default).\n\
+         # header_cache keeps the headers of each folder in {cache} (a directory\n\
+         # `export neomutt --write` creates; create it yourself when you paste this), so a\n\
+         # large folder opens without fetching every header again.\n\
+         # imap_authenticators = \"login\": the IMAP LOGIN command, which our check proves;\n\
+         # NeoMutt would otherwise try AUTHENTICATE PLAIN first, which iCloud has refused\n\
+         # where LOGIN works (and may drop the connection after).\n",
         sent = f.sent,
         drafts = f.drafts,
         trash = f.trash,
         junk = f.junk,
         archive = f.archive,
-        mailboxes = mailboxes(f)?,
+        cache = header_cache(view),
     ));
     s.push_str(&sent_copy_note(
         "If you find two copies of each sent message, set copy = no.",
@@ -101,6 +108,7 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
          set ssl_starttls = yes\n\
          set imap_user = {imap_user}\n\
          set imap_pass = {cmd}\n\
+         set imap_authenticators = \"login\"\n\
          set folder = {folder}\n\
          set spool_file = {inbox}\n\
          set record = {sent}\n\
@@ -129,14 +137,26 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
             literal("CA file", ca)?
         ));
     }
+    // Last: NeoMutt connects to the IMAP server as it reads `mailboxes`,
+    // so everything about that connection must be set before.
+    s.push_str(&format!(
+        "set header_cache = {cache}\n\
+         mailboxes {mailboxes}\n",
+        cache = literal("header cache", &header_cache(view))?,
+        mailboxes = mailboxes(f)?,
+    ));
     Ok(s)
 }
 
-/// `'+INBOX' '+Sent Messages' ...`: a `mailboxes` line is left to the
-/// person (a comment), since NeoMutt connects to every listed IMAP mailbox
-/// as soon as it reads the line.
+/// Where the header cache goes: a directory per account (NeoMutt keeps
+/// one database per folder in an existing directory).
+pub fn header_cache(view: &AccountView) -> String {
+    format!("~/.cache/neomutt/{}/", view.email)
+}
+
+/// `'+INBOX' '+Sent Messages' ...`: every iCloud folder, INBOX first.
 fn mailboxes(f: &super::Folders) -> Result<String, ExportError> {
-    let names = [f.inbox, f.sent, f.drafts, f.trash, f.junk, f.archive];
+    let names = [f.inbox, f.sent, f.drafts, f.archive, f.junk, f.trash];
     let quoted: Result<Vec<String>, ExportError> = names
         .iter()
         .map(|n| literal("folder", &format!("+{n}")))

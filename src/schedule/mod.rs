@@ -68,21 +68,35 @@ impl Job {
     /// Why this program path looks like it will not stay (a build
     /// directory, a temporary one), if it does.
     pub fn looks_temporary(&self) -> Option<&'static str> {
-        let p = self.program.replace('\\', "/");
-        if p.contains("/target/debug/") || p.contains("/target/release/") {
-            Some("it is inside a cargo build directory, which `cargo clean` empties")
-        } else if p.starts_with("/tmp/")
-            || p.starts_with("/var/tmp/")
-            || p.contains("/Temp/")
-            || p.starts_with("/var/folders/")
-            || p.starts_with("/private/var/folders/")
-        {
-            Some("it is inside a temporary directory")
-        } else if p.starts_with("/nix/store/") || p.contains("/Cellar/") {
-            Some("it is inside a package store, whose path changes with every upgrade")
-        } else {
-            None
-        }
+        looks_temporary(&self.program)
+    }
+}
+
+/// Why a program at `program` looks like it will not stay there (a build
+/// directory, a temporary one, a package store), if it does.
+pub fn looks_temporary(program: &str) -> Option<&'static str> {
+    let p = program.replace('\\', "/");
+    // A cargo target directory by any name (CARGO_TARGET_DIR): cargo
+    // leaves .rustc_info.json in it, above debug/ and release/.
+    let in_cargo_target = || {
+        Path::new(program)
+            .parent()
+            .and_then(Path::parent)
+            .is_some_and(|t| t.join(".rustc_info.json").is_file())
+    };
+    if p.contains("/target/debug/") || p.contains("/target/release/") || in_cargo_target() {
+        Some("it is inside a cargo build directory, which `cargo clean` empties")
+    } else if p.starts_with("/tmp/")
+        || p.starts_with("/var/tmp/")
+        || p.contains("/Temp/")
+        || p.starts_with("/var/folders/")
+        || p.starts_with("/private/var/folders/")
+    {
+        Some("it is inside a temporary directory")
+    } else if p.starts_with("/nix/store/") || p.contains("/Cellar/") {
+        Some("it is inside a package store, whose path changes with every upgrade")
+    } else {
+        None
     }
 }
 
@@ -171,6 +185,15 @@ mod tests {
         let t = |p: &str| Job::new(Path::new(p), None).unwrap().looks_temporary();
         assert!(t("/home/e/src/ims/target/debug/icloud-mail-setup").is_some());
         assert!(t("/tmp/x/icloud-mail-setup").is_some());
+        // A target directory of another name, known by what cargo keeps in it.
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("debug")).unwrap();
+        let exe = d.path().join("debug/icloud-mail-setup");
+        let exe = exe.to_str().unwrap();
+        let named = |p: &str| looks_temporary(p).is_some_and(|w| w.contains("cargo build"));
+        assert!(!named(exe));
+        std::fs::write(d.path().join(".rustc_info.json"), "{}").unwrap();
+        assert!(named(exe));
         for p in [
             "/nix/store/abc-icloud-mail-setup-1.0/bin/icloud-mail-setup",
             "/opt/homebrew/Cellar/icloud-mail-setup/1.0/bin/icloud-mail-setup",

@@ -354,6 +354,8 @@ pub struct Model {
     pub confirming_quit: bool,
     /// Where the config lives, for the Done screen.
     pub config_path: String,
+    /// How mail clients start this program (the password command shown).
+    pub invocation: crate::text::Invocation,
 }
 
 impl Model {
@@ -387,6 +389,7 @@ impl Model {
             terminating: false,
             confirming_quit: false,
             config_path: String::new(),
+            invocation: crate::text::Invocation::default(),
         }
     }
 

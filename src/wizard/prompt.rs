@@ -6,7 +6,6 @@
 use crate::keyring::SERVICE;
 use crate::mail::diagnosis::{diagnose, summary_line};
 use crate::mail::{Endpoint, Protocol};
-use crate::text::password_command;
 
 use super::checklists::{
     APP_PASSWORD_FACTS, APPLE_ACCOUNT_URL, TWO_STEP_NOTE, TwoFactorPath, revoke_instructions,
@@ -431,7 +430,10 @@ fn done(m: &Model, p: &mut Prompt) {
             Tone::Intro,
             "In your mail client, use this as the password command:",
         ),
-        t(Tone::Key, format!("  {}", password_command(&email))),
+        t(
+            Tone::Key,
+            format!("  {}", m.invocation.password_command(&email)),
+        ),
         t(Tone::Plain, ""),
         t(
             Tone::Plain,

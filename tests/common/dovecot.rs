@@ -364,6 +364,24 @@ submission_relay_port = {relay_port}
         );
     }
 
+    /// Create `user`'s mailboxes `names` (iCloud's "Sent Messages" and the
+    /// like, where clients file copies), with Dovecot's own `doveadm`.
+    #[allow(dead_code)]
+    pub fn create_mailboxes(&self, user: &str, names: &[&str]) {
+        let out = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.dir.path().join("dovecot.conf"))
+            .args(["mailbox", "create", "-u", user])
+            .args(names)
+            .output()
+            .expect("doveadm (dovecot-core) runs");
+        assert!(
+            out.status.success(),
+            "doveadm mailbox create failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// The instance's directory (config, log, passwd-file).
     pub fn dir(&self) -> &Path {
         self.dir.path()
