@@ -273,6 +273,44 @@ fn rerun_after_revocation_rotates_through_the_tui() {
     assert_eq!(code, 0);
 }
 
+/// The rotation screen says "paste it here": a paste there (bracketed, as
+/// a terminal sends it) is kept, said so, and checked at once, with no
+/// trip through the checklist and an empty password field (issue 17).
+#[test]
+fn a_paste_on_the_rotation_screen_is_checked_at_once() {
+    let email = "e2e-rotpaste@icloud.com";
+    clear(email);
+    let w = World::new("e2e-rotpaste", PW1);
+    let (code, out, err) = w.cli(
+        &["store", email, "--password-stdin", "--label", "old label"],
+        &format!("{PW1}\n"),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // Revoked at "Apple": the stored password is refused.
+    w.dovecot.set_users(&["e2e-rotpaste", email], PW2);
+
+    let t = w.tui(&format!("--account {email}"));
+    let s = t.wait_for("Make a new app-specific password", 20);
+    assert!(s.contains("paste it here"), "{s}");
+    t.paste(PW2);
+    let s = t.wait_for("Save it to the keyring", 20);
+    assert!(s.contains("kept (hidden)"), "{s}");
+    assert!(!s.contains(PW2) && !s.contains("mnop"), "{s}");
+    // The old one stays until the new one is saved.
+    assert_eq!(lookup(email).as_deref(), Some(PW1));
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Revoke the old password", 15);
+    assert!(s.contains("old label"), "{s}");
+    t.keys(&["Enter"]);
+    assert_eq!(t.wait_exit(5), "0");
+    assert_eq!(lookup(email).as_deref(), Some(PW2));
+    assert_eq!(entries(email), 1);
+    assert_eq!(
+        account_field(&w.toml(), email, "label").as_deref(),
+        Some("old label (2)")
+    );
+}
+
 #[test]
 fn cli_store_verify_and_exit_codes_against_dovecot() {
     let email = "e2e-cli@icloud.com";

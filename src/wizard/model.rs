@@ -431,4 +431,15 @@ impl Model {
             Screen::Welcome | Screen::TwoFactor(_) | Screen::AppPassword { .. } | Screen::Account
         )
     }
+
+    /// Where a pasted password is kept and checked (the password step
+    /// takes it in its field instead): the steps before it, and a check's
+    /// answer once nothing is running (a rejected or missing password says
+    /// "paste it here"), unless a checked password waits to be saved.
+    pub fn takes_paste(&self) -> bool {
+        match &self.screen {
+            Screen::Verify(v) => !v.running() && !self.unsaved(),
+            _ => self.before_password(),
+        }
+    }
 }

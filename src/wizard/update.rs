@@ -127,7 +127,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.notice = None;
             steps::submit_password(m, password.as_str(), &label)
         }
-        Msg::PastePassword(raw) if m.before_password() => steps::paste_password(m, raw.as_str()),
+        Msg::PastePassword(raw) if m.takes_paste() => steps::paste_password(m, raw.as_str()),
         Msg::ToggleStep(i) => {
             match &mut m.screen {
                 Screen::TwoFactor(TwoFactorStage::Steps { checklist, .. })
