@@ -197,7 +197,12 @@ fn store_password_list_verify_remove() {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = remove::run_with(&globals(&path), &ks, &email, true, None, &mut out, &mut err);
     assert_eq!(code, Exit::Ok, "{}", String::from_utf8_lossy(&err));
-    assert!(String::from_utf8_lossy(&out).contains("Revoke"));
+    // Which password to revoke: the label it was given (issue 17).
+    let said = String::from_utf8_lossy(&out);
+    assert!(
+        said.contains("Revoke") && said.contains("\"laptop\""),
+        "{said}"
+    );
     assert_eq!(secret_tool_lookup(&email), None);
     assert_eq!(secret_tool_lookup(&staging), None);
     assert!(config::load(&path).unwrap().find(&email).is_none());
@@ -340,6 +345,85 @@ fn failed_rotation_keeps_old_secret_and_config_bytes() {
     assert_eq!(code, Exit::Keyring, "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD));
+    ks.delete(&email).unwrap();
+}
+
+/// The real Secret Service, except that writing the main entry fails
+/// (and so does putting the old one back): the staging entry works.
+struct MainEntryFails {
+    inner: KeyringStore,
+}
+
+impl SecretStore for MainEntryFails {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+    fn preflight(&self) -> Result<(), StoreError> {
+        self.inner.preflight()
+    }
+    fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
+        self.inner.get(account)
+    }
+    fn set(&self, account: &str, secret: &Secret) -> Result<(), StoreError> {
+        if account.starts_with("staging:") {
+            self.inner.set(account, secret)
+        } else {
+            Err(StoreError::Other("injected failure".into()))
+        }
+    }
+    fn delete(&self, account: &str) -> Result<(), StoreError> {
+        self.inner.delete(account)
+    }
+}
+
+/// A save whose old password cannot be put back says what it knows (not
+/// "as they were") and what to run; the verified new password is not lost:
+/// the next run (`password`, as a mail client runs it) finishes the save
+/// (issue 17).
+#[test]
+fn a_save_that_cannot_put_the_old_password_back_says_so_and_the_next_run_settles_it() {
+    require_bus();
+    let ks = KeyringStore::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = config_in(&dir);
+    let email = unique_email("unsettled");
+    assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
+
+    let failing = MainEntryFails {
+        inner: KeyringStore::new(),
+    };
+    let (code, _, err) = store_cmd(&failing, &path, &email, OTHER_GOOD);
+    assert_eq!(code, Exit::Keyring, "{err}");
+    assert!(!err.contains("as they were"), "{err}");
+    assert!(err.contains("not certain"), "{err}");
+    assert!(
+        err.contains(&format!("icloud-mail-setup password {email}")),
+        "{err}"
+    );
+    assert!(!err.contains(OTHER_GOOD) && !err.contains(GOOD), "{err}");
+    // The main entry still has the old password; the new one is staged.
+    assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD));
+    assert_eq!(
+        secret_tool_lookup(&format!("staging:{email}")).as_deref(),
+        Some(OTHER_GOOD)
+    );
+
+    // The command it names settles it: the new password, which passed
+    // both checks, is now the one in use, and nothing is left over.
+    let (code, out, err) = password_cmd(&ks, &path, &email);
+    assert_eq!(code, Exit::Ok, "{err}");
+    assert_eq!(out, format!("{OTHER_GOOD}\n"));
+    assert!(err.contains("has now been finished"), "{err}");
+    assert_eq!(secret_tool_lookup(&email).as_deref(), Some(OTHER_GOOD));
+    assert_eq!(secret_tool_lookup(&format!("staging:{email}")), None);
+    assert!(
+        config::load(&path)
+            .unwrap()
+            .find(&email)
+            .unwrap()
+            .pending
+            .is_none()
+    );
     ks.delete(&email).unwrap();
 }
 

@@ -214,9 +214,9 @@ fn save_and_done_screens() {
     m.act(Action::Confirm);
     snap!("save_saving", m);
     let mut failed_save = m.clone();
-    failed_save.send(Msg::Saved(Err(
-        "the keyring is locked. Unlock your keyring and retry.".into(),
-    )));
+    failed_save.send(Msg::Saved(Err(SaveFailed::unchanged(
+        "the keyring is locked. Unlock your keyring and retry.",
+    ))));
     snap!("save_failed", failed_save);
     let mut rotated = m.clone();
     m.send(Msg::Saved(Ok(Saved {

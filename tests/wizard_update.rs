@@ -387,13 +387,53 @@ fn a_save_failure_keeps_the_password_and_retries() {
     let (mut m, run) = verified_model();
     both_accept(&mut m, run);
     choose(&mut m, Choice::Save);
-    update(&mut m, Msg::Saved(Err("the keyring is locked".into())));
+    update(
+        &mut m,
+        Msg::Saved(Err(SaveFailed::unchanged("the keyring is locked"))),
+    );
     assert!(matches!(m.screen, Screen::Save(SaveState::Failed(_))));
     assert!(m.unsaved());
+    let said = text(&prompt(&m).lines);
+    assert!(said.contains("Nothing was replaced"), "{said}");
     assert!(matches!(
         choose(&mut m, Choice::RetrySave).as_slice(),
         [Effect::Save(_)]
     ));
+}
+
+fn text(lines: &[Text]) -> String {
+    lines
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A save that could not confirm or put back what it left says so, never
+/// "nothing was replaced" (issue 17), and the retry stays offered.
+#[test]
+fn a_save_failure_that_left_things_uncertain_does_not_claim_nothing_changed() {
+    let (mut m, run) = verified_model();
+    both_accept(&mut m, run);
+    choose(&mut m, Choice::Save);
+    update(
+        &mut m,
+        Msg::Saved(Err(SaveFailed {
+            message: "injected; putting the previous keyring entry back failed too. Run \
+                      `icloud-mail-setup password emily@icloud.com`"
+                .into(),
+            left_as_before: false,
+        })),
+    );
+    let said = text(&prompt(&m).lines);
+    assert!(!said.contains("Nothing was replaced"), "{said}");
+    assert!(!said.contains("still there"), "{said}");
+    assert!(said.contains("not certain"), "{said}");
+    assert!(
+        said.contains("icloud-mail-setup password emily@icloud.com"),
+        "{said}"
+    );
+    assert_eq!(choices(&m), [Choice::RetrySave]);
 }
 
 #[test]

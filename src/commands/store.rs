@@ -272,6 +272,14 @@ pub fn run_with(
             );
             Exit::Failure
         }
+        Err(e @ SaveError::Unsettled(_)) => {
+            let _ = writeln!(
+                err,
+                "error: {e}\nThe password works, but the save did not finish, and what is \
+                 stored now is not certain."
+            );
+            Exit::Keyring
+        }
     }
 }
 

@@ -217,7 +217,25 @@ impl VerifyState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaveState {
     Saving,
-    Failed(String),
+    Failed(SaveFailed),
+}
+
+/// Why a save failed, and what storage knows of what it left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveFailed {
+    pub message: String,
+    /// The keyring and the config are known to be as they were before.
+    pub left_as_before: bool,
+}
+
+impl SaveFailed {
+    /// A failure that left everything as it was (the usual case).
+    pub fn unchanged(message: impl Into<String>) -> SaveFailed {
+        SaveFailed {
+            message: message.into(),
+            left_as_before: true,
+        }
+    }
 }
 
 // One Screen lives in the one Model; its size does not matter.

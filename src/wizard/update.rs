@@ -290,7 +290,7 @@ fn on_check_done(m: &mut Model, run: u64, report: CheckReport) -> Vec<Effect> {
     }
 }
 
-fn on_saved(m: &mut Model, r: Result<crate::storage::Saved, String>) -> Vec<Effect> {
+fn on_saved(m: &mut Model, r: Result<crate::storage::Saved, SaveFailed>) -> Vec<Effect> {
     let mut fx = Vec::new();
     if let Screen::Save(_) = m.screen {
         match r {
