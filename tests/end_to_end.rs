@@ -322,6 +322,18 @@ fn cli_store_verify_and_exit_codes_against_dovecot() {
     assert!(lookup(email).is_none());
     assert!(!w.config().exists());
     assert!(!format!("{out}{err}").contains(PW2));
+    // Both checks refused it the same way: the advice once, worded for a
+    // command ("paste it here" is the wizard's screen) (issue 17).
+    assert_eq!(
+        out.matches("Make a new one at account.apple.com").count(),
+        1,
+        "{out}"
+    );
+    assert!(!out.contains("paste it here"), "{out}");
+    assert!(
+        out.contains(&format!("icloud-mail-setup store {email}")),
+        "{out}"
+    );
     // The right one, pasted sloppily.
     let (code, out, err) = w.cli(
         &["store", email, "--password-stdin"],
@@ -336,6 +348,26 @@ fn cli_store_verify_and_exit_codes_against_dovecot() {
     assert_eq!(j["imap"]["username"], "e2e-cli");
     assert_eq!(j["smtp"]["username"], email);
     assert!(j["imap"]["elapsed_ms"].as_u64().is_some());
+    // Revoked: every username form tried is listed as refused, and the
+    // text output gives the advice once (issue 17).
+    w.dovecot.set_users(&["e2e-cli", email], PW2);
+    let (code, out, err) = w.cli(&["verify", email, "--json"], "");
+    assert_eq!(code, 3, "{out}{err}");
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        j["imap"]["rejected_usernames"],
+        serde_json::json!(["e2e-cli", email])
+    );
+    assert_eq!(j["smtp"]["rejected_usernames"], serde_json::json!([email]));
+    let (code, out, err) = w.cli(&["verify", email], "");
+    assert_eq!(code, 3, "{out}{err}");
+    assert_eq!(
+        out.matches("Make a new one at account.apple.com").count(),
+        1,
+        "{out}"
+    );
+    assert!(!out.contains("paste it here"), "{out}");
+    w.dovecot.set_users(&["e2e-cli", email], PW1);
     // Nothing listening: a network error, exit 4, fast.
     let closed = common::closed_port();
     let started = std::time::Instant::now();

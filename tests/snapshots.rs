@@ -389,3 +389,26 @@ fn no_color_renders_without_colour() {
     m.v.no_color = true;
     assert_eq!(colours(&m), 0, "NO_COLOR: no colour at all");
 }
+
+/// A long status (a link that could not be copied, and why) wraps instead
+/// of being cut at the window's edge, where its fix is (issue 17).
+#[test]
+fn a_long_status_wraps_and_keeps_its_fix_in_view() {
+    let note = "The link was not copied: OSC 52 is off in this terminal; no wl-copy (with \
+                WAYLAND_DISPLAY) or xclip/xsel (with DISPLAY)";
+    for (w, h) in [(80, 24), (40, 12)] {
+        let mut u = app_password();
+        u.send(Msg::Note(note.into()));
+        let out = render(&u, w, h);
+        let flat = out
+            .lines()
+            .map(|l| l.trim_matches('"').trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flat.contains("xclip/xsel (with DISPLAY)"),
+            "{w}x{h}:\n{out}"
+        );
+        assert!(flat.contains("The link was not copied"), "{w}x{h}:\n{out}");
+    }
+}

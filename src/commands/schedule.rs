@@ -284,12 +284,11 @@ fn daily(
         let _ = writeln!(
             err,
             "The files are written, but `{}` was not found, so the check is not active. \
-             Where {} runs, activate it with:\n{}\nWithout it, a crontab line does the \
-             same:\n  0 10 * * * {}",
+             Where {} runs, activate it with:\n{}{}",
             target.tool,
             target.tool,
             manual(target.tool, &target.load),
-            job.shell_line()
+            crontab(job)
         );
         return Exit::Failure;
     };
@@ -300,8 +299,9 @@ fn daily(
             let _ = writeln!(
                 err,
                 "The files are written, but the check is not active: {m}\nActivate it \
-                 with:\n{}",
-                manual(target.tool, &target.load)
+                 with:\n{}{}",
+                manual(target.tool, &target.load),
+                crontab(job)
             );
             return Exit::Failure;
         }
@@ -467,6 +467,19 @@ fn run_step(tool: &Path, s: &Step) -> Result<(), String> {
 
 fn succeeds(tool: &Path, args: &[String]) -> bool {
     crate::process::run(tool, args, TOOL_TIMEOUT).is_ok_and(|r| r.status.success())
+}
+
+/// Whenever activation failed (no scheduler, or one that would not
+/// start it, e.g. `systemctl` in a container without a user manager):
+/// the crontab line that does the same, where there is cron.
+fn crontab(job: &Job) -> String {
+    if cfg!(windows) {
+        return String::new();
+    }
+    format!(
+        "\nWithout it, a crontab line does the same:\n  0 10 * * * {}",
+        job.shell_line()
+    )
 }
 
 /// The steps as lines to type.

@@ -213,8 +213,7 @@ pub fn run_with(
         }
     };
     let (Ok(imap_ok), Ok(smtp_ok)) = (&imap.outcome, &smtp.outcome) else {
-        print_advice(out, &imap);
-        print_advice(out, &smtp);
+        print_advice(out, account.email.as_str(), [&imap, &smtp]);
         let _ = writeln!(
             out,
             "Nothing was stored: the password is kept only when both checks pass."

@@ -257,8 +257,7 @@ fn verify_one(
         }
     };
     if !cx.json {
-        print_advice(out, &imap);
-        print_advice(out, &smtp);
+        print_advice(out, &entry.email, [&imap, &smtp]);
     }
     let code = worst(exit_for_report(&imap), exit_for_report(&smtp));
     let accepted = |r: &CheckReport| r.outcome.as_ref().ok().map(|a| a.username.clone());
@@ -532,12 +531,17 @@ pub(crate) fn print_report_line(out: &mut dyn Write, r: &CheckReport) {
     );
 }
 
-/// The diagnosis advice of a failed check, indented.
-pub(crate) fn print_advice(out: &mut dyn Write, r: &CheckReport) {
-    if let Err(f) = &r.outcome {
-        let d = diagnose(r.protocol, &r.endpoint, f.kind);
-        if !d.advice.is_empty() {
-            let _ = writeln!(out, "    {}", d.advice);
+/// The diagnosis advice of the failed checks, indented, each once (both
+/// checks failing the same way get one), worded for a command.
+pub(crate) fn print_advice(out: &mut dyn Write, email: &str, reports: [&CheckReport; 2]) {
+    let mut said: Vec<String> = Vec::new();
+    for r in reports {
+        if let Err(f) = &r.outcome {
+            let d = diagnose(r.protocol, &r.endpoint, f.kind).for_command(email);
+            if !d.advice.is_empty() && !said.contains(&d.advice) {
+                let _ = writeln!(out, "    {}", d.advice);
+                said.push(d.advice);
+            }
         }
     }
 }
@@ -550,7 +554,7 @@ fn report_json(r: &CheckReport) -> Value {
             None,
             summary_line(r),
         ),
-        Err(f) => (None, Vec::new(), Some(f.kind.id()), summary_line(r)),
+        Err(f) => (None, f.refused.clone(), Some(f.kind.id()), summary_line(r)),
     };
     json!({
         "ok": r.accepted(),
