@@ -460,8 +460,10 @@ fn stty_after(t: &Tmux) -> String {
     std::fs::read_to_string(t.path("stty")).unwrap_or_default()
 }
 
+/// A signal after a save ("was saved ... first") is tested by
+/// `a_signal_during_saving_lets_the_save_finish_then_restores_the_terminal`.
 #[test]
-fn signals_from_outside_restore_the_terminal_and_say_what_was_stored() {
+fn signals_at_welcome_restore_the_terminal_and_say_nothing_was_stored() {
     let w = World::new("e2e-sig", PW1);
     for (sig, code) in [
         (libc::SIGINT, "130"),
@@ -758,11 +760,42 @@ fn done_sets_up_mbsync_for_real_with_no_password_in_its_config() {
     assert!(out.contains("mbsync: wrote"), "{out}");
     assert!(!out.contains(PW1));
     let rc = std::fs::read_to_string(home.join(".mbsyncrc")).unwrap();
+    // Its PassCmd, run as mbsync runs it (sh -c, the program on PATH),
+    // gives the stored password.
+    let pass_cmd = rc
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("PassCmd "))
+        .unwrap_or_else(|| panic!("no PassCmd:\n{rc}"));
+    let pass_cmd = pass_cmd
+        .strip_prefix('"')
+        .and_then(|c| c.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("PassCmd not quoted: {pass_cmd}"))
+        .replace("\\\"", "\"")
+        .replace("\\\\", "\\");
     assert!(
-        rc.contains(&format!("PassCmd \"icloud-mail-setup password {email}\""))
-            || rc.contains("PassCmd"),
-        "{rc}"
+        pass_cmd.contains(&format!("password {email}")),
+        "{pass_cmd}"
     );
+    let on_path = w.dir.path().join("bin");
+    std::fs::create_dir_all(&on_path).unwrap();
+    std::os::unix::fs::symlink(bin(), on_path.join("icloud-mail-setup")).unwrap();
+    let o = Command::new("sh")
+        .args(["-c", &pass_cmd])
+        .envs(w.env())
+        .env(
+            "PATH",
+            format!("{}:{}", on_path.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{pass_cmd}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout), format!("{PW1}\n"));
     assert!(
         rc.contains(&format!("# >>> icloud-mail-setup {email} >>>")),
         "{rc}"
