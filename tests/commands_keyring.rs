@@ -427,6 +427,154 @@ fn a_save_that_cannot_put_the_old_password_back_says_so_and_the_next_run_settles
     ks.delete(&email).unwrap();
 }
 
+/// The real Secret Service; once the first `set` of `account` has landed,
+/// the config file is swapped for a directory (every config write fails
+/// from then on); with `heal`, the next `set` of that account (putting the
+/// old password back) swaps it back first.
+struct ConfigBreaksAfterSet {
+    inner: KeyringStore,
+    path: PathBuf,
+    account: String,
+    heal: bool,
+    sets: std::sync::Mutex<usize>,
+}
+
+impl ConfigBreaksAfterSet {
+    fn aside(&self) -> PathBuf {
+        self.path.with_extension("aside")
+    }
+    /// Put the config file back where it was (if still broken).
+    fn mend(&self) {
+        if self.path.is_dir() {
+            std::fs::remove_dir(&self.path).unwrap();
+            std::fs::rename(self.aside(), &self.path).unwrap();
+        }
+    }
+}
+
+impl SecretStore for ConfigBreaksAfterSet {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+    fn preflight(&self) -> Result<(), StoreError> {
+        self.inner.preflight()
+    }
+    fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
+        self.inner.get(account)
+    }
+    fn set(&self, account: &str, secret: &Secret) -> Result<(), StoreError> {
+        if account != self.account {
+            return self.inner.set(account, secret);
+        }
+        let mut sets = self.sets.lock().unwrap();
+        *sets += 1;
+        if *sets == 2 && self.heal {
+            self.mend();
+        }
+        self.inner.set(account, secret)?;
+        if *sets == 1 {
+            std::fs::rename(&self.path, self.aside()).unwrap();
+            std::fs::create_dir(&self.path).unwrap();
+        }
+        Ok(())
+    }
+    fn delete(&self, account: &str) -> Result<(), StoreError> {
+        self.inner.delete(account)
+    }
+}
+
+/// The config failing at each of its two writes of a save, against the
+/// real Secret Service: after the new password is staged (step 2), and
+/// after the main entry was replaced (step 4), with the roll back cleaning
+/// up or not. In each case no working password is lost, the error says
+/// what storage knows, and the next run (`password`) settles it (issue 17).
+#[test]
+fn a_config_write_failing_at_each_step_of_a_save_loses_no_password() {
+    require_bus();
+    let ks = KeyringStore::new();
+    for (case, account_of, heal) in [
+        ("step 2", "staging", false),
+        ("step 4, rolled back", "main", true),
+        ("step 4, not cleaned up", "main", false),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = config_in(&dir);
+        let email = unique_email("cfgfail");
+        let staging = icloud_mail_setup::keyring::staging_account(&email);
+        assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok, "{case}");
+        let before = std::fs::read(&path).unwrap();
+        let breaker = ConfigBreaksAfterSet {
+            inner: KeyringStore::new(),
+            path: path.clone(),
+            account: if account_of == "staging" {
+                staging.clone()
+            } else {
+                email.clone()
+            },
+            heal,
+            sets: std::sync::Mutex::new(0),
+        };
+        let req = SaveRequest {
+            account: Account::apple(Email::parse(&email).unwrap()),
+            secret: Secret::new(OTHER_GOOD.into()),
+            label: Some("new".into()),
+            imap_username: "x".into(),
+            smtp_username: email.clone(),
+            settings: CheckSettings::default(),
+        };
+        let r = storage::save_verified(&breaker, &path, &req, SystemTime::now());
+        let e = r.expect_err(case);
+        breaker.mend();
+        // The main entry holds the old, working password in every case.
+        assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD), "{case}");
+        match case {
+            "step 2" => {
+                assert!(matches!(e, SaveError::Config(_)), "{case}: {e:?}");
+                assert!(e.left_as_before(), "{case}");
+                assert_eq!(secret_tool_lookup(&staging), None, "{case}");
+                assert_eq!(std::fs::read(&path).unwrap(), before, "{case}");
+            }
+            "step 4, rolled back" => {
+                assert!(matches!(e, SaveError::Config(_)), "{case}: {e:?}");
+                assert!(e.left_as_before(), "{case}");
+                assert_eq!(secret_tool_lookup(&staging), None, "{case}");
+                let c = config::load(&path).unwrap();
+                let entry = c.find(&email).unwrap();
+                assert!(entry.pending.is_none(), "{case}");
+                assert_ne!(entry.label.as_deref(), Some("new"), "{case}");
+            }
+            _ => {
+                // The config could not be cleaned: it says so.
+                assert!(!e.left_as_before(), "{case}: {e}");
+                let said = e.to_string();
+                assert!(said.contains("could not be fully cleaned up"), "{said}");
+                assert!(
+                    said.contains(&format!("icloud-mail-setup password {email}")),
+                    "{said}"
+                );
+                assert!(!said.contains(OTHER_GOOD) && !said.contains(GOOD), "{said}");
+            }
+        }
+        // The next run settles whatever was left, and answers with the
+        // password that works.
+        let (code, out, err) = password_cmd(&ks, &path, &email);
+        assert_eq!(code, Exit::Ok, "{case}: {err}");
+        assert_eq!(out, format!("{GOOD}\n"), "{case}");
+        assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD), "{case}");
+        assert_eq!(secret_tool_lookup(&staging), None, "{case}");
+        assert!(
+            config::load(&path)
+                .unwrap()
+                .find(&email)
+                .unwrap()
+                .pending
+                .is_none(),
+            "{case}"
+        );
+        ks.delete(&email).unwrap();
+    }
+}
+
 /// Runs only as a child of `no_secret_service_means_exit_5`.
 #[test]
 #[ignore = "run by no_secret_service_means_exit_5 in a child process"]
