@@ -376,7 +376,7 @@ fn cli_store_verify_and_exit_codes_against_dovecot() {
             "verify",
             email,
             "--imap",
-            &format!("127.0.0.1:{closed}"),
+            &format!("127.0.0.1:{}", closed.port),
             "--json",
         ],
         "",
