@@ -428,3 +428,18 @@ fn a_long_status_wraps_and_keeps_its_fix_in_view() {
         assert!(flat.contains("The link was not copied"), "{w}x{h}:\n{out}");
     }
 }
+
+/// What a screen cuts off is said (issue 17): Welcome at 40×12 hides the
+/// "Check …" answers below and its introduction above, and says both; at
+/// 80×24 everything fits and no mark is drawn.
+#[test]
+fn a_cut_off_screen_says_there_is_more() {
+    let u = welcome();
+    let small = render(&u, 40, 12);
+    assert!(!small.contains("Check work@me.com"), "{small}");
+    assert!(small.contains("\u{2193} more"), "{small}");
+    assert!(small.contains("\u{2191} more"), "{small}");
+    let big = render(&u, 80, 24);
+    assert!(big.contains("Check work@me.com"), "{big}");
+    assert!(!big.contains(" more "), "{big}");
+}
