@@ -291,11 +291,21 @@ fn remove_without_a_terminal_refuses() {
 }
 
 /// A real keyring whose `set` fails (after `ok_sets` successful ones).
-struct SetFails {
-    inner: KeyringStore,
+/// The real Secret Service, with its `set` going through `hook` (which
+/// gets the real store to call, or not).
+/// What a [`SetHook`] does in place of `set`.
+trait Hook: Fn(&KeyringStore, &str, &Secret) -> Result<(), StoreError> + Send + Sync + 'static {}
+impl<F: Fn(&KeyringStore, &str, &Secret) -> Result<(), StoreError> + Send + Sync + 'static> Hook
+    for F
+{
 }
 
-impl SecretStore for SetFails {
+struct SetHook<F: Hook> {
+    inner: KeyringStore,
+    hook: F,
+}
+
+impl<F: Hook> SecretStore for SetHook<F> {
     fn name(&self) -> String {
         self.inner.name()
     }
@@ -305,12 +315,16 @@ impl SecretStore for SetFails {
     fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
         self.inner.get(account)
     }
-    fn set(&self, _account: &str, _secret: &Secret) -> Result<(), StoreError> {
-        Err(StoreError::Other("injected failure".into()))
+    fn set(&self, account: &str, secret: &Secret) -> Result<(), StoreError> {
+        (self.hook)(&self.inner, account, secret)
     }
     fn delete(&self, account: &str) -> Result<(), StoreError> {
         self.inner.delete(account)
     }
+}
+
+fn injected() -> StoreError {
+    StoreError::Other("injected failure".into())
 }
 
 #[test]
@@ -323,8 +337,9 @@ fn failed_rotation_keeps_old_secret_and_config_bytes() {
     assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
     let before = std::fs::read(&path).unwrap();
 
-    let failing = SetFails {
+    let failing = SetHook {
         inner: KeyringStore::new(),
+        hook: |_: &KeyringStore, _: &str, _: &Secret| Err(injected()),
     };
     let req = SaveRequest {
         account: Account::apple(Email::parse(&email).unwrap()),
@@ -348,34 +363,6 @@ fn failed_rotation_keeps_old_secret_and_config_bytes() {
     ks.delete(&email).unwrap();
 }
 
-/// The real Secret Service, except that writing the main entry fails
-/// (and so does putting the old one back): the staging entry works.
-struct MainEntryFails {
-    inner: KeyringStore,
-}
-
-impl SecretStore for MainEntryFails {
-    fn name(&self) -> String {
-        self.inner.name()
-    }
-    fn preflight(&self) -> Result<(), StoreError> {
-        self.inner.preflight()
-    }
-    fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
-        self.inner.get(account)
-    }
-    fn set(&self, account: &str, secret: &Secret) -> Result<(), StoreError> {
-        if account.starts_with("staging:") {
-            self.inner.set(account, secret)
-        } else {
-            Err(StoreError::Other("injected failure".into()))
-        }
-    }
-    fn delete(&self, account: &str) -> Result<(), StoreError> {
-        self.inner.delete(account)
-    }
-}
-
 /// A save whose old password cannot be put back says what it knows (not
 /// "as they were") and what to run; the verified new password is not lost:
 /// the next run (`password`, as a mail client runs it) finishes the save
@@ -389,8 +376,17 @@ fn a_save_that_cannot_put_the_old_password_back_says_so_and_the_next_run_settles
     let email = unique_email("unsettled");
     assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
 
-    let failing = MainEntryFails {
+    // Writing the main entry fails (and so does putting the old one
+    // back); the staging entry works.
+    let failing = SetHook {
         inner: KeyringStore::new(),
+        hook: |ks: &KeyringStore, account: &str, secret: &Secret| {
+            if account.starts_with("staging:") {
+                ks.set(account, secret)
+            } else {
+                Err(injected())
+            }
+        },
     };
     let (code, _, err) = store_cmd(&failing, &path, &email, OTHER_GOOD);
     assert_eq!(code, Exit::Keyring, "{err}");
@@ -427,19 +423,18 @@ fn a_save_that_cannot_put_the_old_password_back_says_so_and_the_next_run_settles
     ks.delete(&email).unwrap();
 }
 
-/// The real Secret Service; once the first `set` of `account` has landed,
-/// the config file is swapped for a directory (every config write fails
-/// from then on); with `heal`, the next `set` of that account (putting the
-/// old password back) swaps it back first.
-struct ConfigBreaksAfterSet {
-    inner: KeyringStore,
+/// Once the first `set` of `account` has landed, the config file is
+/// swapped for a directory (every config write fails from then on); with
+/// `heal`, the next `set` of that account (putting the old password back)
+/// swaps it back first.
+struct ConfigBreaker {
     path: PathBuf,
     account: String,
     heal: bool,
     sets: std::sync::Mutex<usize>,
 }
 
-impl ConfigBreaksAfterSet {
+impl ConfigBreaker {
     fn aside(&self) -> PathBuf {
         self.path.with_extension("aside")
     }
@@ -450,36 +445,21 @@ impl ConfigBreaksAfterSet {
             std::fs::rename(self.aside(), &self.path).unwrap();
         }
     }
-}
-
-impl SecretStore for ConfigBreaksAfterSet {
-    fn name(&self) -> String {
-        self.inner.name()
-    }
-    fn preflight(&self) -> Result<(), StoreError> {
-        self.inner.preflight()
-    }
-    fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
-        self.inner.get(account)
-    }
-    fn set(&self, account: &str, secret: &Secret) -> Result<(), StoreError> {
+    fn set(&self, ks: &KeyringStore, account: &str, secret: &Secret) -> Result<(), StoreError> {
         if account != self.account {
-            return self.inner.set(account, secret);
+            return ks.set(account, secret);
         }
         let mut sets = self.sets.lock().unwrap();
         *sets += 1;
         if *sets == 2 && self.heal {
             self.mend();
         }
-        self.inner.set(account, secret)?;
+        ks.set(account, secret)?;
         if *sets == 1 {
             std::fs::rename(&self.path, self.aside()).unwrap();
             std::fs::create_dir(&self.path).unwrap();
         }
         Ok(())
-    }
-    fn delete(&self, account: &str) -> Result<(), StoreError> {
-        self.inner.delete(account)
     }
 }
 
@@ -503,8 +483,7 @@ fn a_config_write_failing_at_each_step_of_a_save_loses_no_password() {
         let staging = icloud_mail_setup::keyring::staging_account(&email);
         assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok, "{case}");
         let before = std::fs::read(&path).unwrap();
-        let breaker = ConfigBreaksAfterSet {
-            inner: KeyringStore::new(),
+        let breaker = std::sync::Arc::new(ConfigBreaker {
             path: path.clone(),
             account: if account_of == "staging" {
                 staging.clone()
@@ -513,7 +492,7 @@ fn a_config_write_failing_at_each_step_of_a_save_loses_no_password() {
             },
             heal,
             sets: std::sync::Mutex::new(0),
-        };
+        });
         let req = SaveRequest {
             account: Account::apple(Email::parse(&email).unwrap()),
             secret: Secret::new(OTHER_GOOD.into()),
@@ -522,7 +501,14 @@ fn a_config_write_failing_at_each_step_of_a_save_loses_no_password() {
             smtp_username: email.clone(),
             settings: CheckSettings::default(),
         };
-        let r = storage::save_verified(&breaker, &path, &req, SystemTime::now());
+        let hooked = breaker.clone();
+        let store = SetHook {
+            inner: KeyringStore::new(),
+            hook: move |ks: &KeyringStore, account: &str, secret: &Secret| {
+                hooked.set(ks, account, secret)
+            },
+        };
+        let r = storage::save_verified(&store, &path, &req, SystemTime::now());
         let e = r.expect_err(case);
         breaker.mend();
         // The main entry holds the old, working password in every case.
