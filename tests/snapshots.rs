@@ -84,6 +84,11 @@ fn welcome_screens() {
     })));
     m.send(Msg::AccountsLoaded(Ok(vec![])));
     snap!("welcome_no_keyring", m, small);
+    // The status's headline shows at the smallest size too (issue 17).
+    for (w, h) in [(40, 12), (41, 13), (59, 17)] {
+        let frame = render(&m, w, h);
+        assert!(frame.contains("\u{2717} Keyring:"), "{w}x{h}:\n{frame}");
+    }
 }
 
 #[test]

@@ -80,7 +80,13 @@ pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
     // The rows of the selected entry, to keep on screen.
     let mut selected_rows = None;
+    // The first row of each error (a status's headline, e.g. "✗ Keyring"):
+    // never scrolled away unseen.
+    let mut headlines = Vec::new();
     for text in &p.lines {
+        if text.tone == Tone::Err {
+            headlines.push(lines.len());
+        }
         lines.extend(text_lines(text, width, v, t));
     }
     if let Some(link) = p.link {
@@ -130,17 +136,25 @@ pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) {
         // The selection stays in view; what is cut off above or below is
         // said by a row of its own, never hidden in silence.
         let (offset, up, down, room) = fit(lines.len(), sel, height);
+        // An error headline scrolled off the top takes the place of the
+        // "↑ more" mark: the first line of a status always shows.
+        let top = headlines
+            .iter()
+            .find(|&&r| r < offset)
+            .map(|&r| lines[r].clone())
+            .unwrap_or_else(|| Line::styled("\u{2191} more", t.dim));
         let body = Rect::new(area.x, area.y + up as u16, area.width, room as u16);
         f.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), body);
-        let mark = |f: &mut Frame, y: u16, text: &str| {
+        let mark = |f: &mut Frame, y: u16, line: Line| {
             let row = Rect::new(area.x, y, area.width, 1);
-            f.render_widget(Paragraph::new(Line::styled(text.to_string(), t.dim)), row);
+            f.render_widget(Paragraph::new(line), row);
         };
         if up {
-            mark(f, area.y, "\u{2191} more");
+            mark(f, area.y, top);
         }
         if down {
-            mark(f, area.y + (up as usize + room) as u16, "\u{2193} more");
+            let y = area.y + (up as usize + room) as u16;
+            mark(f, y, Line::styled("\u{2193} more", t.dim));
         }
         return;
     }
