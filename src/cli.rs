@@ -34,6 +34,16 @@ pub struct Cli {
 
 pub use crate::exit::EXIT_CODES;
 
+/// The variables that stand for global options; an empty one counts as
+/// unset.
+pub const ENV_VARS: [&str; 5] = [
+    "ICLOUD_MAIL_SETUP_CONFIG",
+    "ICLOUD_MAIL_SETUP_IMAP",
+    "ICLOUD_MAIL_SETUP_SMTP",
+    "ICLOUD_MAIL_SETUP_CA_FILE",
+    crate::log::ENV,
+];
+
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
     /// Config file to use instead of the default
@@ -139,7 +149,9 @@ impl GlobalArgs {
         }
         if let Some(t) = self.timeout {
             if !(t.is_finite() && t > 0.0 && t <= 3600.0) {
-                return Err("--timeout: give a number of seconds between 0 and 3600".into());
+                return Err(
+                    "--timeout: give a number of seconds greater than 0 and at most 3600".into(),
+                );
             }
             s.deadline = Duration::from_secs_f64(t);
             s.connect_timeout = s.deadline.min(DEFAULT_CONNECT_TIMEOUT);

@@ -158,12 +158,9 @@ impl Executor {
                 let path = self.io.config_path.clone();
                 tokio::task::spawn_blocking(move || {
                     let r = storage::save_verified(store.as_ref(), &path, &req, SystemTime::now())
-                        .map_err(|e| {
-                            let hint = match &e {
-                                storage::SaveError::Store(s) => s.hint().to_string(),
-                                storage::SaveError::Config(_) => String::new(),
-                            };
-                            format!("{e}. {hint}").trim().to_string()
+                        .map_err(|e| crate::wizard::SaveFailed {
+                            message: format!("{e}. {}", e.hint()).trim().to_string(),
+                            left_as_before: e.left_as_before(),
                         });
                     let _ = tx.send(Msg::Saved(r));
                 });

@@ -64,18 +64,24 @@ mod tests {
         if std::env::var_os("ICLOUD_MAIL_SETUP_CORE_CHILD").is_some() {
             super::disable_core_dumps();
             assert_eq!(super::core_dumps_disabled(), Some(true));
+            // The parent looks for this: a filter that matched nothing
+            // would pass without it.
+            println!("core dumps checked off in the child");
             return;
         }
         let exe = std::env::current_exe().unwrap();
-        let status = std::process::Command::new(exe)
+        let o = std::process::Command::new(exe)
             .args([
                 "--exact",
                 "hardening::tests::core_dumps_are_off_after_the_call",
                 "--nocapture",
             ])
             .env("ICLOUD_MAIL_SETUP_CORE_CHILD", "1")
-            .status()
+            .output()
             .unwrap();
-        assert!(status.success());
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{out}");
+        assert!(out.contains("core dumps checked off in the child"), "{out}");
+        assert!(out.contains("1 passed"), "{out}");
     }
 }

@@ -24,7 +24,7 @@ pub mod keyring_choice;
 pub mod keyring_pass;
 pub mod log;
 pub mod mail;
-pub(crate) mod notify;
+pub mod notify;
 pub(crate) mod output;
 pub mod plain;
 pub(crate) mod process;

@@ -32,14 +32,28 @@ use icloud_mail_setup::wizard::{Model, Msg};
 fn main() -> ExitCode {
     // Before anything holds a secret: no core dump may carry it.
     icloud_mail_setup::hardening::disable_core_dumps();
-    // An empty ICLOUD_MAIL_SETUP_LOG means no log (clap would call it a
-    // missing value).
-    if std::env::var_os(log::ENV).is_some_and(|v| v.is_empty()) {
-        // SAFETY: nothing else runs yet: no thread reads the environment.
-        unsafe { std::env::remove_var(log::ENV) };
+    // An empty variable is unset: ICLOUD_MAIL_SETUP_LOG means no log, and
+    // an empty _CONFIG, _IMAP, _SMTP or _CA_FILE the default (clap would
+    // call it a missing value of an option nobody typed).
+    for name in icloud_mail_setup::cli::ENV_VARS {
+        if std::env::var_os(name).is_some_and(|v| v.is_empty()) {
+            // SAFETY: nothing else runs yet: no thread reads the environment.
+            unsafe { std::env::remove_var(name) };
+        }
     }
     let command = Cli::command();
-    let matches = command.clone().get_matches();
+    let matches = command.clone().try_get_matches().unwrap_or_else(|e| {
+        // An error's usage line names the options in use, and clap counts
+        // a value from a variable (ICLOUD_MAIL_SETUP_IMAP, ...) as one:
+        // say it as if they were unset, so none reads as required. The
+        // variables carry no value clap checks, so the error is the same.
+        for name in icloud_mail_setup::cli::ENV_VARS {
+            // SAFETY: still one thread: nothing reads the environment.
+            unsafe { std::env::remove_var(name) };
+        }
+        // (clap reads the variables when the command is built.)
+        Cli::command().try_get_matches().err().unwrap_or(e).exit()
+    });
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if let Some(code) = open_log(&cli, &command, &matches) {
         return code;

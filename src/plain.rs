@@ -312,8 +312,8 @@ fn interpret(
                     out,
                     "Keys: type a number to choose, Enter for the default, b to go back, q to quit, \
                      o to open the link. At the address step type the address; at the password \
-                     step the label first (Enter keeps it), then the password, which is not \
-                     shown."
+                     step the password first (it is not shown), then the label (Enter keeps \
+                     it)."
                 )?;
                 return Ok(None);
             }

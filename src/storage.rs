@@ -81,10 +81,39 @@ impl std::fmt::Display for Recovered {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SaveError {
+    /// The keyring failed; it and the config are as they were.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The config failed; it and the keyring are as they were.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The save failed and what it left could not be confirmed or fully
+    /// put back: the message says what is known and what to do.
+    #[error("{0}")]
+    Unsettled(String),
+}
+
+impl SaveError {
+    /// The keyring and the config are known to be as they were.
+    pub fn left_as_before(&self) -> bool {
+        !matches!(self, SaveError::Unsettled(_))
+    }
+
+    /// What to do about it (the keyring's advice), if anything.
+    pub fn hint(&self) -> &str {
+        match self {
+            SaveError::Store(e) => e.hint(),
+            SaveError::Config(_) | SaveError::Unsettled(_) => "",
+        }
+    }
+}
+
+/// What to run after a save that did not settle.
+fn settle_advice(email: &str) -> String {
+    format!(
+        "Run `icloud-mail-setup password {email}`: it finishes or rolls back what was left. \
+         `icloud-mail-setup list` then shows what is stored"
+    )
 }
 
 /// Held for the whole of a save in this process, so that the ways out
@@ -308,10 +337,10 @@ fn unchanged_or_unknown(
 ) -> SaveError {
     match store.get(email) {
         Ok(current) if current.as_ref() == old => cause,
-        _ => SaveError::Store(StoreError::Other(format!(
-            "{cause}; the keyring's state could not be confirmed afterwards. Run \
-             `icloud-mail-setup verify {email}` to see what is stored now"
-        ))),
+        _ => SaveError::Unsettled(format!(
+            "{cause}; the keyring's state could not be confirmed afterwards. {}",
+            settle_advice(email)
+        )),
     }
 }
 
@@ -339,21 +368,21 @@ fn roll_back(
             if cleaned {
                 cause
             } else {
-                SaveError::Store(StoreError::Other(format!(
+                SaveError::Unsettled(format!(
                     "{cause}; the previous password was put back, but the save could not be \
                      fully cleaned up: the next run of icloud-mail-setup may still finish \
-                     saving the new password, which passed both checks. Run \
-                     `icloud-mail-setup verify {email}` to see what is stored now"
-                )))
+                     saving the new password, which passed both checks. {}",
+                    settle_advice(email)
+                ))
             }
         }
-        Err(e) => SaveError::Store(StoreError::Other(format!(
+        Err(e) => SaveError::Unsettled(format!(
             "{cause}; putting the previous keyring entry back failed too ({e}). The new \
              password, which passed both checks, is kept in the keyring entry `{}`; the next \
-             run of icloud-mail-setup finishes saving it. Run `icloud-mail-setup verify \
-             {email}` to see what is stored now",
-            staging_account(email)
-        ))),
+             run of icloud-mail-setup finishes saving it. {}",
+            staging_account(email),
+            settle_advice(email)
+        )),
     }
 }
 
@@ -739,9 +768,16 @@ mod tests {
         // the old one back garbles too.
         let store = Faulty::new(inner, 1, usize::MAX, Fault::Garble);
         let r = save_verified(&store, &path, &request("bbbb-bbbb-bbbb-bbbb", "new"), t(9));
-        let Err(SaveError::Store(StoreError::Other(msg))) = r else {
+        let Err(SaveError::Unsettled(msg)) = &r else {
             panic!("{r:?}")
         };
+        // Not "as before", and what to do (issue 17).
+        assert!(!r.as_ref().unwrap_err().left_as_before());
+        assert!(
+            msg.contains(&format!("icloud-mail-setup password {EMAIL}"))
+                && msg.contains("icloud-mail-setup list"),
+            "{msg}"
+        );
         assert!(
             msg.contains("putting the previous keyring entry back failed"),
             "{msg}"

@@ -70,43 +70,103 @@ fn shell(shell: &str, args: &[&str]) -> std::process::Output {
         .unwrap_or_else(|e| panic!("{shell} is needed (scripts/test installs it): {e}"))
 }
 
+/// Every command --help lists (hidden ones aside).
+fn commands() -> Vec<String> {
+    use clap::CommandFactory;
+    icloud_mail_setup::cli::Cli::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+/// Every command, by name, as a completion the shell itself offers.
+fn offered(shell_name: &str, out: &std::process::Output) {
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{shell_name}: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let commands = commands();
+    assert!(commands.len() >= 10, "{commands:?}");
+    for command in &commands {
+        assert!(
+            words.contains(&command.as_str()),
+            "{shell_name} does not offer {command}: {text}"
+        );
+    }
+}
+
+/// Generated for every shell clap knows; loaded by the real bash, zsh and
+/// fish (elvish and PowerShell are not installed here: generated only).
 #[test]
-fn completions_for_every_shell_are_generated_and_load_in_the_real_shells() {
+fn completions_are_generated_for_every_shell_and_load_in_bash_zsh_and_fish() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let o = run(&["completions", name]);
         assert!(o.status.success(), "{name}: {o:?}");
         let text = String::from_utf8(o.stdout).unwrap();
         assert!(text.contains("icloud-mail-setup"), "{name}");
-        // Every command is offered.
-        for command in ["verify", "store", "export", "completions", "man"] {
-            assert!(text.contains(command), "{name} lacks {command}");
-        }
         std::fs::write(dir.path().join(name), &text).unwrap();
     }
-    // bash: sourced, it registers the completion function.
-    let bash = dir.path().join("bash");
+    let file = |name: &str| dir.path().join(name).display().to_string();
+    // bash: sourced, its completion function, asked as the shell asks it
+    // after `icloud-mail-setup <Tab>`, offers every command.
     let o = shell(
         "bash",
         &[
             "-c",
-            &format!("source {} && complete -p icloud-mail-setup", bash.display()),
+            &format!(
+                "source {} && complete -p icloud-mail-setup >/dev/null && \
+                 COMP_WORDS=(icloud-mail-setup '') COMP_CWORD=1 \
+                 COMP_LINE='icloud-mail-setup ' COMP_POINT=18 && \
+                 _icloud__mail__setup icloud-mail-setup '' icloud-mail-setup && \
+                 printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                file("bash")
+            ),
         ],
     );
+    offered("bash", &o);
+    // zsh: sourced after compinit, it registers its function for the
+    // command (a completion needs a line editor: not run here).
+    let home = dir.path().join("zhome");
+    std::fs::create_dir_all(&home).unwrap();
+    let o = Command::new("zsh")
+        .env("HOME", &home)
+        .args([
+            "-f",
+            "-c",
+            &format!(
+                "autoload -U compinit && compinit -u -D && source {} && \
+                 print -r -- $_comps[icloud-mail-setup] && whence -w _icloud-mail-setup",
+                file("zsh")
+            ),
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("zsh is needed (scripts/test installs it)");
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        o.status.success() && out.contains("icloud-mail-setup"),
+        o.status.success()
+            && out.lines().next() == Some("_icloud-mail-setup")
+            && out.contains("_icloud-mail-setup: function"),
         "{out}{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    // zsh and fish: the scripts parse.
-    let o = shell("zsh", &["-n", dir.path().join("zsh").to_str().unwrap()]);
-    assert!(o.status.success(), "{o:?}");
+    // fish: sourced, `complete -C` (what <Tab> shows) offers every command.
     let o = shell(
         "fish",
-        &["--no-execute", dir.path().join("fish").to_str().unwrap()],
+        &[
+            "-c",
+            &format!(
+                "source {} && complete -C 'icloud-mail-setup ' | string replace -r '\\t.*' ''",
+                file("fish")
+            ),
+        ],
     );
-    assert!(o.status.success(), "{o:?}");
+    offered("fish", &o);
     // An unknown shell is a usage error.
     assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
 }
@@ -118,13 +178,26 @@ fn the_manual_page_renders_cleanly_with_exit_status_and_environment() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("icloud-mail-setup.1");
     std::fs::write(&page, &o.stdout).unwrap();
-    // groff's own warnings (-ww) on the roff: none.
-    let g = shell("groff", &["-man", "-ww", "-z", page.to_str().unwrap()]);
-    assert!(
-        g.status.success() && g.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&g.stderr)
-    );
+    // groff's own warnings (-ww) on the roff: none, formatted for real
+    // (-z would skip formatting, where "cannot adjust line" comes from),
+    // at the terminal widths man uses.
+    for width in ["60n", "65n", "78n", "100n"] {
+        let g = shell(
+            "groff",
+            &[
+                "-man",
+                "-ww",
+                "-Tutf8",
+                &format!("-rLL={width}"),
+                page.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            g.status.success() && g.stderr.is_empty() && !g.stdout.is_empty(),
+            "{width}: {}",
+            String::from_utf8_lossy(&g.stderr)
+        );
+    }
     // man renders it as text.
     let m = Command::new("man")
         .args(["-l", page.to_str().unwrap()])
@@ -452,6 +525,130 @@ fn without_a_terminal_the_wizard_runs_line_by_line_and_says_when_input_ends() {
     assert_eq!(o.status.code(), Some(1));
 }
 
+/// Plain mode's `?` at the password step describes the order its
+/// questions come in: the password (hidden) first, then the label. A
+/// screen-reader user who follows it must not type the label into the
+/// hidden password question (issue 17).
+#[test]
+fn plain_help_at_the_password_step_gives_the_order_of_the_questions() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
+        .env_remove("ICLOUD_MAIL_SETUP_LOG")
+        .env("ICLOUD_MAIL_SETUP_CONFIG", dir.path().join("config.toml"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // New account, 2FA on, checklist done, the address, then `?` at the
+    // (hidden) password question, then quit.
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"1\n1\n\nemily@icloud.com\n?\nq\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let step = out
+        .split("== Step 4 of 5: Paste the password ==")
+        .nth(1)
+        .unwrap_or_else(|| panic!("never reached the password step:\n{out}"));
+    let keys = step
+        .lines()
+        .find(|l| l.starts_with("Keys:"))
+        .unwrap_or_else(|| panic!("no Keys line after ?:\n{step}"));
+    let (password, label) = (
+        keys.find("the password first").unwrap_or(usize::MAX),
+        keys.find("then the label").unwrap_or(0),
+    );
+    assert!(password < label, "{keys}");
+    // And the questions really come in that order.
+    let (asked_password, asked_label) = (
+        step.find("App-specific password (not shown)"),
+        step.find("Label at Apple"),
+    );
+    assert!(asked_password.is_some(), "{step}");
+    assert!(
+        asked_label.is_none_or(|l| l > asked_password.unwrap()),
+        "{step}"
+    );
+}
+
+/// An empty ICLOUD_MAIL_SETUP_CONFIG, _CA_FILE, _IMAP or _SMTP is unset,
+/// as an empty _LOG already was: no command fails over an option nobody
+/// typed (issue 17).
+#[test]
+fn empty_variables_count_as_unset() {
+    let dir = tempfile::tempdir().unwrap();
+    for var in [
+        "ICLOUD_MAIL_SETUP_CONFIG",
+        "ICLOUD_MAIL_SETUP_CA_FILE",
+        "ICLOUD_MAIL_SETUP_IMAP",
+        "ICLOUD_MAIL_SETUP_SMTP",
+    ] {
+        let run_with = |args: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
+                .env_remove("ICLOUD_MAIL_SETUP_LOG")
+                .env_remove("ICLOUD_MAIL_SETUP_CONFIG")
+                .env_remove("ICLOUD_MAIL_SETUP_CA_FILE")
+                .env_remove("ICLOUD_MAIL_SETUP_IMAP")
+                .env_remove("ICLOUD_MAIL_SETUP_SMTP")
+                .env("XDG_CONFIG_HOME", dir.path())
+                .env("HOME", dir.path())
+                .env(var, "")
+                .args(args)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap()
+        };
+        let o = run_with(&["list"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{var}: {err}");
+        // `password` (what a mail client runs): no such account, in the
+        // default config, not a usage error.
+        let o = run_with(&["password", "nobody@icloud.com"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(6), "{var}: {err}");
+        assert!(!err.contains("--config"), "{var}: {err}");
+        assert!(
+            err.contains(&dir.path().join("icloud-mail-setup").display().to_string()),
+            "{var}: {err}"
+        );
+    }
+}
+
+/// With the override variables exported (a test setup), a usage error's
+/// usage line does not show `--imap`, `--smtp`, `--ca-file` as if they
+/// were required (issue 17).
+#[test]
+fn a_usage_error_does_not_show_variables_as_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, "").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
+        .env_remove("ICLOUD_MAIL_SETUP_LOG")
+        .env("ICLOUD_MAIL_SETUP_IMAP", "127.0.0.1:1993")
+        .env("ICLOUD_MAIL_SETUP_SMTP", "127.0.0.1:1587")
+        .env("ICLOUD_MAIL_SETUP_CA_FILE", &ca)
+        .env("ICLOUD_MAIL_SETUP_CONFIG", dir.path().join("c.toml"))
+        .args(["store"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let usage = err
+        .lines()
+        .find(|l| l.starts_with("Usage:"))
+        .unwrap_or_else(|| panic!("no usage line:\n{err}"));
+    assert!(usage.contains("<EMAIL>"), "{usage}");
+    for opt in ["--imap", "--smtp", "--ca-file", "--config"] {
+        assert!(!usage.contains(opt), "{opt} in {usage}");
+    }
+}
+
 #[test]
 fn bad_options_are_usage_errors() {
     let o = run(&["verify", "--imap", "no-port-here"]);
@@ -463,6 +660,16 @@ fn bad_options_are_usage_errors() {
     );
     let o = run(&["--frobnicate"]);
     assert_eq!(o.status.code(), Some(2));
+    // 0 is refused, and the message does not say it is allowed (issue 17).
+    for t in ["0", "-1", "3601", "nan"] {
+        let args = icloud_mail_setup::cli::GlobalArgs {
+            timeout: t.parse().ok(),
+            ..Default::default()
+        };
+        let e = args.check_settings().unwrap_err();
+        assert!(e.contains("greater than 0 and at most 3600"), "{t}: {e}");
+        assert!(!e.contains("between 0"), "{t}: {e}");
+    }
     // The password is never an argument.
     let o = run(&["store", "a@icloud.com", "--password", "abcd-efgh-ijkl-mnop"]);
     assert_eq!(o.status.code(), Some(2));

@@ -201,7 +201,12 @@ fn store_password_list_verify_remove() {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = remove::run_with(&globals(&path), &ks, &email, true, None, &mut out, &mut err);
     assert_eq!(code, Exit::Ok, "{}", String::from_utf8_lossy(&err));
-    assert!(String::from_utf8_lossy(&out).contains("Revoke"));
+    // Which password to revoke: the label it was given (issue 17).
+    let said = String::from_utf8_lossy(&out);
+    assert!(
+        said.contains("Revoke") && said.contains("\"laptop\""),
+        "{said}"
+    );
     assert_eq!(secret_tool_lookup(&email), None);
     assert_eq!(secret_tool_lookup(&staging), None);
     assert!(config::load(&path).unwrap().find(&email).is_none());
@@ -290,11 +295,21 @@ fn remove_without_a_terminal_refuses() {
 }
 
 /// A real keyring whose `set` fails (after `ok_sets` successful ones).
-struct SetFails {
-    inner: KeyringStore,
+/// The real Secret Service, with its `set` going through `hook` (which
+/// gets the real store to call, or not).
+/// What a [`SetHook`] does in place of `set`.
+trait Hook: Fn(&KeyringStore, &str, &Secret) -> Result<(), StoreError> + Send + Sync + 'static {}
+impl<F: Fn(&KeyringStore, &str, &Secret) -> Result<(), StoreError> + Send + Sync + 'static> Hook
+    for F
+{
 }
 
-impl SecretStore for SetFails {
+struct SetHook<F: Hook> {
+    inner: KeyringStore,
+    hook: F,
+}
+
+impl<F: Hook> SecretStore for SetHook<F> {
     fn name(&self) -> String {
         self.inner.name()
     }
@@ -304,12 +319,16 @@ impl SecretStore for SetFails {
     fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
         self.inner.get(account)
     }
-    fn set(&self, _account: &str, _secret: &Secret) -> Result<(), StoreError> {
-        Err(StoreError::Other("injected failure".into()))
+    fn set(&self, account: &str, secret: &Secret) -> Result<(), StoreError> {
+        (self.hook)(&self.inner, account, secret)
     }
     fn delete(&self, account: &str) -> Result<(), StoreError> {
         self.inner.delete(account)
     }
+}
+
+fn injected() -> StoreError {
+    StoreError::Other("injected failure".into())
 }
 
 #[test]
@@ -322,8 +341,9 @@ fn failed_rotation_keeps_old_secret_and_config_bytes() {
     assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
     let before = std::fs::read(&path).unwrap();
 
-    let failing = SetFails {
+    let failing = SetHook {
         inner: KeyringStore::new(),
+        hook: |_: &KeyringStore, _: &str, _: &Secret| Err(injected()),
     };
     let req = SaveRequest {
         account: Account::apple(Email::parse(&email).unwrap()),
@@ -345,6 +365,204 @@ fn failed_rotation_keeps_old_secret_and_config_bytes() {
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD));
     ks.delete(&email).unwrap();
+}
+
+/// A save whose old password cannot be put back says what it knows (not
+/// "as they were") and what to run; the verified new password is not lost:
+/// the next run (`password`, as a mail client runs it) finishes the save
+/// (issue 17).
+#[test]
+fn a_save_that_cannot_put_the_old_password_back_says_so_and_the_next_run_settles_it() {
+    require_bus();
+    let ks = KeyringStore::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = config_in(&dir);
+    let email = unique_email("unsettled");
+    assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
+
+    // Writing the main entry fails (and so does putting the old one
+    // back); the staging entry works.
+    let failing = SetHook {
+        inner: KeyringStore::new(),
+        hook: |ks: &KeyringStore, account: &str, secret: &Secret| {
+            if account.starts_with("staging:") {
+                ks.set(account, secret)
+            } else {
+                Err(injected())
+            }
+        },
+    };
+    let (code, _, err) = store_cmd(&failing, &path, &email, OTHER_GOOD);
+    assert_eq!(code, Exit::Keyring, "{err}");
+    assert!(!err.contains("as they were"), "{err}");
+    assert!(err.contains("not certain"), "{err}");
+    assert!(
+        err.contains(&format!("icloud-mail-setup password {email}")),
+        "{err}"
+    );
+    assert!(!err.contains(OTHER_GOOD) && !err.contains(GOOD), "{err}");
+    // The main entry still has the old password; the new one is staged.
+    assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD));
+    assert_eq!(
+        secret_tool_lookup(&format!("staging:{email}")).as_deref(),
+        Some(OTHER_GOOD)
+    );
+
+    // The command it names settles it: the new password, which passed
+    // both checks, is now the one in use, and nothing is left over.
+    let (code, out, err) = password_cmd(&ks, &path, &email);
+    assert_eq!(code, Exit::Ok, "{err}");
+    assert_eq!(out, format!("{OTHER_GOOD}\n"));
+    assert!(err.contains("has now been finished"), "{err}");
+    assert_eq!(secret_tool_lookup(&email).as_deref(), Some(OTHER_GOOD));
+    assert_eq!(secret_tool_lookup(&format!("staging:{email}")), None);
+    assert!(
+        config::load(&path)
+            .unwrap()
+            .find(&email)
+            .unwrap()
+            .pending
+            .is_none()
+    );
+    ks.delete(&email).unwrap();
+}
+
+/// Once the first `set` of `account` has landed, the config file is
+/// swapped for a directory (every config write fails from then on); with
+/// `heal`, the next `set` of that account (putting the old password back)
+/// swaps it back first.
+struct ConfigBreaker {
+    path: PathBuf,
+    account: String,
+    heal: bool,
+    sets: std::sync::Mutex<usize>,
+}
+
+impl ConfigBreaker {
+    fn aside(&self) -> PathBuf {
+        self.path.with_extension("aside")
+    }
+    /// Put the config file back where it was (if still broken).
+    fn mend(&self) {
+        if self.path.is_dir() {
+            std::fs::remove_dir(&self.path).unwrap();
+            std::fs::rename(self.aside(), &self.path).unwrap();
+        }
+    }
+    fn set(&self, ks: &KeyringStore, account: &str, secret: &Secret) -> Result<(), StoreError> {
+        if account != self.account {
+            return ks.set(account, secret);
+        }
+        let mut sets = self.sets.lock().unwrap();
+        *sets += 1;
+        if *sets == 2 && self.heal {
+            self.mend();
+        }
+        ks.set(account, secret)?;
+        if *sets == 1 {
+            std::fs::rename(&self.path, self.aside()).unwrap();
+            std::fs::create_dir(&self.path).unwrap();
+        }
+        Ok(())
+    }
+}
+
+/// The config failing at each of its two writes of a save, against the
+/// real Secret Service: after the new password is staged (step 2), and
+/// after the main entry was replaced (step 4), with the roll back cleaning
+/// up or not. In each case no working password is lost, the error says
+/// what storage knows, and the next run (`password`) settles it (issue 17).
+#[test]
+fn a_config_write_failing_at_each_step_of_a_save_loses_no_password() {
+    require_bus();
+    let ks = KeyringStore::new();
+    for (case, account_of, heal) in [
+        ("step 2", "staging", false),
+        ("step 4, rolled back", "main", true),
+        ("step 4, not cleaned up", "main", false),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = config_in(&dir);
+        let email = unique_email("cfgfail");
+        let staging = icloud_mail_setup::keyring::staging_account(&email);
+        assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok, "{case}");
+        let before = std::fs::read(&path).unwrap();
+        let breaker = std::sync::Arc::new(ConfigBreaker {
+            path: path.clone(),
+            account: if account_of == "staging" {
+                staging.clone()
+            } else {
+                email.clone()
+            },
+            heal,
+            sets: std::sync::Mutex::new(0),
+        });
+        let req = SaveRequest {
+            account: Account::apple(Email::parse(&email).unwrap()),
+            secret: Secret::new(OTHER_GOOD.into()),
+            label: Some("new".into()),
+            imap_username: "x".into(),
+            smtp_username: email.clone(),
+            settings: CheckSettings::default(),
+        };
+        let hooked = breaker.clone();
+        let store = SetHook {
+            inner: KeyringStore::new(),
+            hook: move |ks: &KeyringStore, account: &str, secret: &Secret| {
+                hooked.set(ks, account, secret)
+            },
+        };
+        let r = storage::save_verified(&store, &path, &req, SystemTime::now());
+        let e = r.expect_err(case);
+        breaker.mend();
+        // The main entry holds the old, working password in every case.
+        assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD), "{case}");
+        match case {
+            "step 2" => {
+                assert!(matches!(e, SaveError::Config(_)), "{case}: {e:?}");
+                assert!(e.left_as_before(), "{case}");
+                assert_eq!(secret_tool_lookup(&staging), None, "{case}");
+                assert_eq!(std::fs::read(&path).unwrap(), before, "{case}");
+            }
+            "step 4, rolled back" => {
+                assert!(matches!(e, SaveError::Config(_)), "{case}: {e:?}");
+                assert!(e.left_as_before(), "{case}");
+                assert_eq!(secret_tool_lookup(&staging), None, "{case}");
+                let c = config::load(&path).unwrap();
+                let entry = c.find(&email).unwrap();
+                assert!(entry.pending.is_none(), "{case}");
+                assert_ne!(entry.label.as_deref(), Some("new"), "{case}");
+            }
+            _ => {
+                // The config could not be cleaned: it says so.
+                assert!(!e.left_as_before(), "{case}: {e}");
+                let said = e.to_string();
+                assert!(said.contains("could not be fully cleaned up"), "{said}");
+                assert!(
+                    said.contains(&format!("icloud-mail-setup password {email}")),
+                    "{said}"
+                );
+                assert!(!said.contains(OTHER_GOOD) && !said.contains(GOOD), "{said}");
+            }
+        }
+        // The next run settles whatever was left, and answers with the
+        // password that works.
+        let (code, out, err) = password_cmd(&ks, &path, &email);
+        assert_eq!(code, Exit::Ok, "{case}: {err}");
+        assert_eq!(out, format!("{GOOD}\n"), "{case}");
+        assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD), "{case}");
+        assert_eq!(secret_tool_lookup(&staging), None, "{case}");
+        assert!(
+            config::load(&path)
+                .unwrap()
+                .find(&email)
+                .unwrap()
+                .pending
+                .is_none(),
+            "{case}"
+        );
+        ks.delete(&email).unwrap();
+    }
 }
 
 /// Runs only as a child of `no_secret_service_means_exit_5`.

@@ -649,8 +649,9 @@ fn a_greeting_repeating_the_password_before_the_keyring_answered_is_not_in_the_l
             bus.open();
         });
     }
-    let closed = common::closed_port().to_string();
-    let imap = format!("127.0.0.1:{closed}");
+    // Held (bound, never listening) until the test ends.
+    let closed = common::closed_port();
+    let imap = format!("127.0.0.1:{}", closed.port);
     let args = [
         "--config",
         config.to_str().unwrap(),

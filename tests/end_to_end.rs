@@ -277,6 +277,44 @@ fn rerun_after_revocation_rotates_through_the_tui() {
     assert_eq!(code, 0);
 }
 
+/// The rotation screen says "paste it here": a paste there (bracketed, as
+/// a terminal sends it) is kept, said so, and checked at once, with no
+/// trip through the checklist and an empty password field (issue 17).
+#[test]
+fn a_paste_on_the_rotation_screen_is_checked_at_once() {
+    let email = "e2e-rotpaste@icloud.com";
+    clear(email);
+    let w = World::new("e2e-rotpaste", PW1);
+    let (code, out, err) = w.cli(
+        &["store", email, "--password-stdin", "--label", "old label"],
+        &format!("{PW1}\n"),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // Revoked at "Apple": the stored password is refused.
+    w.dovecot.set_users(&["e2e-rotpaste", email], PW2);
+
+    let t = w.tui(&format!("--account {email}"));
+    let s = t.wait_for("Make a new app-specific password", 20);
+    assert!(s.contains("paste it here"), "{s}");
+    t.paste(PW2);
+    let s = t.wait_for("Save it to the keyring", 20);
+    assert!(s.contains("kept (hidden)"), "{s}");
+    assert!(!s.contains(PW2) && !s.contains("mnop"), "{s}");
+    // The old one stays until the new one is saved.
+    assert_eq!(lookup(email).as_deref(), Some(PW1));
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Revoke the old password", 15);
+    assert!(s.contains("old label"), "{s}");
+    t.keys(&["Enter"]);
+    assert_eq!(t.wait_exit(5), "0");
+    assert_eq!(lookup(email).as_deref(), Some(PW2));
+    assert_eq!(entries(email), 1);
+    assert_eq!(
+        account_field(&w.toml(), email, "label").as_deref(),
+        Some("old label (2)")
+    );
+}
+
 #[test]
 fn cli_store_verify_and_exit_codes_against_dovecot() {
     let email = "e2e-cli@icloud.com";
@@ -288,6 +326,18 @@ fn cli_store_verify_and_exit_codes_against_dovecot() {
     assert!(lookup(email).is_none());
     assert!(!w.config().exists());
     assert!(!format!("{out}{err}").contains(PW2));
+    // Both checks refused it the same way: the advice once, worded for a
+    // command ("paste it here" is the wizard's screen) (issue 17).
+    assert_eq!(
+        out.matches("Make a new one at account.apple.com").count(),
+        1,
+        "{out}"
+    );
+    assert!(!out.contains("paste it here"), "{out}");
+    assert!(
+        out.contains(&format!("icloud-mail-setup store {email}")),
+        "{out}"
+    );
     // The right one, pasted sloppily.
     let (code, out, err) = w.cli(
         &["store", email, "--password-stdin"],
@@ -302,6 +352,26 @@ fn cli_store_verify_and_exit_codes_against_dovecot() {
     assert_eq!(j["imap"]["username"], "e2e-cli");
     assert_eq!(j["smtp"]["username"], email);
     assert!(j["imap"]["elapsed_ms"].as_u64().is_some());
+    // Revoked: every username form tried is listed as refused, and the
+    // text output gives the advice once (issue 17).
+    w.dovecot.set_users(&["e2e-cli", email], PW2);
+    let (code, out, err) = w.cli(&["verify", email, "--json"], "");
+    assert_eq!(code, 3, "{out}{err}");
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        j["imap"]["rejected_usernames"],
+        serde_json::json!(["e2e-cli", email])
+    );
+    assert_eq!(j["smtp"]["rejected_usernames"], serde_json::json!([email]));
+    let (code, out, err) = w.cli(&["verify", email], "");
+    assert_eq!(code, 3, "{out}{err}");
+    assert_eq!(
+        out.matches("Make a new one at account.apple.com").count(),
+        1,
+        "{out}"
+    );
+    assert!(!out.contains("paste it here"), "{out}");
+    w.dovecot.set_users(&["e2e-cli", email], PW1);
     // Nothing listening: a network error, exit 4, fast.
     let closed = common::closed_port();
     let started = std::time::Instant::now();
@@ -310,7 +380,7 @@ fn cli_store_verify_and_exit_codes_against_dovecot() {
             "verify",
             email,
             "--imap",
-            &format!("127.0.0.1:{closed}"),
+            &format!("127.0.0.1:{}", closed.port),
             "--json",
         ],
         "",
@@ -394,8 +464,10 @@ fn stty_after(t: &Tmux) -> String {
     std::fs::read_to_string(t.path("stty")).unwrap_or_default()
 }
 
+/// A signal after a save ("was saved ... first") is tested by
+/// `a_signal_during_saving_lets_the_save_finish_then_restores_the_terminal`.
 #[test]
-fn signals_from_outside_restore_the_terminal_and_say_what_was_stored() {
+fn signals_at_welcome_restore_the_terminal_and_say_nothing_was_stored() {
     let w = World::new("e2e-sig", PW1);
     for (sig, code) in [
         (libc::SIGINT, "130"),
@@ -703,12 +775,42 @@ fn done_sets_up_mbsync_for_real_with_no_password_in_its_config() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("cargo build directory"), "{err}");
     let rc = std::fs::read_to_string(home.join(".mbsyncrc")).unwrap();
+    // Its PassCmd, run as mbsync runs it (sh -c, the program on PATH),
+    // gives the stored password.
+    let pass_cmd = rc
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("PassCmd "))
+        .unwrap_or_else(|| panic!("no PassCmd:\n{rc}"));
+    let pass_cmd = pass_cmd
+        .strip_prefix('"')
+        .and_then(|c| c.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("PassCmd not quoted: {pass_cmd}"))
+        .replace("\\\"", "\"")
+        .replace("\\\\", "\\");
     assert!(
-        rc.lines().any(
-            |l| l.starts_with("PassCmd \"/") && l.ends_with(&format!(" password -- {email}\""))
-        ),
-        "{rc}"
+        pass_cmd.starts_with('/') && pass_cmd.ends_with(&format!(" password -- {email}")),
+        "{pass_cmd}"
     );
+    let on_path = w.dir.path().join("bin");
+    std::fs::create_dir_all(&on_path).unwrap();
+    std::os::unix::fs::symlink(bin(), on_path.join("icloud-mail-setup")).unwrap();
+    let o = Command::new("sh")
+        .args(["-c", &pass_cmd])
+        .envs(w.env())
+        .env(
+            "PATH",
+            format!("{}:{}", on_path.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{pass_cmd}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout), format!("{PW1}\n"));
     assert!(
         rc.contains(&format!("# >>> icloud-mail-setup {email} >>>")),
         "{rc}"

@@ -5,7 +5,8 @@
 //! through `icloud-mail-setup password` (the binary, first on PATH).
 //!
 //! These tests fail, rather than skip, without a session bus or Dovecot;
-//! a missing neomutt or aerc is reported loudly and that test skips.
+//! a missing neomutt or aerc fails its test under CI (CI=true), and
+//! elsewhere is reported loudly and that test skips.
 
 // Real Dovecot, the Secret Service, a pty or systemd units: Unix only. On
 // Windows this file compiles to nothing (scripts/check-platforms).
@@ -340,12 +341,20 @@ fn unique(tag: &str) -> String {
     format!("{tag}-{nanos}")
 }
 
+/// Whether `program` is on PATH. Missing, it fails the test under CI
+/// (CI=true: scripts/test installs it); elsewhere the test says so loudly
+/// and skips.
 fn installed(program: &str) -> bool {
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {program}")])
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v.is_empty() || v == "false"),
+            "{program} is not installed, and CI is set: scripts/test installs it \
+             (apt-get install {program})"
+        );
         eprintln!(
             "\n!!! SKIPPED: {program} is not installed; scripts/test installs it \
              (apt-get install {program}). !!!\n"
@@ -442,6 +451,48 @@ fn mbsync_syncs_and_msmtp_sends_then_both_survive_a_rotation() {
     // The rotation kept the record of what was exported.
     assert_eq!(w.exported(), vec!["mbsync", "msmtp"]);
     w.assert_no_password_in_files();
+}
+
+/// Under CI a missing client fails its test instead of passing in
+/// silence: this test binary, run again with a PATH that has `sh` but no
+/// neomutt (issue 17).
+#[test]
+fn a_missing_client_fails_its_test_under_ci() {
+    let dir = tempfile::tempdir().unwrap();
+    let sh = Command::new("sh")
+        .args(["-c", "command -v sh"])
+        .output()
+        .unwrap();
+    let sh = String::from_utf8_lossy(&sh.stdout).trim().to_string();
+    std::os::unix::fs::symlink(&sh, dir.path().join("sh")).unwrap();
+    let run = |ci: Option<&str>| {
+        let mut c = Command::new(std::env::current_exe().unwrap());
+        c.args([
+            "neomutt_reads_its_export_and_gets_the_password_from_the_command",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("PATH", dir.path())
+        .env_remove("CI");
+        if let Some(v) = ci {
+            c.env("CI", v);
+        }
+        c.output().unwrap()
+    };
+    let o = run(Some("true"));
+    let said =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{said}");
+    assert!(
+        said.contains("neomutt is not installed, and CI is set"),
+        "{said}"
+    );
+    // Outside CI it says so loudly and skips.
+    let o = run(None);
+    let said =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{said}");
+    assert!(said.contains("SKIPPED: neomutt is not installed"), "{said}");
 }
 
 #[test]

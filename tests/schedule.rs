@@ -257,6 +257,34 @@ fn without_systemctl_the_files_are_written_and_the_next_step_is_said() {
     assert!(out.contains("active: unknown"), "{out}");
 }
 
+/// The README's own example: the real `systemctl` in a session with no
+/// user manager (a container, `su -`): activation fails, and the crontab
+/// line that does the same is printed (issue 17).
+#[test]
+fn the_real_systemctl_without_a_user_manager_gets_the_crontab_line() {
+    let real = ["/usr/bin/systemctl", "/bin/systemctl"]
+        .into_iter()
+        .map(Path::new)
+        .find(|p| p.exists())
+        .expect("systemctl (Debian package systemd; scripts/test installs it)");
+    let w = World::new();
+    let real_dir = w.dir.path().join("real");
+    std::fs::create_dir_all(&real_dir).unwrap();
+    std::os::unix::fs::symlink(real, real_dir.join("systemctl")).unwrap();
+    // env_clear: no DBUS_SESSION_BUS_ADDRESS; XDG_RUNTIME_DIR is unset,
+    // so no user manager can be reached.
+    let (code, out, err) = w.run("real", &["schedule", "daily"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(w.service().exists() && w.timer().exists());
+    assert!(err.contains("the check is not active"), "{err}");
+    assert!(
+        err.contains("  systemctl --user enable --now icloud-mail-setup-check.timer"),
+        "{err}"
+    );
+    assert!(err.contains("0 10 * * * "), "a crontab line: {err}");
+    assert!(err.contains(" verify --scheduled"), "{err}");
+}
+
 #[test]
 fn a_failing_systemctl_is_reported_and_never_called_success() {
     let timer = "icloud-mail-setup-check.timer";
@@ -272,6 +300,7 @@ fn a_failing_systemctl_is_reported_and_never_called_success() {
     assert!(err.contains("the check is not active"), "{err}");
     assert!(err.contains("No medium found"), "{err}");
     assert!(err.contains(&format!("  systemctl {enable}")), "{err}");
+    assert!(err.contains("0 10 * * * "), "a crontab line: {err}");
     assert!(!out.contains("is installed"), "{out}");
 
     // Files in place but the timer stopped: `daily` starts it again.

@@ -271,3 +271,261 @@ fn the_scheduled_check_logs_in_once_per_account_and_tells_about_a_rejection() {
     clear(GOOD);
     clear(BAD);
 }
+
+/// A notification service on the test's session bus: a small
+/// python3-dbus server owning org.freedesktop.Notifications that writes
+/// each notice it is given to a file, as a desktop would show it.
+struct NotificationService {
+    child: std::process::Child,
+    log: PathBuf,
+}
+
+const NOTIFICATION_SERVICE: &str = r#"
+import sys, dbus, dbus.service, dbus.mainloop.glib
+from gi.repository import GLib
+dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+log, ready = sys.argv[1], sys.argv[2]
+IFACE = "org.freedesktop.Notifications"
+class Service(dbus.service.Object):
+    @dbus.service.method(IFACE, in_signature="susssasa{sv}i", out_signature="u")
+    def Notify(self, app, replaces, icon, summary, body, actions, hints, timeout):
+        with open(log, "a") as f:
+            f.write("--- notice\napp: %s\nurgency: %s\nsummary: %s\nbody: %s\n"
+                    % (app, int(hints.get("urgency", -1)), summary, body))
+        return 1
+    @dbus.service.method(IFACE, out_signature="as")
+    def GetCapabilities(self):
+        return ["body"]
+    @dbus.service.method(IFACE, out_signature="ssss")
+    def GetServerInformation(self):
+        return ("test", "icloud-mail-setup tests", "1", "1.2")
+    @dbus.service.method(IFACE, in_signature="u")
+    def CloseNotification(self, id):
+        pass
+bus = dbus.SessionBus()
+name = dbus.service.BusName(IFACE, bus, do_not_queue=True)
+Service(bus, "/org/freedesktop/Notifications")
+open(ready, "w").close()
+GLib.MainLoop().run()
+"#;
+
+impl NotificationService {
+    fn start(dir: &Path) -> NotificationService {
+        let log = dir.join("desktop.log");
+        let ready = dir.join("desktop.ready");
+        let script = dir.join("notifications.py");
+        std::fs::write(&script, NOTIFICATION_SERVICE).unwrap();
+        let mut child = Command::new("/usr/bin/python3")
+            .arg(&script)
+            .arg(&log)
+            .arg(&ready)
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3 (python3-dbus, python3-gi; scripts/test installs them)");
+        // Ready once it owns the name (it says so by creating the file);
+        // an exit means it could not.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !ready.exists() {
+            if let Some(status) = child.try_wait().unwrap() {
+                let mut err = String::new();
+                std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+                panic!("the notification service ended ({status}): {err}");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no notification service"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        NotificationService { child, log }
+    }
+
+    fn notices(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for NotificationService {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A world with one configured account whose password is not in the
+/// keyring (the daily check's "no password" case), no Dovecot needed.
+fn world_without_password(email: &str) -> (tempfile::TempDir, PathBuf) {
+    clear(email);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("my cfg/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        format!("[[account]]\nemail = \"{email}\"\nlogin = \"{email}\"\n"),
+    )
+    .unwrap();
+    (dir, config)
+}
+
+/// `verify --scheduled --config CONFIG` with PATH set to `path`.
+fn scheduled(config: &Path, path: &str) -> (i32, String, String) {
+    let o = Command::new(bin())
+        .args(["verify", "--scheduled", "--config"])
+        .arg(config)
+        .env_remove("ICLOUD_MAIL_SETUP_LOG")
+        .env_remove("ICLOUD_MAIL_SETUP_IMAP")
+        .env_remove("ICLOUD_MAIL_SETUP_SMTP")
+        .env_remove("ICLOUD_MAIL_SETUP_CA_FILE")
+        .env_remove("ICLOUD_MAIL_SETUP_CONFIG")
+        .env("PATH", path)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// No password stored: the real notify-send (libnotify-bin) tells a
+/// notification service on the test's bus, with the fix command carrying
+/// the check's --config (issue 17).
+#[test]
+fn no_stored_password_is_told_through_the_real_notify_send_with_the_config() {
+    require_bus();
+    assert!(
+        Path::new("/usr/bin/notify-send").exists(),
+        "notify-send is needed (libnotify-bin; scripts/test installs it)"
+    );
+    let email = "sched-nopw@icloud.com";
+    let (dir, config) = world_without_password(email);
+    let desktop = NotificationService::start(dir.path());
+    let (code, out, err) = scheduled(&config, "/usr/bin:/bin");
+    assert_eq!(code, 6, "{out}{err}");
+    assert!(err.contains("no password is stored"), "{err}");
+    assert!(!err.contains("no desktop notification"), "{err}");
+    // notify-send returns once the service has the notice.
+    let notices = desktop.notices();
+    assert_eq!(notices.matches("--- notice").count(), 1, "{notices}");
+    assert!(notices.contains("app: icloud-mail-setup"), "{notices}");
+    assert!(notices.contains("urgency: 2"), "critical: {notices}");
+    assert!(
+        notices.contains("summary: iCloud Mail password rejected"),
+        "{notices}"
+    );
+    assert!(
+        notices.contains(&format!("{email}: no password stored. Fix: ")),
+        "{notices}"
+    );
+    let quoted = format!("'{}'", config.display());
+    assert!(
+        notices.contains(&format!(
+            "icloud-mail-setup --account={email} --config {quoted}"
+        )),
+        "the fix command names the config: {notices}"
+    );
+    clear(email);
+}
+
+/// Without a notifier on PATH, or with one that fails, the check still
+/// runs, records and exits as it should, and says why nobody was told.
+#[test]
+fn a_missing_or_failing_notifier_is_said_and_changes_nothing_else() {
+    use std::os::unix::fs::PermissionsExt;
+    require_bus();
+    let email = "sched-nonotifier@icloud.com";
+    let (dir, config) = world_without_password(email);
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, out, err) = scheduled(&config, empty.to_str().unwrap());
+    assert_eq!(code, 6, "{out}{err}");
+    assert!(
+        err.contains(
+            "note: no desktop notification: no notifier (notify-send, osascript) was found on PATH"
+        ),
+        "{err}"
+    );
+    let failing = dir.path().join("failing");
+    std::fs::create_dir_all(&failing).unwrap();
+    let stub = failing.join("notify-send");
+    std::fs::write(
+        &stub,
+        "#!/bin/sh\necho 'cannot reach the notification daemon' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:/usr/bin:/bin", failing.display());
+    let (code, out, err) = scheduled(&config, &path);
+    assert_eq!(code, 6, "{out}{err}");
+    assert!(err.contains("note: no desktop notification: "), "{err}");
+    assert!(
+        err.contains("cannot reach the notification daemon"),
+        "{err}"
+    );
+    let t: toml::Table = std::fs::read_to_string(&config).unwrap().parse().unwrap();
+    assert_eq!(
+        t["account"][0]["check_result"].as_str(),
+        Some("no_password"),
+        "{t}"
+    );
+    clear(email);
+}
+
+/// A locked keyring: nothing is checked and nobody is told (the password
+/// may be fine; the person only has to unlock), exit 5 (issue 17).
+#[test]
+fn a_locked_keyring_gives_exit_5_and_no_notice() {
+    use icloud_mail_setup::cli::GlobalArgs;
+    use icloud_mail_setup::commands::{Exit, scheduled};
+    use icloud_mail_setup::keyring::{SecretStore, StoreError};
+    use icloud_mail_setup::mail::Checker;
+    use icloud_mail_setup::secret::Secret;
+
+    struct Locked;
+    impl SecretStore for Locked {
+        fn name(&self) -> String {
+            "Secret Service".into()
+        }
+        fn preflight(&self) -> Result<(), StoreError> {
+            Err(self.locked())
+        }
+        fn get(&self, _: &str) -> Result<Option<Secret>, StoreError> {
+            Err(self.locked())
+        }
+        fn set(&self, _: &str, _: &Secret) -> Result<(), StoreError> {
+            Err(self.locked())
+        }
+        fn delete(&self, _: &str) -> Result<(), StoreError> {
+            Err(self.locked())
+        }
+    }
+    impl Locked {
+        fn locked(&self) -> StoreError {
+            StoreError::Locked {
+                hint: "Unlock your keyring".into(),
+            }
+        }
+    }
+
+    let email = "sched-locked@icloud.com";
+    let (_dir, config) = world_without_password(email);
+    let globals = GlobalArgs {
+        config: Some(config.clone()),
+        ..GlobalArgs::default()
+    };
+    let told = std::cell::RefCell::new(Vec::new());
+    let notify = |n: &icloud_mail_setup::notify::Notice| {
+        told.borrow_mut().push(n.body.clone());
+        Ok(())
+    };
+    let no_checker = |_| -> Box<dyn Checker> { panic!("nothing is checked without the password") };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = scheduled::run_with(&globals, &Locked, &no_checker, &notify, &mut out, &mut err);
+    let err = String::from_utf8_lossy(&err);
+    assert_eq!(code, Exit::Keyring, "{err}");
+    assert!(err.contains(&format!("{email}: not checked")), "{err}");
+    assert!(err.contains("Unlock your keyring"), "{err}");
+    assert!(told.borrow().is_empty(), "{:?}", told.borrow());
+}

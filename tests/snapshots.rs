@@ -84,6 +84,11 @@ fn welcome_screens() {
     })));
     m.send(Msg::AccountsLoaded(Ok(vec![])));
     snap!("welcome_no_keyring", m, small);
+    // The status's headline shows at the smallest size too (issue 17).
+    for (w, h) in [(40, 12), (41, 13), (59, 17)] {
+        let frame = render(&m, w, h);
+        assert!(frame.contains("\u{2717} Keyring:"), "{w}x{h}:\n{frame}");
+    }
 }
 
 #[test]
@@ -214,9 +219,9 @@ fn save_and_done_screens() {
     m.act(Action::Confirm);
     snap!("save_saving", m);
     let mut failed_save = m.clone();
-    failed_save.send(Msg::Saved(Err(
-        "the keyring is locked. Unlock your keyring and retry.".into(),
-    )));
+    failed_save.send(Msg::Saved(Err(SaveFailed::unchanged(
+        "the keyring is locked. Unlock your keyring and retry.",
+    ))));
     snap!("save_failed", failed_save);
     let mut rotated = m.clone();
     m.send(Msg::Saved(Ok(Saved {
@@ -274,10 +279,11 @@ fn tiny_terminals_get_a_message_not_a_panic() {
     insta::assert_snapshot!("too_small_39x12", render(&m, 39, 12));
 }
 
-/// Every screen at every size from 40×12 to 120×40: the selected answer
-/// or step, marked `›`, is on screen with its text, and the footer too.
+/// Every screen, at every width from 40 to 120 and every height from 12 to
+/// 40 (each against a few of the other): the selected answer or step,
+/// marked `›`, is on screen with its whole text, and the footer too.
 #[test]
-fn every_screen_keeps_its_selection_in_view_at_every_size() {
+fn every_screen_keeps_its_whole_selection_in_view_at_every_width_and_height() {
     let (v, run) = verifying();
     let mut rejected = v.clone();
     finish(
@@ -343,19 +349,34 @@ fn every_screen_keeps_its_selection_in_view_at_every_size() {
         } else {
             None
         };
-        for w in 40u16..=120 {
-            for h in 12u16..=40 {
-                if (w % 10 != 0 && w != 41 && w != 59) || (h % 4 != 0 && h != 13 && h != 17) {
-                    continue;
-                }
+        // Every width at the smallest and a few taller heights, and every
+        // height at the narrowest and a few wider widths (rendering all
+        // 2,349 sizes of 12 screens takes two minutes in a debug build).
+        let sizes = (40u16..=120)
+            .flat_map(|w| [12u16, 17, 40].map(|h| (w, h)))
+            .chain((12u16..=40).flat_map(|h| [40u16, 59, 120].map(|w| (w, h))));
+        for (w, h) in sizes {
+            {
                 let frame = render(u, w, h);
                 let rows: Vec<&str> = frame.lines().collect();
                 if let Some(text) = &selected {
-                    let start: String = text.chars().take(8).collect();
+                    // The marked row and those after it, as words: the
+                    // whole text of the selection, however it wrapped.
+                    let from = rows
+                        .iter()
+                        .position(|r| r.contains('\u{203a}'))
+                        .unwrap_or_else(|| panic!("{w}x{h}: no selection:\n{frame}"));
+                    let shown = rows[from..]
+                        .iter()
+                        .flat_map(|r| r.split_whitespace())
+                        .map(|word| word.trim_matches(['"', '\u{2502}']))
+                        .filter(|word| !word.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let wanted = text.split_whitespace().collect::<Vec<_>>().join(" ");
                     assert!(
-                        rows.iter()
-                            .any(|r| r.contains('\u{203a}') && r.contains(&start)),
-                        "{w}x{h}: selected {text:?} not on screen:\n{frame}"
+                        shown.contains(&wanted),
+                        "{w}x{h}: selected {text:?} not on screen whole:\n{frame}"
                     );
                 }
                 let footer = rows
@@ -388,4 +409,42 @@ fn no_color_renders_without_colour() {
     assert!(colours(&m) > 0, "colour is used by default");
     m.v.no_color = true;
     assert_eq!(colours(&m), 0, "NO_COLOR: no colour at all");
+}
+
+/// A long status (a link that could not be copied, and why) wraps instead
+/// of being cut at the window's edge, where its fix is (issue 17).
+#[test]
+fn a_long_status_wraps_and_keeps_its_fix_in_view() {
+    let note = "The link was not copied: OSC 52 is off in this terminal; no wl-copy (with \
+                WAYLAND_DISPLAY) or xclip/xsel (with DISPLAY)";
+    for (w, h) in [(80, 24), (40, 12)] {
+        let mut u = app_password();
+        u.send(Msg::Note(note.into()));
+        let out = render(&u, w, h);
+        let flat = out
+            .lines()
+            .map(|l| l.trim_matches('"').trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flat.contains("xclip/xsel (with DISPLAY)"),
+            "{w}x{h}:\n{out}"
+        );
+        assert!(flat.contains("The link was not copied"), "{w}x{h}:\n{out}");
+    }
+}
+
+/// What a screen cuts off is said (issue 17): Welcome at 40×12 hides the
+/// "Check …" answers below and its introduction above, and says both; at
+/// 80×24 everything fits and no mark is drawn.
+#[test]
+fn a_cut_off_screen_says_there_is_more() {
+    let u = welcome();
+    let small = render(&u, 40, 12);
+    assert!(!small.contains("Check work@me.com"), "{small}");
+    assert!(small.contains("\u{2193} more"), "{small}");
+    assert!(small.contains("\u{2191} more"), "{small}");
+    let big = render(&u, 80, 24);
+    assert!(big.contains("Check work@me.com"), "{big}");
+    assert!(!big.contains(" more "), "{big}");
 }

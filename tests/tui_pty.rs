@@ -5,6 +5,7 @@
 // Windows this file compiles to nothing (scripts/check-platforms).
 #![cfg(unix)]
 
+mod common;
 mod tmux;
 
 use tmux::{Tmux, bin, sh_quote};
@@ -14,9 +15,9 @@ const PASSWORD: &str = "wxyz-abcd-efgh-ijkl";
 /// Environment for a run that touches nothing outside `t.dir`: its own
 /// config, and servers on a closed loopback port (checks fail fast).
 fn env(t_dir: &std::path::Path) -> Vec<(String, String)> {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
+    // Held for the whole test binary: nothing else can take the port.
+    static CLOSED: std::sync::OnceLock<common::ClosedPort> = std::sync::OnceLock::new();
+    let port = CLOSED.get_or_init(common::closed_port).port;
     vec![
         (
             "ICLOUD_MAIL_SETUP_CONFIG".into(),

@@ -223,10 +223,10 @@ async fn unreadable_ca_file_is_a_ca_file_failure() {
 
 #[tokio::test]
 async fn nothing_listening_is_connection_refused_fast() {
-    let port = common::closed_port();
+    let closed = common::closed_port();
     let settings = CheckSettings {
-        imap: Endpoint::new("127.0.0.1", port),
-        smtp: Endpoint::new("127.0.0.1", port),
+        imap: Endpoint::new("127.0.0.1", closed.port),
+        smtp: Endpoint::new("127.0.0.1", closed.port),
         ca_file: None,
         connect_timeout: Duration::from_secs(5),
         deadline: Duration::from_secs(10),
@@ -300,8 +300,8 @@ async fn smtp_without_starttls_never_sends_credentials() {
     assert_no_password(&r, PASSWORD);
     assert_eq!(kind(&r), Some(ErrorKind::StartTlsNotOffered), "{r:?}");
     assert_eq!(r.attempts, 0);
-    // Give the server thread time to see anything that was sent.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The server has read all the client sent once the connection ended.
+    f.wait_served(1);
     assert!(!f.saw_auth(), "AUTH was sent without TLS");
 }
 
@@ -338,7 +338,7 @@ async fn starttls_response_injection_ends_the_check_before_auth() {
     assert_eq!(kind(&r), Some(ErrorKind::StartTlsInjection), "{r:?}");
     assert!(!r.accepted(), "a forged 235 was believed: {r:?}");
     assert_eq!(r.attempts, 0);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    f.wait_served(1);
     assert!(!f.saw_auth(), "credentials were sent after an injection");
 }
 
@@ -429,6 +429,6 @@ async fn quit_is_sent_but_its_reply_never_awaited() {
         "{:?}",
         start.elapsed()
     );
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    f.wait_served(1);
     assert!(f.quit_seen(), "QUIT was not sent");
 }

@@ -387,13 +387,53 @@ fn a_save_failure_keeps_the_password_and_retries() {
     let (mut m, run) = verified_model();
     both_accept(&mut m, run);
     choose(&mut m, Choice::Save);
-    update(&mut m, Msg::Saved(Err("the keyring is locked".into())));
+    update(
+        &mut m,
+        Msg::Saved(Err(SaveFailed::unchanged("the keyring is locked"))),
+    );
     assert!(matches!(m.screen, Screen::Save(SaveState::Failed(_))));
     assert!(m.unsaved());
+    let said = text(&prompt(&m).lines);
+    assert!(said.contains("Nothing was replaced"), "{said}");
     assert!(matches!(
         choose(&mut m, Choice::RetrySave).as_slice(),
         [Effect::Save(_)]
     ));
+}
+
+fn text(lines: &[Text]) -> String {
+    lines
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A save that could not confirm or put back what it left says so, never
+/// "nothing was replaced" (issue 17), and the retry stays offered.
+#[test]
+fn a_save_failure_that_left_things_uncertain_does_not_claim_nothing_changed() {
+    let (mut m, run) = verified_model();
+    both_accept(&mut m, run);
+    choose(&mut m, Choice::Save);
+    update(
+        &mut m,
+        Msg::Saved(Err(SaveFailed {
+            message: "injected; putting the previous keyring entry back failed too. Run \
+                      `icloud-mail-setup password emily@icloud.com`"
+                .into(),
+            left_as_before: false,
+        })),
+    );
+    let said = text(&prompt(&m).lines);
+    assert!(!said.contains("Nothing was replaced"), "{said}");
+    assert!(!said.contains("still there"), "{said}");
+    assert!(said.contains("not certain"), "{said}");
+    assert!(
+        said.contains("icloud-mail-setup password emily@icloud.com"),
+        "{said}"
+    );
+    assert_eq!(choices(&m), [Choice::RetrySave]);
 }
 
 #[test]
@@ -659,6 +699,90 @@ fn a_rotation_pasted_ahead_of_time_needs_no_password_step() {
         l.text
             .contains("\u{201c}icloud-mail-setup on oldbox\u{201d}")
     }));
+}
+
+/// The rotation screen (a revoked stored password, reached by
+/// `--account EMAIL` or "Check …") says "paste it here": a paste there is
+/// kept, said so, and checked at once (issue 17).
+#[test]
+fn a_paste_on_the_rotation_screen_is_kept_and_checked_at_once() {
+    let (mut m, run) = existing_model();
+    loaded(&mut m, run, Some(PASSWORD));
+    finish(
+        &mut m,
+        run,
+        failed(Protocol::Imap, ErrorKind::PasswordRejected),
+        failed(Protocol::Smtp, ErrorKind::PasswordRejected),
+    );
+    assert!(m.takes_paste());
+    let fx = update(
+        &mut m,
+        Msg::PastePassword(RawSecret::new(" mnop-qrst-uvwx-yzab\n".into())),
+    );
+    let [Effect::Verify { password, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(password.expose(), "mnop-qrst-uvwx-yzab");
+    assert!(
+        m.notice.as_deref().unwrap().contains("kept"),
+        "{:?}",
+        m.notice
+    );
+    let Screen::Verify(v) = &m.screen else {
+        panic!("{:?}", m.screen)
+    };
+    assert_eq!(v.purpose, Purpose::NewPassword);
+    // It is the rotation: the new label, then saved over the old entry.
+    let run = verify_run(&m);
+    both_accept(&mut m, run);
+    assert!(matches!(
+        choose(&mut m, Choice::Save).as_slice(),
+        [Effect::Save(r)] if r.label.as_deref() == Some("icloud-mail-setup on oldbox (2)")
+    ));
+
+    // A missing entry says the same; something that is not a password is
+    // refused there with its reason, and the screen stays.
+    let (mut m, run) = existing_model();
+    loaded(&mut m, run, None);
+    let before = m.screen.clone();
+    assert!(update(&mut m, Msg::PastePassword(RawSecret::new("hello".into()))).is_empty());
+    assert_eq!(m.screen, before);
+    assert!(
+        m.notice
+            .as_deref()
+            .unwrap()
+            .contains("not an app-specific password")
+    );
+    let fx = update(&mut m, Msg::PastePassword(RawSecret::new(PASSWORD.into())));
+    assert!(matches!(fx.as_slice(), [Effect::Verify { .. }]), "{fx:?}");
+
+    // A new password's rejection says "paste it here" too.
+    let (mut m, run) = verified_model();
+    finish(
+        &mut m,
+        run,
+        failed(Protocol::Imap, ErrorKind::PasswordRejected),
+        failed(Protocol::Smtp, ErrorKind::PasswordRejected),
+    );
+    let fx = update(
+        &mut m,
+        Msg::PastePassword(RawSecret::new("mnop-qrst-uvwx-yzab".into())),
+    );
+    assert!(matches!(fx.as_slice(), [Effect::Verify { .. }]), "{fx:?}");
+
+    // Not while a check runs, nor over a checked password waiting to be saved.
+    let (mut m, run) = verified_model();
+    assert!(update(&mut m, Msg::PastePassword(RawSecret::new(PASSWORD.into()))).is_empty());
+    both_accept(&mut m, run);
+    assert!(m.unsaved());
+    assert!(
+        update(
+            &mut m,
+            Msg::PastePassword(RawSecret::new("mnop-qrst-uvwx-yzab".into()))
+        )
+        .is_empty()
+    );
+    assert!(m.flow.verified.is_some());
 }
 
 #[test]

@@ -22,7 +22,9 @@ fuzz_target!(|s: &str| {
         );
         assert_eq!(&*text::shell_quote(a), a);
         assert_eq!(&*text::escape_for_terminal(a), a);
-        assert!(text::password_command(a).ends_with(a));
+        assert!(!a.starts_with('-'), "{a:?}");
+        let cmd = text::Invocation::default().password_command(a);
+        assert!(cmd.ends_with(&format!(" -- {a}")), "{cmd:?}");
     }
     let _ = Email::parse_apple(s);
     if let Ok(l) = check_label(s) {

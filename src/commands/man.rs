@@ -32,6 +32,12 @@ pub fn render() -> Vec<u8> {
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
     let _ = man.render_title(&mut out);
+    // Left-adjusted throughout: long words (paths, the git config command
+    // to type) cannot be spread to the margin, and groff warns "cannot
+    // adjust line" when formatting them justified.
+    let mut ad = Roff::new();
+    ad.control("ad", ["l"]);
+    let _ = ad.to_writer(&mut out);
     let _ = man.render_name_section(&mut out);
     let _ = man.render_synopsis_section(&mut out);
     let _ = man.render_description_section(&mut out);

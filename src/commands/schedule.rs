@@ -301,8 +301,9 @@ fn daily(
             let _ = writeln!(
                 err,
                 "The files are written, but the check is not active: {m}\nActivate it \
-                 with:\n{}",
-                manual(target.tool, &target.load)
+                 with:\n{}{}",
+                manual(target.tool, &target.load),
+                crontab(job)
             );
             return Exit::Failure;
         }
@@ -334,12 +335,18 @@ fn not_active(platform: Platform, tool: &str, manual: &str, command: &str) -> St
         "The files are written, but `{tool}` was not found, so the check is not active. \
          Where {tool} runs, activate it with:\n{manual}"
     );
-    if platform == Platform::Unix {
-        text.push_str(&format!(
-            "\nWithout it, a crontab line does the same:\n  0 10 * * * {command}"
-        ));
-    }
+    text.push_str(&crontab_for(platform, command));
     text
+}
+
+/// The crontab line that does the same as the daily check's files, after
+/// a newline; nothing on Windows, which has no cron.
+fn crontab_for(platform: Platform, command: &str) -> String {
+    if platform == Platform::Unix {
+        format!("\nWithout it, a crontab line does the same:\n  0 10 * * * {command}")
+    } else {
+        String::new()
+    }
 }
 
 fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
@@ -493,6 +500,13 @@ fn run_step(tool: &Path, s: &Step) -> Result<(), String> {
 
 fn succeeds(tool: &Path, args: &[String]) -> bool {
     crate::process::run(tool, args, TOOL_TIMEOUT).is_ok_and(|r| r.status.success())
+}
+
+/// Whenever activation failed (no scheduler, or one that would not
+/// start it, e.g. `systemctl` in a container without a user manager):
+/// the crontab line that does the same, where there is cron.
+fn crontab(job: &Job) -> String {
+    crontab_for(Platform::HERE, &job.shell_line())
 }
 
 /// The steps as lines to type.

@@ -241,8 +241,7 @@ pub fn run_with(
         }
     };
     let (Ok(imap_ok), Ok(smtp_ok)) = (&imap.outcome, &smtp.outcome) else {
-        print_advice(out, &imap);
-        print_advice(out, &smtp);
+        print_advice(out, account.email.as_str(), [&imap, &smtp]);
         let _ = writeln!(
             out,
             "Nothing was stored: the password is kept only when both checks pass."
@@ -299,6 +298,14 @@ pub fn run_with(
                  keyring is as it was."
             );
             Exit::Failure
+        }
+        Err(e @ SaveError::Unsettled(_)) => {
+            let _ = writeln!(
+                err,
+                "error: {e}\nThe password works, but the save did not finish, and what is \
+                 stored now is not certain."
+            );
+            Exit::Keyring
         }
     }
 }

@@ -199,8 +199,7 @@ fn print_checked(c: &Checked, json: bool, out: &mut dyn Write, err: &mut dyn Wri
         };
         print_report_line(out, first);
         print_report_line(out, second);
-        print_advice(out, imap);
-        print_advice(out, smtp);
+        print_advice(out, &c.email, [imap, smtp]);
     }
     if let Some(e) = &c.unrecorded {
         let _ = writeln!(
@@ -554,12 +553,17 @@ pub(crate) fn print_report_line(out: &mut dyn Write, r: &CheckReport) {
     );
 }
 
-/// The diagnosis advice of a failed check, indented.
-pub(crate) fn print_advice(out: &mut dyn Write, r: &CheckReport) {
-    if let Err(f) = &r.outcome {
-        let d = diagnose(r.protocol, &r.endpoint, f.kind);
-        if !d.advice.is_empty() {
-            let _ = writeln!(out, "    {}", shown(&d.advice));
+/// The diagnosis advice of the failed checks, indented, each once (both
+/// checks failing the same way get one), worded for a command.
+pub(crate) fn print_advice(out: &mut dyn Write, email: &str, reports: [&CheckReport; 2]) {
+    let mut said: Vec<String> = Vec::new();
+    for r in reports {
+        if let Err(f) = &r.outcome {
+            let d = diagnose(r.protocol, &r.endpoint, f.kind).for_command(email);
+            if !d.advice.is_empty() && !said.contains(&d.advice) {
+                let _ = writeln!(out, "    {}", shown(&d.advice));
+                said.push(d.advice);
+            }
         }
     }
 }
@@ -567,7 +571,7 @@ pub(crate) fn print_advice(out: &mut dyn Write, r: &CheckReport) {
 fn report_json(r: &CheckReport) -> ReportJson {
     let (username, rejected, kind) = match &r.outcome {
         Ok(a) => (Some(a.username.clone()), a.rejected.clone(), None),
-        Err(f) => (None, Vec::new(), Some(f.kind.id())),
+        Err(f) => (None, f.refused.clone(), Some(f.kind.id())),
     };
     ReportJson {
         ok: r.accepted(),

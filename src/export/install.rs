@@ -46,6 +46,8 @@ pub struct Placed {
     pub after: String,
     /// Whether an earlier block was replaced (else the block is appended).
     pub replaced: bool,
+    /// How many lines of the file as it is come before `after`.
+    pub after_from: usize,
 }
 
 impl Placed {
@@ -60,11 +62,11 @@ impl Placed {
         meaningful_lines(&self.before).collect()
     }
 
-    /// The same for the lines after the block, numbered as in the new file.
+    /// The same for the lines after the block, numbered as in the file as
+    /// it is (the one a refusal's reader opens), not as it would become.
     pub fn lines_after(&self) -> Vec<(usize, &str)> {
-        let skip = self.before.lines().count() + self.block.lines().count();
         meaningful_lines(&self.after)
-            .map(|(n, l)| (n + skip, l))
+            .map(|(n, l)| (n + self.after_from, l))
             .collect()
     }
 
@@ -157,6 +159,7 @@ pub fn place(existing: &str, email: &str, block: &str) -> Result<Placed, String>
             block: block.to_string(),
             after: existing[b..].to_string(),
             replaced: true,
+            after_from: existing[..b].lines().count(),
         },
         None => {
             let mut before = existing.to_string();
@@ -171,6 +174,7 @@ pub fn place(existing: &str, email: &str, block: &str) -> Result<Placed, String>
                 block: block.to_string(),
                 after: String::new(),
                 replaced: false,
+                after_from: existing.lines().count(),
             }
         }
     })
@@ -478,7 +482,9 @@ mod tests {
     fn outside_lines_skip_blanks_and_comments_and_keep_file_line_numbers() {
         let text = format!("# c\n\n  a\n{}x\n #y\nb", blk("in\n"));
         let p = place(&text, E, &blk("new\nnew\n")).unwrap();
-        assert_eq!(p.lines_outside(), vec![(3, "a"), (8, "x"), (10, "b")]);
-        assert_eq!(p.text().lines().nth(9), Some("b"));
+        // Numbered as in the file as it is (a refusal's reader opens that
+        // one), not as in the longer file it would become.
+        assert_eq!(p.lines_outside(), vec![(3, "a"), (7, "x"), (9, "b")]);
+        assert_eq!(text.lines().nth(8), Some("b"));
     }
 }

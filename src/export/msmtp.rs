@@ -168,4 +168,17 @@ mod tests {
         let p = place(&text, e, &block(e, "y\n")).unwrap();
         check_placement(&p, e).unwrap();
     }
+
+    /// The refusal names the line of the file as it is, not of the longer
+    /// file it would have written (issue 17).
+    #[test]
+    fn a_refusal_cites_the_line_of_the_file_as_it_is() {
+        let e = "emily@icloud.com";
+        // 4 lines: the old block (3), then a stray line (line 4).
+        let text = format!("{}logfile ~/.msmtp.log\n", block(e, "x\n"));
+        let long = "y\n".repeat(20);
+        let p = place(&text, e, &block(e, &long)).unwrap();
+        let why = check_placement(&p, e).unwrap_err();
+        assert!(why.starts_with("line 4 after our block"), "{why}");
+    }
 }

@@ -25,6 +25,24 @@ pub fn summary_line(report: &CheckReport) -> String {
     }
 }
 
+/// The wizard's last words on a rejected password ("here" is its screen).
+const PASTE_HERE: &str = "Make a new one at account.apple.com and paste it here.";
+
+impl Diagnosis {
+    /// The advice as a command (not a screen) gives it: "paste it here"
+    /// becomes the command that takes a new password for `email`.
+    pub fn for_command(mut self, email: &str) -> Diagnosis {
+        self.advice = self.advice.replace(
+            PASTE_HERE,
+            &format!(
+                "Make a new one at account.apple.com and store it with \
+                 `icloud-mail-setup store {email}` (or run `icloud-mail-setup --account {email}`)."
+            ),
+        );
+        self
+    }
+}
+
 pub fn diagnose(protocol: Protocol, endpoint: &Endpoint, kind: ErrorKind) -> Diagnosis {
     let p = protocol.label();
     let port = endpoint.port;
@@ -32,10 +50,10 @@ pub fn diagnose(protocol: Protocol, endpoint: &Endpoint, kind: ErrorKind) -> Dia
     let (headline, advice) = match kind {
         ErrorKind::PasswordRejected => (
             "the password was rejected".to_string(),
-            "The app-specific password is wrong, was revoked, or your Apple Account password \
-             changed (which revokes every app-specific password). Make a new one at \
-             account.apple.com and paste it here."
-                .to_string(),
+            format!(
+                "The app-specific password is wrong, was revoked, or your Apple Account \
+                 password changed (which revokes every app-specific password). {PASTE_HERE}"
+            ),
         ),
         ErrorKind::Dns => (
             format!("could not look up {host}"),

@@ -92,7 +92,10 @@ async fn try_forms(
             }
         }
     }
-    Err(Failure::new(ErrorKind::PasswordRejected, last_refusal))
+    Err(Failure {
+        refused: rejected.clone(),
+        ..Failure::new(ErrorKind::PasswordRejected, last_refusal)
+    })
 }
 
 /// Connect, handshake TLS, and read the greeting.

@@ -194,6 +194,9 @@ impl ErrorKind {
 pub struct Failure {
     pub kind: ErrorKind,
     pub detail: String,
+    /// The username forms the server refused before it failed (a rejected
+    /// password: every form tried).
+    pub refused: Vec<String>,
 }
 
 impl Failure {
@@ -201,6 +204,7 @@ impl Failure {
         Failure {
             kind,
             detail: detail.into(),
+            refused: Vec::new(),
         }
     }
 }
@@ -357,7 +361,10 @@ pub(crate) fn finish(
             ))
         })
         .map_err(|f| match &password {
-            Some(p) => Failure::new(f.kind, tls::scrub(f.detail, p.expose())),
+            Some(p) => Failure {
+                detail: tls::scrub(f.detail, p.expose()),
+                ..f
+            },
             None => f,
         });
     CheckReport {

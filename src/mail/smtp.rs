@@ -51,6 +51,10 @@ pub async fn check_pending(
             username,
             rejected: Vec::new(),
         })),
+        Ok(Err(f)) if f.kind == ErrorKind::PasswordRejected => Some(Err(Failure {
+            refused: vec![username],
+            ..f
+        })),
         Ok(Err(f)) => Some(Err(f)),
         Err(_) => None,
     };

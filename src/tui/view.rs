@@ -357,7 +357,7 @@ impl View {
                 field.insert_str(clean.trim());
                 None
             }
-            _ if m.before_password() => Some(Msg::PastePassword(raw)),
+            _ if m.takes_paste() => Some(Msg::PastePassword(raw)),
             _ => None,
         }
     }

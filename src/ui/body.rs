@@ -80,7 +80,13 @@ pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
     // The rows of the selected entry, to keep on screen.
     let mut selected_rows = None;
+    // The first row of each error (a status's headline, e.g. "✗ Keyring"):
+    // never scrolled away unseen.
+    let mut headlines = Vec::new();
     for text in &p.lines {
+        if text.tone == Tone::Err {
+            headlines.push(lines.len());
+        }
         lines.extend(text_lines(text, width, v, t));
     }
     if let Some(link) = p.link {
@@ -126,14 +132,37 @@ pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) {
         }
     }
     let height = area.height as usize;
-    let offset = match selected_rows {
-        Some(_) => scroll_offset(selected_rows, height),
-        // Nothing to select: ↑↓ scroll (the view counts the steps).
-        None => v.selected.min(lines.len().saturating_sub(height)),
-    };
+    if let Some(sel) = selected_rows {
+        // The selection stays in view; what is cut off above or below is
+        // said by a row of its own, never hidden in silence.
+        let (offset, up, down, room) = fit(lines.len(), sel, height);
+        // An error headline scrolled off the top takes the place of the
+        // "↑ more" mark: the first line of a status always shows.
+        let top = headlines
+            .iter()
+            .find(|&&r| r < offset)
+            .map(|&r| lines[r].clone())
+            .unwrap_or_else(|| Line::styled("\u{2191} more", t.dim));
+        let body = Rect::new(area.x, area.y + up as u16, area.width, room as u16);
+        f.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), body);
+        let mark = |f: &mut Frame, y: u16, line: Line| {
+            let row = Rect::new(area.x, y, area.width, 1);
+            f.render_widget(Paragraph::new(line), row);
+        };
+        if up {
+            mark(f, area.y, top);
+        }
+        if down {
+            let y = area.y + (up as usize + room) as u16;
+            mark(f, y, Line::styled("\u{2193} more", t.dim));
+        }
+        return;
+    }
+    // Nothing to select: ↑↓ scroll (the view counts the steps).
+    let offset = v.selected.min(lines.len().saturating_sub(height));
     let more = lines.len() > offset + height;
     f.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), area);
-    if more && selected_rows.is_none() && area.height > 0 {
+    if more && area.height > 0 {
         let last = Rect::new(area.x, area.y + area.height - 1, area.width, 1);
         f.render_widget(ratatui::widgets::Clear, last);
         f.render_widget(
@@ -143,6 +172,26 @@ pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) {
             )),
             last,
         );
+    }
+}
+
+/// For `total` rows with rows `sel` selected in `height` rows: the scroll
+/// offset, whether rows are cut off above and below (each then takes a
+/// row for its "more" mark), and the rows left for the text.
+pub fn fit(total: usize, sel: (usize, usize), height: usize) -> (usize, bool, bool, usize) {
+    let mut room = height;
+    loop {
+        let offset = scroll_offset(Some(sel), room);
+        let (up, down) = (offset > 0, total > offset + room);
+        // Too small for marks: the selection comes first.
+        if height < 3 {
+            return (offset, false, false, room);
+        }
+        let want = height - up as usize - down as usize;
+        if want >= room {
+            return (offset, up, down, room);
+        }
+        room = want;
     }
 }
 
@@ -164,5 +213,20 @@ mod tests {
         assert_eq!(scroll_offset(Some((7, 9)), 5), 4);
         // An entry taller than the body shows its start.
         assert_eq!(scroll_offset(Some((7, 20)), 5), 7);
+    }
+
+    #[test]
+    fn what_is_cut_off_takes_a_row_to_say_so() {
+        use super::fit;
+        // All fits: no marks.
+        assert_eq!(fit(5, (4, 5), 5), (0, false, false, 5));
+        // More below the selection.
+        assert_eq!(fit(10, (1, 2), 5), (0, false, true, 4));
+        // The selection at the end: more above.
+        assert_eq!(fit(10, (9, 10), 5), (6, true, false, 4));
+        // In the middle: both, and the selection still shows.
+        let (offset, up, down, room) = fit(20, (10, 11), 5);
+        assert!(up && down && room == 3);
+        assert!(offset <= 10 && 11 <= offset + room);
     }
 }

@@ -38,10 +38,13 @@ pub fn draw(f: &mut Frame, m: &Model, v: &View) {
     }
     let roomy = area.width >= 60 && area.height >= 18;
     let notice = m.notice.as_ref().or(v.flash.as_ref());
+    let notice_lines = notice
+        .map(|n| notice_lines(n, area.width as usize, area.height as usize / 3))
+        .unwrap_or_default();
     let [header, body, notice_area, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(if notice.is_some() { 1 } else { 0 }),
+        Constraint::Length(notice_lines.len() as u16),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -63,8 +66,12 @@ pub fn draw(f: &mut Frame, m: &Model, v: &View) {
             None
         }
     };
-    if let Some(n) = notice {
-        f.render_widget(Paragraph::new(Span::styled(n.clone(), t.warn)), notice_area);
+    if !notice_lines.is_empty() {
+        let lines: Vec<Line> = notice_lines
+            .into_iter()
+            .map(|l| Line::styled(l, t.warn))
+            .collect();
+        f.render_widget(Paragraph::new(lines), notice_area);
     }
     draw_footer(f, footer, m, v, t);
     if v.help {
@@ -76,6 +83,24 @@ pub fn draw(f: &mut Frame, m: &Model, v: &View) {
     } else if let Some(pos) = cursor {
         f.set_cursor_position(pos);
     }
+}
+
+/// A status message wrapped to `width`, on at most `room` lines (at least
+/// one): a message is never cut at the window's edge, where its fix
+/// usually is; one too long even so ends with "…".
+fn notice_lines(text: &str, width: usize, room: usize) -> Vec<String> {
+    let mut lines = widgets::wrap(text, width.max(1));
+    let room = room.max(1);
+    if lines.len() > room {
+        lines.truncate(room);
+        if let Some(last) = lines.last_mut() {
+            while unicode_width::UnicodeWidthStr::width(last.as_str()) + 1 > width
+                && last.pop().is_some()
+            {}
+            last.push('\u{2026}');
+        }
+    }
+    lines
 }
 
 fn draw_header(f: &mut Frame, area: Rect, m: &Model, step: Option<usize>, t: &Theme) {

@@ -7,11 +7,13 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::theme::Theme;
 
-/// Greedy word wrap to `width` columns.
+/// Greedy word wrap to `width` columns. A word wider than a line (a path,
+/// a command) is broken over lines rather than cut at the edge.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
     let mut lines = Vec::new();
     let mut cur = String::new();
-    for word in text.split_whitespace() {
+    for word in text.split_whitespace().flat_map(|w| split_wide(w, width)) {
         let wl = unicode_width::UnicodeWidthStr::width(word);
         let cl = unicode_width::UnicodeWidthStr::width(cur.as_str());
         if cl > 0 && cl + 1 + wl > width {
@@ -26,6 +28,22 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(cur);
     }
     lines
+}
+
+/// `word` in pieces of at most `width` columns (itself when it fits).
+fn split_wide(word: &str, width: usize) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let (mut start, mut used) = (0, 0);
+    for (i, c) in word.char_indices() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + cw > width && i > start {
+            pieces.push(&word[start..i]);
+            (start, used) = (i, 0);
+        }
+        used += cw;
+    }
+    pieces.push(&word[start..]);
+    pieces
 }
 
 /// A labelled one-line field with its content; returns where the cursor goes.
@@ -71,5 +89,19 @@ pub fn frame_block(title: &str, roomy: bool, t: &Theme) -> Block<'static> {
         Block::bordered().title(Span::styled(format!(" {title} "), t.title))
     } else {
         Block::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn a_word_wider_than_the_line_is_broken_not_cut() {
+        let path = "/home/emily/.config/icloud-mail-setup/config.toml";
+        let lines = wrap(&format!("Settings: {path}"), 20);
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        assert_eq!(lines.concat().replace("Settings:", ""), path);
+        assert_eq!(wrap("a bb ccc", 3), ["a", "bb", "ccc"]);
     }
 }

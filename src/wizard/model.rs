@@ -217,7 +217,25 @@ impl VerifyState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaveState {
     Saving,
-    Failed(String),
+    Failed(SaveFailed),
+}
+
+/// Why a save failed, and what storage knows of what it left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveFailed {
+    pub message: String,
+    /// The keyring and the config are known to be as they were before.
+    pub left_as_before: bool,
+}
+
+impl SaveFailed {
+    /// A failure that left everything as it was (the usual case).
+    pub fn unchanged(message: impl Into<String>) -> SaveFailed {
+        SaveFailed {
+            message: message.into(),
+            left_as_before: true,
+        }
+    }
 }
 
 // One Screen lives in the one Model; its size does not matter.
@@ -433,5 +451,16 @@ impl Model {
             self.screen,
             Screen::Welcome | Screen::TwoFactor(_) | Screen::AppPassword { .. } | Screen::Account
         )
+    }
+
+    /// Where a pasted password is kept and checked (the password step
+    /// takes it in its field instead): the steps before it, and a check's
+    /// answer once nothing is running (a rejected or missing password says
+    /// "paste it here"), unless a checked password waits to be saved.
+    pub fn takes_paste(&self) -> bool {
+        match &self.screen {
+            Screen::Verify(v) => !v.running() && !self.unsaved(),
+            _ => self.before_password(),
+        }
     }
 }

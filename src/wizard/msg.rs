@@ -50,7 +50,7 @@ pub enum Msg {
     /// One check finished.
     CheckDone { run: u64, report: CheckReport },
     /// Saving finished.
-    Saved(Result<Saved, String>),
+    Saved(Result<Saved, super::model::SaveFailed>),
     /// Opening a link in the browser finished.
     UrlOpened {
         url: String,

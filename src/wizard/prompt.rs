@@ -396,14 +396,18 @@ fn save(m: &Model, s: &SaveState, p: &mut Prompt) {
             format!("Storing the password in {store}, reading it back, writing the config\u{2026}"),
         )),
         SaveState::Failed(e) => {
+            let state = if e.left_as_before {
+                "Nothing was replaced: any password stored before is still there."
+            } else {
+                "What is stored now is not certain (see above): this password passed both \
+                 checks and may be the one in use. Try saving again, or quit and run the \
+                 commands above."
+            };
             p.lines = vec![
                 t(Tone::Err, "\u{2717} The password could not be saved."),
-                t(Tone::Err, e.clone()),
+                t(Tone::Err, e.message.clone()),
                 t(Tone::Plain, ""),
-                t(
-                    Tone::Plain,
-                    "Nothing was replaced: any password stored before is still there.",
-                ),
+                t(Tone::Plain, state),
             ];
             p.options = vec![(Choice::RetrySave, Choice::RetrySave.label())];
         }

@@ -318,6 +318,12 @@ pub(super) fn paste_password(m: &mut Model, raw: &str) -> Vec<Effect> {
     m.flow.verified = None;
     m.flow.password_error = None;
     m.notice = Some("Password pasted and kept (hidden).".into());
+    if matches!(m.screen, Screen::Verify(_)) && m.flow.account.is_some() {
+        // A check's answer (a rejected or missing password): the address
+        // is known, so the paste is checked at once.
+        m.notice = Some("Password pasted and kept (hidden); checking it now.".into());
+        return to_password(m);
+    }
     if m.flow.account.is_some() && m.screen != Screen::Account {
         return to_password(m);
     }

@@ -127,7 +127,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.notice = None;
             steps::submit_password(m, password.as_str(), &label)
         }
-        Msg::PastePassword(raw) if m.before_password() => steps::paste_password(m, raw.as_str()),
+        Msg::PastePassword(raw) if m.takes_paste() => steps::paste_password(m, raw.as_str()),
         Msg::ToggleStep(i) => {
             match &mut m.screen {
                 Screen::TwoFactor(TwoFactorStage::Steps { checklist, .. })
@@ -290,7 +290,7 @@ fn on_check_done(m: &mut Model, run: u64, report: CheckReport) -> Vec<Effect> {
     }
 }
 
-fn on_saved(m: &mut Model, r: Result<crate::storage::Saved, String>) -> Vec<Effect> {
+fn on_saved(m: &mut Model, r: Result<crate::storage::Saved, SaveFailed>) -> Vec<Effect> {
     let mut fx = Vec::new();
     if let Screen::Save(_) = m.screen {
         match r {

@@ -15,7 +15,6 @@
 
 use std::fs;
 use std::io::Write;
-use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -44,6 +43,33 @@ pub struct Dovecot {
     pub smtp: Endpoint,
     /// The PEM file of the CA that signed the server certificate.
     pub ca_file: PathBuf,
+}
+
+/// Whether process `pid` holds the socket listening on 127.0.0.1:`port`
+/// (from /proc/net/tcp and the process's file descriptors).
+fn listens_on(pid: u32, port: u16) -> bool {
+    let Ok(table) = fs::read_to_string("/proc/net/tcp") else {
+        return false;
+    };
+    let wanted = format!("0100007F:{port:04X}");
+    let inodes: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            // local_address, st (0A: LISTEN), inode.
+            (f.len() > 9 && f[1] == wanted && f[3] == "0A").then(|| format!("socket:[{}]", f[9]))
+        })
+        .collect();
+    if inodes.is_empty() {
+        return false;
+    }
+    let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        fs::read_link(fd.path()).is_ok_and(|t| inodes.iter().any(|i| t.as_os_str() == i.as_str()))
+    })
 }
 
 impl Dovecot {
@@ -213,8 +239,14 @@ submission_relay_port = {relay_port}
         };
         let until = Instant::now() + Duration::from_secs(15);
         loop {
-            let up = |p: u16| TcpStream::connect(("127.0.0.1", p)).is_ok();
-            if up(imap_port) && up(smtp_port) && up(relay_port) {
+            // Ready when each port is listened on by our own process (the
+            // ports were free a moment ago; another program may have taken
+            // one since, and would accept a connection as well).
+            let (master, sink) = (dv.master.id(), dv.sink.id());
+            if listens_on(master, imap_port)
+                && listens_on(master, smtp_port)
+                && listens_on(sink, relay_port)
+            {
                 return Ok(dv);
             }
             if let Ok(Some(status)) = dv.master.try_wait() {

@@ -92,6 +92,8 @@ pub struct FaultServer {
     logins: Arc<AtomicUsize>,
     quit_seen: Arc<AtomicBool>,
     echoed: Arc<Mutex<Vec<String>>>,
+    /// Connections served to their end (the client gone).
+    served: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     held: Arc<Mutex<Vec<TcpStream>>>,
     _dir: TempDir,
@@ -128,7 +130,9 @@ impl FaultServer {
         let echoed = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let held = Arc::new(Mutex::new(Vec::new()));
+        let served = Arc::new(AtomicUsize::new(0));
         {
+            let served = served.clone();
             let seen = Seen {
                 saw_auth: saw_auth.clone(),
                 logins: logins.clone(),
@@ -145,7 +149,11 @@ impl FaultServer {
                     let Ok(conn) = conn else { continue };
                     let seen = seen.clone();
                     let tls = tls.clone();
-                    thread::spawn(move || serve(fault, conn, tls, seen));
+                    let served = served.clone();
+                    thread::spawn(move || {
+                        serve(fault, conn, tls, seen);
+                        served.fetch_add(1, Ordering::SeqCst);
+                    });
                 }
             });
         }
@@ -156,9 +164,23 @@ impl FaultServer {
             logins,
             quit_seen,
             echoed,
+            served,
             stop,
             held,
             _dir: dir,
+        }
+    }
+
+    /// Wait (at most 10 s) until `n` connections were served to their end,
+    /// the client gone: after that, what the server saw is all it will see.
+    pub fn wait_served(&self, n: usize) {
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while self.served.load(Ordering::SeqCst) < n {
+            assert!(
+                std::time::Instant::now() < until,
+                "the server did not see the end of {n} connection(s)"
+            );
+            thread::sleep(Duration::from_millis(5));
         }
     }
 

@@ -33,7 +33,45 @@ pub fn free_port() -> u16 {
     l.local_addr().expect("local addr").port()
 }
 
-/// A port where nothing listens (bound, then released).
-pub fn closed_port() -> u16 {
-    free_port()
+/// A port on 127.0.0.1 where nothing listens, held for as long as this
+/// lives: a TCP socket bound to it that never listens, so a connection is
+/// refused and no other program can take the port meanwhile (a port bound
+/// and released could be taken by anything between the two).
+pub struct ClosedPort {
+    fd: std::os::fd::OwnedFd,
+    pub port: u16,
+}
+
+pub fn closed_port() -> ClosedPort {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain socket calls on a descriptor we own; the address is a
+    // sockaddr_in we fill in here.
+    unsafe {
+        // SOCK_CLOEXEC is Linux's; fcntl is everywhere (macOS type-checks).
+        let raw = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        assert!(raw >= 0, "socket: {}", std::io::Error::last_os_error());
+        assert_eq!(libc::fcntl(raw, libc::F_SETFD, libc::FD_CLOEXEC), 0);
+        let fd = std::os::fd::OwnedFd::from_raw_fd(raw);
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+        addr.sin_port = 0;
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let r = libc::bind(raw, &addr as *const _ as *const libc::sockaddr, len);
+        assert_eq!(r, 0, "bind: {}", std::io::Error::last_os_error());
+        let mut len = len;
+        let r = libc::getsockname(raw, &mut addr as *mut _ as *mut libc::sockaddr, &mut len);
+        assert_eq!(r, 0, "getsockname: {}", std::io::Error::last_os_error());
+        ClosedPort {
+            fd,
+            port: u16::from_be(addr.sin_port),
+        }
+    }
+}
+
+impl ClosedPort {
+    /// The socket that holds the port (never listening).
+    pub fn socket(&self) -> &std::os::fd::OwnedFd {
+        &self.fd
+    }
 }

@@ -20,7 +20,7 @@ use icloud_mail_setup::secret::Secret;
 use icloud_mail_setup::storage::{Recovered, SaveRequest, Saved};
 use icloud_mail_setup::tui::{Action, View};
 use icloud_mail_setup::ui;
-use icloud_mail_setup::wizard::{AccountSummary, Effect, Model, Msg, Screen, update};
+use icloud_mail_setup::wizard::{AccountSummary, Effect, Model, Msg, SaveFailed, Screen, update};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use ratatui::Terminal;
@@ -749,7 +749,9 @@ impl Driver {
                 run: self.resolve(*r),
                 report: report(*p, *o),
             }],
-            Op::Saved(None) => vec![Msg::Saved(Err("the keyring is locked. Unlock it".into()))],
+            Op::Saved(None) => vec![Msg::Saved(Err(SaveFailed::unchanged(
+                "the keyring is locked. Unlock it",
+            )))],
             Op::Saved(Some(i)) => vec![Msg::Saved(Ok(Saved {
                 store_name: "Secret Service".into(),
                 config_path: PathBuf::from("/home/emily/.config/icloud-mail-setup/config.toml"),
