@@ -63,10 +63,22 @@ pub fn field(
     let prefix = format!("{label}: ");
     let plen = unicode_width::UnicodeWidthStr::width(prefix.as_str()) as u16;
     let room = area.width.saturating_sub(plen + 1) as usize;
-    // Scroll so the cursor stays visible.
     let chars: Vec<char> = shown.chars().collect();
-    let start = cursor.saturating_sub(room);
-    let visible: String = chars.iter().skip(start).take(room).collect();
+    // Focused: scroll so the cursor stays visible. Otherwise the start
+    // shows (a label read as "ud-mail-setup on laptop" misleads), and
+    // "…" says it goes on.
+    let start = if focused {
+        cursor.saturating_sub(room)
+    } else {
+        0
+    };
+    let visible: String = if !focused && chars.len() > room && room > 1 {
+        let mut v: String = chars.iter().take(room - 1).collect();
+        v.push('\u{2026}');
+        v
+    } else {
+        chars.iter().skip(start).take(room).collect()
+    };
     let line = Line::from(vec![
         Span::styled(prefix, if focused { t.accent } else { t.dim }),
         Span::styled(
