@@ -7,13 +7,17 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::theme::Theme;
 
-/// Greedy word wrap to `width` columns. A word wider than a line (a path,
-/// a command) is broken over lines rather than cut at the edge.
+/// Greedy word wrap to `width` columns. A no-break space (U+00A0) joins
+/// its neighbours ("0.4 s"); a word wider than a line (a path, a command)
+/// is broken over lines rather than cut at the edge.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = Vec::new();
     let mut cur = String::new();
-    for word in text.split_whitespace().flat_map(|w| split_wide(w, width)) {
+    let words = text
+        .split(|c: char| c.is_whitespace() && c != '\u{a0}')
+        .filter(|w| !w.is_empty());
+    for word in words.flat_map(|w| split_wide(w, width)) {
         let wl = unicode_width::UnicodeWidthStr::width(word);
         let cl = unicode_width::UnicodeWidthStr::width(cur.as_str());
         if cl > 0 && cl + 1 + wl > width {
@@ -115,5 +119,7 @@ mod tests {
         assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
         assert_eq!(lines.concat().replace("Settings:", ""), path);
         assert_eq!(wrap("a bb ccc", 3), ["a", "bb", "ccc"]);
+        // A unit stays with its number.
+        assert_eq!(wrap("as emily 0.4\u{a0}s", 13), ["as emily", "0.4\u{a0}s"]);
     }
 }
