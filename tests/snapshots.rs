@@ -132,6 +132,13 @@ fn password_screens() {
     snap!("password_empty", password_screen(""));
     snap!("password_partial", password_screen("wxyz-abcd"));
     snap!("password_valid", password_screen(PASSWORD), small);
+    // A label too long for its field shows its start, and that it goes on
+    // (issue 17: it read "ud-mail-setup on laptop").
+    let narrow = render(&password_screen(PASSWORD), 40, 12);
+    assert!(
+        narrow.contains("Label at Apple: icloud-mail-setup on l\u{2026}"),
+        "{narrow}"
+    );
     snap!("password_wrong_kind", password_screen("MyApple1!"));
     let mut m = password_screen("short");
     m.act(Action::Confirm);

@@ -7,13 +7,17 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::theme::Theme;
 
-/// Greedy word wrap to `width` columns. A word wider than a line (a path,
-/// a command) is broken over lines rather than cut at the edge.
+/// Greedy word wrap to `width` columns. A no-break space (U+00A0) joins
+/// its neighbours ("0.4 s"); a word wider than a line (a path, a command)
+/// is broken over lines rather than cut at the edge.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = Vec::new();
     let mut cur = String::new();
-    for word in text.split_whitespace().flat_map(|w| split_wide(w, width)) {
+    let words = text
+        .split(|c: char| c.is_whitespace() && c != '\u{a0}')
+        .filter(|w| !w.is_empty());
+    for word in words.flat_map(|w| split_wide(w, width)) {
         let wl = unicode_width::UnicodeWidthStr::width(word);
         let cl = unicode_width::UnicodeWidthStr::width(cur.as_str());
         if cl > 0 && cl + 1 + wl > width {
@@ -63,10 +67,22 @@ pub fn field(
     let prefix = format!("{label}: ");
     let plen = unicode_width::UnicodeWidthStr::width(prefix.as_str()) as u16;
     let room = area.width.saturating_sub(plen + 1) as usize;
-    // Scroll so the cursor stays visible.
     let chars: Vec<char> = shown.chars().collect();
-    let start = cursor.saturating_sub(room);
-    let visible: String = chars.iter().skip(start).take(room).collect();
+    // Focused: scroll so the cursor stays visible. Otherwise the start
+    // shows (a label read as "ud-mail-setup on laptop" misleads), and
+    // "…" says it goes on.
+    let start = if focused {
+        cursor.saturating_sub(room)
+    } else {
+        0
+    };
+    let visible: String = if !focused && chars.len() > room && room > 1 {
+        let mut v: String = chars.iter().take(room - 1).collect();
+        v.push('\u{2026}');
+        v
+    } else {
+        chars.iter().skip(start).take(room).collect()
+    };
     let line = Line::from(vec![
         Span::styled(prefix, if focused { t.accent } else { t.dim }),
         Span::styled(
@@ -103,5 +119,7 @@ mod tests {
         assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
         assert_eq!(lines.concat().replace("Settings:", ""), path);
         assert_eq!(wrap("a bb ccc", 3), ["a", "bb", "ccc"]);
+        // A unit stays with its number.
+        assert_eq!(wrap("as emily 0.4\u{a0}s", 13), ["as emily", "0.4\u{a0}s"]);
     }
 }

@@ -299,7 +299,8 @@ pub fn check_line(p: Protocol, ep: &Endpoint, l: &CheckLine) -> Text {
     match l {
         CheckLine::Running => t(Tone::Running, format!("{name}checking {ep}\u{2026}")),
         CheckLine::Done(r) => {
-            let secs = format!("  {:.1} s", r.elapsed.as_secs_f64());
+            // A no-break space: the unit never wraps onto a line of its own.
+            let secs = format!("  {:.1}\u{a0}s", r.elapsed.as_secs_f64());
             if r.accepted() {
                 t(
                     Tone::Ok,
