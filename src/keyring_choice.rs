@@ -179,6 +179,16 @@ impl SecretStore for Keyrings {
         self.for_account(account)?.delete(account)
     }
 
+    /// Only the Secret Service has an unlock prompt (pass unlocks through
+    /// gpg-agent, on use).
+    fn unlock(
+        &self,
+        deadline: std::time::Duration,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> Result<crate::keyring::Unlock, StoreError> {
+        self.system.unlock(deadline, stop)
+    }
+
     fn kind_for(&self, account: &str) -> Option<Kind> {
         self.kind_of(account).ok()
     }
