@@ -113,15 +113,55 @@ fn probe_unlock() {
     println!("PROBE-OK");
 }
 
+/// The real program's wizard, in plain mode from a pipe: Welcome offers
+/// "Unlock the keyring", choosing it unlocks through the prompt, and the
+/// keyring line then says it is ready.
+#[test]
+#[ignore = "run by the tests below inside their own dbus-run-session"]
+fn probe_wizard() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .env_remove("PASSWORD_STORE_DIR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            // Welcome: 1 (unlock); then the input ends (quit).
+            child.stdin.take().unwrap().write_all(b"1\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let offered = stdout.find("1. Unlock the keyring");
+    let ready = stdout.find("Keyring: Secret Service is ready.");
+    assert!(
+        matches!((offered, ready), (Some(o), Some(r)) if o < r),
+        "{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("the keyring is locked"), "{stdout}");
+    assert_eq!(prompts(), 1, "{}", prompter_log());
+    println!("PROBE-OK");
+}
+
 /// Lock gnome-keyring's login collection on a fresh bus, start the
-/// scripted prompter in `mode`, and run `probe_unlock` there.
+/// scripted prompter in `mode`, and run `probe_unlock` there (the
+/// wizard's probe for `wizard`).
 fn run(mode: &str) {
     let data = tempfile::tempdir().unwrap();
     let runtime = tempfile::tempdir().unwrap();
     let log = data.path().join("prompter.log");
     let prompter = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keyring_unlock/prompter.py");
     let exe = std::env::current_exe().unwrap();
-    let answer = if mode == "stop" { "wait" } else { mode };
+    let (answer, probe) = match mode {
+        "stop" => ("wait", "probe_unlock"),
+        "wizard" => ("type", "probe_wizard"),
+        _ => (mode, "probe_unlock"),
+    };
     // The prompter writes "ready" once it owns its name: wait for that
     // (bounded), not for a fixed time.
     let script = format!(
@@ -136,7 +176,7 @@ fn run(mode: &str) {
            sleep 0.05\n\
          done\n\
          unset IMS_PW\n\
-         exec \"$0\" --exact probe_unlock --ignored --nocapture --test-threads=1"
+         exec \"$0\" --exact {probe} --ignored --nocapture --test-threads=1"
     );
     let out = Command::new("dbus-run-session")
         .args(["--", "sh", "-c", &script])
@@ -177,4 +217,9 @@ fn an_unanswered_prompt_is_given_up_at_the_deadline_without_harm() {
 #[test]
 fn the_person_can_stop_waiting_for_the_prompt() {
     run("stop");
+}
+
+#[test]
+fn the_wizard_offers_the_unlock_and_shows_the_keyring_ready_after() {
+    run("wizard");
 }
