@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+mod tmux;
+
 use icloud_mail_setup::keyring::{KeyringStore, SecretStore, StoreError, Unlock};
 use icloud_mail_setup::secret::Secret;
 
@@ -148,6 +150,64 @@ fn probe_wizard() {
     println!("PROBE-OK");
 }
 
+/// The real program's full-screen wizard in tmux: Enter on "Unlock the
+/// keyring". With the person typing the password at the prompt, the
+/// keyring line turns ready; with a prompt nobody answers, "Stop waiting"
+/// ends the wait, and checking again raises no second prompt.
+#[test]
+#[ignore = "run by the tests below inside their own dbus-run-session"]
+fn probe_tui() {
+    let home = tempfile::tempdir().unwrap();
+    let env: Vec<(String, String)> = [
+        ("HOME", home.path().display().to_string()),
+        (
+            "XDG_CONFIG_HOME",
+            home.path().join(".config").display().to_string(),
+        ),
+        (
+            "DBUS_SESSION_BUS_ADDRESS",
+            std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap(),
+        ),
+        (
+            "PASSWORD_STORE_DIR",
+            home.path().join("none").display().to_string(),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let t = tmux::Tmux::start(&tmux::sh_quote(tmux::bin()), &env);
+    t.wait_for("the keyring is locked", 20);
+    t.wait_for("\u{203a} Unlock the keyring", 5);
+    t.keys(&["Enter"]);
+    match std::env::var("IMS_MODE").unwrap().as_str() {
+        "tui" => {
+            t.wait_for("Keyring: Secret Service is ready.", 20);
+        }
+        "tui-stop" => {
+            t.wait_for(
+                "waiting for you to unlock it in the prompt on your desktop",
+                20,
+            );
+            t.wait_until("the prompt to be up", 20, || prompts() == 1);
+            t.wait_for("\u{203a} Stop waiting for the unlock prompt", 5);
+            t.keys(&["Enter"]);
+            t.wait_for("No answer from the unlock prompt", 10);
+            t.wait_for("\u{203a} Check the keyring again", 5);
+            assert!(!t.screen().contains("Unlock the keyring"), "{}", t.screen());
+            t.keys(&["Enter"]);
+            t.wait_for("the keyring is locked", 10);
+            let screen = t.wait_for("\u{203a} Check the keyring again", 10);
+            assert!(!screen.contains("Unlock the keyring"), "{screen}");
+        }
+        other => panic!("unknown mode {other}"),
+    }
+    t.keys(&["q"]);
+    t.wait_exit(10);
+    assert_eq!(prompts(), 1, "{}", prompter_log());
+    println!("PROBE-OK");
+}
+
 /// Lock gnome-keyring's login collection on a fresh bus, start the
 /// scripted prompter in `mode`, and run `probe_unlock` there (the
 /// wizard's probe for `wizard`).
@@ -160,6 +220,8 @@ fn run(mode: &str) {
     let (answer, probe) = match mode {
         "stop" => ("wait", "probe_unlock"),
         "wizard" => ("type", "probe_wizard"),
+        "tui" => ("type", "probe_tui"),
+        "tui-stop" => ("wait", "probe_tui"),
         _ => (mode, "probe_unlock"),
     };
     // The prompter writes "ready" once it owns its name: wait for that
@@ -222,4 +284,14 @@ fn the_person_can_stop_waiting_for_the_prompt() {
 #[test]
 fn the_wizard_offers_the_unlock_and_shows_the_keyring_ready_after() {
     run("wizard");
+}
+
+#[test]
+fn the_full_screen_wizard_unlocks_the_keyring_on_enter() {
+    run("tui");
+}
+
+#[test]
+fn the_full_screen_wizard_stops_waiting_and_never_prompts_twice() {
+    run("tui-stop");
 }
