@@ -146,6 +146,12 @@ fn probe_wizard() {
         "{stdout}\n{stderr}"
     );
     assert!(stdout.contains("the keyring is locked"), "{stdout}");
+    // Plain mode reads nothing while the prompt is up: it offers no choice.
+    assert!(stdout.contains("Ctrl-C stops waiting"), "{stdout}");
+    assert!(
+        !stdout.contains("Stop waiting for the unlock prompt"),
+        "{stdout}"
+    );
     assert_eq!(prompts(), 1, "{}", prompter_log());
     println!("PROBE-OK");
 }
