@@ -81,7 +81,7 @@ fn probe_unlock() {
             assert_eq!(r, Ok(Unlock::StoppedWaiting));
             let took = started.elapsed();
             assert!(
-                took >= deadline && took < deadline + Duration::from_secs(3),
+                took >= deadline && took < deadline + Duration::from_secs(10),
                 "{took:?}"
             );
             // gnome-keyring is still there (no Dismiss took it down), and
@@ -105,7 +105,7 @@ fn probe_unlock() {
             let r = store.unlock(Duration::from_secs(60), stop);
             let stopped_at = watcher.join().unwrap();
             assert_eq!(r, Ok(Unlock::StoppedWaiting));
-            assert!(stopped_at.elapsed() < Duration::from_secs(2));
+            assert!(stopped_at.elapsed() < Duration::from_secs(5));
             assert_locked(&store);
         }
         other => panic!("unknown mode {other}"),
@@ -235,6 +235,11 @@ fn run(mode: &str) {
     let script = format!(
         "set -e\n\
          printf %s \"$IMS_PW\" | gnome-keyring-daemon --unlock --components=secrets >/dev/null\n\
+         i=0; until dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
+           org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets | grep -q true; do\n\
+           i=$((i+1)); [ $i -lt 300 ] || {{ echo 'no Secret Service' >&2; exit 1; }}\n\
+           sleep 0.05\n\
+         done\n\
          dbus-send --session --print-reply --dest=org.freedesktop.secrets \
            /org/freedesktop/secrets org.freedesktop.Secret.Service.Lock \
            array:objpath:/org/freedesktop/secrets/collection/login >/dev/null\n\
