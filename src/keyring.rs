@@ -99,6 +99,17 @@ pub trait SecretStore: Send + Sync + 'static {
 /// (on Linux: how to start and unlock a Secret Service).
 pub const SYSTEM_NAME: &str = platform::NAME;
 pub const SYSTEM_SETUP_HINT: &str = platform::UNAVAILABLE_HINT;
+/// Whether the system keyring has an unlock prompt to raise on request
+/// (the Secret Service does; the Keychain and Credential Manager ask on
+/// their own).
+pub const CAN_UNLOCK: bool = cfg!(all(
+    unix,
+    not(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "android"
+    ))
+));
 
 /// Write, then read back and compare.
 pub fn set_verified(

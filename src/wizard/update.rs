@@ -19,7 +19,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 Err(e) => KeyringStatus::Problem {
                     message: e.to_string(),
                     hint: e.hint().to_string(),
-                    locked: matches!(e, StoreError::Locked { .. }),
+                    locked: matches!(e, StoreError::Locked { .. }) && crate::keyring::CAN_UNLOCK,
                 },
             };
             vec![]
