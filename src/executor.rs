@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -49,6 +50,8 @@ pub struct Executor {
     tx: UnboundedSender<Msg>,
     running: HashMap<u64, Vec<AbortHandle>>,
     copies: u64,
+    /// Set to stop waiting for the keyring's unlock prompt.
+    unlock_stop: Option<Arc<AtomicBool>>,
 }
 
 impl Executor {
@@ -60,6 +63,7 @@ impl Executor {
                 tx,
                 running: HashMap::new(),
                 copies: 0,
+                unlock_stop: None,
             },
             rx,
         )
@@ -91,6 +95,24 @@ impl Executor {
                     let r = store.preflight().map(|()| store.name());
                     let _ = tx.send(Msg::KeyringChecked(r));
                 });
+            }
+            Effect::UnlockKeyring { deadline } => {
+                let store = self.io.store.clone();
+                let stop = Arc::new(AtomicBool::new(false));
+                self.unlock_stop = Some(stop.clone());
+                tokio::task::spawn_blocking(move || {
+                    let r = store.unlock(deadline, stop).map_err(|e| {
+                        format!("{e}. {}", e.hint())
+                            .trim_end_matches(". ")
+                            .to_string()
+                    });
+                    let _ = tx.send(Msg::KeyringUnlocked(r));
+                });
+            }
+            Effect::StopUnlock => {
+                if let Some(stop) = self.unlock_stop.take() {
+                    stop.store(true, Ordering::SeqCst);
+                }
             }
             Effect::LoadAccounts => {
                 let path = self.io.config_path.clone();
@@ -284,6 +306,10 @@ impl Executor {
                     for h in hs {
                         h.abort();
                     }
+                }
+                // A pending unlock is not waited for.
+                if let Some(stop) = self.unlock_stop.take() {
+                    stop.store(true, Ordering::SeqCst);
                 }
                 // The clipboard is not left holding the password.
                 clear_clipboard();

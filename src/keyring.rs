@@ -4,8 +4,9 @@
 //! Entries: service `icloud-mail-setup`, account = the lowercased address.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::secret::Secret;
@@ -51,6 +52,19 @@ impl StoreError {
     }
 }
 
+/// How an unlock the person asked for ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unlock {
+    /// The keyring is unlocked now.
+    Unlocked,
+    /// The person cancelled the keyring's prompt; it is still locked.
+    Dismissed,
+    /// No answer before the deadline, or the wizard stopped waiting: the
+    /// prompt may still be on the desktop, and answering it later still
+    /// unlocks the keyring.
+    StoppedWaiting,
+}
+
 /// Blocking calls: run them off the UI thread (`spawn_blocking`).
 pub trait SecretStore: Send + Sync + 'static {
     /// Human name of the store, e.g. "Secret Service (gnome-keyring)".
@@ -75,12 +89,33 @@ pub trait SecretStore: Send + Sync + 'static {
     fn name_for(&self, _account: &str) -> String {
         self.name()
     }
+    /// Ask the store to unlock its default keyring, which shows its own
+    /// prompt on the desktop. Only the wizard calls this, when the person
+    /// asks: nothing else ever prompts. Waits at most `deadline`, and
+    /// stops waiting as soon as `stop` is set.
+    fn unlock(&self, _deadline: Duration, _stop: Arc<AtomicBool>) -> Result<Unlock, StoreError> {
+        Err(StoreError::Other(format!(
+            "{} cannot be unlocked from here",
+            self.name()
+        )))
+    }
 }
 
 /// The system keyring's name, and what to do when it cannot be reached
 /// (on Linux: how to start and unlock a Secret Service).
 pub const SYSTEM_NAME: &str = platform::NAME;
 pub const SYSTEM_SETUP_HINT: &str = platform::UNAVAILABLE_HINT;
+/// Whether the system keyring has an unlock prompt to raise on request
+/// (the Secret Service does; the Keychain and Credential Manager ask on
+/// their own).
+pub const CAN_UNLOCK: bool = cfg!(all(
+    unix,
+    not(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "android"
+    ))
+));
 
 /// Write, then read back and compare.
 pub fn set_verified(
@@ -379,6 +414,32 @@ impl SecretStore for KeyringStore {
             b.delete(&account)
         })
     }
+
+    /// The Secret Service's own prompt (the Keychain and the Credential
+    /// Manager have no separate unlock: the default says so).
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    ))]
+    fn unlock(&self, deadline: Duration, stop: Arc<AtomicBool>) -> Result<Unlock, StoreError> {
+        // The worker gives up on its own at the deadline; the caller waits
+        // a little longer for that answer (and the usual bound for the
+        // calls queued before it).
+        let op = move |b: &mut platform::Backend| b.unlock(deadline, &stop);
+        let started = std::time::Instant::now();
+        let result = match self.worker.call(deadline + self.timeout, op) {
+            Ok(result) => result,
+            Err(None) => Ok(Unlock::StoppedWaiting),
+            Err(Some(e)) => Err(StoreError::Other(format!("keyring: {e} (unlocking)"))),
+        };
+        crate::log!(
+            crate::log::Component::Keyring,
+            "unlocking the {}: {result:?} after {} ms",
+            platform::NAME,
+            started.elapsed().as_millis()
+        );
+        result
+    }
 }
 
 /// Linux and the BSDs: the Secret Service over D-Bus (gnome-keyring,
@@ -537,6 +598,90 @@ mod platform {
                 }
                 Ok(())
             })
+        }
+
+        /// Unlock the default collection through the Secret Service's own
+        /// prompt (`Unlock`, then `Prompt.Prompt`), waiting for its
+        /// `Completed` at most `deadline`, or until `stop` is set.
+        ///
+        /// Giving up does not call `Prompt.Dismiss`: gnome-keyring 42
+        /// aborts on a Dismiss while its prompt is showing
+        /// (`perform_next_unlock: assertion failed: (!self->current)`),
+        /// which would take the person's keyring daemon down. The prompt
+        /// stays on the desktop instead, and answering it later unlocks
+        /// the keyring as asked. The outcome is read back from the
+        /// collection, not taken from the prompt's word.
+        pub fn unlock(
+            &mut self,
+            deadline: std::time::Duration,
+            stop: &std::sync::atomic::AtomicBool,
+        ) -> Result<super::Unlock, StoreError> {
+            use std::sync::atomic::Ordering;
+            use zbus::zvariant::OwnedObjectPath;
+
+            const DEST: &str = "org.freedesktop.secrets";
+            const PROMPT: &str = "org.freedesktop.Secret.Prompt";
+            let started = std::time::Instant::now();
+            let collection = self.with(Carries::NoSecret, |ss| {
+                Ok(default_collection(ss)?.collection_path.clone())
+            })?;
+            let conn = self
+                .conn
+                .clone()
+                .ok_or_else(|| StoreError::Other("no connection".into()))?;
+            let bus = |e: zbus::Error| from_ss(&secret_service::Error::Zbus(e), false);
+            let service = zbus::blocking::Proxy::new(
+                &conn,
+                DEST,
+                "/org/freedesktop/secrets",
+                "org.freedesktop.Secret.Service",
+            )
+            .map_err(bus)?;
+            let (_, prompt): (Vec<OwnedObjectPath>, OwnedObjectPath) = service
+                .call("Unlock", &(vec![collection.clone()],))
+                .map_err(bus)?;
+            if prompt.as_str() != "/" {
+                let proxy =
+                    zbus::blocking::Proxy::new(&conn, DEST, prompt.clone(), PROMPT).map_err(bus)?;
+                // Listen before showing it, so the answer cannot be missed.
+                let mut completed = proxy.receive_signal("Completed").map_err(bus)?;
+                proxy.call::<_, _, ()>("Prompt", &("",)).map_err(bus)?;
+                let (tx, rx) = std::sync::mpsc::channel();
+                std::thread::Builder::new()
+                    .name("keyring-prompt".into())
+                    .spawn(move || {
+                        let dismissed = completed.next().and_then(|m| {
+                            m.body()
+                                .deserialize::<(bool, zbus::zvariant::OwnedValue)>()
+                                .ok()
+                                .map(|(d, _)| d)
+                        });
+                        let _ = tx.send(dismissed);
+                    })
+                    .map_err(|e| StoreError::Other(format!("could not start a thread: {e}")))?;
+                let step = std::time::Duration::from_millis(50);
+                loop {
+                    match rx.recv_timeout(step) {
+                        Ok(_) => break,
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    }
+                    if stop.load(Ordering::SeqCst) || started.elapsed() >= deadline {
+                        return Ok(super::Unlock::StoppedWaiting);
+                    }
+                }
+            }
+            let coll = zbus::blocking::Proxy::new(
+                &conn,
+                DEST,
+                collection,
+                "org.freedesktop.Secret.Collection",
+            )
+            .map_err(bus)?;
+            match coll.get_property::<bool>("Locked").map_err(bus)? {
+                false => Ok(super::Unlock::Unlocked),
+                true => Ok(super::Unlock::Dismissed),
+            }
         }
 
         /// Run `f` on the connection, connecting first if needed, in an

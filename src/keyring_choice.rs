@@ -190,6 +190,19 @@ impl SecretStore for Keyrings {
         self.for_account(account)?.delete(account)
     }
 
+    /// Only the Secret Service has an unlock prompt (pass unlocks through
+    /// gpg-agent, on use).
+    fn unlock(
+        &self,
+        deadline: std::time::Duration,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> Result<crate::keyring::Unlock, StoreError> {
+        match self.default_kind()? {
+            Kind::SecretService => self.system.unlock(deadline, stop),
+            Kind::Pass => self.pass.unlock(deadline, stop),
+        }
+    }
+
     fn kind_for(&self, account: &str) -> Option<Kind> {
         self.kind_of(account).ok()
     }
@@ -234,6 +247,52 @@ mod tests {
 
     fn pw(s: &str) -> Secret {
         Secret::new(s.into())
+    }
+
+    /// A store whose unlock prompt is answered at once.
+    struct Unlockable(MemoryStore);
+
+    impl SecretStore for Unlockable {
+        fn name(&self) -> String {
+            "unlockable".into()
+        }
+        fn preflight(&self) -> Result<(), StoreError> {
+            Err(StoreError::Locked { hint: "h".into() })
+        }
+        fn get(&self, a: &str) -> Result<Option<Secret>, StoreError> {
+            self.0.get(a)
+        }
+        fn set(&self, a: &str, s: &Secret) -> Result<(), StoreError> {
+            self.0.set(a, s)
+        }
+        fn delete(&self, a: &str) -> Result<(), StoreError> {
+            self.0.delete(a)
+        }
+        fn unlock(
+            &self,
+            _: std::time::Duration,
+            _: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        ) -> Result<crate::keyring::Unlock, StoreError> {
+            Ok(crate::keyring::Unlock::Unlocked)
+        }
+    }
+
+    #[test]
+    fn an_unlock_goes_to_the_keyring_new_accounts_use() {
+        let unlock = |explicit| {
+            Keyrings::with_stores(
+                Box::new(Unlockable(MemoryStore::new())),
+                Box::new(MemoryStore::new()),
+                None,
+                explicit,
+            )
+            .unlock(std::time::Duration::from_secs(1), Default::default())
+        };
+        // A locked Secret Service is the automatic choice: it is unlocked.
+        assert_eq!(unlock(None), Ok(crate::keyring::Unlock::Unlocked));
+        // pass has no prompt to raise; the Secret Service is not touched.
+        let err = unlock(Some(Kind::Pass)).unwrap_err();
+        assert!(err.to_string().contains("cannot be unlocked"), "{err}");
     }
 
     #[test]

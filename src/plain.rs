@@ -208,7 +208,11 @@ fn print_prompt(out: &mut dyn Write, m: &Model, p: &Prompt) -> std::io::Result<(
     for l in &p.after {
         writeln!(out, "{}", l.text)?;
     }
-    if !p.options.is_empty() {
+    if m.unlock == crate::wizard::UnlockState::Prompting {
+        // Nothing is read while the keyring's prompt is up: its answer,
+        // the deadline or Ctrl-C ends the wait.
+        writeln!(out, "Ctrl-C stops waiting (and quits).")?;
+    } else if !p.options.is_empty() {
         writeln!(out)?;
         for (i, (_, label)) in p.options.iter().enumerate() {
             writeln!(out, "{:>3}. {label}", i + 1)?;

@@ -3,7 +3,7 @@
 
 mod wizard_support;
 
-use icloud_mail_setup::keyring::StoreError;
+use icloud_mail_setup::keyring::{StoreError, Unlock};
 use icloud_mail_setup::mail::{ErrorKind, Protocol};
 use icloud_mail_setup::storage::Saved;
 use icloud_mail_setup::tui::Action;
@@ -89,6 +89,23 @@ fn welcome_screens() {
         let frame = render(&m, w, h);
         assert!(frame.contains("\u{2717} Keyring:"), "{w}x{h}:\n{frame}");
     }
+}
+
+#[test]
+fn locked_keyring_screens() {
+    let mut m = Ui::new(Model::new("laptop", Default::default(), None));
+    m.send(Msg::KeyringChecked(Err(StoreError::Locked {
+        hint: "Unlock your keyring (log in to the desktop session, or open \"Passwords and \
+               Keys\"; over SSH: `echo -n PW | gnome-keyring-daemon --unlock`), then run this \
+               again."
+            .into(),
+    })));
+    m.send(Msg::AccountsLoaded(Ok(vec![])));
+    snap!("welcome_keyring_locked", m, small);
+    m.send(Msg::Choose(Choice::UnlockKeyring));
+    snap!("welcome_keyring_unlocking", m, small);
+    m.send(Msg::KeyringUnlocked(Ok(Unlock::Dismissed)));
+    snap!("welcome_keyring_unlock_cancelled", m, small);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod wizard_support;
 
-use icloud_mail_setup::keyring::StoreError;
+use icloud_mail_setup::keyring::{StoreError, Unlock};
 use icloud_mail_setup::mail::{Endpoint, ErrorKind, Protocol};
 use icloud_mail_setup::secret::{RawSecret, Secret};
 use icloud_mail_setup::storage::Saved;
@@ -91,7 +91,7 @@ fn starts_on_welcome_checking_the_keyring() {
         })),
     );
     match &m.keyring {
-        KeyringStatus::Problem { message, hint } => {
+        KeyringStatus::Problem { message, hint, .. } => {
             assert!(message.contains("no Secret Service"));
             assert_eq!(hint, "Start gnome-keyring");
         }
@@ -950,4 +950,109 @@ fn after_a_rotation_done_says_which_clients_follow_by_themselves() {
     let text = text.join("\n");
     assert!(text.contains("by themselves: mbsync, msmtp"), "{text}");
     assert!(text.contains("GUI mail apps"), "{text}");
+}
+
+fn locked_keyring() -> Model {
+    let mut m = Model::new("laptop", Default::default(), None);
+    update(
+        &mut m,
+        Msg::KeyringChecked(Err(StoreError::Locked {
+            hint: "Unlock your keyring, then run this again.".into(),
+        })),
+    );
+    update(&mut m, Msg::AccountsLoaded(Ok(vec![])));
+    m
+}
+
+#[test]
+fn a_locked_keyring_is_offered_an_unlock_and_only_a_locked_one() {
+    let m = locked_keyring();
+    assert_eq!(
+        choices(&m),
+        [Choice::UnlockKeyring, Choice::SetUpNew],
+        "offered first"
+    );
+    let mut gone = Model::new("laptop", Default::default(), None);
+    update(
+        &mut gone,
+        Msg::KeyringChecked(Err(StoreError::Unavailable {
+            reason: "no bus".into(),
+            hint: "start one".into(),
+        })),
+    );
+    update(&mut gone, Msg::AccountsLoaded(Ok(vec![])));
+    assert_eq!(choices(&gone), [Choice::SetUpNew]);
+    assert!(!choices(&model(vec![])).contains(&Choice::UnlockKeyring));
+}
+
+#[test]
+fn unlocking_raises_one_prompt_and_waits_for_it() {
+    let mut m = locked_keyring();
+    let fx = update(&mut m, Msg::Choose(Choice::UnlockKeyring));
+    assert!(
+        matches!(fx.as_slice(), [Effect::UnlockKeyring { deadline }] if *deadline == UNLOCK_DEADLINE),
+        "{fx:?}"
+    );
+    assert_eq!(m.unlock, UnlockState::Prompting);
+    assert!(m.busy());
+    // While it is up, asking again raises nothing, and only waiting (or
+    // giving up) is offered.
+    assert!(update(&mut m, Msg::Choose(Choice::UnlockKeyring)).is_empty());
+    assert!(update(&mut m, Msg::Choose(Choice::SetUpNew)).is_empty());
+    assert_eq!(choices(&m), [Choice::StopWaiting]);
+    // Unlocked: the keyring is asked again, and its answer is shown.
+    let fx = update(&mut m, Msg::KeyringUnlocked(Ok(Unlock::Unlocked)));
+    assert!(matches!(fx.as_slice(), [Effect::CheckKeyring]), "{fx:?}");
+    assert_eq!(m.keyring, KeyringStatus::Checking);
+    update(&mut m, Msg::KeyringChecked(Ok("Secret Service".into())));
+    assert_eq!(choices(&m), [Choice::SetUpNew]);
+    // A late or repeated answer changes nothing.
+    assert!(update(&mut m, Msg::KeyringUnlocked(Ok(Unlock::Dismissed))).is_empty());
+    assert!(matches!(m.keyring, KeyringStatus::Ready { .. }));
+}
+
+#[test]
+fn a_cancelled_or_unanswered_prompt_is_never_raised_again() {
+    for (end, says) in [
+        (Ok(Unlock::Dismissed), "The unlock prompt was cancelled."),
+        (Ok(Unlock::StoppedWaiting), "may still be on your desktop"),
+        (
+            Err("no prompt".to_string()),
+            "could not be unlocked from here",
+        ),
+    ] {
+        let mut m = locked_keyring();
+        update(&mut m, Msg::Choose(Choice::UnlockKeyring));
+        assert!(update(&mut m, Msg::KeyringUnlocked(end.clone())).is_empty());
+        assert_eq!(m.unlock, UnlockState::Ended(end.clone()));
+        assert!(!m.busy());
+        assert_eq!(
+            choices(&m),
+            [Choice::CheckKeyringAgain, Choice::SetUpNew],
+            "{end:?}"
+        );
+        let text: Vec<String> = prompt(&m).lines.into_iter().map(|l| l.text).collect();
+        assert!(text.iter().any(|l| l.contains(says)), "{end:?}: {text:?}");
+        assert!(update(&mut m, Msg::Choose(Choice::UnlockKeyring)).is_empty());
+        let fx = update(&mut m, Msg::Choose(Choice::CheckKeyringAgain));
+        assert!(matches!(fx.as_slice(), [Effect::CheckKeyring]), "{fx:?}");
+        // Still locked: still no second prompt.
+        update(
+            &mut m,
+            Msg::KeyringChecked(Err(StoreError::Locked { hint: "x".into() })),
+        );
+        assert!(!choices(&m).contains(&Choice::UnlockKeyring));
+    }
+}
+
+#[test]
+fn the_person_can_stop_waiting_and_quitting_stops_the_wait() {
+    let mut m = locked_keyring();
+    update(&mut m, Msg::Choose(Choice::UnlockKeyring));
+    let fx = update(&mut m, Msg::Choose(Choice::StopWaiting));
+    assert!(matches!(fx.as_slice(), [Effect::StopUnlock]), "{fx:?}");
+    assert_eq!(m.unlock, UnlockState::Ended(Ok(Unlock::StoppedWaiting)));
+    // The worker's own answer, arriving after, is ignored.
+    assert!(update(&mut m, Msg::KeyringUnlocked(Ok(Unlock::StoppedWaiting))).is_empty());
+    assert_eq!(choices(&m), [Choice::CheckKeyringAgain, Choice::SetUpNew]);
 }

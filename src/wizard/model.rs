@@ -16,9 +16,31 @@ pub type AccountSummary = crate::config::AccountEntry;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyringStatus {
     Checking,
-    Ready { name: String },
-    Problem { message: String, hint: String },
+    Ready {
+        name: String,
+    },
+    Problem {
+        message: String,
+        hint: String,
+        /// There, but locked: the person can ask for it to be unlocked.
+        locked: bool,
+    },
 }
+
+/// Unlocking a locked keyring, which the person asks for on Welcome. The
+/// keyring's own prompt is raised at most once per run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnlockState {
+    NotAsked,
+    /// The keyring's prompt is on the desktop.
+    Prompting,
+    /// It ended: unlocked, cancelled at the prompt, no answer in time (or
+    /// the person stopped waiting), or an error.
+    Ended(Result<crate::keyring::Unlock, String>),
+}
+
+/// How long the keyring's unlock prompt is waited for.
+pub const UNLOCK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountsStatus {
@@ -87,6 +109,12 @@ pub enum Choice {
     SetUpNew,
     /// Welcome: check (and perhaps rotate) this configured account.
     CheckAccount(String),
+    /// Welcome: raise the keyring's own unlock prompt.
+    UnlockKeyring,
+    /// Welcome: stop waiting for that prompt.
+    StopWaiting,
+    /// Welcome: look at the keyring again (after unlocking it elsewhere).
+    CheckKeyringAgain,
     /// "Is two-factor authentication on?"
     TwoFactorOn,
     TwoFactorOff,
@@ -119,6 +147,9 @@ impl Choice {
         match self {
             Choice::SetUpNew => "Set up a new account".into(),
             Choice::CheckAccount(email) => format!("Check {email}"),
+            Choice::UnlockKeyring => "Unlock the keyring".into(),
+            Choice::StopWaiting => "Stop waiting for the unlock prompt".into(),
+            Choice::CheckKeyringAgain => "Check the keyring again".into(),
             Choice::TwoFactorOn => "Yes, it is on".into(),
             Choice::TwoFactorOff => "No, it is off".into(),
             Choice::TwoFactorUnsure => "I'm not sure".into(),
@@ -354,6 +385,7 @@ pub struct Flow {
 pub struct Model {
     pub screen: Screen,
     pub keyring: KeyringStatus,
+    pub unlock: UnlockState,
     pub accounts: AccountsStatus,
     /// A one-line message (link opened, a refused paste, ...).
     pub notice: Option<String>,
@@ -381,6 +413,7 @@ impl Model {
         Model {
             screen: Screen::Welcome,
             keyring: KeyringStatus::Checking,
+            unlock: UnlockState::NotAsked,
             accounts: AccountsStatus::Loading,
             notice: None,
             flow: Flow {
@@ -418,7 +451,7 @@ impl Model {
             Screen::Save(SaveState::Saving) => true,
             Screen::Export(e) => e.preview.is_none() || e.writing,
             Screen::Done => self.flow.clients.is_none(),
-            _ => self.keyring == KeyringStatus::Checking,
+            _ => self.keyring == KeyringStatus::Checking || self.unlock == UnlockState::Prompting,
         }
     }
 

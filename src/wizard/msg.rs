@@ -40,6 +40,8 @@ pub enum Msg {
     // --- What the world answered -------------------------------------
     /// The keyring pre-flight finished (`Ok(store name)`).
     KeyringChecked(Result<String, StoreError>),
+    /// The unlock the person asked for ended.
+    KeyringUnlocked(Result<crate::keyring::Unlock, String>),
     /// The configured accounts were read (or could not be).
     AccountsLoaded(Result<Vec<AccountSummary>, String>),
     /// The stored secret of an account, read for a check.
@@ -90,6 +92,11 @@ pub enum Msg {
 pub enum Effect {
     /// Find out whether the keyring is reachable and unlocked.
     CheckKeyring,
+    /// Raise the keyring's unlock prompt and wait for it (at most
+    /// `deadline`); answers `KeyringUnlocked`.
+    UnlockKeyring { deadline: std::time::Duration },
+    /// Stop waiting for that prompt.
+    StopUnlock,
     /// Read the configured accounts.
     LoadAccounts,
     /// Read the stored secret of `email` (for checking an existing account).

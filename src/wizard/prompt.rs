@@ -202,10 +202,41 @@ fn welcome(m: &Model, p: &mut Prompt) {
         KeyringStatus::Ready { name } => p
             .lines
             .push(t(Tone::Ok, format!("\u{2713} Keyring: {name} is ready."))),
-        KeyringStatus::Problem { message, hint } => {
+        KeyringStatus::Problem { locked: true, .. } if m.unlock == UnlockState::Prompting => {
+            p.lines.push(t(
+                Tone::Running,
+                format!(
+                    "Keyring: waiting for you to unlock it in the prompt on your desktop (up \
+                     to {} minutes)\u{2026}",
+                    UNLOCK_DEADLINE.as_secs() / 60
+                ),
+            ));
+        }
+        KeyringStatus::Problem {
+            message,
+            hint,
+            locked,
+        } => {
             p.lines
                 .push(t(Tone::Err, format!("\u{2717} Keyring: {message}.")));
-            p.lines.push(t(Tone::Warn, hint.clone()));
+            use crate::keyring::Unlock;
+            p.lines.push(t(
+                Tone::Warn,
+                match (&m.unlock, locked) {
+                    (UnlockState::Ended(Ok(Unlock::Dismissed)), true) => {
+                        format!("The unlock prompt was cancelled. {hint}")
+                    }
+                    (UnlockState::Ended(Ok(Unlock::StoppedWaiting)), true) => {
+                        "No answer from the unlock prompt; it may still be on your desktop. \
+                         Answer it, then check again."
+                            .to_string()
+                    }
+                    (UnlockState::Ended(Err(e)), true) => {
+                        format!("It could not be unlocked from here ({e}). {hint}")
+                    }
+                    _ => hint.clone(),
+                },
+            ));
             p.lines.push(t(
                 Tone::Warn,
                 "Without a keyring the password cannot be saved.",
@@ -221,6 +252,21 @@ fn welcome(m: &Model, p: &mut Prompt) {
             Tone::Dim,
             "Set up a new account, or check one set up before (and replace its password):",
         ));
+    }
+    match (&m.keyring, &m.unlock) {
+        (_, UnlockState::Prompting) => {
+            // Nothing else until the prompt is answered or given up on.
+            p.options
+                .push((Choice::StopWaiting, Choice::StopWaiting.label()));
+            return;
+        }
+        (KeyringStatus::Problem { locked: true, .. }, UnlockState::NotAsked) => p
+            .options
+            .push((Choice::UnlockKeyring, Choice::UnlockKeyring.label())),
+        (KeyringStatus::Problem { locked: true, .. }, UnlockState::Ended(_)) => p
+            .options
+            .push((Choice::CheckKeyringAgain, Choice::CheckKeyringAgain.label())),
+        _ => {}
     }
     p.options.push((Choice::SetUpNew, Choice::SetUpNew.label()));
     for a in m.configured() {

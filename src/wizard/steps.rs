@@ -24,6 +24,20 @@ pub(super) fn choose(m: &mut Model, c: Choice) -> Vec<Effect> {
                 return check_existing(m, i);
             }
         }
+        Choice::UnlockKeyring => {
+            m.unlock = UnlockState::Prompting;
+            return vec![Effect::UnlockKeyring {
+                deadline: UNLOCK_DEADLINE,
+            }];
+        }
+        Choice::StopWaiting => {
+            m.unlock = UnlockState::Ended(Ok(crate::keyring::Unlock::StoppedWaiting));
+            return vec![Effect::StopUnlock];
+        }
+        Choice::CheckKeyringAgain => {
+            m.keyring = KeyringStatus::Checking;
+            return vec![Effect::CheckKeyring];
+        }
         Choice::TwoFactorOn => to_app_password(m),
         Choice::TwoFactorOff | Choice::TwoFactorUnsure => {
             m.screen = Screen::TwoFactor(TwoFactorStage::Pick)

@@ -19,8 +19,22 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 Err(e) => KeyringStatus::Problem {
                     message: e.to_string(),
                     hint: e.hint().to_string(),
+                    locked: matches!(e, StoreError::Locked { .. }) && crate::keyring::CAN_UNLOCK,
                 },
             };
+            vec![]
+        }
+        Msg::KeyringUnlocked(r) => {
+            if m.unlock != UnlockState::Prompting {
+                return vec![];
+            }
+            let unlocked = r == Ok(crate::keyring::Unlock::Unlocked);
+            m.unlock = UnlockState::Ended(r);
+            if unlocked {
+                // What the keyring says now, not what the prompt said.
+                m.keyring = KeyringStatus::Checking;
+                return vec![Effect::CheckKeyring];
+            }
             vec![]
         }
         Msg::AccountsLoaded(r) => on_accounts(m, r),
