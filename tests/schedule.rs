@@ -257,7 +257,7 @@ fn without_systemctl_the_files_are_written_and_the_next_step_is_said() {
     assert!(out.contains("active: unknown"), "{out}");
 }
 
-/// The README's own example: the real `systemctl` in a session with no
+/// docs/daily-check.md's own example: the real `systemctl` in a session with no
 /// user manager (a container, `su -`): activation fails, and the crontab
 /// line that does the same is printed (issue 17).
 #[test]
