@@ -15,7 +15,7 @@
 //! that nobody answers.
 //!
 //! Why not the `keyring` crate's Linux stores: its Secret Service store
-//! unlocks locked items, which raises a prompt (see `keyring.rs`), and its
+//! unlocks locked items, which raises a prompt (see `keyring/secret_service.rs`), and its
 //! kernel keyutils store keeps secrets in the kernel's session or user
 //! keyring, which is lost at reboot and expires after a few idle days:
 //! a password kept there would vanish under a mail client's feet.
