@@ -8,7 +8,7 @@
 //! unlocked gnome-keyring (the real Secret Service), Dovecot, curl and
 //! secret-tool, and refuses to run on your own session bus.
 //!
-//! It starts its own Dovecot (tests/common/dovecot.rs) and delaying proxies
+//! It starts its own Dovecot (tests/it/common/dovecot.rs) and delaying proxies
 //! (benches/support/proxy.rs: 25 ms each way; one set also emulating the
 //! TCP handshake), stores ACCOUNTS accounts with the binary itself, then
 //! measures, ours and the reference taking turns run by run:
@@ -23,13 +23,13 @@
 //! - the first complete Welcome frame in a pty against a trivial program
 //!   (`cat`) writing the very same bytes into the same kind of pty;
 //! - CPU used while the Welcome screen sits idle for 10 s;
-//! - peak RSS of a whole plain-mode wizard run with both checks (wait4's
-//!   `ru_maxrss`).
+//! - peak RSS of a whole plain-mode wizard run with both checks (its
+//!   `ru_maxrss`, read by GNU time: tests/it/common/measure.rs).
 //!
 //! `BENCH_RUNS=N` changes the number of runs per row (default 21);
 //! `BENCH_ROWS=verify` measures the `verify` rows alone.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 #[path = "support/proxy.rs"]
 mod proxy;

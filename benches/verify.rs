@@ -26,7 +26,7 @@
 //! close_notify, is not waited for and is not counted). `cargo bench
 //! --bench speed` times the whole program against references.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 #[path = "support/proxy.rs"]
 mod proxy;

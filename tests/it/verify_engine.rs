@@ -6,7 +6,7 @@
 // Windows this file compiles to nothing (scripts/check-platforms).
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! with a fake checker, an in-memory keyring and a real config file: from
 //! Welcome to Done.
 
-mod wizard_support;
+use crate::wizard_support;
 
 use std::io;
 use std::sync::{Arc, Mutex};

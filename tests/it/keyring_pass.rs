@@ -8,8 +8,8 @@
 // file compiles to nothing (scripts/check-platforms).
 #![cfg(unix)]
 
-mod common;
-mod tmux;
+use crate::common;
+use crate::tmux;
 
 use std::io::Write;
 use std::path::PathBuf;

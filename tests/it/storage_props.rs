@@ -7,7 +7,7 @@
 //!
 //! Generators and the fault-injecting store: `tests/props/storage.rs`.
 
-mod props;
+use crate::props;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;

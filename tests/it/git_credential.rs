@@ -8,7 +8,7 @@
 // Windows this file compiles to nothing (scripts/check-platforms).
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use common::keyring::{secret_tool_lookup as lookup, secret_tool_store as keyring_put};
 

@@ -1,7 +1,7 @@
 //! The TUI's own state and its translation of keys into the wizard's
 //! intents: selection, focus, fields, paste, help, tiny windows, hints.
 
-mod wizard_support;
+use crate::wizard_support;
 
 use icloud_mail_setup::tui::Action;
 use icloud_mail_setup::tui::keys::label_for;

@@ -5,8 +5,8 @@
 // Windows this file compiles to nothing (scripts/check-platforms).
 #![cfg(unix)]
 
-mod common;
-mod tmux;
+use crate::common;
+use crate::tmux;
 
 use tmux::{Tmux, bin, sh_quote};
 

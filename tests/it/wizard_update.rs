@@ -1,7 +1,7 @@
 //! The pure `update`, driven by intents (no keys): every transition of the
 //! wizard, no I/O. The TUI's own key handling is in `tui_view.rs`.
 
-mod wizard_support;
+use crate::wizard_support;
 
 use icloud_mail_setup::keyring::{StoreError, Unlock};
 use icloud_mail_setup::mail::{Endpoint, ErrorKind, Protocol};

@@ -4,7 +4,7 @@
 //! the help overlay opens and scrolls; plain mode prints the link alone on
 //! its line and `?` prints the step's help.
 
-mod tmux;
+use crate::tmux;
 
 use std::process::Command;
 

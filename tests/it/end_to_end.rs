@@ -7,10 +7,10 @@
 // Windows this file compiles to nothing (scripts/check-platforms).
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
+use crate::tmux;
 use common::keyring::secret_tool_lookup as lookup;
-mod tmux;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -205,7 +205,7 @@ fn first_run_wizard_verifies_against_dovecot_and_stores_in_the_keyring() {
     assert_no_secret_in(w.config().parent().unwrap(), PW1);
     assert_no_secret_in(t.dir.path(), PW1);
     assert_no_secret_in(
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots")),
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/snapshots")),
         PW1,
     );
     // And the mail client's password command gives it back.

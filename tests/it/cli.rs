@@ -252,7 +252,7 @@ fn the_manual_page_renders_cleanly_with_exit_status_and_environment() {
 
 #[test]
 fn the_readme_shows_the_exit_code_table_of_exit_rs() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
     let block = format!("```text\n{}\n```", icloud_mail_setup::exit::EXIT_CODES);
     assert!(
         readme.contains(&block),

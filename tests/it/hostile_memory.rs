@@ -1,7 +1,8 @@
 //! Peak memory of the real binary against hostile servers: a check that
 //! meets a flood, a line without end or a literal bomb ends at once, with
-//! its peak RSS under 32 MiB (measured by the kernel: `wait4`'s
-//! `ru_maxrss` of the child), and stores nothing.
+//! its peak RSS under 32 MiB (measured by the kernel: the child's
+//! `ru_maxrss`, read by GNU time, see `common::measure`), and stores
+//! nothing.
 //!
 //! Runs `store --password-stdin`, so it needs the test's Secret Service
 //! (scripts/test provides one).
@@ -10,7 +11,7 @@
 // Windows this file compiles to nothing (scripts/check-platforms).
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

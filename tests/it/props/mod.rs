@@ -9,7 +9,7 @@
 //! - [`storage`]: fault plans for a keyring that fails or "crashes" at
 //!   chosen calls, and the [`storage::FaultStore`] that carries them out.
 //!
-//! Use from a test file with `mod props;`.
+//! Use from a test module with `use crate::props;`.
 
 #![allow(dead_code)]
 

@@ -1,8 +1,8 @@
 //! Shared test harness: a real Dovecot on loopback, scripted fault servers,
 //! and a test certificate authority.
 //!
-//! Use it from a test file with `mod common;` (or, from a bench,
-//! `#[path = "../tests/common/mod.rs"] mod common;`).
+//! Use it from a test module with `use crate::common;` (or, from a bench,
+//! `#[path = "../tests/it/common/mod.rs"] mod common;`).
 //!
 //! - [`dovecot::Dovecot`]: `start()`, `start_with_cert_for(host)`,
 //!   `set_users(logins, password)`, `settings()`, `env()`, `auth_log()`,

@@ -12,8 +12,8 @@
 // Windows this file compiles to nothing (scripts/check-platforms).
 #![cfg(unix)]
 
-mod common;
-mod tmux;
+use crate::common;
+use crate::tmux;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -468,7 +468,7 @@ fn a_missing_client_fails_its_test_under_ci() {
     let run = |ci: Option<&str>| {
         let mut c = Command::new(std::env::current_exe().unwrap());
         c.args([
-            "neomutt_reads_its_export_and_gets_the_password_from_the_command",
+            "export_clients::neomutt_reads_its_export_and_gets_the_password_from_the_command",
             "--exact",
             "--nocapture",
         ])

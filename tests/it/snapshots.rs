@@ -1,7 +1,7 @@
 //! Every screen rendered at 80×24, and the key screens at 40×12, compared
 //! with reviewed snapshots. No snapshot may contain the password.
 
-mod wizard_support;
+use crate::wizard_support;
 
 use icloud_mail_setup::keyring::{StoreError, Unlock};
 use icloud_mail_setup::mail::{ErrorKind, Protocol};

@@ -6,7 +6,7 @@
 // Windows this file compiles to nothing (scripts/check-platforms).
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use common::keyring::secret_tool_lookup;
 
@@ -114,7 +114,7 @@ fn no_secret_service_is_unavailable_with_a_hint() {
         .env_remove("ICLOUD_MAIL_SETUP_LOG")
         .args([
             "--exact",
-            "probe_without_secret_service",
+            "keyring_store::probe_without_secret_service",
             "--ignored",
             "--nocapture",
             "--test-threads=1",
@@ -170,8 +170,9 @@ fn run_in_own_session(name: &str, expect: &str, setup: &str) {
     let data = tempfile::tempdir().unwrap();
     let runtime = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
-    let script =
-        format!("{setup}\nexec \"$0\" --exact {name} --ignored --nocapture --test-threads=1");
+    let script = format!(
+        "{setup}\nexec \"$0\" --exact keyring_store::{name} --ignored --nocapture --test-threads=1"
+    );
     let out = Command::new("dbus-run-session")
         .args(["--", "sh", "-c", &script])
         .arg(exe)

@@ -2,7 +2,7 @@
 //! frame: what each step's help says, that it scrolls to its last line at
 //! 80×24 and 40×12, and that QR / copy keys act only where there is a link.
 
-mod wizard_support;
+use crate::wizard_support;
 
 use icloud_mail_setup::mail::{ErrorKind, Protocol};
 use icloud_mail_setup::tui::Action;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-mod tmux;
+use crate::tmux;
 
 use icloud_mail_setup::keyring::{KeyringStore, SecretStore, StoreError, Unlock};
 use icloud_mail_setup::secret::Secret;
@@ -225,7 +225,8 @@ fn run(mode: &str) {
     let data = tempfile::tempdir().unwrap();
     let runtime = tempfile::tempdir().unwrap();
     let log = data.path().join("prompter.log");
-    let prompter = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keyring_unlock/prompter.py");
+    let prompter =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/keyring_unlock/prompter.py");
     let exe = std::env::current_exe().unwrap();
     let (answer, probe) = match mode {
         "stop" => ("wait", "probe_unlock"),
@@ -253,7 +254,7 @@ fn run(mode: &str) {
            sleep 0.05\n\
          done\n\
          unset IMS_PW\n\
-         exec \"$0\" --exact {probe} --ignored --nocapture --test-threads=1"
+         exec \"$0\" --exact keyring_unlock::{probe} --ignored --nocapture --test-threads=1"
     );
     let out = Command::new("dbus-run-session")
         .args(["--", "sh", "-c", &script])

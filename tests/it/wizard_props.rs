@@ -13,7 +13,7 @@
 //!
 //! Generators, the driver and the renderer: `tests/props/wizard.rs`.
 
-mod props;
+use crate::props;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

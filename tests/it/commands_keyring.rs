@@ -6,7 +6,7 @@
 // Windows this file compiles to nothing (scripts/check-platforms).
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use common::keyring::secret_tool_lookup;
 
@@ -615,7 +615,7 @@ fn no_secret_service_means_exit_5() {
     let out = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "probe_commands_without_secret_service",
+            "commands_keyring::probe_commands_without_secret_service",
             "--ignored",
             "--nocapture",
             "--test-threads=1",
