@@ -1389,3 +1389,52 @@ fn list_points_to_doctor() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("icloud-mail-setup doctor"), "{out}");
 }
+
+#[test]
+fn doctor_never_prints_an_escape_sequence_from_the_environment_raw() {
+    let w = World::new("doctoresc");
+    w.export_write("msmtp");
+    // XDG_CONFIG_HOME is where msmtp's config is looked for: a name with
+    // a terminal title sequence and a C1 CSI, which doctor reports as a
+    // file it cannot read.
+    let hostile = "x\u{1b}]0;pwned\u{7}\u{9b}31m\u{202e}y";
+    let xdg = w.root.path().join(hostile);
+    let escaped = icloud_mail_setup::text::escape_for_terminal(hostile).into_owned();
+    assert_ne!(escaped, hostile);
+    for json in [false, true] {
+        let mut c = w.command("icloud-mail-setup");
+        c.args(["doctor", &w.email]);
+        if json {
+            c.arg("--json");
+        }
+        c.env("XDG_CONFIG_HOME", &xdg);
+        let (code, out, err) = outcome(c, "");
+        assert_eq!(code, 1, "{out}\n{err}");
+        assert!(
+            !out.contains(['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}']),
+            "raw control characters on stdout: {out:?}"
+        );
+        if json {
+            let v: serde_json::Value =
+                serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+            // The JSON still means the path as it is.
+            let details: Vec<&str> = v["accounts"][0]["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|c| c["detail"].as_str())
+                .collect();
+            assert!(
+                details
+                    .iter()
+                    .any(|d| d.contains(&format!("{}/msmtp/config cannot be read", xdg.display()))),
+                "{details:?}"
+            );
+        } else {
+            assert!(
+                out.contains(&format!("{escaped}/msmtp/config cannot be read")),
+                "{out}"
+            );
+        }
+    }
+}
