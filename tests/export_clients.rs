@@ -1438,3 +1438,99 @@ fn doctor_never_prints_an_escape_sequence_from_the_environment_raw() {
         }
     }
 }
+
+/// A real `store` SIGKILLed after each step of its save (held there by
+/// the test-only `ICLOUD_MAIL_SETUP_TEST_PAUSE_SAVE`), against the real
+/// Secret Service and Dovecot: the next runs serve a working password
+/// (the old one before the new is recorded as pending, the new verified
+/// one after), settle the save with the words that match, and leave
+/// nothing to settle.
+#[test]
+fn a_store_killed_at_each_step_of_its_save_loses_no_password() {
+    use std::io::BufRead;
+    for step in 1..=4u8 {
+        let w = World::new(&format!("kill{step}"));
+        w.dovecot.set_users(&[&w.local, &w.email], PW2);
+        let mut c = w.command("icloud-mail-setup");
+        c.envs(w.dovecot.env())
+            .env("ICLOUD_MAIL_SETUP_TEST_PAUSE_SAVE", step.to_string())
+            .args(["store", &w.email, "--password-stdin", "--label", "new"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{PW2}\n").as_bytes())
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let marker = format!("test: save paused after step {step}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if line == marker => break,
+                Ok(line) => seen.push(line),
+                Err(e) => {
+                    let _ = child.kill();
+                    panic!("step {step}: no pause marker ({e:?}): {seen:?}");
+                }
+            }
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+
+        // The password served: never none, and the one the state says.
+        let (code, out, first_err) = w.cli(&["password", &w.email]);
+        let expected = if step == 1 { PW1 } else { PW2 };
+        assert_eq!(code, 0, "step {step}: {first_err}");
+        assert_eq!(out.trim_end(), expected, "step {step}: {first_err}");
+        // `password` settles a pending save (steps 2, 3); a verify (as the
+        // daily check, every check) settles a staging entry left without
+        // one (steps 1, 4). Either says which way, once.
+        let mut c = w.command("icloud-mail-setup");
+        c.envs(w.dovecot.env()).args(["verify", &w.email]);
+        let (code, out, err) = outcome(c, "");
+        let both = format!("{first_err}{err}");
+        let words = if step == 1 {
+            "it was rolled back, and the password stored before is kept"
+        } else {
+            "saving it has now been finished"
+        };
+        if step == 1 {
+            // The server now wants PW2: the old password is kept and is
+            // (truthfully) rejected.
+            assert_eq!(code, 3, "step {step}: {out}\n{err}");
+        } else {
+            assert_eq!(code, 0, "step {step}: {out}\n{err}");
+        }
+        assert_eq!(both.matches(words).count(), 1, "step {step}: {both}");
+        assert_eq!(
+            both.matches("An earlier run was interrupted").count(),
+            1,
+            "step {step}: {both}"
+        );
+        // Nothing left to settle, and the same password served.
+        let mut c = w.command("icloud-mail-setup");
+        c.envs(w.dovecot.env()).args(["verify", &w.email]);
+        let (_, out, err) = outcome(c, "");
+        assert!(!err.contains("interrupted"), "step {step}: {out}\n{err}");
+        let (code, out, err) = w.cli(&["password", &w.email]);
+        assert_eq!((code, out.trim_end()), (0, expected), "step {step}: {err}");
+        let (code, out, err) = w.cli(&["list"]);
+        assert_eq!(code, 0, "step {step}: {err}");
+        assert!(out.contains(&w.email), "step {step}: {out}");
+    }
+}
