@@ -155,8 +155,20 @@ impl World {
 
     /// `store EMAIL --password-stdin` against this Dovecot.
     fn store(&self, password: &str) -> (i32, String, String) {
+        let o = self.spawn_store(password, &[]).wait_with_output().unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    }
+
+    /// `store EMAIL --password-stdin` started with `env` added, the
+    /// password written, its stdout and stderr piped.
+    fn spawn_store(&self, password: &str, env: &[(&str, &str)]) -> std::process::Child {
         let mut c = self.command("icloud-mail-setup");
         c.envs(self.dovecot.env())
+            .envs(env.iter().copied())
             .args(["store", &self.email, "--password-stdin", "--label", "test"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -168,12 +180,7 @@ impl World {
             .unwrap()
             .write_all(format!("{password}\n").as_bytes())
             .unwrap();
-        let o = child.wait_with_output().unwrap();
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
+        child
     }
 
     fn export_write(&self, client: &str) -> String {
@@ -1451,20 +1458,8 @@ fn a_store_killed_at_each_step_of_its_save_loses_no_password() {
     for step in 1..=4u8 {
         let w = World::new(&format!("kill{step}"));
         w.dovecot.set_users(&[&w.local, &w.email], PW2);
-        let mut c = w.command("icloud-mail-setup");
-        c.envs(w.dovecot.env())
-            .env("ICLOUD_MAIL_SETUP_TEST_PAUSE_SAVE", step.to_string())
-            .args(["store", &w.email, "--password-stdin", "--label", "new"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{PW2}\n").as_bytes())
-            .unwrap();
+        let step_s = step.to_string();
+        let mut child = w.spawn_store(PW2, &[("ICLOUD_MAIL_SETUP_TEST_PAUSE_SAVE", &step_s)]);
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
