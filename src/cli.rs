@@ -202,6 +202,10 @@ pub enum Command {
     },
     /// Print the stored password and a newline (for mail clients' password commands).
     Password {
+        /// Taken as the address even when it starts with `-` and is no
+        /// option (`-h@x.com`), so a hand-typed one gets the address
+        /// check's reason, not clap's help.
+        #[arg(allow_hyphen_values = true)]
         email: String,
         /// Copy it to the clipboard instead (OSC 52 and/or wl-copy, xclip,
         /// xsel, pbcopy, clip.exe); cleared after 45 s or at Ctrl-C.

@@ -210,6 +210,8 @@ pub fn save_verified(
         ));
     }
 
+    pause_for_test(1);
+
     // (2) Record what the account becomes.
     let mut entry = new_entry(req, now);
     entry.keyring = store.kind_for(email);
@@ -223,6 +225,8 @@ pub fn save_verified(
         ));
     }
 
+    pause_for_test(2);
+
     // (3) Replace the main entry.
     if let Err(e) = keyring::set_verified(store, email, &req.secret) {
         return Err(roll_back(
@@ -234,6 +238,8 @@ pub fn save_verified(
         ));
     }
 
+    pause_for_test(3);
+
     // (4) Commit the account entry.
     if let Err(e) = lock.update(|c| commit_pending(c, email)) {
         return Err(roll_back(
@@ -244,6 +250,8 @@ pub fn save_verified(
             e.into(),
         ));
     }
+
+    pause_for_test(4);
 
     // (5) The staging entry is no longer needed; if removing it fails, the
     // next run sees it equals the main entry and removes it.
@@ -402,6 +410,22 @@ pub fn recover(
 /// the old password in the main entry, so the main entry can be used.
 pub fn has_pending(config: &config::Config, email: &str) -> bool {
     config.find(email).is_some_and(|e| e.pending.is_some())
+}
+
+/// Test-only (like the hidden `--clear-after`): with
+/// `ICLOUD_MAIL_SETUP_TEST_PAUSE_SAVE=N`, a save says so on stderr after
+/// its step `N` and waits there for ever, so a test can SIGKILL a real
+/// process at that point. The variable holds a step number, nothing else.
+pub const TEST_PAUSE_SAVE: &str = "ICLOUD_MAIL_SETUP_TEST_PAUSE_SAVE";
+
+fn pause_for_test(step: u8) {
+    if std::env::var(TEST_PAUSE_SAVE).ok().as_deref() != Some(&step.to_string()) {
+        return;
+    }
+    eprintln!("test: save paused after step {step}");
+    loop {
+        std::thread::park();
+    }
 }
 
 fn recover_locked(

@@ -211,6 +211,11 @@ impl Invocation {
         format!("{} password -- {}", self.head(), shell_quote(email))
     }
 
+    /// `doctor`, as this program is started here (to paste into a shell).
+    pub fn doctor_command(&self) -> String {
+        format!("{} doctor", self.head())
+    }
+
     /// The command git runs as its credential helper (without git's `!`).
     pub fn git_credential_command(&self) -> String {
         format!("{} git-credential", self.head())

@@ -17,7 +17,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::Exit;
 use super::verify::{MakeChecker, email_arg, live_checker, no_such_account, open_config};
@@ -25,14 +25,16 @@ use crate::cli::GlobalArgs;
 use crate::config::AccountEntry;
 use crate::export::{self, AccountView, Client, Paths, install};
 use crate::keyring::SecretStore;
+use crate::output::{self, shown};
 use crate::storage::CheckResult;
-use crate::text::{Invocation, escape_for_terminal, shell_quote};
+use crate::text::{Invocation, shell_quote};
 
 /// How long the password command may take under cron's PATH.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// One thing looked at, and how it stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One thing looked at, and how it stands. Its texts are kept as they
+/// came (paths, server and program messages) and escaped where printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub check: &'static str,
     pub ok: bool,
@@ -57,6 +59,22 @@ fn bad(check: &'static str, detail: impl Into<String>, fix: impl Into<String>) -
         detail: detail.into(),
         fix: Some(fix.into()),
     }
+}
+
+/// One account's findings, as `--json` gives them.
+#[derive(Serialize)]
+struct AccountReport {
+    email: String,
+    ok: bool,
+    checks: Vec<Finding>,
+}
+
+/// `doctor --json`.
+#[derive(Serialize)]
+struct Report<'a> {
+    accounts: &'a [AccountReport],
+    daily_check: &'a str,
+    exit: u8,
 }
 
 /// `doctor` with the live checker and the real environment.
@@ -115,7 +133,7 @@ pub fn run_with(
         let _ = writeln!(
             out,
             "No accounts are configured in {}. Fix: icloud-mail-setup",
-            path.display()
+            shown(&path.display().to_string())
         );
         return Exit::Failure;
     }
@@ -183,36 +201,36 @@ pub fn run_with(
             Ok(view) => findings.extend(client_findings(entry, &view, paths)),
             Err(e) => findings.push(bad(
                 "exports",
-                escape_for_terminal(&e.to_string()).into_owned(),
+                e.to_string(),
                 format!("icloud-mail-setup verify {}", shell_quote(&entry.email)),
             )),
         }
         if findings.iter().any(|f| !f.ok) && exit == Exit::Ok {
             exit = Exit::Failure;
         }
-        accounts.push((entry.email.clone(), findings));
+        accounts.push(AccountReport {
+            email: entry.email.clone(),
+            ok: findings.iter().all(|f| f.ok),
+            checks: findings,
+        });
     }
     let daily = daily_check_active();
     if json {
-        let v = json!({
-            "accounts": accounts.iter().map(|(email, fs)| json!({
-                "email": email,
-                "ok": fs.iter().all(|f| f.ok),
-                "checks": fs.iter().map(finding_json).collect::<Vec<Value>>(),
-            })).collect::<Vec<Value>>(),
-            "daily_check": daily,
-            "exit": exit as u8,
-        });
-        let _ = writeln!(out, "{v}");
+        let report = Report {
+            accounts: &accounts,
+            daily_check: daily,
+            exit: exit as u8,
+        };
+        let _ = output::json(out, &report);
     } else {
-        for (email, fs) in &accounts {
-            let _ = writeln!(out, "{email}:");
-            for f in fs {
+        for a in &accounts {
+            let _ = writeln!(out, "{}:", shown(&a.email));
+            for f in &a.checks {
                 let mark = if f.ok { "ok " } else { "BAD" };
-                let _ = write!(out, "  {mark} {}: {}", f.check, f.detail);
+                let _ = write!(out, "  {mark} {}: {}", f.check, shown(&f.detail));
                 match &f.fix {
                     Some(fix) => {
-                        let _ = writeln!(out, ". Fix: {fix}");
+                        let _ = writeln!(out, ". Fix: {}", shown(fix));
                     }
                     None => {
                         let _ = writeln!(out);
@@ -227,10 +245,6 @@ pub fn run_with(
         );
     }
     exit
-}
-
-fn finding_json(f: &Finding) -> Value {
-    json!({ "check": f.check, "ok": f.ok, "detail": f.detail, "fix": f.fix })
 }
 
 /// The exported clients of `entry`, each as `export` would write it now,
@@ -400,7 +414,7 @@ fn command_finding(view: &AccountView, paths: Option<&Paths>) -> Finding {
             "password command",
             format!(
                 "`{cmd}` under PATH=/usr/bin:/bin printed no password: {}",
-                escape_for_terminal(r.stderr.lines().next().unwrap_or("no message"))
+                r.stderr.lines().next().unwrap_or("no message")
             ),
             fix,
         ),

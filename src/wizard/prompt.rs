@@ -246,6 +246,15 @@ fn welcome(m: &Model, p: &mut Prompt) {
     if let AccountsStatus::Error(e) = &m.accounts {
         p.lines.push(t(Tone::Err, format!("\u{2717} {e}")));
     }
+    // Where the keyring is ready (otherwise the fix above comes first).
+    if !m.configured().is_empty() && matches!(m.keyring, KeyringStatus::Ready { .. }) {
+        p.lines.push(t(
+            Tone::Dim,
+            "When mail stops working in a mail program, this finds out why:",
+        ));
+        p.lines
+            .push(t(Tone::Key, format!("  {}", m.invocation.doctor_command())));
+    }
     p.lines.push(t(Tone::Plain, ""));
     if !m.configured().is_empty() {
         p.lines.push(t(

@@ -674,3 +674,26 @@ fn bad_options_are_usage_errors() {
     let o = run(&["store", "a@icloud.com", "--password", "abcd-efgh-ijkl-mnop"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_hand_typed_password_address_starting_with_dash_gets_the_reason_not_help() {
+    // `password -h@x.com` typed without `--`: the address check answers
+    // (exit 2, the reason), not clap's help with exit 0.
+    for addr in ["-h@x.com", "--nope@x.com", "-V@icloud.com"] {
+        let o = run(&["password", addr]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{addr}: {err}");
+        assert!(o.stdout.is_empty(), "{addr}: {:?}", o.stdout);
+        assert!(err.contains("starts with `-`"), "{addr}: {err}");
+    }
+    // Options still are options.
+    let o = run(&["password", "-h"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Usage:"));
+    let o = run(&["password", "--clear-after", "5", "a@icloud.com"]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--copy"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

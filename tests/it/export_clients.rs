@@ -155,8 +155,20 @@ impl World {
 
     /// `store EMAIL --password-stdin` against this Dovecot.
     fn store(&self, password: &str) -> (i32, String, String) {
+        let o = self.spawn_store(password, &[]).wait_with_output().unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    }
+
+    /// `store EMAIL --password-stdin` started with `env` added, the
+    /// password written, its stdout and stderr piped.
+    fn spawn_store(&self, password: &str, env: &[(&str, &str)]) -> std::process::Child {
         let mut c = self.command("icloud-mail-setup");
         c.envs(self.dovecot.env())
+            .envs(env.iter().copied())
             .args(["store", &self.email, "--password-stdin", "--label", "test"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -168,12 +180,7 @@ impl World {
             .unwrap()
             .write_all(format!("{password}\n").as_bytes())
             .unwrap();
-        let o = child.wait_with_output().unwrap();
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
+        child
     }
 
     fn export_write(&self, client: &str) -> String {
@@ -1388,4 +1395,137 @@ fn list_points_to_doctor() {
     let (code, out, err) = w.cli(&["list"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("icloud-mail-setup doctor"), "{out}");
+}
+
+#[test]
+fn doctor_never_prints_an_escape_sequence_from_the_environment_raw() {
+    let w = World::new("doctoresc");
+    w.export_write("msmtp");
+    // XDG_CONFIG_HOME is where msmtp's config is looked for: a name with
+    // a terminal title sequence and a C1 CSI, which doctor reports as a
+    // file it cannot read.
+    let hostile = "x\u{1b}]0;pwned\u{7}\u{9b}31m\u{202e}y";
+    let xdg = w.root.path().join(hostile);
+    let escaped = icloud_mail_setup::text::escape_for_terminal(hostile).into_owned();
+    assert_ne!(escaped, hostile);
+    for json in [false, true] {
+        let mut c = w.command("icloud-mail-setup");
+        c.args(["doctor", &w.email]);
+        if json {
+            c.arg("--json");
+        }
+        c.env("XDG_CONFIG_HOME", &xdg);
+        let (code, out, err) = outcome(c, "");
+        assert_eq!(code, 1, "{out}\n{err}");
+        assert!(
+            !out.contains(['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}']),
+            "raw control characters on stdout: {out:?}"
+        );
+        if json {
+            let v: serde_json::Value =
+                serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+            // The JSON still means the path as it is.
+            let details: Vec<&str> = v["accounts"][0]["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|c| c["detail"].as_str())
+                .collect();
+            assert!(
+                details
+                    .iter()
+                    .any(|d| d.contains(&format!("{}/msmtp/config cannot be read", xdg.display()))),
+                "{details:?}"
+            );
+        } else {
+            assert!(
+                out.contains(&format!("{escaped}/msmtp/config cannot be read")),
+                "{out}"
+            );
+        }
+    }
+}
+
+/// A real `store` SIGKILLed after each step of its save (held there by
+/// the test-only `ICLOUD_MAIL_SETUP_TEST_PAUSE_SAVE`), against the real
+/// Secret Service and Dovecot: the next runs serve a working password
+/// (the old one before the new is recorded as pending, the new verified
+/// one after), settle the save with the words that match, and leave
+/// nothing to settle.
+#[test]
+fn a_store_killed_at_each_step_of_its_save_loses_no_password() {
+    use std::io::BufRead;
+    for step in 1..=4u8 {
+        let w = World::new(&format!("kill{step}"));
+        w.dovecot.set_users(&[&w.local, &w.email], PW2);
+        let step_s = step.to_string();
+        let mut child = w.spawn_store(PW2, &[("ICLOUD_MAIL_SETUP_TEST_PAUSE_SAVE", &step_s)]);
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let marker = format!("test: save paused after step {step}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if line == marker => break,
+                Ok(line) => seen.push(line),
+                Err(e) => {
+                    let _ = child.kill();
+                    panic!("step {step}: no pause marker ({e:?}): {seen:?}");
+                }
+            }
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+
+        // The password served: never none, and the one the state says.
+        let (code, out, first_err) = w.cli(&["password", &w.email]);
+        let expected = if step == 1 { PW1 } else { PW2 };
+        assert_eq!(code, 0, "step {step}: {first_err}");
+        assert_eq!(out.trim_end(), expected, "step {step}: {first_err}");
+        // `password` settles a pending save (steps 2, 3); a verify (as the
+        // daily check, every check) settles a staging entry left without
+        // one (steps 1, 4). Either says which way, once.
+        let mut c = w.command("icloud-mail-setup");
+        c.envs(w.dovecot.env()).args(["verify", &w.email]);
+        let (code, out, err) = outcome(c, "");
+        let both = format!("{first_err}{err}");
+        let words = if step == 1 {
+            "it was rolled back, and the password stored before is kept"
+        } else {
+            "saving it has now been finished"
+        };
+        if step == 1 {
+            // The server now wants PW2: the old password is kept and is
+            // (truthfully) rejected.
+            assert_eq!(code, 3, "step {step}: {out}\n{err}");
+        } else {
+            assert_eq!(code, 0, "step {step}: {out}\n{err}");
+        }
+        assert_eq!(both.matches(words).count(), 1, "step {step}: {both}");
+        assert_eq!(
+            both.matches("An earlier run was interrupted").count(),
+            1,
+            "step {step}: {both}"
+        );
+        // Nothing left to settle, and the same password served.
+        let mut c = w.command("icloud-mail-setup");
+        c.envs(w.dovecot.env()).args(["verify", &w.email]);
+        let (_, out, err) = outcome(c, "");
+        assert!(!err.contains("interrupted"), "step {step}: {out}\n{err}");
+        let (code, out, err) = w.cli(&["password", &w.email]);
+        assert_eq!((code, out.trim_end()), (0, expected), "step {step}: {err}");
+        let (code, out, err) = w.cli(&["list"]);
+        assert_eq!(code, 0, "step {step}: {err}");
+        assert!(out.contains(&w.email), "step {step}: {out}");
+    }
 }
