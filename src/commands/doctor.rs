@@ -398,15 +398,35 @@ fn command_finding(view: &AccountView, paths: Option<&Paths>) -> Finding {
     if let Some(p) = paths {
         args.push(format!("HOME={}", p.home.display()));
     }
-    for keep in ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"] {
+    // What reaches the keyring: the session bus, and where pass and gpg
+    // keep their files when not in the default places.
+    for keep in [
+        "DBUS_SESSION_BUS_ADDRESS",
+        "XDG_RUNTIME_DIR",
+        "PASSWORD_STORE_DIR",
+        "GNUPGHOME",
+    ] {
         if let Some(v) = std::env::var_os(keep).and_then(|v| v.into_string().ok()) {
             args.push(format!("{keep}={v}"));
         }
     }
     args.extend(["/bin/sh".to_string(), "-c".to_string(), cmd.clone()]);
+    if cfg!(windows) {
+        // No env(1) or sh there; a client runs the command its own way.
+        return good(
+            "password command",
+            format!("`{cmd}` (not run here: Windows has no POSIX shell to run it as cron would)"),
+        );
+    }
     let ran = crate::process::run(Path::new("/usr/bin/env"), &args, COMMAND_TIMEOUT);
+    // What it printed is the password: looked at, never kept or shown.
+    let printed = ran.as_ref().is_ok_and(|r| !r.stdout.trim().is_empty());
+    let ran = ran.map(|mut r| {
+        zeroize::Zeroize::zeroize(&mut r.stdout);
+        r
+    });
     match ran {
-        Ok(r) if r.status.success() && !r.stdout.trim().is_empty() => good(
+        Ok(r) if r.status.success() && printed => good(
             "password command",
             format!("`{cmd}` prints a password under PATH=/usr/bin:/bin"),
         ),
