@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The most of a program's stdout or stderr kept.
-const OUTPUT_LIMIT: u64 = 64 * 1024;
+pub const OUTPUT_LIMIT: u64 = 64 * 1024;
 
 /// The file `name` names in a directory of `path` (a `PATH` value), if it
 /// is an executable file there: `name` itself, else `name` with each of
@@ -71,6 +71,9 @@ pub struct Ran {
     pub status: ExitStatus,
     pub stdout: String,
     pub stderr: String,
+    /// Whether it printed more than the bound to stdout: `stdout` is then
+    /// only its start, which a caller that parses it must not trust.
+    pub stdout_truncated: bool,
 }
 
 impl Ran {
@@ -146,8 +149,8 @@ pub fn run_with<S: AsRef<OsStr>>(
                 let _ = (&mut pipe).take(OUTPUT_LIMIT).read_to_end(&mut buf);
                 // Past the limit the rest is read and dropped: a closed
                 // pipe would kill the program (SIGPIPE) mid-way.
-                let _ = std::io::copy(&mut pipe, &mut std::io::sink());
-                let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
+                let rest = std::io::copy(&mut pipe, &mut std::io::sink()).unwrap_or(0);
+                let _ = tx.send((String::from_utf8_lossy(&buf).into_owned(), rest > 0));
                 zeroize::Zeroize::zeroize(&mut buf);
             });
         }
@@ -166,14 +169,16 @@ pub fn run_with<S: AsRef<OsStr>>(
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
     );
     let status = wait(&mut child, &name, timeout)?;
-    let collect = |rx: mpsc::Receiver<String>| {
+    let collect = |rx: mpsc::Receiver<(String, bool)>| {
         rx.recv_timeout(Duration::from_millis(500))
             .unwrap_or_default()
     };
+    let (stdout, stdout_truncated) = collect(out);
     Ok(Ran {
         status,
-        stdout: collect(out),
-        stderr: collect(err),
+        stdout,
+        stderr: collect(err).0,
+        stdout_truncated,
     })
 }
 
@@ -386,6 +391,16 @@ mod tests {
         .unwrap();
         assert_eq!(ran.status.code(), Some(7));
         assert_eq!(ran.stdout.len(), OUTPUT_LIMIT as usize);
+        assert!(ran.stdout_truncated);
+        // Exactly the limit is all of it.
+        let ran = run(
+            Path::new("/bin/sh"),
+            &["-c", "head -c 65536 /dev/zero"],
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(ran.stdout.len(), OUTPUT_LIMIT as usize);
+        assert!(!ran.stdout_truncated);
     }
 
     #[test]

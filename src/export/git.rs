@@ -391,6 +391,14 @@ pub fn read_helper_chain(
         ],
         GIT_TIMEOUT,
     )?;
+    if ran.stdout_truncated {
+        // The helpers past the cut are unknown.
+        return Err(format!(
+            "`{} config` listed more credential helpers than are read ({} KiB)",
+            git.display(),
+            crate::process::OUTPUT_LIMIT / 1024
+        ));
+    }
     match ran.status.code() {
         // git names a repository's config relative to where it runs.
         Some(0) => Ok(helper_chain(&ran.stdout, host, user)

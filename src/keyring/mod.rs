@@ -3,8 +3,8 @@
 //!
 //! Entries: service `icloud-mail-setup`, account = the lowercased address.
 
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use crate::secret::Secret;

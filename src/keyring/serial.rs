@@ -1,7 +1,7 @@
 //! The keyring's worker thread: one owner of the connection, calls in order.
 
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Mutex;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 /// A thread that owns some state (the keyring connection) and runs the
