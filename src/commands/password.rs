@@ -118,7 +118,8 @@ pub fn copy(
                  Nothing is copied again when it continues."
             );
             let _ = err.flush();
-            stop_now();
+            #[cfg(unix)]
+            stop_signals::stop_now();
             Exit::Ok
         }
     }
@@ -164,16 +165,6 @@ enum Woke {
     /// SIGTSTP (Ctrl-Z): clear, then stop; when continued, end normally.
     #[cfg_attr(not(unix), allow(dead_code))]
     Suspend,
-}
-
-/// Stop this process as Ctrl-Z would have (SIGSTOP: our SIGTSTP handler
-/// is in place for good), until the shell continues it.
-fn stop_now() {
-    #[cfg(unix)]
-    // SAFETY: raise(3) with a valid signal number has no preconditions.
-    unsafe {
-        libc::raise(libc::SIGSTOP);
-    }
 }
 
 /// Ctrl-C and the termination signals, listened for from before the copy
