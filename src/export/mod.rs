@@ -867,9 +867,10 @@ pub(crate) mod tests {
             login: "emily@icloud.com".into(),
             ..AccountEntry::default()
         };
-        let e = AccountView::from_entry(&entry, &CheckSettings::default(), false, false, me)
-            .err()
-            .expect("refused");
+        let Err(e) = AccountView::from_entry(&entry, &CheckSettings::default(), false, false, me)
+        else {
+            panic!("refused");
+        };
         let m = e.to_string();
         assert!(m.contains("can't be written into a client config"), "{m}");
         assert!(m.contains("cfg\\x1b[2J.toml") && !m.contains('\x1b'), "{m}");
