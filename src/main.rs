@@ -319,20 +319,21 @@ fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>, plain: bool) 
 /// The next signal that ends the wizard; a Ctrl-Z meanwhile clears a
 /// copied password, says so, and stops the process until it is continued.
 async fn next_stop(signals: &mut icloud_mail_setup::stop_signals::StopSignals) -> i32 {
+    #[cfg(unix)]
     loop {
         let sig = signals.recv().await;
-        #[cfg(unix)]
-        if sig == icloud_mail_setup::stop_signals::SUSPEND {
-            if let Some(done) = icloud_mail_setup::executor::clear_clipboard_before_stop() {
-                say!(
-                    "icloud-mail-setup: the copied password was cleared before stopping (Ctrl-Z): \
-                     a stopped process cannot clear it later ({}). Copy it again when continued.",
-                    done.join("; ")
-                );
-            }
-            icloud_mail_setup::stop_signals::stop_now();
-            continue;
+        if sig != icloud_mail_setup::stop_signals::SUSPEND {
+            return sig;
         }
-        return sig;
+        if let Some(done) = icloud_mail_setup::executor::clear_clipboard_before_stop() {
+            say!(
+                "icloud-mail-setup: the copied password was cleared before stopping (Ctrl-Z): \
+                 a stopped process cannot clear it later ({}). Copy it again when continued.",
+                done.join("; ")
+            );
+        }
+        icloud_mail_setup::stop_signals::stop_now();
     }
+    #[cfg(not(unix))]
+    signals.recv().await
 }
