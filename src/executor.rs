@@ -416,6 +416,13 @@ pub fn clear_clipboard() {
     }
 }
 
+/// Clear a password this process put on the clipboard, if any is still
+/// there, before the process stops (Ctrl-Z): later copies stay allowed.
+/// What was done, one line per channel; `None`: nothing was registered.
+pub fn clear_clipboard_before_stop() -> Option<Vec<String>> {
+    take_password_copy().map(|(_, copied)| copied.clear())
+}
+
 /// Take the password copy still registered, if any.
 fn take_password_copy() -> Option<(u64, Copied)> {
     match COPIED.lock() {

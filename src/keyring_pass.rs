@@ -50,6 +50,19 @@ pub struct PassStore {
     timeout: Duration,
 }
 
+/// Git settings for `pass`: in a store that is a git repository it
+/// commits each change, signed when `pass.signcommits` or
+/// `commit.gpgSign` is set, and git's gpg call does not get
+/// `--pinentry-mode error`: a signing key's passphrase would open a
+/// pinentry (or fail on a terminal we hold). Unsigned commits instead.
+const UNSIGNED_COMMITS: [(&str, &str); 5] = [
+    ("GIT_CONFIG_COUNT", "2"),
+    ("GIT_CONFIG_KEY_0", "commit.gpgSign"),
+    ("GIT_CONFIG_VALUE_0", "false"),
+    ("GIT_CONFIG_KEY_1", "pass.signcommits"),
+    ("GIT_CONFIG_VALUE_1", "false"),
+];
+
 impl PassStore {
     /// The store this environment names. Touches nothing yet.
     pub fn from_env() -> PassStore {
@@ -119,10 +132,13 @@ impl PassStore {
         opts.push("--pinentry-mode error");
         Feed {
             stdin,
-            env: vec![
+            env: [
                 ("PASSWORD_STORE_DIR", dir.as_os_str().to_owned()),
                 ("PASSWORD_STORE_GPG_OPTS", opts),
-            ],
+            ]
+            .into_iter()
+            .chain(UNSIGNED_COMMITS.iter().map(|(k, v)| (*k, (*v).into())))
+            .collect(),
         }
     }
 
@@ -371,6 +387,36 @@ mod tests {
         );
         for bad in ["", "../x", "a/b", ".hidden", "-rf", "a\nb"] {
             assert!(entry_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// In a store that is a git repository whose config asks for signed
+    /// commits, git as `pass` runs it sees neither setting.
+    #[test]
+    fn pass_runs_git_with_signing_off() {
+        let git = process::find("git").expect("git is installed for the tests");
+        let repo = tempfile::tempdir().unwrap();
+        let run = |args: &[&str], feed: &Feed<'_>| {
+            let mut all = vec!["-C", repo.path().to_str().unwrap()];
+            all.extend_from_slice(args);
+            process::run_with(&git, &all, feed, Duration::from_secs(10)).unwrap()
+        };
+        assert!(run(&["init", "-q"], &Feed::default()).status.success());
+        for key in ["commit.gpgsign", "pass.signcommits"] {
+            assert!(
+                run(&["config", key, "true"], &Feed::default())
+                    .status
+                    .success()
+            );
+        }
+        let store = PassStore {
+            dir: Some(repo.path().to_path_buf()),
+            timeout: KEYRING_TIMEOUT,
+        };
+        let feed = store.feed(repo.path(), None);
+        for key in ["commit.gpgsign", "pass.signcommits"] {
+            let ran = run(&["config", "--bool", "--get", key], &feed);
+            assert_eq!(ran.stdout.trim(), "false", "{key}");
         }
     }
 }

@@ -178,7 +178,7 @@ fn wizard(cli: &Cli) -> ExitCode {
     );
     let result = runtime.block_on(async {
         let (mut exec, results) = Executor::new(io);
-        spawn_signal_watch(exec.sender());
+        spawn_signal_watch(exec.sender(), plain);
         if plain {
             let out = &mut std::io::stdout();
             let r = icloud_mail_setup::plain::run(&mut model, &mut exec, results, out).await;
@@ -283,17 +283,27 @@ fn wizard(cli: &Cli) -> ExitCode {
 /// does not within [`storage::SAVE_GRACE`] (or a second signal comes), the
 /// terminal is restored here and the process leaves: the staged save is
 /// settled by the next run.
-fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
+///
+/// In plain mode the terminal sends Ctrl-Z as SIGTSTP (full screen reads
+/// it as a key): a copied password is cleared first, then the process
+/// stops; it carries on when continued.
+fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>, plain: bool) {
+    use icloud_mail_setup::stop_signals::StopSignals;
     tokio::spawn(async move {
-        let Ok(mut signals) = icloud_mail_setup::stop_signals::StopSignals::new() else {
+        let listening = if plain {
+            StopSignals::with_suspend()
+        } else {
+            StopSignals::new()
+        };
+        let Ok(mut signals) = listening else {
             return;
         };
-        let sig = signals.recv().await;
+        let sig = next_stop(&mut signals).await;
         SIGNALLED.store(sig, Ordering::SeqCst);
         let _ = tx.send(Msg::Terminate);
         tokio::select! {
             _ = tokio::time::sleep(storage::SAVE_GRACE) => {}
-            _ = signals.recv() => {}
+            _ = next_stop(&mut signals) => {}
         }
         icloud_mail_setup::tui::terminal::restore();
         icloud_mail_setup::echo::restore();
@@ -304,4 +314,26 @@ fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
         );
         std::process::exit(128 + sig);
     });
+}
+
+/// The next signal that ends the wizard; a Ctrl-Z meanwhile clears a
+/// copied password, says so, and stops the process until it is continued.
+async fn next_stop(signals: &mut icloud_mail_setup::stop_signals::StopSignals) -> i32 {
+    #[cfg(unix)]
+    loop {
+        let sig = signals.recv().await;
+        if sig != icloud_mail_setup::stop_signals::SUSPEND {
+            return sig;
+        }
+        if let Some(done) = icloud_mail_setup::executor::clear_clipboard_before_stop() {
+            say!(
+                "icloud-mail-setup: the copied password was cleared before stopping (Ctrl-Z): \
+                 a stopped process cannot clear it later ({}). Copy it again when continued.",
+                done.join("; ")
+            );
+        }
+        icloud_mail_setup::stop_signals::stop_now();
+    }
+    #[cfg(not(unix))]
+    signals.recv().await
 }

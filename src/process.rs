@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The most of a program's stdout or stderr kept.
-const OUTPUT_LIMIT: u64 = 64 * 1024;
+pub const OUTPUT_LIMIT: u64 = 64 * 1024;
 
 /// The file `name` names in a directory of `path` (a `PATH` value), if it
 /// is an executable file there: `name` itself, else `name` with each of
@@ -71,6 +71,9 @@ pub struct Ran {
     pub status: ExitStatus,
     pub stdout: String,
     pub stderr: String,
+    /// Whether it printed more than the bound to stdout: `stdout` is then
+    /// only its start, which a caller that parses it must not trust.
+    pub stdout_truncated: bool,
 }
 
 impl Ran {
@@ -141,13 +144,19 @@ pub fn run_with<S: AsRef<OsStr>>(
         let (tx, rx) = mpsc::channel();
         if let Some(pipe) = pipe {
             std::thread::spawn(move || {
-                let mut buf = Vec::new();
+                // Room for all that is kept up front (and the byte past
+                // it that read_to_end probes with): never reallocated, so
+                // no unzeroed copy is left behind.
+                let mut buf = Vec::with_capacity(OUTPUT_LIMIT as usize + 1);
                 let mut pipe = pipe;
                 let _ = (&mut pipe).take(OUTPUT_LIMIT).read_to_end(&mut buf);
                 // Past the limit the rest is read and dropped: a closed
                 // pipe would kill the program (SIGPIPE) mid-way.
-                let _ = std::io::copy(&mut pipe, &mut std::io::sink());
-                let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
+                let rest = std::io::copy(&mut pipe, &mut std::io::sink()).unwrap_or(0);
+                // Zeroed if never received (a timeout dropped the receiver,
+                // or it came too late and waits in the channel).
+                let text = zeroize::Zeroizing::new(String::from_utf8_lossy(&buf).into_owned());
+                let _ = tx.send((text, rest > 0));
                 zeroize::Zeroize::zeroize(&mut buf);
             });
         }
@@ -166,14 +175,18 @@ pub fn run_with<S: AsRef<OsStr>>(
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
     );
     let status = wait(&mut child, &name, timeout)?;
-    let collect = |rx: mpsc::Receiver<String>| {
+    let collect = |rx: mpsc::Receiver<(zeroize::Zeroizing<String>, bool)>| {
         rx.recv_timeout(Duration::from_millis(500))
+            // Moved out, not copied: the caller clears what it gets.
+            .map(|(mut text, cut)| (std::mem::take(&mut *text), cut))
             .unwrap_or_default()
     };
+    let (stdout, stdout_truncated) = collect(out);
     Ok(Ran {
         status,
-        stdout: collect(out),
-        stderr: collect(err),
+        stdout,
+        stderr: collect(err).0,
+        stdout_truncated,
     })
 }
 
@@ -209,13 +222,22 @@ pub fn pipe<S: AsRef<OsStr>>(
     let mut child = command
         .spawn()
         .map_err(|e| format!("could not run {name}: {e}"))?;
+    // Fed from a thread, as in `run_with`: a program that does not read
+    // its input (not an error here) must not keep us past the deadline.
     if let Some(mut stdin) = child.stdin.take() {
-        // A program that does not read its input is not an error here.
-        let _ = stdin.write_all(input);
+        let bytes = zeroize::Zeroizing::new(input.to_vec());
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&bytes);
+        });
     }
     let reader = child.stdout.take().zip(read_back).map(|(stdout, limit)| {
         std::thread::spawn(move || {
-            let mut buf = zeroize::Zeroizing::new(Vec::new());
+            // Never reallocated (see `run_with`).
+            let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(
+                usize::try_from(limit)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1),
+            ));
             let _ = stdout.take(limit).read_to_end(&mut buf);
             buf
         })
@@ -386,6 +408,16 @@ mod tests {
         .unwrap();
         assert_eq!(ran.status.code(), Some(7));
         assert_eq!(ran.stdout.len(), OUTPUT_LIMIT as usize);
+        assert!(ran.stdout_truncated);
+        // Exactly the limit is all of it.
+        let ran = run(
+            Path::new("/bin/sh"),
+            &["-c", "head -c 65536 /dev/zero"],
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(ran.stdout.len(), OUTPUT_LIMIT as usize);
+        assert!(!ran.stdout_truncated);
     }
 
     #[test]
@@ -419,5 +451,27 @@ mod tests {
         let default = path_extensions(true, None);
         assert_eq!(find_in(path, "schtasks", &default), Some(exe));
         assert!(path_extensions(false, Some(OsStr::new(".EXE"))).is_empty());
+    }
+
+    /// A program that never reads its (large) input cannot keep `pipe`
+    /// past its deadline.
+    #[cfg(unix)]
+    #[test]
+    fn pipe_is_bounded_when_the_program_does_not_read_its_input() {
+        let started = Instant::now();
+        let input = vec![b'x'; 1 << 20];
+        let r = pipe(
+            Path::new("/bin/sh"),
+            &["-c", "exec sleep 30"],
+            &input,
+            None,
+            Duration::from_millis(300),
+        );
+        assert!(r.is_err(), "stopped at its deadline");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

@@ -18,6 +18,18 @@ pub const HANGUP: i32 = 1;
 #[cfg(unix)]
 pub const SUSPEND: i32 = libc::SIGTSTP;
 
+/// Stop this process as Ctrl-Z would have (SIGSTOP: a SIGTSTP handler
+/// from [`StopSignals::with_suspend`] stays in place), until the shell
+/// continues it. For a caller that heard [`SUSPEND`] and did what had to
+/// be done before stopping.
+#[cfg(unix)]
+pub fn stop_now() {
+    // SAFETY: raise(3) with a valid signal number has no preconditions.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
+}
+
 #[cfg(unix)]
 const _: () = assert!(INTERRUPT == libc::SIGINT && HANGUP == libc::SIGHUP);
 

@@ -437,7 +437,23 @@ fn recover_locked(
     // keyring is touched.
     let pending = has_pending(&lock.load()?, email);
     let staging = staging_account(email);
-    let staged = store.get(&staging)?;
+    let staged = match store.get(&staging) {
+        Ok(staged) => staged,
+        // With no save in progress the staging entry is never needed: one
+        // that cannot be read (half written) goes, or it would block every
+        // later save. A locked or absent store says nothing about it.
+        Err(e)
+            if !pending
+                && !matches!(
+                    e,
+                    StoreError::Locked { .. } | StoreError::Unavailable { .. }
+                ) =>
+        {
+            let _ = store.delete(&staging);
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
     let email_owned = email.to_string();
     match (staged, pending) {
         (None, false) => Ok(None),
@@ -1159,5 +1175,55 @@ mod tests {
         let none = d.path().join("none.toml");
         mark_verified(&none, EMAIL, t(1), check).unwrap();
         assert!(!none.exists());
+    }
+
+    /// Wraps a store; reading `broken` fails (a half-written entry) until
+    /// it is deleted.
+    struct Unreadable {
+        inner: MemoryStore,
+        broken: std::sync::Mutex<Option<String>>,
+    }
+
+    impl SecretStore for Unreadable {
+        fn name(&self) -> String {
+            "unreadable".into()
+        }
+        fn preflight(&self) -> Result<(), StoreError> {
+            self.inner.preflight()
+        }
+        fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
+            if self.broken.lock().unwrap().as_deref() == Some(account) {
+                return Err(StoreError::Other("cannot decrypt".into()));
+            }
+            self.inner.get(account)
+        }
+        fn set(&self, account: &str, secret: &Secret) -> Result<(), StoreError> {
+            self.inner.set(account, secret)
+        }
+        fn delete(&self, account: &str) -> Result<(), StoreError> {
+            let mut broken = self.broken.lock().unwrap();
+            if broken.as_deref() == Some(account) {
+                *broken = None;
+            }
+            self.inner.delete(account)
+        }
+    }
+
+    #[test]
+    fn an_unreadable_staging_entry_without_a_pending_save_does_not_block_saving() {
+        let d = tempfile::tempdir().unwrap();
+        let (inner, path, _) = with_old(d.path());
+        let store = Unreadable {
+            inner,
+            broken: std::sync::Mutex::new(Some(staging_account(EMAIL))),
+        };
+        let saved =
+            save_verified(&store, &path, &request("bbbb-bbbb-bbbb-bbbb", "new"), t(9)).unwrap();
+        assert!(saved.replaced);
+        assert_eq!(
+            store.get(EMAIL).unwrap().unwrap().expose(),
+            "bbbb-bbbb-bbbb-bbbb"
+        );
+        assert!(store.broken.lock().unwrap().is_none());
     }
 }

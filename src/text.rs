@@ -147,12 +147,18 @@ pub struct Invocation {
     pub program: String,
     /// An absolute path; `None` for the default config.
     pub config: Option<String>,
+    /// A config in use whose path cannot be written into a command line
+    /// (not UTF-8, or a control character), as it can be shown: clients
+    /// told to run the password command would read the default config
+    /// instead, so exports refuse.
+    pub config_unusable: Option<String>,
 }
 
 impl Default for Invocation {
     /// By name, with the default config.
     fn default() -> Invocation {
         Invocation {
+            config_unusable: None,
             program: PROGRAM_NAME.to_string(),
             config: None,
         }
@@ -178,12 +184,21 @@ impl Invocation {
             }
             _ => PROGRAM_NAME.to_string(),
         };
+        let usable = config.map(|c| {
+            c.to_str()
+                .filter(|s| !s.chars().any(char::is_control))
+                .map(str::to_string)
+                .ok_or_else(|| escape_for_terminal(&c.to_string_lossy()).into_owned())
+        });
+        let (config, config_unusable) = match usable {
+            None => (None, None),
+            Some(Ok(c)) => (Some(c), None),
+            Some(Err(shown)) => (None, Some(shown)),
+        };
         Invocation {
             program,
-            config: config
-                .and_then(|c| c.to_str())
-                .filter(|c| !c.chars().any(char::is_control))
-                .map(str::to_string),
+            config,
+            config_unusable,
         }
     }
 
@@ -225,6 +240,14 @@ impl Invocation {
     /// build or temporary directory): the commands handed out would stop
     /// working.
     pub fn warning(&self) -> Option<String> {
+        if let Some(path) = &self.config_unusable {
+            return Some(format!(
+                "warning: the config in use, {path}, is at a path that can't be written into a \
+                 client config (it is not UTF-8 or holds a control character): a password \
+                 command would read the default config instead. Move the config to a plain \
+                 path to export."
+            ));
+        }
         let why = crate::schedule::looks_temporary(&self.program)?;
         Some(format!(
             "warning: mail clients will run {}, and {why}. Install the program somewhere it \
@@ -356,6 +379,23 @@ mod tests {
             None,
         );
         assert!(built.warning().unwrap().contains("cargo build directory"));
+        // A config path no command line can carry is kept as a problem,
+        // not dropped (clients would read the default config).
+        let odd = Invocation::new(None, Some(Path::new("/home/e/a\nb.toml")));
+        assert_eq!(odd.config, None);
+        assert_eq!(odd.config_unusable.as_deref(), Some("/home/e/a\\x0ab.toml"));
+        assert!(
+            odd.warning()
+                .unwrap()
+                .contains("can't be written into a client config")
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let p = std::ffi::OsStr::from_bytes(b"/home/e/\xff.toml");
+            let odd = Invocation::new(None, Some(Path::new(p)));
+            assert!(odd.config.is_none() && odd.config_unusable.is_some());
+        }
     }
 
     #[cfg(unix)]

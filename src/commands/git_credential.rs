@@ -341,13 +341,33 @@ pub fn run_with(
 /// Why answering would let git keep the password in a file (or another
 /// store): a helper besides ours that git calls for this request, as
 /// `git config` reads it here (git runs its helpers in the directory it
-/// runs in, so a repository's own config counts). `None` when the chain
-/// is safe, or when git cannot be asked.
+/// runs in, so a repository's own config counts). Not being able to tell
+/// (no git on `PATH`, `git config` failing, a listing too long to read
+/// whole) is a reason too. `None` when the chain is safe.
 fn unsafe_chain(req: &Request) -> Option<String> {
+    unsafe_chain_with(crate::process::find("git").as_deref(), req)
+}
+
+fn unsafe_chain_with(git_program: Option<&std::path::Path>, req: &Request) -> Option<String> {
     use crate::export::git;
     let host = req.host.as_deref()?;
-    let program = crate::process::find("git")?;
-    let chain = git::read_helper_chain(&program, host, req.username.as_deref()).ok()?;
+    let Some(program) = git_program else {
+        return Some(
+            "git is not on PATH here, so which credential helpers git calls after ours \
+             cannot be checked (one could keep the password in a file)"
+                .to_string(),
+        );
+    };
+    let chain = match git::read_helper_chain(program, host, req.username.as_deref()) {
+        Ok(chain) => chain,
+        Err(e) => {
+            return Some(format!(
+                "which credential helpers git calls after ours could not be checked \
+                 (one could keep the password in a file): {}",
+                escape_for_terminal(&e)
+            ));
+        }
+    };
     let bad = git::unsafe_helper(&chain)?;
     let ours = chain.iter().find(|h| h.is_ours())?;
     let user = req
@@ -652,5 +672,59 @@ mod tests {
             .unwrap();
             assert!(matches!(choose(&r, &accounts), Choice::One(_)), "{user}");
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod chain_tests {
+    use super::*;
+
+    /// A `git` that runs `body` as a shell script.
+    fn stub_git(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("git");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    fn request() -> Request {
+        Request {
+            protocol: Some("smtp".into()),
+            host: Some("smtp.mail.me.com:587".into()),
+            username: Some("emily@icloud.com".into()),
+            ..Request::default()
+        }
+    }
+
+    #[test]
+    fn not_being_able_to_read_the_helper_list_is_unsafe() {
+        let dir = tempfile::tempdir().unwrap();
+        // No git at all.
+        let why = unsafe_chain_with(None, &request()).expect("no git must not count as safe");
+        assert!(why.contains("git is not on PATH"), "{why}");
+        // git config failing, saying something with an escape sequence.
+        let failing = stub_git(dir.path(), "printf 'bad \\033[31mconfig' >&2; exit 3");
+        let why = unsafe_chain_with(Some(&failing), &request()).expect("a failure is unsafe");
+        assert!(why.contains("could not be checked"), "{why}");
+        assert!(!why.contains('\x1b'), "{why:?}");
+        assert!(why.contains("\\x1b"), "{why:?}");
+        // More output than is read: the helpers past the cut are unknown.
+        let flooding = stub_git(
+            dir.path(),
+            "i=0; while [ $i -lt 3000 ]; do \
+             printf 'file:/x\\0credential.helper\\ncache --timeout=999999999999\\0'; \
+             i=$((i+1)); done",
+        );
+        let why = unsafe_chain_with(Some(&flooding), &request()).expect("a cut list is unsafe");
+        assert!(why.contains("KiB"), "{why}");
+    }
+
+    #[test]
+    fn no_helpers_configured_is_safe() {
+        let dir = tempfile::tempdir().unwrap();
+        // `git config --get-regexp` exits 1 when nothing matches.
+        let none = stub_git(dir.path(), "exit 1");
+        assert_eq!(unsafe_chain_with(Some(&none), &request()), None);
     }
 }

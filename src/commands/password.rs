@@ -105,20 +105,30 @@ pub fn copy(
         let _ = writeln!(err, "note: {note}");
     }
     let woke = waiter.wait(clear_after);
-    let done = copied.clear();
-    let _ = writeln!(err, "Clipboard: {}.", done.join("; "));
+    let done = copied.clear_report();
+    let _ = writeln!(err, "Clipboard: {}.", done.lines.join("; "));
     drop(copied);
     match woke {
         Woke::Timer | Woke::Interrupt => Exit::Ok,
         Woke::Signal(n) => std::process::exit(128 + n),
         Woke::Suspend => {
-            let _ = writeln!(
-                err,
-                "Cleared before stopping (Ctrl-Z): a stopped process cannot clear it later. \
-                 Nothing is copied again when it continues."
-            );
+            let _ = if done.failed {
+                writeln!(
+                    err,
+                    "Stopping (Ctrl-Z), though the password may still be on the clipboard (see \
+                     above): clear it by copying something else. Nothing is copied again when \
+                     it continues."
+                )
+            } else {
+                writeln!(
+                    err,
+                    "Cleared before stopping (Ctrl-Z): a stopped process cannot clear it later. \
+                     Nothing is copied again when it continues."
+                )
+            };
             let _ = err.flush();
-            stop_now();
+            #[cfg(unix)]
+            stop_signals::stop_now();
             Exit::Ok
         }
     }
@@ -164,16 +174,6 @@ enum Woke {
     /// SIGTSTP (Ctrl-Z): clear, then stop; when continued, end normally.
     #[cfg_attr(not(unix), allow(dead_code))]
     Suspend,
-}
-
-/// Stop this process as Ctrl-Z would have (SIGSTOP: our SIGTSTP handler
-/// is in place for good), until the shell continues it.
-fn stop_now() {
-    #[cfg(unix)]
-    // SAFETY: raise(3) with a valid signal number has no preconditions.
-    unsafe {
-        libc::raise(libc::SIGSTOP);
-    }
 }
 
 /// Ctrl-C and the termination signals, listened for from before the copy

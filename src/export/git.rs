@@ -391,6 +391,14 @@ pub fn read_helper_chain(
         ],
         GIT_TIMEOUT,
     )?;
+    if ran.stdout_truncated {
+        // The helpers past the cut are unknown.
+        return Err(format!(
+            "`{} config` listed more credential helpers than are read ({} KiB)",
+            git.display(),
+            crate::process::OUTPUT_LIMIT / 1024
+        ));
+    }
     match ran.status.code() {
         // git names a repository's config relative to where it runs.
         Some(0) => Ok(helper_chain(&ran.stdout, host, user)
@@ -429,11 +437,15 @@ pub fn chain_warning(view: &AccountView, paths: Option<&Paths>) -> Option<String
 /// the last section of its name, so our section (if that file has it,
 /// before the helper) is removed first and written anew at the end.
 pub fn unsafe_helper_message(bad: &HelperEntry, url: &str, ours: &str) -> String {
+    use crate::output::shown;
     let q = |s: &str| crate::text::shell_quote(s).into_owned();
     let section = format!("credential.{url}");
     let key = format!("{section}.helper");
+    // A piece with a control character cannot go into a command line to
+    // paste (shell quoting keeps it raw): then no command.
+    let plain = |s: &str| matches!(shown(s), std::borrow::Cow::Borrowed(_));
     let fix = match bad.file() {
-        Some(file) => format!(
+        Some(file) if [file, section.as_str(), ours].into_iter().all(plain) => format!(
             "git config --file {f} --remove-section {s} 2>/dev/null; \
              git config --file {f} --add {k} '' && git config --file {f} --add {k} {o}",
             f = q(file),
@@ -441,23 +453,26 @@ pub fn unsafe_helper_message(bad: &HelperEntry, url: &str, ours: &str) -> String
             k = q(&key),
             o = q(ours)
         ),
-        None => format!(
+        _ => format!(
             "remove `{}` from where it is set ({})",
             bad.value, bad.origin
         ),
     };
-    format!(
+    let message = format!(
         "git would hand the password to the credential helper `{value}` (set as {k} in {origin}) \
          after each send, and it keeps what it is given ({what}). Fix: {fix}",
-        value = crate::text::escape_for_terminal(&bad.value),
+        value = bad.value,
         k = bad.key,
-        origin = crate::text::escape_for_terminal(&bad.origin),
+        origin = bad.origin,
         what = if bad.value.trim() == "store" || bad.value.trim().starts_with("store ") {
             "`store` writes it in plain text to ~/.git-credentials"
         } else {
             "in a file, in memory or in another keyring"
         },
-    )
+    );
+    // Every piece came from a config file or the request: all of it is
+    // shown escaped.
+    shown(&message).into_owned()
 }
 
 #[cfg(test)]
@@ -571,5 +586,42 @@ mod tests {
         ] {
             assert!(!url_applies(no, host, user), "{no}");
         }
+    }
+
+    #[test]
+    fn the_helper_warning_shows_control_characters_escaped_and_no_command_then() {
+        let bad = HelperEntry {
+            origin: "file:/home/e/.gitconfig".into(),
+            key: "credential.\x1b]0;owned\x07smtp://x.helper".into(),
+            value: "store".into(),
+        };
+        let m = unsafe_helper_message(&bad, "smtp://e@smtp.mail.me.com:587", "!ours");
+        assert!(!m.chars().any(char::is_control), "{m:?}");
+        assert!(m.contains("\\x1b]0;owned\\x07"), "{m}");
+        assert!(
+            m.contains("git config --file"),
+            "a plain file still gets its fix: {m}"
+        );
+        // A control character in what the command would carry: no command.
+        let bad = HelperEntry {
+            origin: "file:/home/e/\x1b[2J.gitconfig".into(),
+            key: "credential.helper".into(),
+            value: "store".into(),
+        };
+        let m = unsafe_helper_message(&bad, "smtp://e@smtp.mail.me.com:587", "!ours");
+        assert!(!m.chars().any(char::is_control), "{m:?}");
+        assert!(!m.contains("git config --file"), "{m}");
+        assert!(m.contains("\\x1b[2J"), "{m}");
+        let m = unsafe_helper_message(
+            &HelperEntry {
+                origin: "file:/home/e/.gitconfig".into(),
+                key: "credential.helper".into(),
+                value: "store".into(),
+            },
+            "smtp://e@smtp.mail.me.com:587",
+            "!ours \u{9b}31m",
+        );
+        assert!(!m.contains("git config --file"), "{m}");
+        assert!(!m.chars().any(char::is_control), "{m:?}");
     }
 }

@@ -548,6 +548,15 @@ impl AccountView {
         smtp_given: bool,
         invocation: Invocation,
     ) -> Result<AccountView, ExportError> {
+        if let Some(path) = &invocation.config_unusable {
+            return Err(ExportError::unsafe_value(
+                ANY,
+                "config path",
+                path,
+                "this path can't be written into a client config (not UTF-8, or a control \
+                 character); the password command would read the default config instead",
+            ));
+        }
         let account = entry.account().map_err(|_| {
             ExportError::unsafe_value(ANY, "address", &entry.email, "not a plain address")
         })?;
@@ -845,6 +854,26 @@ pub(crate) mod tests {
             Invocation::default(),
         )
         .unwrap()
+    }
+
+    /// A config path no command line can carry: the export refuses
+    /// instead of pointing clients at the default config.
+    #[test]
+    fn an_unwritable_config_path_is_refused_not_dropped() {
+        let me = Invocation::new(None, Some(std::path::Path::new("/home/e/cfg\x1b[2J.toml")));
+        assert_eq!(me.config, None);
+        let entry = AccountEntry {
+            email: "emily@icloud.com".into(),
+            login: "emily@icloud.com".into(),
+            ..AccountEntry::default()
+        };
+        let Err(e) = AccountView::from_entry(&entry, &CheckSettings::default(), false, false, me)
+        else {
+            panic!("refused");
+        };
+        let m = e.to_string();
+        assert!(m.contains("can't be written into a client config"), "{m}");
+        assert!(m.contains("cfg\\x1b[2J.toml") && !m.contains('\x1b'), "{m}");
     }
 
     #[test]

@@ -107,12 +107,21 @@ pub fn open(path: &Path, config: Option<&Path>) -> io::Result<bool> {
 
 /// Stop logging and forget (zero) every registered secret.
 pub fn close() {
-    {
+    let unwritten = {
         // Lines still held at the end: their password never came, so
-        // they could not be filtered; they are not written.
+        // they could not be filtered; they are not written, but counted.
         let mut held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+        let n = held.lines.len() + held.dropped;
         held.lines.clear();
         held.dropped = 0;
+        n
+    };
+    if unwritten > 0 && enabled() {
+        emit(
+            &timestamp(SystemTime::now()),
+            Component::Keyring,
+            &format!("{unwritten} lines not written: the password read never finished"),
+        );
     }
     ON.store(false, Ordering::SeqCst);
     *SINK.lock().unwrap_or_else(|p| p.into_inner()) = None;
@@ -348,7 +357,12 @@ mod tests {
         );
         register_password(&Secret::new("qrst-uvwx-yzab-cdef".into()));
         drop(hold);
+        // Held when the log closes: not written, but counted.
+        let never_ends = super::hold();
+        write(Component::Cli, "S: * OK held to the end");
+        write(Component::Cli, "S: * OK also held");
         close();
+        drop(never_ends);
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().filter(|l| l.contains(" cli ")).collect();
         assert_eq!(lines.len(), 5, "{text}");
@@ -358,6 +372,11 @@ mod tests {
         );
         assert!(lines[4].ends_with(" cli S: * OK second"), "{text}");
         assert!(!text.contains("qrst"), "{text}");
+        assert!(!text.contains("held to the end"), "{text}");
+        assert!(
+            text.contains(" keyring 2 lines not written: the password read never finished\n"),
+            "{text}"
+        );
         assert!(
             lines[0].ends_with(" cli <line redacted: it held a secret>"),
             "{text}"

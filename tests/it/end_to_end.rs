@@ -855,37 +855,7 @@ fn done_sets_up_mbsync_for_real_with_no_password_in_its_config() {
 
 #[test]
 fn done_copies_the_password_by_osc52_and_quitting_clears_it() {
-    let email = "e2e-copy@icloud.com";
-    clear(email);
-    let w = World::new("e2e-copy", PW1);
-    let t = Tmux::start_then(&format!("{} --plain", sh_quote(bin())), "", &w.env());
-    t.tmux(&["set-option", "-g", "set-clipboard", "on"]);
-    for (wait, answer) in [
-        ("Choose 1-1 [1]", "1"),
-        ("Is two-factor authentication on", "1"),
-        ("Enter when done", ""),
-        ("Email address:", email),
-        ("App-specific password (not shown)", PW1),
-        ("Label at Apple", ""),
-        ("Save it to the keyring", "1"),
-    ] {
-        t.wait_for(wait, 20);
-        t.type_text(answer);
-        t.keys(&["Enter"]);
-    }
-    t.wait_for("Copy the password", 20);
-    t.wait_for("Choose 1-", 5);
-    let s = t.history();
-    let copy = s
-        .lines()
-        .filter_map(|l| l.trim().split_once(". Copy the password"))
-        .map(|(n, _)| n.to_string())
-        .next_back()
-        .unwrap_or_else(|| panic!("no copy answer in:\n{s}"));
-    assert!(copy.parse::<usize>().is_ok(), "{copy:?} in:\n{s}");
-    t.type_text(&copy);
-    t.keys(&["Enter"]);
-    t.wait_for("Copied the password via OSC 52", 10);
+    let (_w, t) = plain_wizard_copied("e2e-copy");
     let buffers = String::from_utf8_lossy(&t.tmux(&["show-buffer"]).stdout).into_owned();
     assert_eq!(buffers, PW1, "tmux caught the OSC 52 copy");
     assert!(!t.history().contains(PW1));
@@ -954,4 +924,76 @@ fn a_signal_during_saving_lets_the_save_finish_then_restores_the_terminal() {
         None,
         "the staging entry is gone"
     );
+}
+
+/// Ctrl-Z (SIGTSTP) in the plain wizard after a copy: the password is
+/// cleared before the process stops (a stopped process cannot clear it
+/// later), and the wizard carries on when continued.
+#[test]
+fn ctrl_z_in_the_plain_wizard_clears_a_copied_password_before_stopping() {
+    let (_w, t) = plain_wizard_copied("e2e-copy-tstp");
+    let buffers = String::from_utf8_lossy(&t.tmux(&["show-buffer"]).stdout).into_owned();
+    assert_eq!(buffers, PW1, "tmux caught the OSC 52 copy");
+    let pid = t.program_pid();
+    // SAFETY: signalling the program under test by its pid.
+    unsafe { libc::kill(pid, libc::SIGTSTP) };
+    t.wait_for("cleared before stopping (Ctrl-Z)", 10);
+    // Stopped, with the clipboard already emptied.
+    let state = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        stat.rsplit_once(") ").unwrap().1.chars().next().unwrap()
+    };
+    t.wait_until("the program to stop", 10, || state() == 'T');
+    let list = String::from_utf8_lossy(&t.tmux(&["list-buffers", "-F", "#{buffer_sample}"]).stdout)
+        .into_owned();
+    assert!(
+        !list.contains(PW1),
+        "still on the clipboard while stopped: {list}"
+    );
+    // Continued, the wizard carries on and quits normally.
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    t.wait_until("the program to continue", 10, || state() != 'T');
+    t.type_text("1");
+    t.keys(&["Enter"]);
+    assert_eq!(t.wait_exit(20), "0");
+    assert!(!t.history().contains(PW1));
+}
+
+/// The plain wizard in tmux (OSC 52 on), through a save of
+/// `NAME@icloud.com` to a copy of its password on the Done step.
+fn plain_wizard_copied(name: &str) -> (World, Tmux) {
+    let email = format!("{name}@icloud.com");
+    let email = email.as_str();
+    clear(email);
+    let w = World::new(name, PW1);
+    let t = Tmux::start_then(&format!("{} --plain", sh_quote(bin())), "", &w.env());
+    t.tmux(&["set-option", "-g", "set-clipboard", "on"]);
+    for (wait, answer) in [
+        ("Choose 1-1 [1]", "1"),
+        ("Is two-factor authentication on", "1"),
+        ("Enter when done", ""),
+        ("Email address:", email),
+        ("App-specific password (not shown)", PW1),
+        ("Label at Apple", ""),
+        ("Save it to the keyring", "1"),
+    ] {
+        t.wait_for(wait, 20);
+        t.type_text(answer);
+        t.keys(&["Enter"]);
+    }
+    t.wait_for("Copy the password", 20);
+    t.wait_for("Choose 1-", 5);
+    let s = t.history();
+    let copy = s
+        .lines()
+        .filter_map(|l| l.trim().split_once(". Copy the password"))
+        .map(|(n, _)| n.to_string())
+        .next_back()
+        .unwrap_or_else(|| panic!("no copy answer in:\n{s}"));
+    assert!(copy.parse::<usize>().is_ok(), "{copy:?} in:\n{s}");
+    t.type_text(&copy);
+    t.keys(&["Enter"]);
+    t.wait_for("Copied the password via OSC 52", 10);
+    (w, t)
 }

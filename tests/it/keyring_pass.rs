@@ -526,3 +526,87 @@ fn an_explicit_keyring_is_recorded_and_password_never_guesses() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(w.entries().is_empty());
 }
+
+/// A store that is a git repository, with git set to sign every commit
+/// (`commit.gpgsign`) with a key whose passphrase gpg-agent does not
+/// have: pass commits each change, and git's gpg would ask through
+/// pinentry. Saving commits unsigned instead, and no pinentry starts.
+#[test]
+fn a_git_backed_store_with_signed_commits_never_starts_a_pinentry() {
+    let email = "pass-gitsign@icloud.com";
+    let w = PassWorld::new();
+    let pinentry = w.path("stubs").join("pinentry-records");
+    std::fs::write(
+        &pinentry,
+        format!(
+            "#!/bin/sh\necho started >> '{}'\nexit 1\n",
+            w.path("pinentry-started").display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pinentry, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        w.path("g").join("gpg-agent.conf"),
+        format!(
+            "allow-loopback-pinentry\npinentry-program {}\n",
+            pinentry.display()
+        ),
+    )
+    .unwrap();
+    // Encryption needs no passphrase; signing does.
+    w.init_store("gitsign@example.com", "");
+    w.ok(
+        "gpg",
+        &[
+            "--batch",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            PASSPHRASE,
+            "--quick-gen-key",
+            "signer@example.com",
+            "default",
+            "sign",
+            "never",
+        ],
+        "",
+    );
+    w.ok("gpgconf", &["--kill", "gpg-agent"], "");
+    let user = "[user]\n\tname = Emily\n\temail = emily@example.com\n";
+    std::fs::write(w.path("home").join(".gitconfig"), user).unwrap();
+    w.ok("pass", &["git", "init"], "");
+    // Signing asked for from now on.
+    std::fs::write(
+        w.path("home").join(".gitconfig"),
+        format!("{user}\tsigningkey = signer@example.com\n[commit]\n\tgpgsign = true\n"),
+    )
+    .unwrap();
+    let dv = dovecot_for("pass-gitsign", PW1);
+
+    let (code, out, err) = w.cli(
+        &dv,
+        &["store", email, "--password-stdin"],
+        &format!("{PW1}\n"),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        !w.path("pinentry-started").exists(),
+        "a pinentry was started for git's signature"
+    );
+    let log = w.ok(
+        "git",
+        &[
+            "-C",
+            w.path("store").to_str().unwrap(),
+            "log",
+            "--format=%G? %s",
+        ],
+        "",
+    );
+    assert!(log.contains(email), "the save was committed: {log}");
+    assert!(
+        log.lines().all(|l| l.starts_with("N ")),
+        "unsigned commits: {log}"
+    );
+}
