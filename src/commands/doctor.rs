@@ -363,8 +363,18 @@ fn git_finding(view: &AccountView, paths: &Paths, fix: String) -> Finding {
         return bad("exports", "git: git is not on PATH", "install git");
     };
     let host = format!("{}:{}", view.smtp.url_host(), view.smtp.port);
-    let chain =
-        export::git::read_helper_chain(&git, &host, Some(&view.smtp_user)).unwrap_or_default();
+    // A list that cannot be read is not a safe one (the helper then
+    // answers nothing either).
+    let chain = match export::git::read_helper_chain(&git, &host, Some(&view.smtp_user)) {
+        Ok(chain) => chain,
+        Err(e) => {
+            return bad(
+                "git helpers",
+                format!("git's credential helpers could not be read: {e}"),
+                "git config --show-origin --get-regexp '^credential' (then fix what it shows)",
+            );
+        }
+    };
     if !chain.iter().any(|h| h.is_ours()) {
         return bad(
             "exports",
