@@ -109,12 +109,9 @@ pub fn run_with(
         Ok(pc) => pc,
         Err(e) => return e,
     };
-    let settings = match globals.check_settings() {
+    let settings = match super::verify::check_settings(globals, err) {
         Ok(s) => s,
-        Err(m) => {
-            let _ = writeln!(err, "error: {m}");
-            return Exit::Usage;
-        }
+        Err(code) => return code,
     };
     let entries: Vec<&AccountEntry> = match email {
         Some(raw) => {

@@ -47,12 +47,9 @@ pub fn run_with(
         Ok(e) => e,
         Err(code) => return code,
     };
-    let settings = match globals.check_settings() {
+    let settings = match super::verify::check_settings(globals, err) {
         Ok(s) => s,
-        Err(m) => {
-            let _ = writeln!(err, "error: {m}");
-            return Exit::Usage;
-        }
+        Err(code) => return code,
     };
     let view = match AccountView::from_entry(
         entry,

@@ -60,12 +60,9 @@ pub fn run_with(
         Ok(pc) => pc,
         Err(e) => return e,
     };
-    let settings = match globals.check_settings() {
+    let settings = match super::verify::check_settings(globals, err) {
         Ok(s) => s,
-        Err(m) => {
-            let _ = writeln!(err, "error: {m}");
-            return Exit::Usage;
-        }
+        Err(code) => return code,
     };
     if config.accounts.is_empty() {
         let _ = writeln!(out, "No accounts are configured in {}.", path.display());

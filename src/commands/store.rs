@@ -193,12 +193,9 @@ pub fn run_with(
         }
     };
     let label = label.as_deref();
-    let settings = match globals.check_settings() {
+    let settings = match super::verify::check_settings(globals, err) {
         Ok(s) => s,
-        Err(m) => {
-            let _ = writeln!(err, "error: {m}");
-            return Exit::Usage;
-        }
+        Err(code) => return code,
     };
     // A config that does not parse stops us before anything else happens.
     let path = match open_config(globals, err) {

@@ -57,12 +57,11 @@ pub fn run_with(
     // left every main entry as it was: each is settled beside its
     // account's check, once that check's password has been read.
     let mut leftovers = Leftovers(config.accounts.iter().map(|a| a.email.clone()).collect());
-    let settings = match globals.check_settings() {
+    let settings = match check_settings(globals, err) {
         Ok(s) => s,
-        Err(m) => {
-            let _ = writeln!(err, "error: {}", shown(&m));
+        Err(code) => {
             leftovers.settle_now(store, &path, err);
-            return Exit::Usage;
+            return code;
         }
     };
     let entries: Vec<AccountEntry> = match email {
@@ -304,6 +303,18 @@ pub(crate) fn email_arg(raw: &str, err: &mut dyn Write) -> Result<Email, Exit> {
 }
 
 /// The config's path and contents, or the exit code after saying why not.
+/// The check settings the global options give (servers, CA file,
+/// timeout), or a usage error said on `err` (escaped) and its exit code.
+pub(crate) fn check_settings(
+    globals: &GlobalArgs,
+    err: &mut dyn Write,
+) -> Result<CheckSettings, Exit> {
+    globals.check_settings().map_err(|m| {
+        let _ = writeln!(err, "error: {}", shown(&m));
+        Exit::Usage
+    })
+}
+
 pub(crate) fn open_config(
     globals: &GlobalArgs,
     err: &mut dyn Write,
