@@ -376,31 +376,40 @@ fn encryption_keygrip(w: &PassWorld) -> String {
     panic!("no encryption subkey in:\n{colons}");
 }
 
+impl PassWorld {
+    /// gpg-agent's pinentry becomes a stub `name` that records each start
+    /// in `pinentry-started`, then runs `then`; `agent_options` are put
+    /// before the pinentry lines of gpg-agent.conf.
+    fn recording_pinentry(&self, name: &str, then: &str, agent_options: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let pinentry = self.path("stubs").join(name);
+        std::fs::write(
+            &pinentry,
+            format!(
+                "#!/bin/sh\necho started >> '{}'\n{then}\n",
+                self.path("pinentry-started").display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&pinentry, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(
+            self.path("g").join("gpg-agent.conf"),
+            format!(
+                "{agent_options}allow-loopback-pinentry\npinentry-program {}\n",
+                pinentry.display()
+            ),
+        )
+        .unwrap();
+    }
+}
+
 #[test]
 fn a_locked_key_is_reported_without_a_prompt_and_a_preset_passphrase_works() {
     let email = "pass-preset@icloud.com";
     let w = PassWorld::new();
     // A pinentry that would hang (and records that it was started): the
     // program must never get gpg-agent to ask.
-    let pinentry = w.path("stubs").join("pinentry-hangs");
-    std::fs::write(
-        &pinentry,
-        format!(
-            "#!/bin/sh\necho started >> '{}'\nsleep 60\n",
-            w.path("pinentry-started").display()
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&pinentry, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::write(
-        w.path("g").join("gpg-agent.conf"),
-        format!(
-            "allow-preset-passphrase\nallow-loopback-pinentry\npinentry-program {}\n",
-            pinentry.display()
-        ),
-    )
-    .unwrap();
+    w.recording_pinentry("pinentry-hangs", "sleep 60", "allow-preset-passphrase\n");
     w.init_store("preset@example.com", PASSPHRASE);
     let dv = dovecot_for("pass-preset", PW1);
     // Whatever key generation left cached goes.
@@ -535,25 +544,7 @@ fn an_explicit_keyring_is_recorded_and_password_never_guesses() {
 fn a_git_backed_store_with_signed_commits_never_starts_a_pinentry() {
     let email = "pass-gitsign@icloud.com";
     let w = PassWorld::new();
-    let pinentry = w.path("stubs").join("pinentry-records");
-    std::fs::write(
-        &pinentry,
-        format!(
-            "#!/bin/sh\necho started >> '{}'\nexit 1\n",
-            w.path("pinentry-started").display()
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&pinentry, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::write(
-        w.path("g").join("gpg-agent.conf"),
-        format!(
-            "allow-loopback-pinentry\npinentry-program {}\n",
-            pinentry.display()
-        ),
-    )
-    .unwrap();
+    w.recording_pinentry("pinentry-records", "exit 1", "");
     // Encryption needs no passphrase; signing does.
     w.init_store("gitsign@example.com", "");
     w.ok(
