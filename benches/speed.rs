@@ -45,10 +45,10 @@ use std::time::{Duration, Instant};
 
 use common::dovecot::Dovecot;
 use common::measure::run_measured;
-use icloud_mail_setup::account::{Account, Email};
-use icloud_mail_setup::keyring::{KeyringStore, SecretStore};
-use icloud_mail_setup::mail::{CheckSettings, Endpoint, LiveChecker, check_both};
-use icloud_mail_setup::secret::Secret;
+use icloud_mail_setup::domain::account::{Account, Email};
+use icloud_mail_setup::domain::keyring::{KeyringStore, SecretStore};
+use icloud_mail_setup::domain::mail::{CheckSettings, Endpoint, LiveChecker, check_both};
+use icloud_mail_setup::sys::secret::Secret;
 use proxy::Proxy;
 use pty::Pty;
 
@@ -441,9 +441,10 @@ impl Bench {
     /// are checked side by side.
     fn verify_several_row(&self, runs: usize) -> Row {
         const THREE: usize = 3;
-        let all = icloud_mail_setup::config::load(&self.config).expect("the bench's config");
+        let all =
+            icloud_mail_setup::domain::config::load(&self.config).expect("the bench's config");
         let three = self.dir.path().join("three.toml");
-        icloud_mail_setup::config::update(&three, |c| {
+        icloud_mail_setup::domain::config::update(&three, |c| {
             for e in &self.emails[..THREE] {
                 c.upsert(all.find(e).expect("a stored account").clone());
             }

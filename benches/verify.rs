@@ -35,11 +35,11 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::dovecot::Dovecot;
-use icloud_mail_setup::account::{Account, Email};
-use icloud_mail_setup::mail::{
+use icloud_mail_setup::domain::account::{Account, Email};
+use icloud_mail_setup::domain::mail::{
     CheckReport, CheckSettings, Endpoint, LiveChecker, check_both, imap, smtp,
 };
-use icloud_mail_setup::secret::Secret;
+use icloud_mail_setup::sys::secret::Secret;
 use proxy::Proxy;
 
 const ONE_WAY: Duration = Duration::from_millis(25);

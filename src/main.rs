@@ -18,24 +18,25 @@ use std::time::Duration;
 use clap::{CommandFactory, FromArgMatches};
 use crossterm::event::EventStream;
 
-use icloud_mail_setup::cli::Cli;
-use icloud_mail_setup::commands::{self, Exit};
+use icloud_mail_setup::app::cli::Cli;
+use icloud_mail_setup::app::commands::{self, Exit};
+use icloud_mail_setup::app::tui::paste_burst;
+use icloud_mail_setup::app::tui::terminal::TerminalGuard;
+use icloud_mail_setup::app::tui::{BrowserOpener, Executor, Io, View, run_loop};
+use icloud_mail_setup::app::wizard::{Model, Msg};
+use icloud_mail_setup::domain::mail::LiveChecker;
+use icloud_mail_setup::domain::storage;
 use icloud_mail_setup::log;
-use icloud_mail_setup::log::Component;
-use icloud_mail_setup::mail::LiveChecker;
-use icloud_mail_setup::storage;
-use icloud_mail_setup::tui::paste_burst;
-use icloud_mail_setup::tui::terminal::TerminalGuard;
-use icloud_mail_setup::tui::{BrowserOpener, Executor, Io, View, run_loop};
-use icloud_mail_setup::wizard::{Model, Msg};
+use icloud_mail_setup::sys::log;
+use icloud_mail_setup::sys::log::Component;
 
 fn main() -> ExitCode {
     // Before anything holds a secret: no core dump may carry it.
-    icloud_mail_setup::hardening::disable_core_dumps();
+    icloud_mail_setup::sys::hardening::disable_core_dumps();
     // An empty variable is unset: ICLOUD_MAIL_SETUP_LOG means no log, and
     // an empty _CONFIG, _IMAP, _SMTP or _CA_FILE the default (clap would
     // call it a missing value of an option nobody typed).
-    for name in icloud_mail_setup::cli::ENV_VARS {
+    for name in icloud_mail_setup::app::cli::ENV_VARS {
         if std::env::var_os(name).is_some_and(|v| v.is_empty()) {
             // SAFETY: nothing else runs yet: no thread reads the environment.
             unsafe { std::env::remove_var(name) };
@@ -47,7 +48,7 @@ fn main() -> ExitCode {
         // a value from a variable (ICLOUD_MAIL_SETUP_IMAP, ...) as one:
         // say it as if they were unset, so none reads as required. The
         // variables carry no value clap checks, so the error is the same.
-        for name in icloud_mail_setup::cli::ENV_VARS {
+        for name in icloud_mail_setup::app::cli::ENV_VARS {
             // SAFETY: still one thread: nothing reads the environment.
             unsafe { std::env::remove_var(name) };
         }
@@ -63,7 +64,7 @@ fn main() -> ExitCode {
         None => wizard(&cli),
     };
     log!(Component::Cli, "exit status {code:?}");
-    icloud_mail_setup::log::close();
+    icloud_mail_setup::sys::log::close();
     code
 }
 
@@ -161,7 +162,7 @@ fn wizard(cli: &Cli) -> ExitCode {
     let mut model = Model::new(&hostname, settings.clone(), cli.account.clone());
     model.servers_given = (cli.globals.imap.is_some(), cli.globals.smtp.is_some());
     model.config_path = config_path.display().to_string();
-    model.invocation = icloud_mail_setup::text::Invocation::current(Some(&config_path));
+    model.invocation = icloud_mail_setup::sys::text::Invocation::current(Some(&config_path));
     let io = Io {
         checker: Arc::new(LiveChecker::new(settings)),
         // A person is at the screen: the macOS Keychain may ask them.
@@ -181,8 +182,8 @@ fn wizard(cli: &Cli) -> ExitCode {
         spawn_signal_watch(exec.sender(), plain);
         if plain {
             let out = &mut std::io::stdout();
-            let r = icloud_mail_setup::plain::run(&mut model, &mut exec, results, out).await;
-            icloud_mail_setup::echo::restore();
+            let r = icloud_mail_setup::app::plain::run(&mut model, &mut exec, results, out).await;
+            icloud_mail_setup::sys::echo::restore();
             input_ended = r?;
             return Ok(());
         }
@@ -217,7 +218,7 @@ fn wizard(cli: &Cli) -> ExitCode {
     // a save in progress is let finish (bounded), and a password copied to
     // the clipboard does not stay there.
     let _held = storage::hold_saves(storage::SAVE_GRACE);
-    icloud_mail_setup::executor::clear_clipboard();
+    icloud_mail_setup::app::executor::clear_clipboard();
     // Blocking keyring calls that are still running must not keep us here.
     runtime.shutdown_timeout(Duration::from_millis(300));
     if let Err(e) = result {
@@ -262,7 +263,7 @@ fn wizard(cli: &Cli) -> ExitCode {
             .flow
             .exported
             .iter()
-            .filter_map(|n| n.parse::<icloud_mail_setup::export::Client>().ok())
+            .filter_map(|n| n.parse::<icloud_mail_setup::domain::export::Client>().ok())
         {
             let _ = writeln!(std::io::stdout(), "{client}: {}", client.usage_hint(email));
         }
@@ -288,7 +289,7 @@ fn wizard(cli: &Cli) -> ExitCode {
 /// it as a key): a copied password is cleared first, then the process
 /// stops; it carries on when continued.
 fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>, plain: bool) {
-    use icloud_mail_setup::stop_signals::StopSignals;
+    use icloud_mail_setup::sys::stop_signals::StopSignals;
     tokio::spawn(async move {
         let listening = if plain {
             StopSignals::with_suspend()
@@ -305,9 +306,9 @@ fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>, plain: bool) 
             _ = tokio::time::sleep(storage::SAVE_GRACE) => {}
             _ = next_stop(&mut signals) => {}
         }
-        icloud_mail_setup::tui::terminal::restore();
-        icloud_mail_setup::echo::restore();
-        icloud_mail_setup::executor::clear_clipboard();
+        icloud_mail_setup::app::tui::terminal::restore();
+        icloud_mail_setup::sys::echo::restore();
+        icloud_mail_setup::app::executor::clear_clipboard();
         say!(
             "icloud-mail-setup: stopped by a signal while saving; the next run finishes or \
              rolls back that save."
@@ -318,21 +319,21 @@ fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<Msg>, plain: bool) 
 
 /// The next signal that ends the wizard; a Ctrl-Z meanwhile clears a
 /// copied password, says so, and stops the process until it is continued.
-async fn next_stop(signals: &mut icloud_mail_setup::stop_signals::StopSignals) -> i32 {
+async fn next_stop(signals: &mut icloud_mail_setup::sys::stop_signals::StopSignals) -> i32 {
     #[cfg(unix)]
     loop {
         let sig = signals.recv().await;
-        if sig != icloud_mail_setup::stop_signals::SUSPEND {
+        if sig != icloud_mail_setup::sys::stop_signals::SUSPEND {
             return sig;
         }
-        if let Some(done) = icloud_mail_setup::executor::clear_clipboard_before_stop() {
+        if let Some(done) = icloud_mail_setup::app::executor::clear_clipboard_before_stop() {
             say!(
                 "icloud-mail-setup: the copied password was cleared before stopping (Ctrl-Z): \
                  a stopped process cannot clear it later ({}). Copy it again when continued.",
                 done.join("; ")
             );
         }
-        icloud_mail_setup::stop_signals::stop_now();
+        icloud_mail_setup::sys::stop_signals::stop_now();
     }
     #[cfg(not(unix))]
     signals.recv().await

@@ -7,8 +7,8 @@
 
 #![no_main]
 
-use icloud_mail_setup::account::{Email, MAX_LABEL_CHARS, check_label};
-use icloud_mail_setup::text;
+use icloud_mail_setup::domain::account::{Email, MAX_LABEL_CHARS, check_label};
+use icloud_mail_setup::sys::text;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|s: &str| {

@@ -7,7 +7,7 @@
 
 #![no_main]
 
-use icloud_mail_setup::apppass::{self, Form, MAX_PASTE_BYTES};
+use icloud_mail_setup::domain::apppass::{self, Form, MAX_PASTE_BYTES};
 use libfuzzer_sys::fuzz_target;
 
 fn canonical(p: &str) -> bool {

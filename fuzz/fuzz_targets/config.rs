@@ -11,9 +11,9 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use icloud_mail_setup::config::{self, ConfigError};
-use icloud_mail_setup::mail::CheckSettings;
-use icloud_mail_setup::storage;
+use icloud_mail_setup::domain::config::{self, ConfigError};
+use icloud_mail_setup::domain::mail::CheckSettings;
+use icloud_mail_setup::domain::storage;
 use libfuzzer_sys::fuzz_target;
 
 /// One directory for the whole run, in memory where there is a tmpfs.

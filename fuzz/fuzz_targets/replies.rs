@@ -8,8 +8,8 @@
 
 #![no_main]
 
-use icloud_mail_setup::mail::ErrorKind;
-use icloud_mail_setup::mail::{imap, smtp};
+use icloud_mail_setup::domain::mail::ErrorKind;
+use icloud_mail_setup::domain::mail::{imap, smtp};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|s: &str| {

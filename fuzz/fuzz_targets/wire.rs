@@ -12,8 +12,8 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use icloud_mail_setup::mail::wire::{MAX_BYTES, MAX_LINE, Wire};
-use icloud_mail_setup::mail::{imap, smtp};
+use icloud_mail_setup::domain::mail::wire::{MAX_BYTES, MAX_LINE, Wire};
+use icloud_mail_setup::domain::mail::{imap, smtp};
 use libfuzzer_sys::fuzz_target;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 

@@ -73,7 +73,7 @@ fn shell(shell: &str, args: &[&str]) -> std::process::Output {
 /// Every command --help lists (hidden ones aside).
 fn commands() -> Vec<String> {
     use clap::CommandFactory;
-    icloud_mail_setup::cli::Cli::command()
+    icloud_mail_setup::app::cli::Cli::command()
         .get_subcommands()
         .filter(|c| !c.is_hide_set())
         .map(|c| c.get_name().to_string())
@@ -240,7 +240,7 @@ fn the_manual_page_renders_cleanly_with_exit_status_and_environment() {
     // The exit codes, from the same table as --help (the signals row too).
     let status = text.split("\nEXIT STATUS\n").nth(1).unwrap();
     let flat = status.split_whitespace().collect::<Vec<_>>().join(" ");
-    for (code, meaning) in icloud_mail_setup::exit::exit_code_rows() {
+    for (code, meaning) in icloud_mail_setup::app::exit::exit_code_rows() {
         let row = format!("{code} {meaning}");
         assert!(flat.contains(&row), "no {row:?}:\n{status}");
     }
@@ -253,7 +253,7 @@ fn the_manual_page_renders_cleanly_with_exit_status_and_environment() {
 #[test]
 fn the_readme_shows_the_exit_code_table_of_exit_rs() {
     let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
-    let block = format!("```text\n{}\n```", icloud_mail_setup::exit::EXIT_CODES);
+    let block = format!("```text\n{}\n```", icloud_mail_setup::app::exit::EXIT_CODES);
     assert!(
         readme.contains(&block),
         "README.md must show exit.rs's EXIT_CODES verbatim:\n{block}"
@@ -263,7 +263,7 @@ fn the_readme_shows_the_exit_code_table_of_exit_rs() {
 #[test]
 fn no_color_is_a_global_flag() {
     use clap::Parser;
-    use icloud_mail_setup::cli::Cli;
+    use icloud_mail_setup::app::cli::Cli;
     for args in [["x", "list", "--no-color"], ["x", "--no-color", "list"]] {
         let cli = Cli::try_parse_from(args).unwrap();
         assert!(cli.globals.no_color && cli.globals.no_color());
@@ -662,7 +662,7 @@ fn bad_options_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
     // 0 is refused, and the message does not say it is allowed (issue 17).
     for t in ["0", "-1", "3601", "nan"] {
-        let args = icloud_mail_setup::cli::GlobalArgs {
+        let args = icloud_mail_setup::app::cli::GlobalArgs {
             timeout: t.parse().ok(),
             ..Default::default()
         };

@@ -17,16 +17,16 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
-use icloud_mail_setup::account::{Account, Email};
-use icloud_mail_setup::cli::GlobalArgs;
-use icloud_mail_setup::commands::{Exit, list, password, remove, store, verify};
-use icloud_mail_setup::config;
-use icloud_mail_setup::keyring::{KeyringStore, SecretStore, StoreError};
-use icloud_mail_setup::mail::{
+use icloud_mail_setup::app::cli::GlobalArgs;
+use icloud_mail_setup::app::commands::{Exit, list, password, remove, store, verify};
+use icloud_mail_setup::domain::account::{Account, Email};
+use icloud_mail_setup::domain::config;
+use icloud_mail_setup::domain::keyring::{KeyringStore, SecretStore, StoreError};
+use icloud_mail_setup::domain::mail::{
     Accepted, CheckReport, CheckSettings, Checker, ErrorKind, Failure, Protocol,
 };
-use icloud_mail_setup::secret::Secret;
-use icloud_mail_setup::storage::{self, SaveError, SaveRequest};
+use icloud_mail_setup::domain::storage::{self, SaveError, SaveRequest};
+use icloud_mail_setup::sys::secret::Secret;
 
 const GOOD: &str = "abcd-efgh-ijkl-mnop";
 const OTHER_GOOD: &str = "qrst-uvwx-yzab-cdef";
@@ -195,7 +195,7 @@ fn store_password_list_verify_remove() {
     assert_eq!(secret_tool_lookup(&email).as_deref(), Some(OTHER_GOOD));
 
     // remove --yes, with a staging entry left by a save cut short: both go.
-    let staging = icloud_mail_setup::keyring::staging_account(&email);
+    let staging = icloud_mail_setup::domain::keyring::staging_account(&email);
     ks.set(&staging, &Secret::new(OTHER_GOOD.into())).unwrap();
     assert!(secret_tool_lookup(&staging).is_some());
     let (mut out, mut err) = (Vec::new(), Vec::new());
@@ -484,7 +484,7 @@ fn a_config_write_failing_at_each_step_of_a_save_loses_no_password() {
         let dir = tempfile::tempdir().unwrap();
         let path = config_in(&dir);
         let email = unique_email("cfgfail");
-        let staging = icloud_mail_setup::keyring::staging_account(&email);
+        let staging = icloud_mail_setup::domain::keyring::staging_account(&email);
         assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok, "{case}");
         let before = std::fs::read(&path).unwrap();
         let breaker = std::sync::Arc::new(ConfigBreaker {

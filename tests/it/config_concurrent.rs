@@ -3,10 +3,10 @@
 
 use std::sync::{Arc, Barrier};
 
-use icloud_mail_setup::cli::GlobalArgs;
-use icloud_mail_setup::commands::{Exit, list};
-use icloud_mail_setup::config::{self, AccountEntry, ConfigError};
-use icloud_mail_setup::keyring::MemoryStore;
+use icloud_mail_setup::app::cli::GlobalArgs;
+use icloud_mail_setup::app::commands::{Exit, list};
+use icloud_mail_setup::domain::config::{self, AccountEntry, ConfigError};
+use icloud_mail_setup::domain::keyring::MemoryStore;
 
 fn entry(email: &str) -> AccountEntry {
     AccountEntry {
@@ -82,20 +82,25 @@ fn corrupt_config_is_reported_with_path_and_line_and_untouched() {
 fn a_lock_held_too_long_is_an_error_not_a_hang() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
-    icloud_mail_setup::config::update(&path, |_| ()).unwrap();
+    icloud_mail_setup::domain::config::update(&path, |_| ()).unwrap();
     let holder = std::fs::File::options()
         .read(true)
         .write(true)
-        .open(icloud_mail_setup::config::lock_path(&path))
+        .open(icloud_mail_setup::domain::config::lock_path(&path))
         .unwrap();
     holder.lock().unwrap();
     let started = std::time::Instant::now();
-    let r = icloud_mail_setup::config::update(&path, |c| c.accounts.clear());
+    let r = icloud_mail_setup::domain::config::update(&path, |c| c.accounts.clear());
     let waited = started.elapsed();
     let err = r.expect_err("the lock is held elsewhere").to_string();
     assert!(err.contains("held this lock"), "{err}");
-    assert!(waited >= icloud_mail_setup::config::LOCK_WAIT, "{waited:?}");
-    assert!(waited < icloud_mail_setup::config::LOCK_WAIT + std::time::Duration::from_secs(3));
+    assert!(
+        waited >= icloud_mail_setup::domain::config::LOCK_WAIT,
+        "{waited:?}"
+    );
+    assert!(
+        waited < icloud_mail_setup::domain::config::LOCK_WAIT + std::time::Duration::from_secs(3)
+    );
     drop(holder);
-    icloud_mail_setup::config::update(&path, |_| ()).unwrap();
+    icloud_mail_setup::domain::config::update(&path, |_| ()).unwrap();
 }

@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use common::dovecot::Dovecot;
 use common::fault::{Fault, FaultServer};
 use common::keyring::{require_bus, unique_email};
-use icloud_mail_setup::mail::wire::base64_into;
+use icloud_mail_setup::domain::mail::wire::base64_into;
 use zeroize::Zeroizing;
 
 const GOOD: &str = "wqxz-kjhd-pmnt-rvbc";

@@ -535,8 +535,8 @@ fn a_signal_at_the_store_prompt_turns_echo_back_on() {
 
 #[test]
 fn a_save_cut_short_is_settled_by_the_next_run_with_the_real_keyring() {
-    use icloud_mail_setup::keyring::{KeyringStore, SecretStore, staging_account};
-    use icloud_mail_setup::secret::Secret;
+    use icloud_mail_setup::domain::keyring::{KeyringStore, SecretStore, staging_account};
+    use icloud_mail_setup::sys::secret::Secret;
     let email = "e2e-crash@icloud.com";
     let staging = staging_account(email);
     clear(email);
@@ -894,7 +894,7 @@ fn a_signal_during_saving_lets_the_save_finish_then_restores_the_terminal() {
     t.keys(&["Enter"]);
     t.wait_for("Save it to the keyring", 20);
     let pid = t.program_pid();
-    let lock = icloud_mail_setup::config::ConfigLock::acquire(&w.config()).unwrap();
+    let lock = icloud_mail_setup::domain::config::ConfigLock::acquire(&w.config()).unwrap();
     t.keys(&["Enter"]);
     t.wait_for("Storing the password", 5);
     // SAFETY: kill(2) on the program's pid.
@@ -920,7 +920,7 @@ fn a_signal_during_saving_lets_the_save_finish_then_restores_the_terminal() {
     assert_eq!(lookup(email).as_deref(), Some(PW1));
     assert_eq!(entries(email), 1);
     assert_eq!(
-        lookup(&icloud_mail_setup::keyring::staging_account(email)),
+        lookup(&icloud_mail_setup::domain::keyring::staging_account(email)),
         None,
         "the staging entry is gone"
     );

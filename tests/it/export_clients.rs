@@ -1406,7 +1406,7 @@ fn doctor_never_prints_an_escape_sequence_from_the_environment_raw() {
     // file it cannot read.
     let hostile = "x\u{1b}]0;pwned\u{7}\u{9b}31m\u{202e}y";
     let xdg = w.root.path().join(hostile);
-    let escaped = icloud_mail_setup::text::escape_for_terminal(hostile).into_owned();
+    let escaped = icloud_mail_setup::sys::text::escape_for_terminal(hostile).into_owned();
     assert_ne!(escaped, hostile);
     for json in [false, true] {
         let mut c = w.command("icloud-mail-setup");

@@ -29,7 +29,7 @@ fn text(b: &[u8]) -> String {
 }
 
 fn b64(s: &str) -> String {
-    icloud_mail_setup::base64::encode(s.as_bytes()).to_string()
+    icloud_mail_setup::sys::base64::encode(s.as_bytes()).to_string()
 }
 
 fn write_config(dir: &Path, toml: &str) -> PathBuf {

@@ -4,11 +4,11 @@
 
 use crate::wizard_support;
 
-use icloud_mail_setup::mail::{ErrorKind, Protocol};
-use icloud_mail_setup::tui::Action;
-use icloud_mail_setup::ui;
-use icloud_mail_setup::wizard::help::{self, APP_PASSWORDS_ARTICLE};
-use icloud_mail_setup::wizard::*;
+use icloud_mail_setup::app::tui::Action;
+use icloud_mail_setup::app::ui;
+use icloud_mail_setup::app::wizard::help::{self, APP_PASSWORDS_ARTICLE};
+use icloud_mail_setup::app::wizard::*;
+use icloud_mail_setup::domain::mail::{ErrorKind, Protocol};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use wizard_support::*;

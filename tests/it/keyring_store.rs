@@ -14,8 +14,10 @@ use common::keyring::{require_bus, unique_email};
 
 use std::process::Command;
 
-use icloud_mail_setup::keyring::{KeyringStore, SERVICE, SecretStore, StoreError, set_verified};
-use icloud_mail_setup::secret::Secret;
+use icloud_mail_setup::domain::keyring::{
+    KeyringStore, SERVICE, SecretStore, StoreError, set_verified,
+};
+use icloud_mail_setup::sys::secret::Secret;
 
 #[test]
 fn store_read_back_and_secret_tool_agree() {
@@ -285,28 +287,28 @@ fn probe_one_connection() {
     let config = dir.path().join("config.toml");
     let email = unique_email("oneconn");
     let store = KeyringStore::new();
-    let account = icloud_mail_setup::account::Account::new(
-        icloud_mail_setup::account::Email::parse(&email).unwrap(),
-        icloud_mail_setup::account::Email::parse(&email).unwrap(),
+    let account = icloud_mail_setup::domain::account::Account::new(
+        icloud_mail_setup::domain::account::Email::parse(&email).unwrap(),
+        icloud_mail_setup::domain::account::Email::parse(&email).unwrap(),
     );
-    let request = |pw: &str| icloud_mail_setup::storage::SaveRequest {
+    let request = |pw: &str| icloud_mail_setup::domain::storage::SaveRequest {
         account: account.clone(),
         secret: Secret::new(pw.into()),
         imap_username: email.clone(),
         smtp_username: email.clone(),
         label: None,
-        settings: icloud_mail_setup::mail::CheckSettings::default(),
+        settings: icloud_mail_setup::domain::mail::CheckSettings::default(),
     };
     let calls = secret_service_calls(|| {
         store.preflight().unwrap();
-        icloud_mail_setup::storage::save_verified(
+        icloud_mail_setup::domain::storage::save_verified(
             &store,
             &config,
             &request("abcd-efgh-ijkl-mnop"),
             std::time::SystemTime::now(),
         )
         .unwrap();
-        icloud_mail_setup::storage::save_verified(
+        icloud_mail_setup::domain::storage::save_verified(
             &store,
             &config,
             &request("qrst-uvwx-yzab-cdef"),

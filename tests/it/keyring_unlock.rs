@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use crate::tmux;
 
-use icloud_mail_setup::keyring::{KeyringStore, SecretStore, StoreError, Unlock};
-use icloud_mail_setup::secret::Secret;
+use icloud_mail_setup::domain::keyring::{KeyringStore, SecretStore, StoreError, Unlock};
+use icloud_mail_setup::sys::secret::Secret;
 
 /// The keyring password of the sessions below.
 const KEYRING_PW: &str = "unlock-test-pw";

@@ -8,7 +8,7 @@ use crate::tmux;
 
 use std::process::Command;
 
-use icloud_mail_setup::qr;
+use icloud_mail_setup::app::qr;
 use tmux::{Tmux, bin, sh_quote};
 
 const LINK: &str = "https://account.apple.com";

@@ -477,11 +477,11 @@ fn a_missing_or_failing_notifier_is_said_and_changes_nothing_else() {
 /// may be fine; the person only has to unlock), exit 5 (issue 17).
 #[test]
 fn a_locked_keyring_gives_exit_5_and_no_notice() {
-    use icloud_mail_setup::cli::GlobalArgs;
-    use icloud_mail_setup::commands::{Exit, scheduled};
-    use icloud_mail_setup::keyring::{SecretStore, StoreError};
-    use icloud_mail_setup::mail::Checker;
-    use icloud_mail_setup::secret::Secret;
+    use icloud_mail_setup::app::cli::GlobalArgs;
+    use icloud_mail_setup::app::commands::{Exit, scheduled};
+    use icloud_mail_setup::domain::keyring::{SecretStore, StoreError};
+    use icloud_mail_setup::domain::mail::Checker;
+    use icloud_mail_setup::sys::secret::Secret;
 
     struct Locked;
     impl SecretStore for Locked {
@@ -516,7 +516,7 @@ fn a_locked_keyring_gives_exit_5_and_no_notice() {
         ..GlobalArgs::default()
     };
     let told = std::cell::RefCell::new(Vec::new());
-    let notify = |n: &icloud_mail_setup::notify::Notice| {
+    let notify = |n: &icloud_mail_setup::sys::notify::Notice| {
         told.borrow_mut().push(n.body.clone());
         Ok(())
     };

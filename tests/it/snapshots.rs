@@ -3,12 +3,12 @@
 
 use crate::wizard_support;
 
-use icloud_mail_setup::keyring::{StoreError, Unlock};
-use icloud_mail_setup::mail::{ErrorKind, Protocol};
-use icloud_mail_setup::storage::Saved;
-use icloud_mail_setup::tui::Action;
-use icloud_mail_setup::ui;
-use icloud_mail_setup::wizard::*;
+use icloud_mail_setup::app::tui::Action;
+use icloud_mail_setup::app::ui;
+use icloud_mail_setup::app::wizard::*;
+use icloud_mail_setup::domain::keyring::{StoreError, Unlock};
+use icloud_mail_setup::domain::mail::{ErrorKind, Protocol};
+use icloud_mail_setup::domain::storage::Saved;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use wizard_support::*;
@@ -215,7 +215,7 @@ fn stored_password_screens() {
     snap!("check_stored_missing", missing);
     m.send(Msg::SecretLoaded {
         run,
-        result: Ok(Some(icloud_mail_setup::secret::Secret::new(
+        result: Ok(Some(icloud_mail_setup::sys::secret::Secret::new(
             PASSWORD.into(),
         ))),
     });

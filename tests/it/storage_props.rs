@@ -15,10 +15,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use icloud_mail_setup::config;
-use icloud_mail_setup::keyring::{MemoryStore, SecretStore, staging_account};
-use icloud_mail_setup::secret::Secret;
-use icloud_mail_setup::storage::{recover, save_verified};
+use icloud_mail_setup::domain::config;
+use icloud_mail_setup::domain::keyring::{MemoryStore, SecretStore, staging_account};
+use icloud_mail_setup::domain::storage::{recover, save_verified};
+use icloud_mail_setup::sys::secret::Secret;
 use props::storage::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};

@@ -3,10 +3,10 @@
 
 use crate::wizard_support;
 
-use icloud_mail_setup::tui::Action;
-use icloud_mail_setup::tui::keys::label_for;
-use icloud_mail_setup::tui::view::hints;
-use icloud_mail_setup::wizard::*;
+use icloud_mail_setup::app::tui::Action;
+use icloud_mail_setup::app::tui::keys::label_for;
+use icloud_mail_setup::app::tui::view::hints;
+use icloud_mail_setup::app::wizard::*;
 use wizard_support::*;
 
 fn to_password(u: &mut Ui) {

@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 
 use common::dovecot::Dovecot;
 use common::fault::{Fault, FaultServer};
-use icloud_mail_setup::account::{Account, Email};
-use icloud_mail_setup::mail::{
+use icloud_mail_setup::domain::account::{Account, Email};
+use icloud_mail_setup::domain::mail::{
     CheckReport, CheckSettings, Endpoint, ErrorKind, LiveChecker, PendingPassword, check_both,
     check_both_pending, imap, smtp,
 };
-use icloud_mail_setup::secret::Secret;
+use icloud_mail_setup::sys::secret::Secret;
 
 const PASSWORD: &str = "abcd-efgh-ijkl-mnop";
 const OTHER_PASSWORD: &str = "qrst-uvwx-yzab-cdef";
@@ -382,8 +382,8 @@ async fn a_temporary_refusal_is_not_a_rejected_password() {
     assert_eq!(kind(&r), Some(ErrorKind::ServerUnavailable), "{r:?}");
     assert!(f.saw_auth());
     assert_eq!(
-        icloud_mail_setup::commands::verify::exit_for_kind(ErrorKind::ServerUnavailable),
-        icloud_mail_setup::commands::Exit::Network
+        icloud_mail_setup::app::commands::verify::exit_for_kind(ErrorKind::ServerUnavailable),
+        icloud_mail_setup::app::commands::Exit::Network
     );
 }
 

@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::channel::mpsc::{UnboundedSender, unbounded};
-use icloud_mail_setup::config;
-use icloud_mail_setup::keyring::{MemoryStore, SecretStore};
-use icloud_mail_setup::mail::CheckSettings;
-use icloud_mail_setup::tui::{Executor, Io, Opener, View, run_loop};
-use icloud_mail_setup::wizard::{Model, Screen};
+use icloud_mail_setup::app::tui::{Executor, Io, Opener, View, run_loop};
+use icloud_mail_setup::app::wizard::{Model, Screen};
+use icloud_mail_setup::domain::config;
+use icloud_mail_setup::domain::keyring::{MemoryStore, SecretStore};
+use icloud_mail_setup::domain::mail::CheckSettings;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use wizard_support::*;

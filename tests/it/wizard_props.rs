@@ -17,8 +17,8 @@ use crate::props;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use icloud_mail_setup::apppass;
-use icloud_mail_setup::wizard::{Effect, Screen};
+use icloud_mail_setup::app::wizard::{Effect, Screen};
+use icloud_mail_setup::domain::apppass;
 use props::wizard::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};

@@ -3,12 +3,12 @@
 
 use crate::wizard_support;
 
-use icloud_mail_setup::keyring::{StoreError, Unlock};
-use icloud_mail_setup::mail::{Endpoint, ErrorKind, Protocol};
-use icloud_mail_setup::secret::{RawSecret, Secret};
-use icloud_mail_setup::storage::Saved;
-use icloud_mail_setup::wizard::checklists::TwoFactorPath;
-use icloud_mail_setup::wizard::*;
+use icloud_mail_setup::app::wizard::checklists::TwoFactorPath;
+use icloud_mail_setup::app::wizard::*;
+use icloud_mail_setup::domain::keyring::{StoreError, Unlock};
+use icloud_mail_setup::domain::mail::{Endpoint, ErrorKind, Protocol};
+use icloud_mail_setup::domain::storage::Saved;
+use icloud_mail_setup::sys::secret::{RawSecret, Secret};
 use wizard_support::*;
 
 fn choose(m: &mut Model, c: Choice) -> Vec<Effect> {

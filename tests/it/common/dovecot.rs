@@ -21,7 +21,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use icloud_mail_setup::mail::{CheckSettings, Endpoint};
+use icloud_mail_setup::domain::mail::{CheckSettings, Endpoint};
 use tempfile::TempDir;
 
 use super::certs::TestCa;

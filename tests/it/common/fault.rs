@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use icloud_mail_setup::mail::{CheckSettings, Endpoint};
+use icloud_mail_setup::domain::mail::{CheckSettings, Endpoint};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tempfile::TempDir;
 
@@ -251,7 +251,7 @@ impl Seen {
 /// Base64 without padding (for the echo faults).
 fn b64(raw: &[u8]) -> String {
     let mut out = zeroize::Zeroizing::new(Vec::with_capacity(raw.len() * 2 + 4));
-    icloud_mail_setup::mail::wire::base64_into(raw, &mut out);
+    icloud_mail_setup::domain::mail::wire::base64_into(raw, &mut out);
     String::from_utf8_lossy(&out)
         .trim_end_matches('=')
         .to_string()

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use icloud_mail_setup::account::{Account, Email};
-use icloud_mail_setup::keyring::{MemoryStore, SecretStore, StoreError};
-use icloud_mail_setup::mail::CheckSettings;
-use icloud_mail_setup::secret::Secret;
-use icloud_mail_setup::storage::SaveRequest;
+use icloud_mail_setup::domain::account::{Account, Email};
+use icloud_mail_setup::domain::keyring::{MemoryStore, SecretStore, StoreError};
+use icloud_mail_setup::domain::mail::CheckSettings;
+use icloud_mail_setup::domain::storage::SaveRequest;
+use icloud_mail_setup::sys::secret::Secret;
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 

@@ -12,15 +12,19 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use icloud_mail_setup::account::Account;
-use icloud_mail_setup::keyring::StoreError;
-use icloud_mail_setup::mail::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, Protocol};
-use icloud_mail_setup::secret::RawSecret;
-use icloud_mail_setup::secret::Secret;
-use icloud_mail_setup::storage::{Recovered, SaveRequest, Saved};
-use icloud_mail_setup::tui::{Action, View};
-use icloud_mail_setup::ui;
-use icloud_mail_setup::wizard::{AccountSummary, Effect, Model, Msg, SaveFailed, Screen, update};
+use icloud_mail_setup::app::tui::{Action, View};
+use icloud_mail_setup::app::ui;
+use icloud_mail_setup::app::wizard::{
+    AccountSummary, Effect, Model, Msg, SaveFailed, Screen, update,
+};
+use icloud_mail_setup::domain::account::Account;
+use icloud_mail_setup::domain::keyring::StoreError;
+use icloud_mail_setup::domain::mail::{
+    Accepted, CheckReport, CheckSettings, ErrorKind, Failure, Protocol,
+};
+use icloud_mail_setup::domain::storage::{Recovered, SaveRequest, Saved};
+use icloud_mail_setup::sys::secret::RawSecret;
+use icloud_mail_setup::sys::secret::Secret;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use ratatui::Terminal;

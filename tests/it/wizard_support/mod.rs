@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use icloud_mail_setup::account::{Account, Email};
-use icloud_mail_setup::mail::{
+use icloud_mail_setup::app::wizard::{AccountSummary, Model, Msg, update};
+use icloud_mail_setup::domain::account::{Account, Email};
+use icloud_mail_setup::domain::mail::{
     Accepted, CheckReport, CheckSettings, Checker, Endpoint, ErrorKind, Failure, Protocol,
 };
-use icloud_mail_setup::secret::Secret;
-use icloud_mail_setup::wizard::{AccountSummary, Model, Msg, update};
+use icloud_mail_setup::sys::secret::Secret;
 
 pub const PASSWORD: &str = "wxyz-abcd-efgh-ijkl";
 
@@ -116,13 +116,13 @@ pub fn finish(
     run: u64,
     imap: CheckReport,
     smtp: CheckReport,
-) -> Vec<icloud_mail_setup::wizard::Effect> {
+) -> Vec<icloud_mail_setup::app::wizard::Effect> {
     update(m, Msg::CheckDone { run, report: imap });
     update(m, Msg::CheckDone { run, report: smtp })
 }
 
 /// Both checks of `run` accept the password.
-pub fn both_accept(m: &mut Model, run: u64) -> Vec<icloud_mail_setup::wizard::Effect> {
+pub fn both_accept(m: &mut Model, run: u64) -> Vec<icloud_mail_setup::app::wizard::Effect> {
     finish(
         m,
         run,
@@ -136,12 +136,12 @@ pub fn both_accept(m: &mut Model, run: u64) -> Vec<icloud_mail_setup::wizard::Ef
 #[derive(Clone)]
 pub struct Ui {
     pub m: Model,
-    pub v: icloud_mail_setup::tui::View,
+    pub v: icloud_mail_setup::app::tui::View,
 }
 
 impl Ui {
     pub fn new(m: Model) -> Ui {
-        let mut v = icloud_mail_setup::tui::View::new(false);
+        let mut v = icloud_mail_setup::app::tui::View::new(false);
         v.sync(&m);
         Ui { m, v }
     }
@@ -149,32 +149,32 @@ impl Ui {
     /// A key action, through the view, into `update`.
     pub fn act(
         &mut self,
-        a: icloud_mail_setup::tui::Action,
-    ) -> Vec<icloud_mail_setup::wizard::Effect> {
+        a: icloud_mail_setup::app::tui::Action,
+    ) -> Vec<icloud_mail_setup::app::wizard::Effect> {
         let msg = self.v.act(&self.m, a);
         self.send_opt(msg)
     }
 
     pub fn typed(&mut self, s: &str) {
         for c in s.chars() {
-            self.act(icloud_mail_setup::tui::Action::Char(c));
+            self.act(icloud_mail_setup::app::tui::Action::Char(c));
         }
     }
 
-    pub fn paste(&mut self, s: &str) -> Vec<icloud_mail_setup::wizard::Effect> {
+    pub fn paste(&mut self, s: &str) -> Vec<icloud_mail_setup::app::wizard::Effect> {
         let msg = self.v.paste(
             &self.m,
-            icloud_mail_setup::secret::RawSecret::new(s.to_string()),
+            icloud_mail_setup::sys::secret::RawSecret::new(s.to_string()),
         );
         self.send_opt(msg)
     }
 
     /// A message from the world.
-    pub fn send(&mut self, msg: Msg) -> Vec<icloud_mail_setup::wizard::Effect> {
+    pub fn send(&mut self, msg: Msg) -> Vec<icloud_mail_setup::app::wizard::Effect> {
         self.send_opt(Some(msg))
     }
 
-    fn send_opt(&mut self, msg: Option<Msg>) -> Vec<icloud_mail_setup::wizard::Effect> {
+    fn send_opt(&mut self, msg: Option<Msg>) -> Vec<icloud_mail_setup::app::wizard::Effect> {
         let fx = msg.map(|msg| update(&mut self.m, msg)).unwrap_or_default();
         self.v.sync(&self.m);
         fx
@@ -182,7 +182,7 @@ impl Ui {
 
     pub fn run(&self) -> u64 {
         match &self.m.screen {
-            icloud_mail_setup::wizard::Screen::Verify(v) => v.run,
+            icloud_mail_setup::app::wizard::Screen::Verify(v) => v.run,
             s => panic!("not on Verify: {s:?}"),
         }
     }

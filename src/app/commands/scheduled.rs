@@ -1,0 +1,222 @@
+//! `verify --scheduled`: what the daily timer runs (`schedule daily`).
+//!
+//! Never prompts, never reads a terminal. Every account gets exactly one
+//! login: IMAP `LOGIN` with the username form that worked last, no second
+//! form when it is refused (each refused login is a security event for the
+//! person), no SMTP (the same password: one verdict is enough). The result
+//! is recorded in the config (`checked_at`, `check_result`,
+//! `rejected_since`); the rejected accounts, and those whose keyring entry
+//! is gone (mail is broken just the same), are put on the desktop in one
+//! notice when a notifier is there. Unfinished saves are settled first, as `verify` does.
+//! A locked or unreachable keyring is reported on stderr (the journal) and
+//! recorded, without a notification: it says nothing about the password.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::Exit;
+use super::verify::{
+    MakeChecker, check_result, exit_for_report, live_checker, open_config, settled_config, worst,
+};
+use crate::app::cli::GlobalArgs;
+use crate::domain::config::AccountEntry;
+use crate::domain::keyring::SecretStore;
+use crate::domain::mail::diagnosis::summary_line;
+use crate::domain::mail::{PendingPassword, Protocol};
+use crate::domain::storage::{self, CheckResult, Recorded};
+use crate::sys::notify::{Notice, Notifier};
+
+/// Shows a notice on the desktop, or says why not.
+pub type Notify<'a> = dyn Fn(&Notice) -> Result<(), String> + 'a;
+
+/// The scheduled check with the live checker and the platform's notifier.
+pub fn run(globals: &GlobalArgs, store: &dyn SecretStore) -> Exit {
+    // launchd appends this run's output to the agent's log: keep it bounded.
+    #[cfg(target_os = "macos")]
+    if let Some(home) = std::env::var_os("HOME") {
+        let log = crate::domain::schedule::launchd::log_path(Path::new(&home));
+        crate::domain::schedule::launchd::bound_log(
+            &log,
+            crate::domain::schedule::launchd::LOG_LIMIT,
+        );
+    }
+    let notifier = Notifier::find(cfg!(target_os = "macos"), crate::sys::process::find);
+    let notify = |n: &Notice| match &notifier {
+        Some(notifier) => notifier.send(n),
+        None => Err("no notifier (notify-send, osascript) was found on PATH".into()),
+    };
+    let out = &mut std::io::stdout().lock();
+    let err = &mut std::io::stderr().lock();
+    run_with(globals, store, &live_checker, &notify, out, err)
+}
+
+/// The scheduled check with its parts given (for tests).
+pub fn run_with(
+    globals: &GlobalArgs,
+    store: &dyn SecretStore,
+    make_checker: &MakeChecker<'_>,
+    notify: &Notify<'_>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Exit {
+    let (path, config) = match open_config(globals, err) {
+        Ok(pc) => pc,
+        Err(e) => return e,
+    };
+    let settings = match super::verify::check_settings(globals, err) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if config.accounts.is_empty() {
+        let _ = writeln!(out, "No accounts are configured in {}.", path.display());
+        return Exit::Ok;
+    }
+    let emails: Vec<String> = config.accounts.iter().map(|a| a.email.clone()).collect();
+    let config = match settled_config(store, &path, config, &emails, err) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let service = super::verify::service(globals, store, &path, &settings, make_checker);
+    let fix_config = globals.config.as_deref();
+    let mut exit = Exit::Ok;
+    let mut broken = Vec::new();
+    for entry in &config.accounts {
+        let (code, result, accepted) = check_one(&service, entry, out, err);
+        exit = worst(exit, code);
+        let check = storage::Check {
+            imap_username: accepted.as_deref(),
+            ..storage::Check::of(result, entry.stored_at.as_deref())
+        };
+        let since = match service.record(entry, &service.settings_for(entry), check) {
+            // Servers given in the environment: nothing to record or tell.
+            None => continue,
+            Some(Ok(Recorded::Yes { rejected_since })) => rejected_since,
+            Some(Ok(Recorded::NoAccount)) => {
+                let _ = writeln!(
+                    out,
+                    "{}: removed during the check; nothing recorded",
+                    entry.email
+                );
+                continue;
+            }
+            Some(Ok(Recorded::Replaced)) => {
+                let _ = writeln!(
+                    out,
+                    "{}: a new password was saved during the check; it is checked next time",
+                    entry.email
+                );
+                continue;
+            }
+            Some(Err(e)) => {
+                let _ = writeln!(err, "warning: the result could not be recorded: {e}");
+                entry.rejected_since.clone()
+            }
+        };
+        let fix = fix_command(&entry.email, fix_config);
+        match result {
+            CheckResult::Rejected => {
+                let since = since.map(|s| format!(" (since {s})")).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "{}: the password is REJECTED{since}. Fix: {fix}",
+                    entry.email
+                );
+                broken.push(format!("{}: refused{since}. Fix: {fix}", entry.email));
+            }
+            CheckResult::NoPassword => {
+                broken.push(format!("{}: no password stored. Fix: {fix}", entry.email));
+            }
+            _ => {}
+        }
+    }
+    // One notice for all: a changed Apple Account password revokes every
+    // app-specific password at once.
+    if !broken.is_empty() {
+        let notice = Notice {
+            title: "iCloud Mail password rejected".into(),
+            body: format!(
+                "The iCloud Mail server refuses the stored password, or none is stored: it \
+                 was revoked or the Apple Account password changed. Mail stops until it is \
+                 replaced.\n{}",
+                broken.join("\n")
+            ),
+        };
+        if let Err(e) = notify(&notice) {
+            let _ = writeln!(err, "note: no desktop notification: {e}");
+        }
+    }
+    exit
+}
+
+/// One login for one account; its exit code and what to record.
+pub(crate) fn check_one(
+    service: &crate::domain::check::Service<'_>,
+    entry: &AccountEntry,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> (Exit, CheckResult, Option<String>) {
+    let store = service.store;
+    let email = &entry.email;
+    let account = match entry.account() {
+        Ok(a) => a.with_one_imap_form(),
+        Err(m) => {
+            let _ = writeln!(err, "error: {email}: {m}");
+            return (Exit::Failure, CheckResult::Error, None);
+        }
+    };
+    // The timer carries no --ca-file: `check_settings` adds the one the
+    // account was verified with.
+    let settings = service.settings_for(entry);
+    let password = match store.get(email) {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            let _ = writeln!(
+                err,
+                "{email}: no password is stored in the {}; nothing was checked",
+                store.name()
+            );
+            return (Exit::NoSuchAccount, CheckResult::NoPassword, None);
+        }
+        Err(e) => {
+            let _ = writeln!(err, "{email}: not checked: {e}. {}", e.hint());
+            return (Exit::Keyring, CheckResult::Keyring, None);
+        }
+    };
+    let checker = (service.make_checker)(settings);
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = writeln!(err, "error: could not start the async runtime: {e}");
+            return (Exit::Failure, CheckResult::Error, None);
+        }
+    };
+    let report = rt.block_on(checker.check_pending(
+        Protocol::Imap,
+        account,
+        PendingPassword::ready(password),
+    ));
+    let code = exit_for_report(&report);
+    let result = check_result(code);
+    if result != CheckResult::Rejected {
+        let _ = writeln!(out, "{email}: IMAP {}", summary_line(&report));
+    }
+    let accepted = report.outcome.as_ref().ok().map(|a| a.username.clone());
+    (code, result, accepted)
+}
+
+/// The one command that replaces a rejected password; with `--config`
+/// when the check ran with a config file of its own.
+pub fn fix_command(email: &str, config: Option<&Path>) -> String {
+    let mut cmd = format!(
+        "icloud-mail-setup --account={}",
+        crate::sys::text::shell_quote(email)
+    );
+    if let Some(c) = config {
+        cmd.push_str(" --config ");
+        cmd.push_str(&crate::sys::text::shell_quote(&c.to_string_lossy()));
+    }
+    cmd
+}

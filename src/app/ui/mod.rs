@@ -1,0 +1,204 @@
+//! The TUI's rendering: a function of the model (through its `Prompt`)
+//! and the view. Steps with a text field have a file each; every other
+//! step is laid out by `body`.
+
+pub mod account;
+pub mod body;
+pub mod help;
+pub mod password;
+pub mod qr;
+pub mod theme;
+pub mod widgets;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use crate::app::tui::View;
+use crate::app::tui::keys::{Action, label_for};
+use crate::app::tui::view::hints;
+use crate::app::wizard::{Field, Model, prompt};
+use theme::Theme;
+
+pub use crate::app::tui::view::{MIN_HEIGHT, MIN_WIDTH};
+
+pub const SPINNER: [&str; 10] = [
+    "\u{280b}", "\u{2819}", "\u{2839}", "\u{2838}", "\u{283c}", "\u{2834}", "\u{2826}", "\u{2827}",
+    "\u{2807}", "\u{280f}",
+];
+
+/// Draw the whole screen.
+pub fn draw(f: &mut Frame, m: &Model, v: &View) {
+    let area = f.area();
+    let t = theme::theme(v.no_color);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(f, area, t);
+        return;
+    }
+    let roomy = area.width >= 60 && area.height >= 18;
+    let notice = m.notice.as_ref().or(v.flash.as_ref());
+    let notice_lines = notice
+        .map(|n| notice_lines(n, area.width as usize, area.height as usize / 3))
+        .unwrap_or_default();
+    let [header, body, notice_area, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(notice_lines.len() as u16),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let p = prompt(m);
+    draw_header(f, header, m, p.step, t);
+    let block = widgets::frame_block(p.title, roomy, t);
+    let inner = block.inner(body);
+    f.render_widget(block, body);
+    let inner = if roomy {
+        inner.inner(ratatui::layout::Margin::new(1, 0))
+    } else {
+        inner
+    };
+    let cursor = match p.field {
+        Some(Field::Account) => account::render(f, inner, &p, v, t),
+        Some(Field::Password) => password::render(f, inner, &p, v, t),
+        None => {
+            body::render(f, inner, &p, v, t);
+            None
+        }
+    };
+    if !notice_lines.is_empty() {
+        let lines: Vec<Line> = notice_lines
+            .into_iter()
+            .map(|l| Line::styled(l, t.warn))
+            .collect();
+        f.render_widget(Paragraph::new(lines), notice_area);
+    }
+    draw_footer(f, footer, m, v, t);
+    if v.help {
+        help::render(f, area, m, v, t);
+    } else if v.qr {
+        qr::render(f, area, &p, t);
+    } else if m.confirming_quit {
+        confirm_quit(f, area, t);
+    } else if let Some(pos) = cursor {
+        f.set_cursor_position(pos);
+    }
+}
+
+/// A status message wrapped to `width`, on at most `room` lines (at least
+/// one): a message is never cut at the window's edge, where its fix
+/// usually is; one too long even so ends with "…".
+fn notice_lines(text: &str, width: usize, room: usize) -> Vec<String> {
+    let mut lines = widgets::wrap(text, width.max(1));
+    let room = room.max(1);
+    if lines.len() > room {
+        lines.truncate(room);
+        if let Some(last) = lines.last_mut() {
+            while unicode_width::UnicodeWidthStr::width(last.as_str()) + 1 > width
+                && last.pop().is_some()
+            {}
+            last.push('\u{2026}');
+        }
+    }
+    lines
+}
+
+fn draw_header(f: &mut Frame, area: Rect, m: &Model, step: Option<usize>, t: &Theme) {
+    let mut spans = vec![Span::styled("icloud-mail-setup", t.title)];
+    if let Some(step) = step {
+        spans.push(Span::styled(format!("  step {step} of 5"), t.dim));
+    }
+    if !m.settings.uses_default_servers() {
+        spans.push(Span::styled("  (test servers)", t.warn));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The key hints, read from the key table.
+fn draw_footer(f: &mut Frame, area: Rect, m: &Model, v: &View, t: &Theme) {
+    let text = v.text_entry(m);
+    let mut pieces: Vec<(&str, &str, bool)> = Vec::new();
+    for (action, what) in hints(m, v) {
+        let Some(key) = label_for(action, text) else {
+            continue;
+        };
+        if pieces.iter().any(|(_, w, _)| *w == what) {
+            continue;
+        }
+        pieces.push((
+            key,
+            what,
+            matches!(action, Action::Help | Action::Quit | Action::Interrupt),
+        ));
+    }
+    // Help and quit always show (the help lists every key); the others in
+    // order while they fit.
+    let width =
+        |(key, what, _): &(&str, &str, bool)| key.chars().count() + what.chars().count() + 3;
+    let kept: usize = pieces.iter().filter(|p| p.2).map(width).sum();
+    let mut room = (area.width as usize).saturating_sub(kept);
+    let mut shown = Vec::new();
+    for p in &pieces {
+        if p.2 {
+            shown.push(p);
+        } else if width(p) <= room {
+            room -= width(p);
+            shown.push(p);
+        } else {
+            room = 0;
+        }
+    }
+    let mut spans = Vec::new();
+    for (key, what, _) in shown {
+        spans.push(Span::styled(key.to_string(), t.key));
+        spans.push(Span::raw(format!(" {what}  ")));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn too_small(f: &mut Frame, area: Rect, t: &Theme) {
+    let msg = vec![
+        Line::styled("Make the window larger", t.title),
+        Line::from(format!("(at least {MIN_WIDTH}\u{d7}{MIN_HEIGHT};")),
+        Line::from(format!("now {}\u{d7}{})", area.width, area.height)),
+        Line::from("Ctrl-C quits"),
+    ];
+    f.render_widget(
+        Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
+}
+
+/// A centred rectangle of at most `w`×`h` inside `area`.
+pub fn centred(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn confirm_quit(f: &mut Frame, area: Rect, t: &Theme) {
+    let r = centred(area, 50, 7);
+    f.render_widget(Clear, r);
+    let block = ratatui::widgets::Block::bordered().title(Span::styled(" Quit? ", t.title));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    f.render_widget(
+        widgets::para(vec![
+            Line::from("The password works but is not saved yet."),
+            Line::from("Quit anyway and lose it?"),
+            Line::from(""),
+            Line::from(vec![
+                Span::styled("y", t.key),
+                Span::raw(" quit   "),
+                Span::styled("n", t.key),
+                Span::raw(" stay"),
+            ]),
+        ]),
+        inner,
+    );
+}

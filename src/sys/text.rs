@@ -1,0 +1,440 @@
+//! Text that leaves the program for a shell, a client config or a terminal.
+//!
+//! What a person may paste into a shell (the password command) is quoted for
+//! POSIX `sh`, so an address can never run as code there. What came from
+//! outside (a config file, a server, a command line) and goes to a terminal
+//! has its non-printing characters shown as escapes, so it cannot move the
+//! cursor, set the title, recolour the screen or reorder what is shown.
+
+use std::borrow::Cow;
+
+/// Bidirectional controls: they reorder how the text around them is shown,
+/// so what a person reads is not what a program gets ("Trojan Source").
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
+}
+
+/// Zero-width characters: invisible, and common in text copied from web
+/// pages and chats.
+pub fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Whose words a message uses: a POSIX shell's (Linux, macOS, the BSDs)
+/// or Windows' (cmd and PowerShell). Wording that differs is written as a
+/// function of it, so both are tested everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Unix,
+    Windows,
+}
+
+impl Platform {
+    /// The platform this program runs on.
+    pub const HERE: Platform = if cfg!(windows) {
+        Platform::Windows
+    } else {
+        Platform::Unix
+    };
+}
+
+/// `s` as one word for the shell a person types commands into here: see
+/// [`quote_for`].
+pub fn shell_quote(s: &str) -> Cow<'_, str> {
+    quote_for(Platform::HERE, s)
+}
+
+/// `s` as one word, as it is when it has only characters no shell treats
+/// specially. Otherwise, on Unix in single quotes for POSIX `sh` (inside
+/// which nothing is special), each `'` written as `'\''`; on Windows in
+/// double quotes as a program's C runtime splits its command line
+/// ([`windows_arg`]), which cmd and PowerShell pass on unchanged for the
+/// addresses and paths quoted here.
+pub fn quote_for(platform: Platform, s: &str) -> Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        return Cow::Borrowed(s);
+    }
+    if platform == Platform::Windows {
+        return Cow::Owned(windows_quoted(s));
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        if c == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+    Cow::Owned(out)
+}
+
+/// One argument as a Windows program's C runtime splits its command line
+/// (CommandLineToArgvW): quoted when it has a space, tab or quote or is
+/// empty; inside quotes, a `"` is `\"` and backslashes right before a
+/// quote (or the closing quote) are doubled.
+pub fn windows_arg(arg: &str) -> String {
+    if !arg.is_empty() && !arg.contains([' ', '\t', '"']) {
+        return arg.to_string();
+    }
+    windows_quoted(arg)
+}
+
+fn windows_quoted(arg: &str) -> String {
+    let mut out = String::from("\"");
+    let mut backslashes = 0;
+    for c in arg.chars() {
+        match c {
+            '\\' => backslashes += 1,
+            '"' => {
+                out.push_str(&"\\".repeat(backslashes * 2 + 1));
+                out.push('"');
+                backslashes = 0;
+            }
+            c => {
+                out.push_str(&"\\".repeat(backslashes));
+                out.push(c);
+                backslashes = 0;
+            }
+        }
+    }
+    out.push_str(&"\\".repeat(backslashes * 2));
+    out.push('"');
+    out
+}
+
+/// `s` with every character a terminal would act on or hide shown as an
+/// escape: C0 controls (ESC, and line breaks too: this is for one-line
+/// values), DEL and C1 controls as `\xNN` or `\u{NNNN}`, as are bidi and
+/// zero-width characters. Everything else is unchanged.
+pub fn escape_for_terminal(s: &str) -> Cow<'_, str> {
+    let hidden = |c: char| c.is_control() || is_bidi_control(c) || is_zero_width(c);
+    if !s.chars().any(hidden) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !hidden(c) {
+            out.push(c);
+        } else if c.is_ascii() {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The directories on every system's default `PATH` (what cron, systemd
+/// units, launchd agents and desktop launchers search): a program there is
+/// found by its name alone.
+pub const SYSTEM_BIN_DIRS: [&str; 3] = ["/usr/local/bin", "/usr/bin", "/bin"];
+
+/// The name this program is installed under.
+pub const PROGRAM_NAME: &str = "icloud-mail-setup";
+
+/// How another program (a mail client, git, cron) starts this one: the
+/// program, by its name when it is in one of [`SYSTEM_BIN_DIRS`] and by its
+/// absolute path otherwise (`~/.cargo/bin` is on no scheduler's `PATH`),
+/// and `--config FILE` when a config other than the default is in use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    pub program: String,
+    /// An absolute path; `None` for the default config.
+    pub config: Option<String>,
+    /// A config in use whose path cannot be written into a command line
+    /// (not UTF-8, or a control character), as it can be shown: clients
+    /// told to run the password command would read the default config
+    /// instead, so exports refuse.
+    pub config_unusable: Option<String>,
+}
+
+impl Default for Invocation {
+    /// By name, with the default config.
+    fn default() -> Invocation {
+        Invocation {
+            config_unusable: None,
+            program: PROGRAM_NAME.to_string(),
+            config: None,
+        }
+    }
+}
+
+impl Invocation {
+    /// From where the binary is (`exe`, `None` when unknown: by name) and
+    /// the config in use (`config`, already absolute; `None` when it is the
+    /// default). Pure: the platform's rules come from `exe`'s form.
+    pub fn new(exe: Option<&std::path::Path>, config: Option<&std::path::Path>) -> Invocation {
+        let program = match exe {
+            Some(exe) if exe.is_absolute() => {
+                let by_name = exe.file_name().and_then(|n| n.to_str()) == Some(PROGRAM_NAME)
+                    && exe
+                        .parent()
+                        .and_then(|d| d.to_str())
+                        .is_some_and(|d| SYSTEM_BIN_DIRS.contains(&d));
+                match exe.to_str() {
+                    Some(s) if !by_name && !s.chars().any(char::is_control) => s.to_string(),
+                    _ => PROGRAM_NAME.to_string(),
+                }
+            }
+            _ => PROGRAM_NAME.to_string(),
+        };
+        let usable = config.map(|c| {
+            c.to_str()
+                .filter(|s| !s.chars().any(char::is_control))
+                .map(str::to_string)
+                .ok_or_else(|| escape_for_terminal(&c.to_string_lossy()).into_owned())
+        });
+        let (config, config_unusable) = match usable {
+            None => (None, None),
+            Some(Ok(c)) => (Some(c), None),
+            Some(Err(shown)) => (None, Some(shown)),
+        };
+        Invocation {
+            program,
+            config,
+            config_unusable,
+        }
+    }
+
+    /// This process: the running binary, and `config` (the config path in
+    /// use, `--config` or its variable) when it is not the default.
+    pub fn current(config: Option<&std::path::Path>) -> Invocation {
+        let exe = std::env::current_exe().ok();
+        Invocation::new(exe.as_deref(), non_default_config(config).as_deref())
+    }
+
+    /// The words before the subcommand: the program and `--config FILE`.
+    fn head(&self) -> String {
+        let mut s = shell_quote(&self.program).into_owned();
+        if let Some(c) = &self.config {
+            s.push_str(" --config ");
+            s.push_str(&shell_quote(c));
+        }
+        s
+    }
+
+    /// The command a mail client runs to get the password of `email`,
+    /// ready to paste into a shell or a client's config: `--` ends the
+    /// options, so no address is ever read as one.
+    pub fn password_command(&self, email: &str) -> String {
+        format!("{} password -- {}", self.head(), shell_quote(email))
+    }
+
+    /// `doctor`, as this program is started here (to paste into a shell).
+    pub fn doctor_command(&self) -> String {
+        format!("{} doctor", self.head())
+    }
+
+    /// The command git runs as its credential helper (without git's `!`).
+    pub fn git_credential_command(&self) -> String {
+        format!("{} git-credential", self.head())
+    }
+
+    /// A warning, when the program is in a place it will not stay in (a
+    /// build or temporary directory): the commands handed out would stop
+    /// working.
+    pub fn warning(&self) -> Option<String> {
+        if let Some(path) = &self.config_unusable {
+            return Some(format!(
+                "warning: the config in use, {path}, is at a path that can't be written into a \
+                 client config (it is not UTF-8 or holds a control character): a password \
+                 command would read the default config instead. Move the config to a plain \
+                 path to export."
+            ));
+        }
+        let why = crate::domain::schedule::looks_temporary(&self.program)?;
+        Some(format!(
+            "warning: mail clients will run {}, and {why}. Install the program somewhere it \
+             stays (e.g. `cargo install --path .`) and export again from there.",
+            self.program
+        ))
+    }
+}
+
+/// `config` made absolute, or `None` when it is the platform's default
+/// config (or none was given).
+pub fn non_default_config(config: Option<&std::path::Path>) -> Option<std::path::PathBuf> {
+    let c = std::path::absolute(config?).ok()?;
+    let default = crate::domain::config::default_path().ok();
+    (default.as_deref() != Some(c.as_path())).then_some(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_words_are_left_alone() {
+        for s in ["emily@icloud.com", "a+b=c:d,e/f_g-h.i%j", "ABC123"] {
+            assert!(matches!(shell_quote(s), Cow::Borrowed(_)), "{s}");
+        }
+        let unix = |s| quote_for(Platform::Unix, s).into_owned();
+        assert_eq!(unix(""), "''");
+        assert_eq!(unix("a b"), "'a b'");
+        assert_eq!(unix("a'b"), r"'a'\''b'");
+        assert_eq!(unix("$(reboot)"), "'$(reboot)'");
+    }
+
+    #[test]
+    fn windows_gets_double_quotes_not_posix_ones() {
+        let win = |s| quote_for(Platform::Windows, s).into_owned();
+        assert_eq!(win("emily@icloud.com"), "emily@icloud.com");
+        assert_eq!(win(""), r#""""#);
+        assert_eq!(win(r"C:\My Files\c.toml"), r#""C:\My Files\c.toml""#);
+        assert_eq!(win("it's"), r#""it's""#);
+        assert_eq!(win("R&D"), r#""R&D""#);
+        assert_eq!(win(r#"a"b"#), r#""a\"b""#);
+        assert_eq!(win("o'brien@icloud.com"), r#""o'brien@icloud.com""#);
+    }
+
+    #[test]
+    fn windows_arguments_are_quoted_for_the_c_runtime() {
+        assert_eq!(windows_arg("verify"), "verify");
+        assert_eq!(
+            windows_arg(r"C:\dir with space\"),
+            r#""C:\dir with space\\""#
+        );
+        assert_eq!(windows_arg(r#"a\"b"#), r#""a\\\"b""#);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn quoted_words_come_back_unchanged_from_sh() {
+        for s in [
+            "a'b",
+            "",
+            "''",
+            "a b",
+            "$(touch /nonexistent/x)",
+            "`id`",
+            "a;b|c&d",
+            "\\",
+            "!#~*?[]{}<>\"",
+            "line\nbreak",
+            "caf\u{e9}",
+            "emily@icloud.com",
+        ] {
+            let out = std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(format!("printf %s {}", shell_quote(s)))
+                .output()
+                .expect("run /bin/sh");
+            assert!(out.status.success(), "{s:?}");
+            assert_eq!(String::from_utf8(out.stdout).unwrap(), s, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_password_command_is_quoted() {
+        let me = Invocation::default();
+        assert_eq!(
+            me.password_command("emily@icloud.com"),
+            "icloud-mail-setup password -- emily@icloud.com"
+        );
+        assert_eq!(
+            me.password_command("a;rm -rf ~@x.com"),
+            "icloud-mail-setup password -- 'a;rm -rf ~@x.com'"
+        );
+    }
+
+    #[test]
+    fn the_program_is_named_only_where_every_path_finds_it() {
+        use std::path::Path;
+        for dir in SYSTEM_BIN_DIRS {
+            let exe = format!("{dir}/icloud-mail-setup");
+            assert_eq!(
+                Invocation::new(Some(Path::new(&exe)), None).program,
+                "icloud-mail-setup"
+            );
+        }
+        for exe in [
+            "/home/e/.cargo/bin/icloud-mail-setup",
+            "/opt/homebrew/bin/icloud-mail-setup",
+            "/usr/bin/ims",
+            "/usr/local/bin/sub/icloud-mail-setup",
+        ] {
+            assert_eq!(Invocation::new(Some(Path::new(exe)), None).program, exe);
+        }
+        let me = Invocation::new(
+            Some(Path::new("/home/e/my apps/icloud-mail-setup")),
+            Some(Path::new("/home/e/it's.toml")),
+        );
+        assert_eq!(
+            me.password_command("-h@x.com"),
+            "'/home/e/my apps/icloud-mail-setup' --config '/home/e/it'\\''s.toml' password -- -h@x.com"
+        );
+        assert_eq!(
+            me.git_credential_command(),
+            "'/home/e/my apps/icloud-mail-setup' --config '/home/e/it'\\''s.toml' git-credential"
+        );
+        assert_eq!(me.warning(), None);
+        let built = Invocation::new(
+            Some(Path::new("/src/ims/target/debug/icloud-mail-setup")),
+            None,
+        );
+        assert!(built.warning().unwrap().contains("cargo build directory"));
+        // A config path no command line can carry is kept as a problem,
+        // not dropped (clients would read the default config).
+        let odd = Invocation::new(None, Some(Path::new("/home/e/a\nb.toml")));
+        assert_eq!(odd.config, None);
+        assert_eq!(odd.config_unusable.as_deref(), Some("/home/e/a\\x0ab.toml"));
+        assert!(
+            odd.warning()
+                .unwrap()
+                .contains("can't be written into a client config")
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let p = std::ffi::OsStr::from_bytes(b"/home/e/\xff.toml");
+            let odd = Invocation::new(None, Some(Path::new(p)));
+            assert!(odd.config.is_none() && odd.config_unusable.is_some());
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_password_command_runs_in_sh_with_the_words_intended() {
+        let me = Invocation::new(
+            Some(std::path::Path::new("/bin/echo")),
+            Some(std::path::Path::new("/tmp/a b.toml")),
+        );
+        let out = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(me.password_command("a@b.com"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            "--config /tmp/a b.toml password -- a@b.com\n"
+        );
+    }
+
+    #[test]
+    fn escape_sequences_and_bidi_overrides_are_neutralised() {
+        assert!(matches!(
+            escape_for_terminal("emily@icloud.com é ✓"),
+            Cow::Borrowed(_)
+        ));
+        let shown = escape_for_terminal("a\u{1b}[2J\u{1b}]0;pwned\u{7}b\r\n\t\u{7f}");
+        assert_eq!(shown, r"a\x1b[2J\x1b]0;pwned\x07b\x0d\x0a\x09\x7f");
+        assert!(!shown.chars().any(char::is_control));
+        assert_eq!(escape_for_terminal("\u{9b}31m"), r"\u{009b}31m");
+        let shown = escape_for_terminal("user\u{202e}moc.duolci\u{202c}@x\u{200b}\u{feff}");
+        assert_eq!(shown, r"user\u{202e}moc.duolci\u{202c}@x\u{200b}\u{feff}");
+        for c in [
+            '\u{61c}', '\u{200e}', '\u{200f}', '\u{2066}', '\u{2069}', '\u{2060}',
+        ] {
+            assert!(
+                escape_for_terminal(&c.to_string()).starts_with("\\u{"),
+                "{c:?}"
+            );
+        }
+    }
+}
