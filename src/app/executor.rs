@@ -14,6 +14,7 @@ use std::sync::Mutex;
 
 use crate::app::wizard::ClientOffer;
 use crate::app::wizard::{Effect, Msg};
+use crate::domain::check;
 use crate::domain::config;
 use crate::domain::export;
 use crate::domain::keyring::SecretStore;
@@ -129,16 +130,8 @@ impl Executor {
                 tokio::task::spawn_blocking(move || {
                     // A save an earlier run did not finish is settled
                     // first, so the password checked is the one in use.
-                    match storage::recover(store.as_ref(), &path, &email) {
-                        Ok(Some(r)) => {
-                            let _ = tx.send(Msg::Note(r.to_string()));
-                        }
-                        Ok(None) => {}
-                        Err(e) => {
-                            let _ = tx.send(Msg::Note(format!(
-                                "Could not settle an unfinished save of {email}: {e}"
-                            )));
-                        }
+                    if let Some(settled) = check::settle(store.as_ref(), &path, &email) {
+                        let _ = tx.send(Msg::Note(settled.sentence()));
                     }
                     let result = store.get(&email);
                     let _ = tx.send(Msg::SecretLoaded { run, result });

@@ -382,7 +382,7 @@ async fn a_temporary_refusal_is_not_a_rejected_password() {
     assert_eq!(kind(&r), Some(ErrorKind::ServerUnavailable), "{r:?}");
     assert!(f.saw_auth());
     assert_eq!(
-        icloud_mail_setup::app::commands::verify::exit_for_kind(ErrorKind::ServerUnavailable),
+        icloud_mail_setup::app::checking::exit_for_kind(ErrorKind::ServerUnavailable),
         icloud_mail_setup::app::commands::Exit::Network
     );
 }
