@@ -287,20 +287,23 @@ fn on_check_done(m: &mut Model, run: u64, report: CheckReport) -> Vec<Effect> {
             }
             vec![]
         }
-        // Only a check against the account's own servers says anything
-        // about its stored password (a test server given by --imap or the
-        // environment does not): nothing is recorded otherwise, as in
-        // `verify`.
+        // Recorded by the check service, as `verify` records: it decides
+        // whether a check with these servers says anything about the
+        // account's stored password (a test server given by --imap or the
+        // environment does not).
         Purpose::Stored => match &m.flow.existing {
-            Some(e) if e.uses_own_servers(m.flow.settings.as_ref().unwrap_or(&m.settings)) => {
-                vec![Effect::MarkVerified {
-                    email: e.email.clone(),
-                    stored_at: e.stored_at.clone(),
-                    imap_username: imap_user,
-                    smtp_username: smtp_user,
-                }]
-            }
-            _ => vec![],
+            Some(e) => vec![Effect::MarkVerified {
+                entry: Box::new(e.clone()),
+                settings: Box::new(
+                    m.flow
+                        .settings
+                        .clone()
+                        .unwrap_or_else(|| m.settings.clone()),
+                ),
+                imap_username: imap_user,
+                smtp_username: smtp_user,
+            }],
+            None => vec![],
         },
     }
 }
