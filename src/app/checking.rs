@@ -111,3 +111,33 @@ pub fn settle_if_pending(
         let _ = writeln!(err, "{}", shown(&s.line()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::check::worse;
+
+    const ALL: [CheckResult; 6] = [
+        CheckResult::Ok,
+        CheckResult::Rejected,
+        CheckResult::Network,
+        CheckResult::Keyring,
+        CheckResult::NoPassword,
+        CheckResult::Error,
+    ];
+
+    /// The service ranks results in the domain and the commands rank exit
+    /// codes: both must pick the same account as the more serious.
+    #[test]
+    fn the_domain_and_the_exit_codes_agree_on_what_is_worse() {
+        for a in ALL {
+            for b in ALL {
+                assert_eq!(
+                    exit_for(worse(a, b)),
+                    worst(exit_for(a), exit_for(b)),
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
+    }
+}
