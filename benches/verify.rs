@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 use common::dovecot::Dovecot;
 use icloud_mail_setup::domain::account::{Account, Email};
 use icloud_mail_setup::domain::mail::{
-    CheckReport, CheckSettings, Endpoint, LiveChecker, check_both, imap, smtp,
+    CheckReport, CheckSettings, Endpoint, LiveChecker, PendingPassword, check_both, imap, smtp,
 };
 use icloud_mail_setup::sys::secret::Secret;
 use proxy::Proxy;
@@ -95,11 +95,12 @@ async fn run() {
     };
     let account = Account::apple(Email::parse("emily@icloud.com").expect("email"));
     let password = Secret::new(PASSWORD.to_string());
+    let ready = PendingPassword::ready(password.clone());
     let checker = LiveChecker::new(settings.clone());
 
     // Warm-up: Dovecot's first login waits for its auth process.
-    expect_ok(&imap::check(&settings, &account, &password).await);
-    expect_ok(&smtp::check(&settings, &account, &password).await);
+    expect_ok(&imap::check_pending(&settings, &account, &ready).await);
+    expect_ok(&smtp::check_pending(&settings, &account, &ready).await);
     imap_proxy.take_flights();
     smtp_proxy.take_flights();
 
@@ -107,13 +108,13 @@ async fn run() {
     let (mut imap_flights, mut smtp_flights) = (vec![], vec![]);
     for _ in 0..RUNS {
         let t = Instant::now();
-        let r = imap::check(&settings, &account, &password).await;
+        let r = imap::check_pending(&settings, &account, &ready).await;
         imap_t.push(t.elapsed());
         expect_ok(&r);
         imap_flights.push(imap_proxy.take_flights().iter().map(|f| f.0).sum::<usize>());
 
         let t = Instant::now();
-        let r = smtp::check(&settings, &account, &password).await;
+        let r = smtp::check_pending(&settings, &account, &ready).await;
         smtp_t.push(t.elapsed());
         expect_ok(&r);
         smtp_flights.push(smtp_proxy.take_flights().iter().map(|f| f.0).sum::<usize>());
@@ -125,8 +126,8 @@ async fn run() {
         expect_ok(&s);
 
         let t = Instant::now();
-        let i = imap::check(&settings, &account, &password).await;
-        let s = smtp::check(&settings, &account, &password).await;
+        let i = imap::check_pending(&settings, &account, &ready).await;
+        let s = smtp::check_pending(&settings, &account, &ready).await;
         seq_t.push(t.elapsed());
         expect_ok(&i);
         expect_ok(&s);

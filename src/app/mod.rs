@@ -3,6 +3,7 @@
 //! that turns the wizard's effects into calls on [`crate::domain`] and
 //! [`crate::sys`].
 
+pub mod checking;
 pub mod cli;
 pub mod commands;
 pub mod executor;

@@ -2,22 +2,48 @@
 //! CA, reads its password from the keyring while the checks connect, runs
 //! them, and records the verdict and the accepted usernames under the
 //! config lock. The rule "a check against other servers records nothing"
-//! lives here ([`Service::record`]); `verify --scheduled` records through
-//! it too. Several accounts are checked side by side, [`AT_ONCE`] at a
+//! lives here ([`record`]); `verify --scheduled`, `doctor` and the
+//! wizard record through it too. Several accounts are checked side by side, [`AT_ONCE`] at a
 //! time ([`Service::check_all`]), so three take about as long as one.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
-use crate::app::commands::Exit;
-use crate::app::commands::verify::{
-    MakeChecker, check_result, exit_for_report, run_checks, settle_leftovers, worst,
-};
 use crate::domain::config::{AccountEntry, ConfigError};
 use crate::domain::keyring::{SecretStore, StoreError};
 use crate::domain::mail::{CheckReport, CheckSettings, PendingPassword};
-use crate::domain::storage::{self, Recorded};
+use crate::domain::storage::{self, CheckResult, Recorded};
+
+mod result;
+mod run;
+mod settle;
+
+pub use result::{result_for_kind, result_for_report, worse};
+pub use run::{MakeChecker, Progress, live_checker, run_checks};
+pub use settle::{settle, settle_if_pending, settle_leftovers, settle_pending};
+
+/// Record a check of `entry` made with `settings` in the config at
+/// `path`, under its lock. Other servers (`--imap`, `--smtp`, their
+/// environment variables) say nothing about the account's password:
+/// `None`, nothing is recorded. Every check of a stored account records
+/// through here: `verify`, `verify --scheduled`, `doctor`, the wizard.
+pub fn record(
+    path: &Path,
+    entry: &AccountEntry,
+    settings: &CheckSettings,
+    check: storage::Check<'_>,
+) -> Option<Result<Recorded, ConfigError>> {
+    if !entry.uses_own_servers(settings) {
+        return None;
+    }
+    Some(storage::record_check(
+        path,
+        &entry.email,
+        SystemTime::now(),
+        check,
+    ))
+}
 
 /// How many accounts are checked at once.
 pub const AT_ONCE: usize = 4;
@@ -67,13 +93,15 @@ pub enum Verdict {
 }
 
 impl Checked {
-    /// The exit code this account alone would give.
-    pub fn exit(&self) -> Exit {
+    /// What this account's check says about its password.
+    pub fn result(&self) -> CheckResult {
         match &self.verdict {
-            Verdict::Checked { imap, smtp } => worst(exit_for_report(imap), exit_for_report(smtp)),
-            Verdict::NoPassword(_) => Exit::NoSuchAccount,
-            Verdict::Keyring(_) => Exit::Keyring,
-            Verdict::BadEntry(_) | Verdict::Failed(_) | Verdict::Cancelled(_) => Exit::Failure,
+            Verdict::Checked { imap, smtp } => {
+                worse(result_for_report(imap), result_for_report(smtp))
+            }
+            Verdict::NoPassword(_) => CheckResult::NoPassword,
+            Verdict::Keyring(_) => CheckResult::Keyring,
+            Verdict::BadEntry(_) | Verdict::Failed(_) | Verdict::Cancelled(_) => CheckResult::Error,
         }
     }
 }
@@ -85,25 +113,14 @@ impl Service<'_> {
         entry.check_settings(self.base, self.given.0, self.given.1)
     }
 
-    /// Record a check of `entry` made with `settings`, under the config
-    /// lock. Other servers (`--imap`, `--smtp`, their environment
-    /// variables) say nothing about the account's password: `None`,
-    /// nothing is recorded.
+    /// Record a check of `entry` made with `settings` ([`record`]).
     pub fn record(
         &self,
         entry: &AccountEntry,
         settings: &CheckSettings,
         check: storage::Check<'_>,
     ) -> Option<Result<Recorded, ConfigError>> {
-        if !entry.uses_own_servers(settings) {
-            return None;
-        }
-        Some(storage::record_check(
-            self.path,
-            &entry.email,
-            SystemTime::now(),
-            check,
-        ))
+        record(self.path, entry, settings, check)
     }
 
     /// Check one account. The keyring read runs on its own thread while
@@ -171,7 +188,7 @@ impl Service<'_> {
             let accepted = |r: &CheckReport| r.outcome.as_ref().ok().map(|a| a.username.clone());
             let (imap_user, smtp_user) = (accepted(imap), accepted(smtp));
             let check = storage::Check {
-                result: check_result(checked.exit()),
+                result: checked.result(),
                 stored_at: entry.stored_at.as_deref(),
                 imap_username: imap_user.as_deref(),
                 smtp_username: smtp_user.as_deref(),

@@ -32,6 +32,11 @@ fn secret(s: &str) -> Secret {
     Secret::new(s.to_string())
 }
 
+/// A password already read.
+fn ready(s: &str) -> PendingPassword {
+    PendingPassword::ready(secret(s))
+}
+
 /// The password never shows in a report's Debug output or detail.
 fn assert_no_password(report: &CheckReport, password: &str) {
     let shown = format!("{report:?} {report:#?}");
@@ -259,12 +264,12 @@ async fn silent_listener_times_out_within_the_deadline() {
 #[tokio::test]
 async fn close_after_greeting_is_connection_closed() {
     let f = FaultServer::start(Fault::ImapCloseAfterGreeting);
-    let r = imap::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    let r = imap::check_pending(&f.settings(), &account(), &ready(PASSWORD)).await;
     assert_no_password(&r, PASSWORD);
     assert_eq!(kind(&r), Some(ErrorKind::ConnectionClosed), "{r:?}");
 
     let f = FaultServer::start(Fault::SmtpCloseAfterGreeting);
-    let r = smtp::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    let r = smtp::check_pending(&f.settings(), &account(), &ready(PASSWORD)).await;
     assert_no_password(&r, PASSWORD);
     assert_eq!(kind(&r), Some(ErrorKind::ConnectionClosed), "{r:?}");
     assert_eq!(r.attempts, 0);
@@ -273,13 +278,13 @@ async fn close_after_greeting_is_connection_closed() {
 #[tokio::test]
 async fn garbage_is_an_unexpected_reply() {
     let f = FaultServer::start(Fault::ImapGarbage);
-    let r = imap::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    let r = imap::check_pending(&f.settings(), &account(), &ready(PASSWORD)).await;
     assert_no_password(&r, PASSWORD);
     assert_eq!(kind(&r), Some(ErrorKind::UnexpectedReply), "{r:?}");
     assert_eq!(r.attempts, 0);
 
     let f = FaultServer::start(Fault::SmtpGarbage);
-    let r = smtp::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    let r = smtp::check_pending(&f.settings(), &account(), &ready(PASSWORD)).await;
     assert_no_password(&r, PASSWORD);
     assert_eq!(kind(&r), Some(ErrorKind::UnexpectedReply), "{r:?}");
 }
@@ -288,7 +293,7 @@ async fn garbage_is_an_unexpected_reply() {
 async fn plain_text_server_on_the_imap_port_is_a_tls_failure() {
     // An SMTP server where implicit TLS is expected: not a TLS peer.
     let f = FaultServer::start(Fault::SmtpWithoutStartTls);
-    let r = imap::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    let r = imap::check_pending(&f.settings(), &account(), &ready(PASSWORD)).await;
     assert_no_password(&r, PASSWORD);
     assert_eq!(kind(&r), Some(ErrorKind::Tls), "{r:?}");
 }
@@ -296,7 +301,7 @@ async fn plain_text_server_on_the_imap_port_is_a_tls_failure() {
 #[tokio::test]
 async fn smtp_without_starttls_never_sends_credentials() {
     let f = FaultServer::start(Fault::SmtpWithoutStartTls);
-    let r = smtp::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    let r = smtp::check_pending(&f.settings(), &account(), &ready(PASSWORD)).await;
     assert_no_password(&r, PASSWORD);
     assert_eq!(kind(&r), Some(ErrorKind::StartTlsNotOffered), "{r:?}");
     assert_eq!(r.attempts, 0);
@@ -333,7 +338,7 @@ async fn unresolvable_host_is_a_dns_failure() {
 #[tokio::test]
 async fn starttls_response_injection_ends_the_check_before_auth() {
     let f = FaultServer::start(Fault::SmtpStartTlsInjection);
-    let r = smtp::check(&f.settings(), &account(), &secret(OTHER_PASSWORD)).await;
+    let r = smtp::check_pending(&f.settings(), &account(), &ready(OTHER_PASSWORD)).await;
     assert_no_password(&r, OTHER_PASSWORD);
     assert_eq!(kind(&r), Some(ErrorKind::StartTlsInjection), "{r:?}");
     assert!(!r.accepted(), "a forged 235 was believed: {r:?}");
@@ -353,9 +358,9 @@ async fn floods_end_at_once_as_oversized() {
         let f = FaultServer::start(fault);
         let start = Instant::now();
         let r = if matches!(fault, Fault::SmtpEndlessLine) {
-            smtp::check(&f.settings(), &account(), &secret(PASSWORD)).await
+            smtp::check_pending(&f.settings(), &account(), &ready(PASSWORD)).await
         } else {
-            imap::check(&f.settings(), &account(), &secret(PASSWORD)).await
+            imap::check_pending(&f.settings(), &account(), &ready(PASSWORD)).await
         };
         assert_no_password(&r, PASSWORD);
         assert_eq!(kind(&r), Some(ErrorKind::Oversized), "{fault:?}: {r:?}");
@@ -368,21 +373,21 @@ async fn floods_end_at_once_as_oversized() {
 #[tokio::test]
 async fn a_temporary_refusal_is_not_a_rejected_password() {
     let f = FaultServer::start(Fault::ImapUnavailable);
-    let r = imap::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    let r = imap::check_pending(&f.settings(), &account(), &ready(PASSWORD)).await;
     assert_eq!(kind(&r), Some(ErrorKind::ServerUnavailable), "{r:?}");
     // One refusal for now is not a reason to try the other username form.
     assert_eq!(f.logins(), 1);
 
     let f = FaultServer::start(Fault::ImapBye);
-    let r = imap::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    let r = imap::check_pending(&f.settings(), &account(), &ready(PASSWORD)).await;
     assert_eq!(kind(&r), Some(ErrorKind::ServerUnavailable), "{r:?}");
 
     let f = FaultServer::start(Fault::SmtpAuthTemporary);
-    let r = smtp::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    let r = smtp::check_pending(&f.settings(), &account(), &ready(PASSWORD)).await;
     assert_eq!(kind(&r), Some(ErrorKind::ServerUnavailable), "{r:?}");
     assert!(f.saw_auth());
     assert_eq!(
-        icloud_mail_setup::app::commands::verify::exit_for_kind(ErrorKind::ServerUnavailable),
+        icloud_mail_setup::app::checking::exit_for_kind(ErrorKind::ServerUnavailable),
         icloud_mail_setup::app::commands::Exit::Network
     );
 }
@@ -390,7 +395,7 @@ async fn a_temporary_refusal_is_not_a_rejected_password() {
 #[tokio::test]
 async fn auth_login_accepted_before_the_password_is_not_accepted() {
     let f = FaultServer::start(Fault::SmtpLoginEarlyAccept);
-    let r = smtp::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    let r = smtp::check_pending(&f.settings(), &account(), &ready(PASSWORD)).await;
     assert_eq!(kind(&r), Some(ErrorKind::UnexpectedReply), "{r:?}");
     assert!(f.saw_auth());
     assert_no_password(&r, PASSWORD);
@@ -400,7 +405,7 @@ async fn auth_login_accepted_before_the_password_is_not_accepted() {
 async fn the_username_form_that_worked_is_the_only_login() {
     let f = FaultServer::start(Fault::ImapOnlyFullAddress);
     // Nothing recorded: the local part is refused, the full address works.
-    let r = imap::check(&f.settings(), &account(), &secret(PASSWORD)).await;
+    let r = imap::check_pending(&f.settings(), &account(), &ready(PASSWORD)).await;
     let a = r.outcome.as_ref().expect("accepted");
     assert_eq!(a.username, ADDRESS);
     assert_eq!(a.rejected, [LOCAL]);
@@ -409,7 +414,7 @@ async fn the_username_form_that_worked_is_the_only_login() {
     // Recorded: exactly one LOGIN, no needless failure.
     let f = FaultServer::start(Fault::ImapOnlyFullAddress);
     let recorded = account().with_imap_username(Some(ADDRESS.into()));
-    let r = imap::check(&f.settings(), &recorded, &secret(PASSWORD)).await;
+    let r = imap::check_pending(&f.settings(), &recorded, &ready(PASSWORD)).await;
     assert!(r.accepted(), "{r:?}");
     assert_eq!(r.attempts, 1);
     assert_eq!(f.logins(), 1);
@@ -421,7 +426,7 @@ async fn quit_is_sent_but_its_reply_never_awaited() {
     let mut settings = f.settings();
     settings.deadline = Duration::from_secs(5);
     let start = Instant::now();
-    let r = smtp::check(&settings, &account(), &secret(PASSWORD)).await;
+    let r = smtp::check_pending(&settings, &account(), &ready(PASSWORD)).await;
     assert!(r.accepted(), "{r:?}");
     // Waiting for the 221 would have run into the deadline.
     assert!(

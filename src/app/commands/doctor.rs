@@ -20,9 +20,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::Exit;
-use super::verify::{MakeChecker, email_arg, live_checker, no_such_account, open_config};
+use super::verify::{email_arg, no_such_account, open_config};
 use crate::app::cli::GlobalArgs;
 use crate::app::output::{self, shown};
+use crate::domain::check::{MakeChecker, live_checker};
 use crate::domain::config::AccountEntry;
 use crate::domain::export::{self, AccountView, Client, Paths, install};
 use crate::domain::keyring::SecretStore;
@@ -135,7 +136,7 @@ pub fn run_with(
         return Exit::Failure;
     }
     let me = Invocation::current(Some(&path));
-    let service = super::verify::service(globals, store, &path, &settings, make_checker);
+    let service = crate::app::checking::service(globals, store, &path, &settings, make_checker);
     let mut exit = Exit::Ok;
     let mut accounts = Vec::new();
     for entry in entries {

@@ -39,7 +39,8 @@ use std::io::{BufRead, Read, Write};
 use zeroize::Zeroizing;
 
 use super::Exit;
-use super::verify::{load_config, report_store_error, settle_if_pending};
+use super::verify::{load_config, report_store_error};
+use crate::app::checking::settle_if_pending;
 use crate::app::cli::GlobalArgs;
 use crate::app::settings_table::AccountServers;
 use crate::domain::config::Config;

@@ -17,9 +17,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::Exit;
-use super::verify::{
-    email_arg, no_such_account, open_config, report_store_error, settle_if_pending,
-};
+use super::verify::{email_arg, no_such_account, open_config, report_store_error};
+use crate::app::checking::settle_if_pending;
 use crate::app::cli::GlobalArgs;
 use crate::domain::account::Email;
 use crate::domain::keyring::SecretStore;

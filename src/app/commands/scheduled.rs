@@ -15,10 +15,10 @@ use std::io::Write;
 use std::path::Path;
 
 use super::Exit;
-use super::verify::{
-    MakeChecker, check_result, exit_for_report, live_checker, open_config, settled_config, worst,
-};
+use super::verify::open_config;
+use crate::app::checking::{exit_for, settled_config, worst};
 use crate::app::cli::GlobalArgs;
+use crate::domain::check::{MakeChecker, live_checker, result_for_report};
 use crate::domain::config::AccountEntry;
 use crate::domain::keyring::SecretStore;
 use crate::domain::mail::diagnosis::summary_line;
@@ -76,7 +76,7 @@ pub fn run_with(
         Ok(c) => c,
         Err(e) => return e,
     };
-    let service = super::verify::service(globals, store, &path, &settings, make_checker);
+    let service = crate::app::checking::service(globals, store, &path, &settings, make_checker);
     let fix_config = globals.config.as_deref();
     let mut exit = Exit::Ok;
     let mut broken = Vec::new();
@@ -198,8 +198,8 @@ pub(crate) fn check_one(
         account,
         PendingPassword::ready(password),
     ));
-    let code = exit_for_report(&report);
-    let result = check_result(code);
+    let result = result_for_report(&report);
+    let code = exit_for(result);
     if result != CheckResult::Rejected {
         let _ = writeln!(out, "{email}: IMAP {}", summary_line(&report));
     }

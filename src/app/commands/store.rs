@@ -7,13 +7,12 @@ use std::time::SystemTime;
 use zeroize::Zeroizing;
 
 use super::Exit;
-use super::verify::{
-    MakeChecker, Progress, exit_for_report, live_checker, open_config, print_advice,
-    print_report_line, report_store_error, run_checks, worst,
-};
+use super::verify::{open_config, print_advice, print_report_line, report_store_error};
+use crate::app::checking::{exit_for_report, worst};
 use crate::app::cli::GlobalArgs;
 use crate::domain::account::{Account, Email};
 use crate::domain::apppass;
+use crate::domain::check::{MakeChecker, Progress, live_checker, run_checks};
 use crate::domain::keyring::{SERVICE, SecretStore};
 use crate::domain::mail::PendingPassword;
 use crate::domain::storage::{self, SaveError, SaveRequest};

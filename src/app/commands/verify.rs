@@ -7,17 +7,15 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::Exit;
+use crate::app::checking::{exit_for, service, settled_config, worst};
 use crate::app::cli::GlobalArgs;
 use crate::app::output::{self, shown};
-use crate::domain::account::{Account, Email};
-use crate::domain::check::{Checked, Verdict};
+use crate::domain::account::Email;
+use crate::domain::check::{Checked, MakeChecker, Verdict, live_checker, settle_leftovers};
 use crate::domain::config::{self, AccountEntry, Config};
-use crate::domain::keyring::{SecretStore, StoreError, staging_account};
+use crate::domain::keyring::{SecretStore, StoreError};
 use crate::domain::mail::diagnosis::{diagnose, summary_line};
-use crate::domain::mail::{
-    CheckReport, CheckSettings, Checker, ErrorKind, LiveChecker, PendingPassword,
-};
-use crate::domain::storage;
+use crate::domain::mail::{CheckReport, CheckSettings};
 
 /// `verify [EMAIL] [--json]` on stdout/stderr with the live checker.
 /// `store` is the keyring (`KeyringStore::new()` in production).
@@ -25,14 +23,6 @@ pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, email: Option<&str>, j
     let out = &mut std::io::stdout().lock();
     let err = &mut std::io::stderr().lock();
     run_with(globals, store, &live_checker, email, json, out, err)
-}
-
-/// Builds the checker for one account's settings.
-pub type MakeChecker<'a> = dyn Fn(CheckSettings) -> Box<dyn Checker> + Sync + 'a;
-
-/// The production [`MakeChecker`]: a [`LiveChecker`].
-pub fn live_checker(settings: CheckSettings) -> Box<dyn Checker> {
-    Box::new(LiveChecker::new(settings))
 }
 
 /// `verify` with its checker and output streams given (for tests).
@@ -95,7 +85,7 @@ pub fn run_with(
             cancelled = Some(m.clone());
             return false;
         }
-        exit = worst(exit, checked.exit());
+        exit = worst(exit, exit_for(checked.result()));
         results.push(print_checked(&checked, json, out, err));
         true
     });
@@ -234,55 +224,8 @@ impl Leftovers {
     }
 }
 
-/// Settle the saves of `emails` cut short before the config recorded
-/// them; the lines to print on stderr. Such a save leaves a staging entry
-/// (and nothing else), so one search per account, without the config
-/// lock, finds whether there is anything to do.
-pub(crate) fn settle_leftovers(
-    store: &dyn SecretStore,
-    path: &Path,
-    emails: &[String],
-) -> Vec<String> {
-    let mut notes = Vec::new();
-    for email in emails {
-        let settled = match store.exists(&staging_account(email)) {
-            Ok(false) => Ok(None),
-            Ok(true) => storage::recover(store, path, email),
-            // A locked or unreachable keyring: nothing can be settled now,
-            // and the check itself reports the keyring's state.
-            Err(_) => Ok(None),
-        };
-        match settled {
-            Ok(Some(r)) => notes.push(format!("note: {r}")),
-            Ok(None) => {}
-            Err(e) => notes.push(format!(
-                "warning: could not settle an unfinished save of {email}: {e}"
-            )),
-        }
-    }
-    notes
-}
-
 const ADD_ONE: &str = "Add one with `icloud-mail-setup` (the wizard) or \
     `icloud-mail-setup store EMAIL --password-stdin`.";
-
-/// The check service with the servers given on the command line (or in
-/// the environment) and `settings` made of them.
-pub(crate) fn service<'a>(
-    globals: &GlobalArgs,
-    store: &'a dyn SecretStore,
-    path: &'a Path,
-    settings: &'a CheckSettings,
-    make_checker: &'a MakeChecker<'a>,
-) -> crate::domain::check::Service<'a> {
-    crate::domain::check::Service {
-        store,
-        path,
-        base: settings,
-        given: (globals.imap.is_some(), globals.smtp.is_some()),
-        make_checker,
-    }
-}
 
 /// The config file: `--config`, else the platform default.
 pub(crate) fn config_path(globals: &GlobalArgs, err: &mut dyn Write) -> Result<PathBuf, Exit> {
@@ -395,86 +338,6 @@ pub(crate) fn no_such_account(err: &mut dyn Write, email: &Email, path: &Path) -
     Exit::NoSuchAccount
 }
 
-/// `config` once every save cut short that it shows (`pending`) is
-/// settled, and those of `leftovers` cut short before it recorded them
-/// (a staging entry alone); what was done is said on `err`. A save under
-/// way when we started may have been finished by its own process while we
-/// waited: the config is re-read whenever it showed one.
-pub(crate) fn settled_config(
-    store: &dyn SecretStore,
-    path: &Path,
-    config: Config,
-    leftovers: &[String],
-    err: &mut dyn Write,
-) -> Result<Config, Exit> {
-    let had_pending = config.accounts.iter().any(|a| a.pending.is_some());
-    let mut settled = settle_pending(store, path, &config, err) || had_pending;
-    for note in settle_leftovers(store, path, leftovers) {
-        let _ = writeln!(err, "{}", shown(&note));
-        settled = true;
-    }
-    if settled {
-        load_config(path, err)
-    } else {
-        Ok(config)
-    }
-}
-
-/// Finish or roll back every save an earlier run left unfinished that
-/// the config shows (`pending`; no keyring call when none does), saying
-/// what was done on `err`. Returns whether anything changed.
-pub(crate) fn settle_pending(
-    store: &dyn SecretStore,
-    path: &Path,
-    config: &Config,
-    err: &mut dyn Write,
-) -> bool {
-    let mut changed = false;
-    for entry in &config.accounts {
-        if !storage::has_pending(config, &entry.email) {
-            continue;
-        }
-        match storage::recover(store, path, &entry.email) {
-            Ok(Some(r)) => {
-                let _ = writeln!(err, "note: {r}");
-                changed = true;
-            }
-            Ok(None) => {}
-            Err(e) => {
-                let _ = writeln!(
-                    err,
-                    "warning: could not settle an unfinished save of {}: {e}",
-                    entry.email
-                );
-            }
-        }
-    }
-    changed
-}
-
-/// Only when the config shows a save of `email` cut short (no keyring
-/// call otherwise): finish or roll it back, saying what was done on `err`.
-pub(crate) fn settle_if_pending(
-    store: &dyn SecretStore,
-    path: &Path,
-    config: &Config,
-    email: &str,
-    err: &mut dyn Write,
-) {
-    if !storage::has_pending(config, email) {
-        return;
-    }
-    match storage::recover(store, path, email) {
-        Ok(Some(r)) => {
-            let _ = writeln!(err, "note: {r}");
-        }
-        Ok(None) => {}
-        Err(e) => {
-            let _ = writeln!(err, "warning: could not settle an unfinished save: {e}");
-        }
-    }
-}
-
 /// Print a keyring error with what to do about it; always exit 5.
 pub(crate) fn report_store_error(err: &mut dyn Write, e: &StoreError) -> Exit {
     let _ = writeln!(err, "error: {e}");
@@ -483,76 +346,6 @@ pub(crate) fn report_store_error(err: &mut dyn Write, e: &StoreError) -> Exit {
         let _ = writeln!(err, "{hint}");
     }
     Exit::Keyring
-}
-
-/// What [`run_checks`] tells its caller as it goes.
-pub(crate) enum Progress<'a> {
-    /// The password is there: the logins are under way.
-    PasswordRead,
-    /// A check has finished (after `PasswordRead`, in the order they end).
-    Report(&'a CheckReport),
-}
-
-/// Run both checks on a current-thread runtime, connecting while the
-/// password is still on its way. Once it is there, `on_progress` hears
-/// `PasswordRead`, then each report as it comes (those that came before,
-/// first). `Ok(None)`: no password came; the checks were dropped and
-/// nothing is reported. Until the password is there Ctrl-C ends the
-/// process as it would during any keyring read; from then on it stops the
-/// checks: `Err` carries the sentence to print (also when no runtime could
-/// be made).
-pub(crate) fn run_checks(
-    checker: &dyn Checker,
-    account: &Account,
-    password: &PendingPassword,
-    mut on_progress: impl FnMut(Progress<'_>),
-) -> Result<Option<(CheckReport, CheckReport)>, String> {
-    use futures::StreamExt;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("error: could not start the async runtime: {e}"))?;
-    rt.block_on(async {
-        let (tx, mut reports) = futures::channel::mpsc::unbounded();
-        let checks =
-            crate::domain::mail::check_both_pending(checker, account, password, move |r| {
-                let _ = tx.unbounded_send(r.clone());
-            });
-        let mut checks = std::pin::pin!(checks);
-        let mut finished = None;
-        let known = tokio::select! {
-            p = password.get() => p,
-            both = &mut checks => {
-                finished = Some(both);
-                password.get().await
-            }
-        };
-        if known.is_none() {
-            return Ok(None);
-        }
-        on_progress(Progress::PasswordRead);
-        let rest = async {
-            let both = async {
-                match finished {
-                    Some(both) => both,
-                    None => checks.await,
-                }
-            };
-            let shown = async {
-                // check_both_pending reports each of the two checks once.
-                for _ in 0..2 {
-                    if let Some(r) = reports.next().await {
-                        on_progress(Progress::Report(&r));
-                    }
-                }
-            };
-            futures::future::join(both, shown).await.0
-        };
-        tokio::select! {
-            both = rest => Ok(Some(both)),
-            _ = tokio::signal::ctrl_c() => Err("Cancelled. Nothing was changed.".to_string()),
-        }
-    })
 }
 
 /// `✓ IMAP  accepted as emily  (123 ms)`
@@ -597,64 +390,6 @@ fn report_json(r: &CheckReport) -> ReportJson {
     }
 }
 
-/// The exit code a failure kind maps to.
-pub fn exit_for_kind(kind: ErrorKind) -> Exit {
-    match kind {
-        ErrorKind::PasswordRejected => Exit::Rejected,
-        ErrorKind::Dns
-        | ErrorKind::ConnectionRefused
-        | ErrorKind::Timeout
-        | ErrorKind::UntrustedCertificate
-        | ErrorKind::HostnameMismatch
-        | ErrorKind::Tls
-        | ErrorKind::ConnectionClosed
-        | ErrorKind::UnexpectedReply
-        | ErrorKind::StartTlsNotOffered
-        | ErrorKind::ServerUnavailable
-        | ErrorKind::Oversized
-        | ErrorKind::StartTlsInjection
-        | ErrorKind::Network => Exit::Network,
-        ErrorKind::Cancelled | ErrorKind::CaFile => Exit::Failure,
-    }
-}
-
-pub(crate) fn exit_for_report(r: &CheckReport) -> Exit {
-    match &r.outcome {
-        Ok(_) => Exit::Ok,
-        Err(f) => exit_for_kind(f.kind),
-    }
-}
-
-/// What an account's exit code says about its password, as recorded.
-pub(crate) fn check_result(code: Exit) -> storage::CheckResult {
-    use storage::CheckResult;
-    match code {
-        Exit::Ok => CheckResult::Ok,
-        Exit::Rejected => CheckResult::Rejected,
-        Exit::Network => CheckResult::Network,
-        Exit::Keyring => CheckResult::Keyring,
-        Exit::NoSuchAccount => CheckResult::NoPassword,
-        Exit::Failure | Exit::Usage => CheckResult::Error,
-    }
-}
-
-/// The more serious of two outcomes: rejected (3) > network (4) >
-/// keyring (5) > no such account (6) > other (1) > usage (2) > ok (0).
-pub fn worst(a: Exit, b: Exit) -> Exit {
-    fn rank(e: Exit) -> u8 {
-        match e {
-            Exit::Ok => 0,
-            Exit::Usage => 1,
-            Exit::Failure => 2,
-            Exit::NoSuchAccount => 3,
-            Exit::Keyring => 4,
-            Exit::Network => 5,
-            Exit::Rejected => 6,
-        }
-    }
-    if rank(b) > rank(a) { b } else { a }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Condvar, Mutex};
@@ -663,8 +398,10 @@ mod tests {
     use futures::future::BoxFuture;
 
     use super::*;
+    use crate::domain::account::Account;
     use crate::domain::keyring::MemoryStore;
     use crate::domain::mail::{Accepted, Endpoint, ErrorKind, Failure, Protocol};
+    use crate::domain::mail::{Checker, PendingPassword};
     use crate::sys::secret::Secret;
 
     const EMAIL: &str = "emily@icloud.com";

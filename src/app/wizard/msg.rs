@@ -114,12 +114,14 @@ pub enum Effect {
     CancelVerify { run: u64 },
     /// Store the verified password and write the config.
     Save(Box<SaveRequest>),
-    /// The stored password of an account passed a check just now.
-    /// `stored_at` names the password checked (see `storage::Check`); the
-    /// usernames are the ones accepted.
+    /// The stored password of an account passed a check just now, made
+    /// with `settings`. Recorded through the check service, which records
+    /// nothing for a check against other servers. `entry` is the account
+    /// as read before its password (its `stored_at` names the password
+    /// checked); the usernames are the ones accepted.
     MarkVerified {
-        email: String,
-        stored_at: Option<String>,
+        entry: Box<AccountSummary>,
+        settings: Box<CheckSettings>,
         imap_username: Option<String>,
         smtp_username: Option<String>,
     },

@@ -10,7 +10,6 @@ use crate::sys::secret::Secret;
 use super::checklists::{Checklist, app_password_checklist};
 use super::model::*;
 use super::msg::Effect;
-use super::update::cancel_running;
 
 /// `c` is one of the answers the current step offers (checked by `update`).
 pub(super) fn choose(m: &mut Model, c: Choice) -> Vec<Effect> {
@@ -72,7 +71,7 @@ pub(super) fn choose(m: &mut Model, c: Choice) -> Vec<Effect> {
             forget_account(m);
             m.screen = Screen::Welcome;
         }
-        Choice::Finish => return super::update::quit_now(m),
+        Choice::Finish => return quit_now(m),
         Choice::Export(client) => {
             if let Some(email) = account_email(m) {
                 m.screen = Screen::Export(ExportState {
@@ -178,6 +177,31 @@ pub(super) fn back(m: &mut Model) -> Vec<Effect> {
         Screen::Save(SaveState::Failed(_)) => m.screen = Screen::Password,
         Screen::Export(e) if e.writing => {}
         Screen::Export(_) => m.screen = Screen::Done,
+    }
+    vec![]
+}
+
+/// Leave now: the checks under way are stopped first.
+pub(super) fn quit_now(m: &mut Model) -> Vec<Effect> {
+    m.confirming_quit = false;
+    m.quitting = true;
+    let mut fx = cancel_running(m);
+    fx.push(Effect::Quit);
+    fx
+}
+
+/// Stop the checks under way, if any, and mark them cancelled.
+fn cancel_running(m: &mut Model) -> Vec<Effect> {
+    if let Screen::Verify(v) = &mut m.screen
+        && v.running()
+    {
+        v.loading_secret = false;
+        for line in [&mut v.imap, &mut v.smtp] {
+            if line.is_running() {
+                *line = CheckLine::Cancelled;
+            }
+        }
+        return vec![Effect::CancelVerify { run: v.run }];
     }
     vec![]
 }

@@ -105,7 +105,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Terminate => {
             m.terminating = true;
-            quit_now(m)
+            steps::quit_now(m)
         }
         Msg::Quit => {
             if m.screen == Screen::Save(SaveState::Saving) {
@@ -116,14 +116,14 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
                 m.confirming_quit = true;
                 return vec![];
             }
-            quit_now(m)
+            steps::quit_now(m)
         }
         Msg::ConfirmQuit(yes) => {
             if !m.confirming_quit {
                 return vec![];
             }
             m.confirming_quit = false;
-            if yes { quit_now(m) } else { vec![] }
+            if yes { steps::quit_now(m) } else { vec![] }
         }
         // While "quit?" is asked, nothing else is taken.
         _ if m.confirming_quit => vec![],
@@ -167,29 +167,6 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::SubmitAccount { .. } | Msg::SubmitPassword { .. } | Msg::PastePassword(_) => vec![],
     }
-}
-
-pub(super) fn quit_now(m: &mut Model) -> Vec<Effect> {
-    m.confirming_quit = false;
-    m.quitting = true;
-    let mut fx = cancel_running(m);
-    fx.push(Effect::Quit);
-    fx
-}
-
-pub(super) fn cancel_running(m: &mut Model) -> Vec<Effect> {
-    if let Screen::Verify(v) = &mut m.screen
-        && v.running()
-    {
-        v.loading_secret = false;
-        for line in [&mut v.imap, &mut v.smtp] {
-            if line.is_running() {
-                *line = CheckLine::Cancelled;
-            }
-        }
-        return vec![Effect::CancelVerify { run: v.run }];
-    }
-    vec![]
 }
 
 fn on_accounts(m: &mut Model, r: Result<Vec<AccountSummary>, String>) -> Vec<Effect> {
@@ -287,20 +264,23 @@ fn on_check_done(m: &mut Model, run: u64, report: CheckReport) -> Vec<Effect> {
             }
             vec![]
         }
-        // Only a check against the account's own servers says anything
-        // about its stored password (a test server given by --imap or the
-        // environment does not): nothing is recorded otherwise, as in
-        // `verify`.
+        // Recorded by the check service, as `verify` records: it decides
+        // whether a check with these servers says anything about the
+        // account's stored password (a test server given by --imap or the
+        // environment does not).
         Purpose::Stored => match &m.flow.existing {
-            Some(e) if e.uses_own_servers(m.flow.settings.as_ref().unwrap_or(&m.settings)) => {
-                vec![Effect::MarkVerified {
-                    email: e.email.clone(),
-                    stored_at: e.stored_at.clone(),
-                    imap_username: imap_user,
-                    smtp_username: smtp_user,
-                }]
-            }
-            _ => vec![],
+            Some(e) => vec![Effect::MarkVerified {
+                entry: Box::new(e.clone()),
+                settings: Box::new(
+                    m.flow
+                        .settings
+                        .clone()
+                        .unwrap_or_else(|| m.settings.clone()),
+                ),
+                imap_username: imap_user,
+                smtp_username: smtp_user,
+            }],
+            None => vec![],
         },
     }
 }

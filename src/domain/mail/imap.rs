@@ -10,17 +10,18 @@
 //! password is not an outage.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use rustls::ClientConfig;
 use tokio::net::TcpStream;
-use tokio::time::Instant as TokioInstant;
+
 use tokio_rustls::client::TlsStream;
 use zeroize::Zeroizing;
 
 use super::tls::{self, classify_io, client_config, connect_tcp};
 use super::wire::{Wire, WireError};
-use super::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, PendingPassword, Protocol};
+use super::{
+    Accepted, CheckReport, CheckSettings, Clock, ErrorKind, Failure, PendingPassword, Protocol,
+};
 use crate::domain::account::Account;
 use crate::sys::log::Component;
 use crate::sys::secret::Secret;
@@ -39,10 +40,6 @@ enum Login {
     Refused,
 }
 
-pub async fn check(settings: &CheckSettings, account: &Account, password: &Secret) -> CheckReport {
-    check_pending(settings, account, &PendingPassword::ready(password.clone())).await
-}
-
 /// The check, connecting (TCP, TLS, greeting) before the password is
 /// needed: it is awaited right before the first `LOGIN`.
 pub async fn check_pending(
@@ -50,24 +47,26 @@ pub async fn check_pending(
     account: &Account,
     password: &PendingPassword,
 ) -> CheckReport {
-    let start = Instant::now();
-    let deadline = TokioInstant::now() + settings.deadline;
-    let mut attempts = 0u32;
     let mut rejected = Vec::new();
-
-    let run = try_forms(settings, account, password, &mut attempts, &mut rejected);
-    let result = tokio::time::timeout_at(deadline, run).await;
-    let outcome = match result {
+    let mut clock = Clock::start(settings);
+    let run = try_forms(
+        settings,
+        account,
+        password,
+        &mut clock.attempts,
+        &mut rejected,
+    );
+    let outcome = match tokio::time::timeout_at(clock.deadline, run).await {
         Ok(Ok((username, conn))) => {
             // LOGOUT is a courtesy: sent, and the connection closed,
             // without waiting for the server's answer.
-            let _ = tokio::time::timeout_at(deadline, logout(conn)).await;
+            let _ = tokio::time::timeout_at(clock.deadline, logout(conn)).await;
             Some(Ok(Accepted { username, rejected }))
         }
         Ok(Err(f)) => Some(Err(f)),
         Err(_) => None,
     };
-    super::finish(Protocol::Imap, settings, start, attempts, outcome, password)
+    clock.finish(Protocol::Imap, settings, outcome, password)
 }
 
 /// Try each username form on its own connection, the one that worked

@@ -341,41 +341,59 @@ impl LiveChecker {
     }
 }
 
-/// The shared end of a check: `None` (the deadline passed) becomes a
-/// `Timeout`, the password (if it arrived) is scrubbed from any failure
-/// detail, and the report is built with the elapsed time.
-pub(crate) fn finish(
-    protocol: Protocol,
-    settings: &CheckSettings,
+/// What a check keeps as it goes: when it started, when it must end, and
+/// how many logins it made.
+pub(crate) struct Clock {
     start: std::time::Instant,
-    attempts: u32,
-    outcome: Option<Result<Accepted, Failure>>,
-    password: &PendingPassword,
-) -> CheckReport {
-    let password = password.now();
-    let outcome = outcome
-        .unwrap_or_else(|| {
-            Err(Failure::new(
-                ErrorKind::Timeout,
-                format!("no answer within {} ms", settings.deadline.as_millis()),
-            ))
-        })
-        .map_err(|f| match &password {
-            Some(p) => Failure {
-                detail: tls::scrub(f.detail, p.expose()),
-                ..f
+    pub deadline: tokio::time::Instant,
+    pub attempts: u32,
+}
+
+impl Clock {
+    /// Started now, ending after the settings' deadline.
+    pub fn start(settings: &CheckSettings) -> Clock {
+        Clock {
+            start: std::time::Instant::now(),
+            deadline: tokio::time::Instant::now() + settings.deadline,
+            attempts: 0,
+        }
+    }
+
+    /// The shared end of a check: `None` (the deadline passed) becomes a
+    /// `Timeout`, the password (if it arrived) is scrubbed from any failure
+    /// detail, and the report is built with the elapsed time.
+    pub fn finish(
+        self,
+        protocol: Protocol,
+        settings: &CheckSettings,
+        outcome: Option<Result<Accepted, Failure>>,
+        password: &PendingPassword,
+    ) -> CheckReport {
+        let password = password.now();
+        let outcome = outcome
+            .unwrap_or_else(|| {
+                Err(Failure::new(
+                    ErrorKind::Timeout,
+                    format!("no answer within {} ms", settings.deadline.as_millis()),
+                ))
+            })
+            .map_err(|f| match &password {
+                Some(p) => Failure {
+                    detail: tls::scrub(f.detail, p.expose()),
+                    ..f
+                },
+                None => f,
+            });
+        CheckReport {
+            protocol,
+            endpoint: match protocol {
+                Protocol::Imap => settings.imap.clone(),
+                Protocol::Smtp => settings.smtp.clone(),
             },
-            None => f,
-        });
-    CheckReport {
-        protocol,
-        endpoint: match protocol {
-            Protocol::Imap => settings.imap.clone(),
-            Protocol::Smtp => settings.smtp.clone(),
-        },
-        outcome,
-        elapsed: start.elapsed(),
-        attempts,
+            outcome,
+            elapsed: self.start.elapsed(),
+            attempts: self.attempts,
+        }
     }
 }
 

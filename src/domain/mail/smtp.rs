@@ -13,25 +13,21 @@
 //! - a temporary refusal (`454`, any `4xx`) is told apart from a rejected
 //!   password (`535`).
 
-use std::time::Instant;
-
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::time::Instant as TokioInstant;
+
 use zeroize::Zeroizing;
 
 use super::tls::{classify_io, client_config, connect_tcp};
 use super::wire::{Wire, base64_into};
-use super::{Accepted, CheckReport, CheckSettings, ErrorKind, Failure, PendingPassword, Protocol};
+use super::{
+    Accepted, CheckReport, CheckSettings, Clock, ErrorKind, Failure, PendingPassword, Protocol,
+};
 use crate::domain::account::Account;
 use crate::sys::log::Component;
 use crate::sys::secret::Secret;
 
 /// The name we greet with: it says nothing about this machine.
 const EHLO: &[u8] = b"EHLO localhost\r\n";
-
-pub async fn check(settings: &CheckSettings, account: &Account, password: &Secret) -> CheckReport {
-    check_pending(settings, account, &PendingPassword::ready(password.clone())).await
-}
 
 /// The check, connecting (TCP, greeting, EHLO, STARTTLS, TLS, EHLO) before
 /// the password is needed: it is awaited right before `AUTH`.
@@ -40,13 +36,10 @@ pub async fn check_pending(
     account: &Account,
     password: &PendingPassword,
 ) -> CheckReport {
-    let start = Instant::now();
-    let deadline = TokioInstant::now() + settings.deadline;
-    let mut attempts = 0u32;
     let username = account.smtp_username();
-
-    let run = login(settings, &username, password, &mut attempts);
-    let outcome = match tokio::time::timeout_at(deadline, run).await {
+    let mut clock = Clock::start(settings);
+    let run = login(settings, &username, password, &mut clock.attempts);
+    let outcome = match tokio::time::timeout_at(clock.deadline, run).await {
         Ok(Ok(())) => Some(Ok(Accepted {
             username,
             rejected: Vec::new(),
@@ -58,7 +51,7 @@ pub async fn check_pending(
         Ok(Err(f)) => Some(Err(f)),
         Err(_) => None,
     };
-    super::finish(Protocol::Smtp, settings, start, attempts, outcome, password)
+    clock.finish(Protocol::Smtp, settings, outcome, password)
 }
 
 /// One SMTP reply: its code and the text of each line (after the code).

@@ -68,17 +68,8 @@ pub fn root_store(ca_file: Option<&Path>) -> Result<RootCertStore, Failure> {
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(path) = ca_file {
-        for cert in load_ca_file(path)? {
-            roots.add(cert).map_err(|_| {
-                Failure::new(
-                    ErrorKind::CaFile,
-                    format!(
-                        "{} holds a certificate that cannot be parsed",
-                        path.display()
-                    ),
-                )
-            })?;
-        }
+        // Each one parsed already: none is left out.
+        roots.add_parsable_certificates(load_ca_file(path)?);
     }
     Ok(roots)
 }
