@@ -8,20 +8,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::Exit;
 use super::scheduled::fix_command;
-use crate::app::cli::GlobalArgs;
+use crate::app::cli::{ScheduleArgs, When};
+use crate::app::context::Context;
+use crate::app::error::{Error, Outcome};
+use crate::app::exit::Exit;
+use crate::app::output::shown;
 use crate::domain::schedule::Job;
 use crate::sys::text::Platform;
-
-/// What to do with the daily check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum When {
-    /// Install (or update) the daily check.
-    Daily,
-    /// Remove it.
-    Off,
-}
 
 /// How long one scheduler command (`systemctl`, `launchctl`, `schtasks`)
 /// may take.
@@ -189,53 +183,39 @@ fn target(job: &Job) -> Result<Target, String> {
     })
 }
 
-/// `schedule [daily|off]` on stdout/stderr.
-pub fn run(globals: &GlobalArgs, when: Option<When>) -> Exit {
-    let out = &mut std::io::stdout().lock();
-    let err = &mut std::io::stderr().lock();
-    run_with(globals, when, out, err)
-}
-
-/// `schedule` with its output streams given.
-pub fn run_with(
-    globals: &GlobalArgs,
-    when: Option<When>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Exit {
-    let job = match job(globals) {
+/// `schedule [daily|off]`.
+pub fn run(ctx: &Context<'_>, args: ScheduleArgs) -> Result<Outcome, Error> {
+    let when = args.when;
+    let job = match job(ctx.config_given()) {
         Ok(j) => j,
-        Err(m) if when == Some(When::Daily) => {
-            let _ = writeln!(err, "error: {m}");
-            return Exit::Failure;
-        }
+        Err(m) if when == Some(When::Daily) => return Err(Error::failure(m)),
         // Removing or showing needs only where the files are.
         Err(_) => Job {
             program: String::new(),
             args: Vec::new(),
         },
     };
-    let target = match target(&job) {
-        Ok(t) => t,
-        Err(m) => {
-            let _ = writeln!(err, "error: {m}");
-            return Exit::Failure;
+    let target = target(&job).map_err(Error::failure)?;
+    let tool = crate::sys::process::find(target.tool);
+    let tool = tool.as_deref();
+    let exit = match when {
+        Some(When::Daily) => daily(&job, &target, tool, &mut **ctx.out(), &mut **ctx.err()),
+        Some(When::Off) => off(&target, tool, &mut **ctx.out(), &mut **ctx.err()),
+        None => {
+            status(&job, &target, tool, &mut **ctx.out());
+            accounts(ctx)?;
+            Exit::Ok
         }
     };
-    let tool = crate::sys::process::find(target.tool);
-    match when {
-        Some(When::Daily) => daily(&job, &target, tool.as_deref(), out, err),
-        Some(When::Off) => off(&target, tool.as_deref(), out, err),
-        None => status(globals, &job, &target, tool.as_deref(), out, err),
-    }
+    Ok(exit.into())
 }
 
 /// The job for this binary and config (`--config` only when one was given
 /// that is not the default).
-fn job(globals: &GlobalArgs) -> Result<Job, String> {
+fn job(config_given: Option<&Path>) -> Result<Job, String> {
     let exe =
         std::env::current_exe().map_err(|e| format!("cannot tell where this program is: {e}"))?;
-    let config = crate::sys::text::non_default_config(globals.config.as_deref());
+    let config = crate::sys::text::non_default_config(config_given);
     Job::new(&exe, config.as_deref()).map_err(|e| e.to_string())
 }
 
@@ -411,66 +391,61 @@ fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn 
     Exit::Ok
 }
 
-fn status(
-    globals: &GlobalArgs,
-    job: &Job,
-    target: &Target,
-    tool: Option<&Path>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Exit {
+/// Whether the check is installed and active, and when it runs next.
+fn status(job: &Job, target: &Target, tool: Option<&Path>, out: &mut dyn Write) {
     let present = target.files.iter().filter(|f| f.path.exists()).count();
     if present == 0 {
         let _ = writeln!(
             out,
             "The daily check is not installed. `icloud-mail-setup schedule daily` installs it."
         );
-    } else {
-        let _ = writeln!(out, "The daily check: {}", target.what);
-        for f in &target.files {
-            let state = match std::fs::read(&f.path) {
-                Ok(b) if b == f.bytes => "up to date",
-                Ok(_) if job.program.is_empty() => "present",
-                Ok(_) => "differs from what `schedule daily` would write now (run it to update)",
-                Err(_) => "MISSING",
-            };
-            let _ = writeln!(out, "  {}: {state}", f.path.display());
-        }
-        match tool {
-            Some(t) => {
-                let active = succeeds(t, &target.query);
-                let _ = writeln!(out, "  active: {}", if active { "yes" } else { "no" });
-                if let Some(next) = target.next_run.as_ref().filter(|_| active)
-                    && let Ok(r) = crate::sys::process::run(t, next, TOOL_TIMEOUT)
-                    && r.status.success()
-                    && !r.stdout.trim().is_empty()
-                {
-                    let _ = writeln!(out, "  next run: {}", r.stdout.trim());
-                }
-            }
-            None => {
-                let _ = writeln!(out, "  active: unknown (`{}` was not found)", target.tool);
-            }
-        }
+        return;
     }
-    let Ok((_, config)) = super::verify::open_config(globals, err) else {
-        return Exit::Failure;
+    let _ = writeln!(out, "The daily check: {}", target.what);
+    for f in &target.files {
+        let state = match std::fs::read(&f.path) {
+            Ok(b) if b == f.bytes => "up to date",
+            Ok(_) if job.program.is_empty() => "present",
+            Ok(_) => "differs from what `schedule daily` would write now (run it to update)",
+            Err(_) => "MISSING",
+        };
+        let _ = writeln!(out, "  {}: {state}", f.path.display());
+    }
+    let Some(t) = tool else {
+        let _ = writeln!(out, "  active: unknown (`{}` was not found)", target.tool);
+        return;
     };
+    let active = succeeds(t, &target.query);
+    let _ = writeln!(out, "  active: {}", if active { "yes" } else { "no" });
+    if let Some(next) = target.next_run.as_ref().filter(|_| active)
+        && let Ok(r) = crate::sys::process::run(t, next, TOOL_TIMEOUT)
+        && r.status.success()
+        && !r.stdout.trim().is_empty()
+    {
+        let _ = writeln!(out, "  next run: {}", r.stdout.trim());
+    }
+}
+
+/// Each account's last check, as the daily check recorded it.
+fn accounts(ctx: &Context<'_>) -> Result<(), Error> {
+    let (_, config) = ctx.open_config()?;
+    let out = &mut *ctx.out();
     for a in &config.accounts {
         let last = match (a.check_result.as_deref(), a.checked_at.as_deref()) {
             (Some(r), Some(at)) => format!("{r} at {at}"),
             _ => "not checked yet".into(),
         };
-        let _ = writeln!(out, "{}: last check {last}", a.email);
+        let _ = writeln!(out, "{}: last check {}", a.email, shown(&last));
         if let Some(since) = &a.rejected_since {
             let _ = writeln!(
                 out,
-                "  rejected since {since} — fix: {}",
-                fix_command(&a.email, globals.config.as_deref())
+                "  rejected since {} — fix: {}",
+                shown(since),
+                shown(&fix_command(&a.email, ctx.config_given()))
             );
         }
     }
-    Exit::Ok
+    Ok(())
 }
 
 /// Write one file atomically, creating its directory.
