@@ -318,3 +318,44 @@ fn parse_client(s: &str) -> Result<crate::domain::export::Client, String> {
     s.parse()
         .map_err(|e: crate::domain::export::UnknownClient| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    // The debug log's view of this command line (see `sys::log::args`).
+
+    fn shape_of(args: &[&str]) -> String {
+        let command = Cli::command();
+        let matches = command
+            .clone()
+            .try_get_matches_from(std::iter::once("icloud-mail-setup").chain(args.iter().copied()))
+            .unwrap();
+        crate::sys::log::args::shape(&command, &matches)
+    }
+
+    #[test]
+    fn values_and_positionals_never_appear() {
+        let s = shape_of(&[
+            "store",
+            "me@icloud.com",
+            "--password-stdin",
+            "--label",
+            "abcd-efgh-ijkl-mnop",
+            "--log",
+            "/tmp/f",
+        ]);
+        assert_eq!(
+            s,
+            "--log <value> store <value> --password-stdin --label <value>"
+        );
+        let s = shape_of(&["verify", "wxyz-abcd-efgh-ijkl", "--json"]);
+        assert_eq!(s, "verify <value> --json");
+        let s = shape_of(&["--plain", "--account=secretname@x"]);
+        assert_eq!(s, "--account <value> --plain");
+        for secret in ["abcd", "wxyz", "secretname", "me@", "/tmp/f"] {
+            assert!(!s.contains(secret));
+        }
+    }
+}
