@@ -162,13 +162,7 @@ mod tests {
             let (code, out, err) = ctx.capture(|ctx| run(ctx, ListArgs { json }));
             assert_eq!(code, crate::app::exit::Exit::Ok);
             for text in [&out, &err] {
-                assert!(
-                    !text
-                        .chars()
-                        .any(|c| (c.is_control() && c != '\n')
-                            || crate::sys::text::is_bidi_control(c)),
-                    "{text:?}"
-                );
+                crate::app::output::assert_inert(text, "list");
             }
             assert!(
                 err.contains(r"bus said \x1b]0;pwned\x07\u{009b}2J\u{202e}"),

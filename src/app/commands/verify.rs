@@ -586,13 +586,7 @@ mod tests {
             let (code, out, err) = ctx.capture(|ctx| run(ctx, args(None, json)));
             assert_eq!(code, Exit::Network, "{out}{err}");
             for text in [&out, &err] {
-                assert!(
-                    !text
-                        .chars()
-                        .any(|c| (c.is_control() && c != '\n')
-                            || crate::sys::text::is_bidi_control(c)),
-                    "json {json}: {text:?}"
-                );
+                crate::app::output::assert_inert(text, &format!("json {json}"));
             }
             if json {
                 let v: serde_json::Value = serde_json::from_str(&out).unwrap();
