@@ -331,3 +331,61 @@ impl Write for Captured {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::keyring::MemoryStore;
+
+    fn config(emails: &[&str]) -> Config {
+        let mut c = Config::default();
+        for e in emails {
+            c.upsert(AccountEntry {
+                email: e.to_string(),
+                login: e.to_string(),
+                ..Default::default()
+            });
+        }
+        c
+    }
+
+    fn picked(emails: &[&str], email: Option<&str>) -> Result<String, (Exit, String)> {
+        let store = MemoryStore::new();
+        let ctx = Context::new(&GlobalArgs::default(), &store).unwrap();
+        let path = Path::new("/cfg/\u{1b}]0;x\u{7}config.toml");
+        ctx.pick_account(&config(emails), email, path, "export")
+            .map(|e| e.email.clone())
+            .map_err(|e| {
+                let mut text = Vec::new();
+                e.print(&mut text);
+                (e.exit(), String::from_utf8(text).unwrap())
+            })
+    }
+
+    #[test]
+    fn the_one_account_picker() {
+        let two = ["a@icloud.com", "b@icloud.com"];
+        assert_eq!(picked(&two, Some("B@iCloud.com")).unwrap(), "b@icloud.com");
+        assert_eq!(picked(&two[..1], None).unwrap(), "a@icloud.com");
+        // Several and none named: a usage error naming the command.
+        let (exit, text) = picked(&two, None).unwrap_err();
+        assert_eq!(exit, Exit::Usage);
+        assert!(
+            text.contains(
+                "`icloud-mail-setup export EMAIL` with one of a@icloud.com, b@icloud.com"
+            ),
+            "{text}"
+        );
+        // Not configured, or none at all: exit 6, the path escaped.
+        for (emails, email) in [(&two[..], Some("c@icloud.com")), (&[][..], None)] {
+            let (exit, text) = picked(emails, email).unwrap_err();
+            assert_eq!(exit, Exit::NoSuchAccount, "{text}");
+            assert!(text.contains(r"/cfg/\x1b]0;x\x07config.toml"), "{text}");
+            assert!(text.contains(ADD_ONE), "{text}");
+        }
+        // Not an address: a usage error.
+        let (exit, text) = picked(&two, Some("not an address")).unwrap_err();
+        assert_eq!(exit, Exit::Usage, "{text}");
+        assert!(text.starts_with("error: `not an address`: "), "{text}");
+    }
+}
