@@ -90,6 +90,15 @@ impl Error {
         }
     }
 
+    /// Lines as they are, without `error: `: the first as the message,
+    /// the others after it (each escaped on its own).
+    pub fn lines(exit: Exit, text: &str) -> Error {
+        let mut lines = text.lines();
+        let mut e = Error::bare(exit, lines.next().unwrap_or_default());
+        e.hint.extend(lines.map(String::from));
+        e
+    }
+
     /// An error the check service has already said on stderr (its
     /// settling steps print as they go): only its exit code is left.
     pub fn already_said(exit: Exit) -> Error {
@@ -117,7 +126,7 @@ impl Error {
         self
     }
 
-    /// A line before `prefix`'s own text, on the same line: `PREFIX: error: …`.
+    /// `prefix` put before the line: `PREFIX error: …`.
     pub fn prefixed(mut self, prefix: &str) -> Error {
         let lead = if self.bare { "" } else { "error: " };
         self.message = format!("{prefix}{lead}{}", self.message);
@@ -208,5 +217,14 @@ mod tests {
         assert_eq!(printed(&e), "error: the keyring is locked\nUnlock it.\n");
         let e = Error::keyring(&StoreError::Other("x".into())).prefixed("tool: ");
         assert_eq!(printed(&e), "tool: error: keyring error: x\n");
+        // Lines of text: each escaped on its own, the line breaks kept.
+        let e = Error::lines(
+            Exit::Failure,
+            "not active: \u{1b}[2J\nActivate it with:\n  x",
+        );
+        assert_eq!(
+            printed(&e),
+            "not active: \\x1b[2J\nActivate it with:\n  x\n"
+        );
     }
 }

@@ -35,16 +35,15 @@ pub fn run(ctx: &Context<'_>, args: ScheduleArgs) -> Result<Outcome, Error> {
     let target = target(&job).map_err(Error::failure)?;
     let tool = crate::sys::process::find(target.tool);
     let tool = tool.as_deref();
-    let exit = match when {
-        Some(When::Daily) => daily(&job, &target, tool, &mut **ctx.out(), &mut **ctx.err()),
-        Some(When::Off) => off(&target, tool, &mut **ctx.out(), &mut **ctx.err()),
+    match when {
+        Some(When::Daily) => daily(&job, &target, tool, &mut **ctx.out(), &mut **ctx.err())?,
+        Some(When::Off) => off(&target, tool, &mut **ctx.out(), &mut **ctx.err())?,
         None => {
             status(&job, &target, tool, &mut **ctx.out());
             accounts(ctx)?;
-            Exit::Ok
         }
-    };
-    Ok(exit.into())
+    }
+    Ok(Outcome::OK)
 }
 
 /// The job for this binary and config (`--config` only when one was given
@@ -62,7 +61,7 @@ fn daily(
     tool: Option<&Path>,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Exit {
+) -> Result<(), Error> {
     if let Some(why) = job.looks_temporary() {
         let _ = writeln!(
             err,
@@ -81,7 +80,7 @@ fn daily(
             "The daily check is already installed ({}); nothing was changed.",
             target.what
         );
-        return Exit::Ok;
+        return Ok(());
     }
     if !same {
         // Only what differs is written: an unchanged file keeps its date.
@@ -90,39 +89,27 @@ fn daily(
                 continue;
             }
             let existed = f.path.exists();
-            if let Err(e) = write_file(f) {
-                let _ = writeln!(err, "error: {e}");
-                return Exit::Failure;
-            }
+            write_file(f).map_err(Error::failure)?;
             let verb = if existed { "Replaced" } else { "Wrote" };
             let _ = writeln!(out, "{verb} {}", f.path.display());
         }
     }
     let Some(tool) = tool else {
-        let _ = writeln!(
-            err,
-            "{}",
-            not_active(
-                Platform::HERE,
-                target.tool,
-                &manual(target.tool, &target.load),
-                &job.shell_line()
-            )
-        );
-        return Exit::Failure;
+        let manual = manual(target.tool, &target.load);
+        let text = not_active(Platform::HERE, target.tool, &manual, &job.shell_line());
+        return Err(Error::lines(Exit::Failure, &text));
     };
     for s in &target.load {
         if let Err(m) = run_step(tool, s)
             && s.must
         {
-            let _ = writeln!(
-                err,
+            let text = format!(
                 "The files are written, but the check is not active: {m}\nActivate it \
                  with:\n{}{}",
                 manual(target.tool, &target.load),
                 crontab(job)
             );
-            return Exit::Failure;
+            return Err(Error::lines(Exit::Failure, &text));
         }
     }
     let _ = writeln!(
@@ -142,7 +129,7 @@ fn daily(
         };
         let _ = writeln!(out, "{}", crate::sys::notify::test_notice_report(sent));
     }
-    Exit::Ok
+    Ok(())
 }
 
 /// What to say when the scheduler's tool is missing: how to activate the
@@ -166,7 +153,12 @@ fn crontab_for(platform: Platform, command: &str) -> String {
     }
 }
 
-fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+fn off(
+    target: &Target,
+    tool: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
     let present: Vec<&Path> = target
         .files
         .iter()
@@ -182,7 +174,7 @@ fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn 
             out,
             "The daily check is not installed; nothing was changed."
         );
-        return Exit::Ok;
+        return Ok(());
     }
     let mut failed = Vec::new();
     if let Some(tool) = tool {
@@ -203,8 +195,8 @@ fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn 
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                let _ = writeln!(err, "error: {}: could not be removed: {e}", p.display());
-                return Exit::Failure;
+                let what = format!("{}: could not be removed", p.display());
+                return Err(Error::failure(what).because(e));
             }
         }
     }
@@ -214,18 +206,17 @@ fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn 
         }
     }
     if !failed.is_empty() {
-        let _ = writeln!(
-            err,
-            "error: the files are removed, but {} may still run the check until it is told \
-             or restarts: {}\nStop it with:\n{}",
+        let text = format!(
+            "error: the files are removed, but {} may still run the check until it is told or \
+             restarts: {}\nStop it with:\n{}",
             target.tool,
             failed.join("; "),
             manual(target.tool, &target.unload)
         );
-        return Exit::Failure;
+        return Err(Error::lines(Exit::Failure, &text));
     }
     let _ = writeln!(out, "The daily check is off.");
-    Exit::Ok
+    Ok(())
 }
 
 /// Whether the check is installed and active, and when it runs next.

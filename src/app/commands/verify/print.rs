@@ -6,6 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::app::error::Error;
+use crate::app::exit::Exit;
 use crate::app::output::shown;
 use crate::domain::check::{Checked, Verdict};
 use crate::domain::mail::CheckReport;
@@ -54,16 +55,16 @@ pub(super) fn print_checked(
     let (imap, smtp) = match &c.verdict {
         Verdict::Checked { imap, smtp } => (imap, smtp),
         Verdict::BadEntry(m) => {
-            let _ = writeln!(err, "error: {email}: {}", shown(m));
+            Error::failure(format!("{}: {m}", c.email)).print(err);
             return failed(m.clone());
         }
         Verdict::NoPassword(store) => {
             let m = format!("no password for {} is stored in the {store}", c.email);
-            let _ = writeln!(
-                err,
-                "error: {}. Store one with `icloud-mail-setup store {email} --password-stdin`.",
-                shown(&m)
+            let store_one = format!(
+                "{m}. Store one with `icloud-mail-setup store {} --password-stdin`.",
+                c.email
             );
+            Error::new(Exit::NoSuchAccount, store_one).print(err);
             return failed(m);
         }
         Verdict::Keyring(e) => {
@@ -71,7 +72,7 @@ pub(super) fn print_checked(
             return failed(e.to_string());
         }
         Verdict::Failed(m) | Verdict::Cancelled(m) => {
-            let _ = writeln!(err, "error: {}", shown(m));
+            Error::failure(m.clone()).print(err);
             return failed(m.clone());
         }
     };
