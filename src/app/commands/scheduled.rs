@@ -142,7 +142,7 @@ pub(crate) fn check_one(
     let account = match entry.account() {
         Ok(a) => a.with_one_imap_form(),
         Err(m) => {
-            let _ = writeln!(err, "error: {email}: {m}");
+            Error::failure(format!("{email}: {m}")).print(err);
             return (Exit::Failure, CheckResult::Error, None);
         }
     };
@@ -171,7 +171,9 @@ pub(crate) fn check_one(
     {
         Ok(rt) => rt,
         Err(e) => {
-            let _ = writeln!(err, "error: could not start the async runtime: {e}");
+            Error::failure("could not start the async runtime")
+                .because(e)
+                .print(err);
             return (Exit::Failure, CheckResult::Error, None);
         }
     };
