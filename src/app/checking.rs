@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::app::cli::GlobalArgs;
-use crate::app::commands::verify::load_config;
+use crate::app::context::load_config;
 use crate::app::exit::Exit;
 use crate::app::output::shown;
 use crate::domain::check::{self, MakeChecker, Service, result_for_kind, result_for_report};

@@ -48,39 +48,23 @@ pub const ENV_VARS: [&str; 5] = [
 pub struct GlobalArgs {
     /// Config file to use instead of the default
     /// ($XDG_CONFIG_HOME/icloud-mail-setup/config.toml on Linux).
-    #[arg(
-        long,
-        global = true,
-        value_name = "PATH",
-        env = "ICLOUD_MAIL_SETUP_CONFIG"
-    )]
+    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(env = "ICLOUD_MAIL_SETUP_CONFIG")]
     pub config: Option<PathBuf>,
 
     /// IMAP server to check instead of imap.mail.me.com:993 (implicit TLS).
-    #[arg(
-        long,
-        global = true,
-        value_name = "HOST:PORT",
-        env = "ICLOUD_MAIL_SETUP_IMAP"
-    )]
+    #[arg(long, global = true, value_name = "HOST:PORT")]
+    #[arg(env = "ICLOUD_MAIL_SETUP_IMAP")]
     pub imap: Option<String>,
 
     /// SMTP server to check instead of smtp.mail.me.com:587 (STARTTLS).
-    #[arg(
-        long,
-        global = true,
-        value_name = "HOST:PORT",
-        env = "ICLOUD_MAIL_SETUP_SMTP"
-    )]
+    #[arg(long, global = true, value_name = "HOST:PORT")]
+    #[arg(env = "ICLOUD_MAIL_SETUP_SMTP")]
     pub smtp: Option<String>,
 
     /// Extra trust anchors (PEM), added to the built-in roots, never replacing them.
-    #[arg(
-        long,
-        global = true,
-        value_name = "PEM",
-        env = "ICLOUD_MAIL_SETUP_CA_FILE"
-    )]
+    #[arg(long, global = true, value_name = "PEM")]
+    #[arg(env = "ICLOUD_MAIL_SETUP_CA_FILE")]
     pub ca_file: Option<PathBuf>,
 
     /// Deadline for each check in seconds (default 20; connecting alone: 10).
@@ -163,130 +147,215 @@ impl GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the stored password of one account (or all) against the servers.
-    Verify {
-        /// The account's address; all accounts when omitted.
-        email: Option<String>,
-        /// One JSON object instead of lines.
-        #[arg(long)]
-        json: bool,
-        /// What the daily check (`schedule daily`) runs: every account, one
-        /// IMAP login each with the username that worked last, no SMTP, no
-        /// prompt; a rejection is recorded and shown on the desktop.
-        #[arg(long, conflicts_with_all = ["email", "json"])]
-        scheduled: bool,
-    },
+    Verify(VerifyArgs),
     /// Check everything between you and working mail: the keyring, the
     /// stored password (one IMAP login), every exported client's config,
     /// the password command under cron's PATH, mbsync's Maildir, git's
     /// helpers; each problem with the command that fixes it.
-    Doctor {
-        /// The account's address; all accounts when omitted.
-        email: Option<String>,
-        /// One JSON object instead of lines.
-        #[arg(long)]
-        json: bool,
-    },
+    Doctor(DoctorArgs),
     /// Install (`daily`) or remove (`off`) a daily check of every
     /// account's password; without an argument, show its state.
     ///
     /// A systemd user timer on Linux, a launchd agent on macOS, a Task
     /// Scheduler task on Windows, each running `verify --scheduled`.
-    Schedule {
-        #[arg(value_enum)]
-        when: Option<crate::app::commands::schedule::When>,
-    },
+    Schedule(ScheduleArgs),
     /// List configured accounts, whether the keyring holds each password, and when it was last verified.
-    List {
-        #[arg(long)]
-        json: bool,
-    },
+    List(ListArgs),
     /// Print the stored password and a newline (for mail clients' password commands).
-    Password {
-        /// Taken as the address even when it starts with `-` and is no
-        /// option (`-h@x.com`), so a hand-typed one gets the address
-        /// check's reason, not clap's help.
-        #[arg(allow_hyphen_values = true)]
-        email: String,
-        /// Copy it to the clipboard instead (OSC 52 and/or wl-copy, xclip,
-        /// xsel, pbcopy, clip.exe); cleared after 45 s or at Ctrl-C.
-        #[arg(long)]
-        copy: bool,
-        /// Test-only: clear the clipboard after SECS (1-45) instead of 45.
-        #[arg(
-            long,
-            hide = true,
-            requires = "copy",
-            value_name = "SECS",
-            value_parser = clap::value_parser!(u64).range(1..=45)
-        )]
-        clear_after: Option<u64>,
-    },
+    Password(PasswordArgs),
     /// Print the server settings to type into a GUI mail app (Thunderbird, Apple Mail, ...).
-    Settings {
-        /// The account's address; may be left out when there is only one.
-        email: Option<String>,
-    },
+    Settings(SettingsArgs),
     /// Git credential helper for git send-email: answers the SMTP password from the keyring.
     ///
     /// Configure it with
     /// `git config --global credential."smtp://USER@smtp.mail.me.com:587".helper "!icloud-mail-setup git-credential"`
     /// (USER with its @ written %40). `get` answers for an account's SMTP
     /// server; `store` and `erase` never change the keyring.
-    GitCredential {
-        /// What git asks: get, store or erase (others are ignored).
-        #[arg(value_name = "get|store|erase")]
-        action: String,
-    },
+    GitCredential(GitCredentialArgs),
     /// Read a password from stdin, verify it live, then store it (replacing the old one only if the new one works).
-    Store {
-        email: String,
-        /// Read the password from the first line of standard input (required: never pass it as an argument).
-        #[arg(long, required = true)]
-        password_stdin: bool,
-        /// For a custom-domain address: the primary iCloud address used to log in.
-        #[arg(long, value_name = "EMAIL")]
-        login: Option<String>,
-        /// The label you gave the password at account.apple.com.
-        #[arg(long)]
-        label: Option<String>,
-    },
+    Store(StoreArgs),
     /// Print a mail client's configuration for an account (the password
     /// stays in the keyring), or install it with --write.
     ///
     /// Clients: mbsync, msmtp, neomutt, aerc, himalaya, git (send-email).
-    Export {
-        /// mbsync, msmtp, neomutt, aerc, himalaya or git.
-        #[arg(value_parser = parse_client)]
-        client: crate::domain::export::Client,
-        /// The account's address; may be left out when only one is configured.
-        email: Option<String>,
-        /// Install into the client's usual config file (backed up first;
-        /// only this account's marked block changes). For git: `git config
-        /// --global`.
-        #[arg(long)]
-        write: bool,
-        /// With --write: install into this file instead.
-        #[arg(long, value_name = "PATH", requires = "write")]
-        file: Option<PathBuf>,
-    },
+    Export(ExportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
-    Completions {
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
+    Completions(CompletionsArgs),
     /// Print the manual page (roff), e.g. `icloud-mail-setup man | man -l -`.
     Man,
     /// Delete an account's keyring entry and config entry.
-    Remove {
-        email: String,
-        /// Do not ask for confirmation.
-        #[arg(long)]
-        yes: bool,
-    },
+    Remove(RemoveArgs),
+}
+
+// Each command's own arguments (its help text is the variant's, above).
+
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// The account's address; all accounts when omitted.
+    pub email: Option<String>,
+    /// One JSON object instead of lines.
+    #[arg(long)]
+    pub json: bool,
+    /// What the daily check (`schedule daily`) runs: every account, one
+    /// IMAP login each with the username that worked last, no SMTP, no
+    /// prompt; a rejection is recorded and shown on the desktop.
+    #[arg(long, conflicts_with_all = ["email", "json"])]
+    pub scheduled: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// The account's address; all accounts when omitted.
+    pub email: Option<String>,
+    /// One JSON object instead of lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScheduleArgs {
+    #[arg(value_enum)]
+    pub when: Option<When>,
+}
+
+/// What to do with the daily check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum When {
+    /// Install (or update) the daily check.
+    Daily,
+    /// Remove it.
+    Off,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PasswordArgs {
+    /// Taken as the address even when it starts with `-` and is no
+    /// option (`-h@x.com`), so a hand-typed one gets the address
+    /// check's reason, not clap's help.
+    #[arg(allow_hyphen_values = true)]
+    pub email: String,
+    /// Copy it to the clipboard instead (OSC 52 and/or wl-copy, xclip,
+    /// xsel, pbcopy, clip.exe); cleared after 45 s or at Ctrl-C.
+    #[arg(long)]
+    pub copy: bool,
+    /// Test-only: clear the clipboard after SECS (1-45) instead of 45.
+    #[arg(
+        long,
+        hide = true,
+        requires = "copy",
+        value_name = "SECS",
+        value_parser = clap::value_parser!(u64).range(1..=45)
+    )]
+    pub clear_after: Option<u64>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SettingsArgs {
+    /// The account's address; may be left out when there is only one.
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GitCredentialArgs {
+    /// What git asks: get, store or erase (others are ignored).
+    #[arg(value_name = "get|store|erase")]
+    pub action: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    pub email: String,
+    /// Read the password from the first line of standard input (required: never pass it as an argument).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+    /// For a custom-domain address: the primary iCloud address used to log in.
+    #[arg(long, value_name = "EMAIL")]
+    pub login: Option<String>,
+    /// The label you gave the password at account.apple.com.
+    #[arg(long)]
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// mbsync, msmtp, neomutt, aerc, himalaya or git.
+    #[arg(value_parser = parse_client)]
+    pub client: crate::domain::export::Client,
+    /// The account's address; may be left out when only one is configured.
+    pub email: Option<String>,
+    /// Install into the client's usual config file (backed up first;
+    /// only this account's marked block changes). For git: `git config
+    /// --global`.
+    #[arg(long)]
+    pub write: bool,
+    /// With --write: install into this file instead.
+    #[arg(long, value_name = "PATH", requires = "write")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RemoveArgs {
+    pub email: String,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// A client name for `export` (a usage error lists the clients).
 fn parse_client(s: &str) -> Result<crate::domain::export::Client, String> {
     s.parse()
         .map_err(|e: crate::domain::export::UnknownClient| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    // The debug log's view of this command line (see `sys::log::args`).
+
+    fn shape_of(args: &[&str]) -> String {
+        let command = Cli::command();
+        let matches = command
+            .clone()
+            .try_get_matches_from(std::iter::once("icloud-mail-setup").chain(args.iter().copied()))
+            .unwrap();
+        crate::sys::log::args::shape(&command, &matches)
+    }
+
+    #[test]
+    fn values_and_positionals_never_appear() {
+        let s = shape_of(&[
+            "store",
+            "me@icloud.com",
+            "--password-stdin",
+            "--label",
+            "abcd-efgh-ijkl-mnop",
+            "--log",
+            "/tmp/f",
+        ]);
+        assert_eq!(
+            s,
+            "--log <value> store <value> --password-stdin --label <value>"
+        );
+        let s = shape_of(&["verify", "wxyz-abcd-efgh-ijkl", "--json"]);
+        assert_eq!(s, "verify <value> --json");
+        let s = shape_of(&["--plain", "--account=secretname@x"]);
+        assert_eq!(s, "--account <value> --plain");
+        for secret in ["abcd", "wxyz", "secretname", "me@", "/tmp/f"] {
+            assert!(!s.contains(secret));
+        }
+    }
 }

@@ -6,6 +6,8 @@
 pub mod checking;
 pub mod cli;
 pub mod commands;
+pub mod context;
+pub mod error;
 pub mod executor;
 pub mod exit;
 pub(crate) mod output;

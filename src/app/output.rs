@@ -51,6 +51,14 @@ fn escape_json(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// For tests: `text` holds no character a terminal would act on (a
+/// newline aside); `what` says which text it is when it does.
+#[cfg(test)]
+pub(crate) fn assert_inert(text: &str, what: &str) {
+    let acts = |c: char| (c.is_control() && c != '\n') || crate::sys::text::is_bidi_control(c);
+    assert!(!text.chars().any(acts), "{what}: {text:?}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

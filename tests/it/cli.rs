@@ -697,3 +697,28 @@ fn a_hand_typed_password_address_starting_with_dash_gets_the_reason_not_help() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A bad override is a usage error said once, before any command runs,
+/// and what was typed reaches the terminal escaped (issue 16: it was
+/// printed raw, so `--imap $'\e]0;title\a:1'` set the window title).
+#[test]
+fn a_bad_override_is_a_usage_error_said_escaped_whatever_the_command() {
+    let evil = "ev\u{1b}]0;title\u{7}\u{9b}2J:99999";
+    for args in [
+        &["--imap", evil, "list"][..],
+        &["--smtp", evil, "password", "a@icloud.com"][..],
+        &["--imap", evil, "--plain"][..],
+    ] {
+        let o = run(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            !err.chars().any(|c| c.is_control() && c != '\n'),
+            "{args:?}: {err:?}"
+        );
+        assert!(err.contains(r"ev\x1b]0;title\x07\u{009b}2J"), "{err}");
+        assert!(err.starts_with("error: --"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(o.stdout.is_empty());
+    }
+}

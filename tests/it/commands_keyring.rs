@@ -17,8 +17,12 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
-use icloud_mail_setup::app::cli::GlobalArgs;
+use icloud_mail_setup::app::cli::{
+    GlobalArgs, ListArgs, PasswordArgs, RemoveArgs, StoreArgs, VerifyArgs,
+};
 use icloud_mail_setup::app::commands::{Exit, list, password, remove, store, verify};
+use icloud_mail_setup::app::context::Context;
+use icloud_mail_setup::app::error::Outcome;
 use icloud_mail_setup::domain::account::{Account, Email};
 use icloud_mail_setup::domain::config;
 use icloud_mail_setup::domain::keyring::{KeyringStore, SecretStore, StoreError};
@@ -88,35 +92,72 @@ fn store_cmd(
     path: &Path,
     email: &str,
     stdin: &str,
-) -> (Exit, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
+) -> (Outcome, String, String) {
     let mut input = stdin.as_bytes();
-    let code = store::run_with(
-        &globals(path),
-        st,
-        &fake,
-        email,
-        None,
-        Some("laptop"),
-        &mut input,
-        &mut out,
-        &mut err,
-    );
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
+    let args = StoreArgs {
+        email: email.into(),
+        password_stdin: true,
+        login: None,
+        label: Some("laptop".into()),
+    };
+    let ctx = Context::new(&globals(path), st).unwrap();
+    let ctx = ctx.with_checker(&fake).with_input(&mut input);
+    ctx.capture(|ctx| store::run(ctx, args))
 }
 
-fn password_cmd(st: &dyn SecretStore, path: &Path, email: &str) -> (Exit, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = password::run_with(&globals(path), st, email, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
+fn password_cmd(st: &dyn SecretStore, path: &Path, email: &str) -> (Outcome, String, String) {
+    let args = PasswordArgs {
+        email: email.into(),
+        copy: false,
+        clear_after: None,
+    };
+    let ctx = Context::new(&globals(path), st).unwrap();
+    ctx.capture(|ctx| password::run(ctx, args))
+}
+
+/// `list --json`, `verify [EMAIL] --json` and `remove EMAIL --yes`:
+/// (exit, stdout, stderr).
+fn list_json(st: &dyn SecretStore, path: &Path) -> (Outcome, String, String) {
+    let ctx = Context::new(&globals(path), st).unwrap();
+    ctx.capture(|ctx| list::run(ctx, ListArgs { json: true }))
+}
+
+fn verify_json(
+    st: &dyn SecretStore,
+    path: &Path,
+    email: Option<&str>,
+) -> (Outcome, String, String) {
+    let args = VerifyArgs {
+        email: email.map(String::from),
+        json: true,
+        scheduled: false,
+    };
+    let ctx = Context::new(&globals(path), st)
+        .unwrap()
+        .with_checker(&fake);
+    ctx.capture(|ctx| verify::run(ctx, args))
+}
+
+/// `remove EMAIL`: confirmed with `--yes`, else answered from `answer`
+/// (`None`: no terminal to ask on).
+fn remove_cmd(
+    st: &dyn SecretStore,
+    path: &Path,
+    email: &str,
+    yes: bool,
+    answer: Option<&[u8]>,
+) -> (Outcome, String, String) {
+    let args = RemoveArgs {
+        email: email.into(),
+        yes,
+    };
+    let mut input = answer.unwrap_or_default();
+    let ctx = Context::new(&globals(path), st).unwrap();
+    let ctx = match answer {
+        Some(_) => ctx.with_input(&mut input),
+        None => ctx.without_input(),
+    };
+    ctx.capture(|ctx| remove::run(ctx, args))
 }
 
 fn config_in(dir: &tempfile::TempDir) -> PathBuf {
@@ -146,12 +187,9 @@ fn store_password_list_verify_remove() {
     assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD));
 
     // list --json
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    assert_eq!(
-        list::run_with(&globals(&path), &ks, true, &mut out, &mut err),
-        Exit::Ok
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let (code, out, _) = list_json(&ks, &path);
+    assert_eq!(code, Exit::Ok);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let rows = v.as_array().expect("an array");
     assert_eq!(rows.len(), 1);
     let row = &rows[0];
@@ -163,18 +201,9 @@ fn store_password_list_verify_remove() {
     assert!(row["stored_at"].is_string());
 
     // verify --json (one account: one object)
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = verify::run_with(
-        &globals(&path),
-        &ks,
-        &fake,
-        Some(&email),
-        true,
-        &mut out,
-        &mut err,
-    );
-    assert_eq!(code, Exit::Ok, "{}", String::from_utf8_lossy(&err));
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let (code, out, err) = verify_json(&ks, &path, Some(&email));
+    assert_eq!(code, Exit::Ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["email"], email.as_str());
     for p in ["imap", "smtp"] {
         assert_eq!(v[p]["ok"], true, "{v}");
@@ -198,11 +227,9 @@ fn store_password_list_verify_remove() {
     let staging = icloud_mail_setup::domain::keyring::staging_account(&email);
     ks.set(&staging, &Secret::new(OTHER_GOOD.into())).unwrap();
     assert!(secret_tool_lookup(&staging).is_some());
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = remove::run_with(&globals(&path), &ks, &email, true, None, &mut out, &mut err);
-    assert_eq!(code, Exit::Ok, "{}", String::from_utf8_lossy(&err));
+    let (code, said, err) = remove_cmd(&ks, &path, &email, true, None);
+    assert_eq!(code, Exit::Ok, "{err}");
     // Which password to revoke: the label it was given (issue 17).
-    let said = String::from_utf8_lossy(&out);
     assert!(
         said.contains("Revoke") && said.contains("\"laptop\""),
         "{said}"
@@ -238,10 +265,9 @@ fn rejected_password_changes_nothing() {
         })
     })
     .unwrap();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = verify::run_with(&globals(&path), &ks, &fake, None, true, &mut out, &mut err);
+    let (code, out, _) = verify_json(&ks, &path, None);
     assert_eq!(code, Exit::Rejected);
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v[0]["imap"]["error_kind"], "password_rejected");
     assert_eq!(v[0]["smtp"]["ok"], false);
     ks.delete(&email).unwrap();
@@ -255,41 +281,14 @@ fn remove_without_a_terminal_refuses() {
     let path = config_in(&dir);
     let email = unique_email("refuse");
     assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = remove::run_with(
-        &globals(&path),
-        &ks,
-        &email,
-        false,
-        None,
-        &mut out,
-        &mut err,
-    );
+    let (code, _, err) = remove_cmd(&ks, &path, &email, false, None);
     assert_eq!(code, Exit::Usage);
-    assert!(String::from_utf8_lossy(&err).contains("--yes"));
+    assert!(err.contains("--yes"));
     // "n" keeps it; "y" removes it.
-    let mut no: &[u8] = b"n\n";
-    let code = remove::run_with(
-        &globals(&path),
-        &ks,
-        &email,
-        false,
-        Some(&mut no),
-        &mut out,
-        &mut err,
-    );
+    let (code, _, _) = remove_cmd(&ks, &path, &email, false, Some(b"n\n"));
     assert_eq!(code, Exit::Ok);
     assert!(ks.get(&email).unwrap().is_some());
-    let mut yes: &[u8] = b"y\n";
-    let code = remove::run_with(
-        &globals(&path),
-        &ks,
-        &email,
-        false,
-        Some(&mut yes),
-        &mut out,
-        &mut err,
-    );
+    let (code, _, _) = remove_cmd(&ks, &path, &email, false, Some(b"y\n"));
     assert_eq!(code, Exit::Ok);
     assert_eq!(ks.get(&email).unwrap(), None);
 }
@@ -598,12 +597,9 @@ fn probe_commands_without_secret_service() {
     assert!(err.contains("dbus-run-session"), "{err}");
 
     // list: still lists, "unknown"
-    let (mut o, mut e) = (Vec::new(), Vec::new());
-    assert_eq!(
-        list::run_with(&globals(&other), &ks, true, &mut o, &mut e),
-        Exit::Ok
-    );
-    let v: serde_json::Value = serde_json::from_slice(&o).unwrap();
+    let (code, o, _) = list_json(&ks, &other);
+    assert_eq!(code, Exit::Ok);
+    let v: serde_json::Value = serde_json::from_str(&o).unwrap();
     assert!(v[0]["password_stored"].is_null(), "{v}");
     assert_eq!(std::fs::read(&other).unwrap(), before);
     println!("PROBE-OK");

@@ -3,8 +3,9 @@
 
 use std::sync::{Arc, Barrier};
 
-use icloud_mail_setup::app::cli::GlobalArgs;
+use icloud_mail_setup::app::cli::{GlobalArgs, ListArgs};
 use icloud_mail_setup::app::commands::{Exit, list};
+use icloud_mail_setup::app::context::Context;
 use icloud_mail_setup::domain::config::{self, AccountEntry, ConfigError};
 use icloud_mail_setup::domain::keyring::MemoryStore;
 
@@ -67,10 +68,10 @@ fn corrupt_config_is_reported_with_path_and_line_and_untouched() {
         config: Some(path.clone()),
         ..GlobalArgs::default()
     };
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = list::run_with(&globals, &MemoryStore::new(), false, &mut out, &mut err);
+    let store = MemoryStore::new();
+    let ctx = Context::new(&globals, &store).unwrap();
+    let (code, _, err) = ctx.capture(|ctx| list::run(ctx, ListArgs { json: false }));
     assert_eq!(code, Exit::Failure);
-    let err = String::from_utf8(err).unwrap();
     assert!(
         err.contains(&format!("{}:5:", path.display())),
         "no path:line in {err}"

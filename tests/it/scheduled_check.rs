@@ -477,8 +477,9 @@ fn a_missing_or_failing_notifier_is_said_and_changes_nothing_else() {
 /// may be fine; the person only has to unlock), exit 5 (issue 17).
 #[test]
 fn a_locked_keyring_gives_exit_5_and_no_notice() {
-    use icloud_mail_setup::app::cli::GlobalArgs;
+    use icloud_mail_setup::app::cli::{GlobalArgs, VerifyArgs};
     use icloud_mail_setup::app::commands::{Exit, scheduled};
+    use icloud_mail_setup::app::context::Context;
     use icloud_mail_setup::domain::keyring::{SecretStore, StoreError};
     use icloud_mail_setup::domain::mail::Checker;
     use icloud_mail_setup::sys::secret::Secret;
@@ -521,9 +522,14 @@ fn a_locked_keyring_gives_exit_5_and_no_notice() {
         Ok(())
     };
     let no_checker = |_| -> Box<dyn Checker> { panic!("nothing is checked without the password") };
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = scheduled::run_with(&globals, &Locked, &no_checker, &notify, &mut out, &mut err);
-    let err = String::from_utf8_lossy(&err);
+    let args = VerifyArgs {
+        email: None,
+        json: false,
+        scheduled: true,
+    };
+    let ctx = Context::new(&globals, &Locked).unwrap();
+    let ctx = ctx.with_checker(&no_checker).with_notifier(&notify);
+    let (code, _, err) = ctx.capture(|ctx| scheduled::run(ctx, args));
     assert_eq!(code, Exit::Keyring, "{err}");
     assert!(err.contains(&format!("{email}: not checked")), "{err}");
     assert!(err.contains("Unlock your keyring"), "{err}");

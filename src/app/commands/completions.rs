@@ -5,7 +5,8 @@ use std::io::Write;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use super::Exit;
+use crate::app::cli::CompletionsArgs;
+use crate::app::error::{Error, Outcome};
 
 /// The script for `shell`, as bytes.
 pub fn render(shell: Shell) -> Vec<u8> {
@@ -15,12 +16,11 @@ pub fn render(shell: Shell) -> Vec<u8> {
     out
 }
 
-pub fn run(shell: Shell) -> Exit {
-    match std::io::stdout().write_all(&render(shell)) {
-        Ok(()) => Exit::Ok,
-        Err(e) => {
-            eprintln!("icloud-mail-setup: could not write the completions: {e}");
-            Exit::Failure
-        }
-    }
+/// `completions SHELL`: the script on stdout. It needs no context: it
+/// reads nothing of the options, so bad ones do not stop it.
+pub fn run(args: &CompletionsArgs) -> Result<Outcome, Error> {
+    std::io::stdout()
+        .write_all(&render(args.shell))
+        .map_err(|e| Error::failure("could not write the completions").because(e))?;
+    Ok(Outcome::OK)
 }

@@ -19,14 +19,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::Exit;
-use super::verify::{email_arg, no_such_account, open_config};
-use crate::app::cli::GlobalArgs;
+use crate::app::cli::DoctorArgs;
+use crate::app::context::Context;
+use crate::app::error::{Error, Outcome};
+use crate::app::exit::Exit;
 use crate::app::output::{self, shown};
-use crate::domain::check::{MakeChecker, live_checker};
 use crate::domain::config::AccountEntry;
 use crate::domain::export::{self, AccountView, Client, Paths, install};
-use crate::domain::keyring::SecretStore;
 use crate::domain::storage::CheckResult;
 use crate::sys::text::{Invocation, shell_quote};
 
@@ -78,65 +77,31 @@ struct Report<'a> {
     exit: u8,
 }
 
-/// `doctor` with the live checker and the real environment.
-pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, email: Option<&str>, json: bool) -> Exit {
-    let out = &mut std::io::stdout().lock();
-    let err = &mut std::io::stderr().lock();
-    run_with(
-        globals,
-        store,
-        &live_checker,
-        Paths::from_env().as_ref(),
-        email,
-        json,
-        out,
-        err,
-    )
-}
-
-/// `doctor` with its parts given (for tests).
-#[allow(clippy::too_many_arguments)]
-pub fn run_with(
-    globals: &GlobalArgs,
-    store: &dyn SecretStore,
-    make_checker: &MakeChecker<'_>,
-    paths: Option<&Paths>,
-    email: Option<&str>,
-    json: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Exit {
-    let (path, config) = match open_config(globals, err) {
-        Ok(pc) => pc,
-        Err(e) => return e,
-    };
-    let settings = match super::verify::check_settings(globals, err) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let entries: Vec<&AccountEntry> = match email {
-        Some(raw) => {
-            let email = match email_arg(raw, err) {
-                Ok(e) => e,
-                Err(code) => return code,
-            };
-            match config.find(email.as_str()) {
-                Some(e) => vec![e],
-                None => return no_such_account(err, &email, &path),
-            }
-        }
+/// `doctor [EMAIL] [--json]`.
+pub fn run(ctx: &Context<'_>, args: DoctorArgs) -> Result<Outcome, Error> {
+    let (path, config) = ctx.open_config()?;
+    let entries: Vec<&AccountEntry> = match &args.email {
+        Some(raw) => vec![ctx.pick_account(&config, Some(raw), &path, "doctor")?],
         None => config.accounts.iter().collect(),
     };
     if entries.is_empty() {
         let _ = writeln!(
-            out,
+            ctx.out(),
             "No accounts are configured in {}. Fix: icloud-mail-setup",
             shown(&path.display().to_string())
         );
-        return Exit::Failure;
+        return Ok(Exit::Failure.into());
     }
     let me = Invocation::current(Some(&path));
-    let service = crate::app::checking::service(globals, store, &path, &settings, make_checker);
+    let service = crate::app::checking::service(
+        ctx.globals(),
+        ctx.store(),
+        &path,
+        ctx.settings(),
+        ctx.make_checker(),
+    );
+    let paths = ctx.paths();
+    let (imap_given, smtp_given) = ctx.servers_given();
     let mut exit = Exit::Ok;
     let mut accounts = Vec::new();
     for entry in entries {
@@ -188,13 +153,8 @@ pub fn run_with(
             _ if exit == Exit::Ok => Exit::Failure,
             _ => exit,
         };
-        let view = AccountView::from_entry(
-            entry,
-            &settings,
-            globals.imap.is_some(),
-            globals.smtp.is_some(),
-            me.clone(),
-        );
+        let view =
+            AccountView::from_entry(entry, ctx.settings(), imap_given, smtp_given, me.clone());
         match view {
             Ok(view) => findings.extend(client_findings(entry, &view, paths)),
             Err(e) => findings.push(bad(
@@ -213,7 +173,8 @@ pub fn run_with(
         });
     }
     let daily = daily_check_active();
-    if json {
+    let out = &mut *ctx.out();
+    if args.json {
         let report = Report {
             accounts: &accounts,
             daily_check: daily,
@@ -242,7 +203,7 @@ pub fn run_with(
             daily
         );
     }
-    exit
+    Ok(exit.into())
 }
 
 /// The exported clients of `entry`, each as `export` would write it now,

@@ -2,93 +2,38 @@
 //! configuration for an account, or install it into the client's config.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::Exit;
-use super::verify::{open_config, pick_account};
-use crate::app::cli::GlobalArgs;
-
-use crate::domain::export::{self, AccountView, Client, ExportError, Outcome, Paths, install};
+use crate::app::cli::ExportArgs;
+use crate::app::context::Context;
+use crate::app::error::{Error, Outcome};
+use crate::domain::export::{self, AccountView, Client, ExportError, Outcome as Written, install};
 use crate::sys::text::{Invocation, escape_for_terminal};
 
-/// What was asked on the command line.
-#[derive(Debug, Clone)]
-pub struct ExportArgs {
-    pub client: Client,
-    /// Optional when exactly one account is configured.
-    pub email: Option<String>,
-    /// Install instead of printing.
-    pub write: bool,
-    /// Install into this file instead of the client's usual config.
-    pub file: Option<PathBuf>,
-}
-
-/// `export` on stdout/stderr with the real environment.
-pub fn run(globals: &GlobalArgs, args: &ExportArgs) -> Exit {
-    let out = &mut std::io::stdout().lock();
-    let err = &mut std::io::stderr().lock();
-    run_with(globals, args, Paths::from_env().as_ref(), out, err)
-}
-
-/// `export` with its environment and output streams given (for tests).
-/// `paths` is `None` when there is no `HOME`.
-pub fn run_with(
-    globals: &GlobalArgs,
-    args: &ExportArgs,
-    paths: Option<&Paths>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Exit {
-    let (config_path, config) = match open_config(globals, err) {
-        Ok(pc) => pc,
-        Err(e) => return e,
-    };
-    let entry = match pick_account(&config, args.email.as_deref(), &config_path, "export", err) {
-        Ok(e) => e,
-        Err(code) => return code,
-    };
-    let settings = match super::verify::check_settings(globals, err) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let view = match AccountView::from_entry(
+/// `export CLIENT [EMAIL] [--write [--file PATH]]`.
+pub fn run(ctx: &Context<'_>, args: ExportArgs) -> Result<Outcome, Error> {
+    let (config_path, config) = ctx.open_config()?;
+    let entry = ctx.pick_account(&config, args.email.as_deref(), &config_path, "export")?;
+    let refuse = |e: ExportError| refusal(&e, &config_path);
+    let (imap_given, smtp_given) = ctx.servers_given();
+    let view = AccountView::from_entry(
         entry,
-        &settings,
-        globals.imap.is_some(),
-        globals.smtp.is_some(),
+        ctx.settings(),
+        imap_given,
+        smtp_given,
         Invocation::current(Some(&config_path)),
-    ) {
-        Ok(v) => v,
-        Err(e) => return refuse(err, &e, &config_path),
-    };
+    )
+    .map_err(refuse)?;
     if let Some(w) = view.invocation.warning() {
-        let _ = writeln!(err, "{}", escape_for_terminal(&w));
+        let _ = writeln!(ctx.err(), "{}", escape_for_terminal(&w));
     }
+    let paths = ctx.paths();
     if !args.write {
-        let versions = export::Versions::detect(paths);
-        // The file `--write` would install into decides, e.g., whether
-        // the account becomes msmtp's default.
-        let elsewhere = args
-            .file
-            .clone()
-            .or_else(|| paths.and_then(|p| args.client.config_path(p).ok()))
-            .map(|f| export::elsewhere(&f, &view.email))
-            .unwrap_or_default();
-        return print(
-            args.client,
-            &view,
-            &versions,
-            &elsewhere,
-            out,
-            err,
-            &config_path,
-        );
+        return print(ctx, args, &view).map_err(refuse);
     }
-    let outcome = match export::write(args.client, &view, paths, args.file.as_deref()) {
-        Ok(o) => o,
-        Err(e) => return refuse(err, &e, &config_path),
-    };
-    report(out, args.client, &view, &outcome);
+    let outcome = export::write(args.client, &view, paths, args.file.as_deref()).map_err(refuse)?;
+    report(&mut **ctx.out(), args.client, &view, &outcome);
+    let err = &mut *ctx.err();
     if args.client == Client::Git
         && let Some(w) = export::git::chain_warning(&view, paths)
     {
@@ -99,46 +44,44 @@ pub fn run_with(
             err,
             "warning: the {} config is written, but {} could not record it: {}",
             args.client,
-            config_path.display(),
+            escape_for_terminal(&config_path.display().to_string()),
             escape_for_terminal(&e.to_string())
         );
     }
-    Exit::Ok
+    Ok(Outcome::OK)
 }
 
 /// The config on stdout: for git the gitconfig snippet, for the others the
 /// block exactly as `--write` installs it.
-fn print(
-    client: Client,
-    view: &AccountView,
-    versions: &export::Versions,
-    elsewhere: &str,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-    config_path: &Path,
-) -> Exit {
-    let body = match client.render(view, versions, elsewhere) {
-        Ok(b) => b,
-        Err(e) => return refuse(err, &e, config_path),
-    };
-    let text = if client == Client::Git {
+fn print(ctx: &Context<'_>, args: ExportArgs, view: &AccountView) -> Result<Outcome, ExportError> {
+    let paths = ctx.paths();
+    let versions = export::Versions::detect(paths);
+    // The file `--write` would install into decides, e.g., whether the
+    // account becomes msmtp's default.
+    let elsewhere = args
+        .file
+        .or_else(|| paths.and_then(|p| args.client.config_path(p).ok()))
+        .map(|f| export::elsewhere(&f, &view.email))
+        .unwrap_or_default();
+    let body = args.client.render(view, &versions, &elsewhere)?;
+    let text = if args.client == Client::Git {
         body
     } else {
         install::block(&view.email, &body)
     };
+    let out = &mut *ctx.out();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Exit::Ok,
-        Err(e) => {
-            let _ = writeln!(err, "error: could not write the config: {e}");
-            Exit::Failure
-        }
+        Ok(()) => Ok(Outcome::OK),
+        Err(e) => Err(ExportError::Tool(format!(
+            "could not write the config: {e}"
+        ))),
     }
 }
 
-fn report(out: &mut dyn Write, client: Client, view: &AccountView, outcome: &Outcome) {
+fn report(out: &mut dyn Write, client: Client, view: &AccountView, outcome: &Written) {
     let shown = |p: &Path| escape_for_terminal(&p.display().to_string()).into_owned();
     let _ = match outcome {
-        Outcome::Created { path } => writeln!(
+        Written::Created { path } => writeln!(
             out,
             "Wrote {} (a new file{}) for {}.",
             shown(path),
@@ -146,7 +89,7 @@ fn report(out: &mut dyn Write, client: Client, view: &AccountView, outcome: &Out
             if cfg!(unix) { ", mode 0600" } else { "" },
             view.email
         ),
-        Outcome::Updated {
+        Written::Updated {
             path,
             backup,
             replaced,
@@ -158,7 +101,7 @@ fn report(out: &mut dyn Write, client: Client, view: &AccountView, outcome: &Out
             view.email,
             shown(backup)
         ),
-        Outcome::UpToDate { path } => writeln!(
+        Written::UpToDate { path } => writeln!(
             out,
             "{} is already up to date for {}; nothing was changed.",
             shown(path),
@@ -168,16 +111,15 @@ fn report(out: &mut dyn Write, client: Client, view: &AccountView, outcome: &Out
     let _ = writeln!(out, "{}", client.usage_hint(&view.email));
 }
 
-/// Say why nothing was exported; exit 1.
-fn refuse(err: &mut dyn Write, e: &ExportError, config_path: &Path) -> Exit {
-    let _ = writeln!(err, "error: {}", escape_for_terminal(&e.to_string()));
-    if matches!(e, ExportError::Unsafe { .. }) {
-        let _ = writeln!(
-            err,
-            "That value comes from {}; nothing was exported. Run `icloud-mail-setup verify` \
-             or the wizard to record working values again.",
-            config_path.display()
-        );
+/// Why nothing was exported; exit 1.
+fn refusal(e: &ExportError, config_path: &Path) -> Error {
+    let error = Error::failure(e.to_string());
+    if !matches!(e, ExportError::Unsafe { .. }) {
+        return error;
     }
-    Exit::Failure
+    error.hint(format!(
+        "That value comes from {}; nothing was exported. Run `icloud-mail-setup verify` or the \
+         wizard to record working values again.",
+        config_path.display()
+    ))
 }

@@ -5,11 +5,10 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::Exit;
-use super::verify::open_config;
-use crate::app::cli::GlobalArgs;
+use crate::app::cli::ListArgs;
+use crate::app::context::{ADD_ONE, Context};
+use crate::app::error::{Error, Outcome};
 use crate::app::output::{self, shown};
-use crate::domain::keyring::SecretStore;
 
 /// One account in `list --json`.
 #[derive(Serialize)]
@@ -31,14 +30,7 @@ struct Row<'a> {
     smtp_server: Option<&'a str>,
 }
 
-/// `list [--json]` on stdout/stderr.
-pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, json: bool) -> Exit {
-    let out = &mut std::io::stdout().lock();
-    let err = &mut std::io::stderr().lock();
-    run_with(globals, store, json, out, err)
-}
-
-/// `list` with its output streams given (for tests).
+/// `list [--json]`.
 ///
 /// JSON: an array of `{email, login, label, password_stored, keyring,
 /// stored_at, verified_at, rejected_since, checked_at, check_result,
@@ -46,28 +38,18 @@ pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, json: bool) -> Exit {
 /// where `password_stored` is `true`, `false`, or `null` when the keyring
 /// could not be asked, and `keyring` is where the password is kept
 /// (`secret-service` or `pass`). Exit 0 even then (a note goes to stderr).
-pub fn run_with(
-    globals: &GlobalArgs,
-    store: &dyn SecretStore,
-    json: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Exit {
-    let (_, config) = match open_config(globals, err) {
-        Ok(pc) => pc,
-        Err(e) => return e,
-    };
+pub fn run(ctx: &Context<'_>, args: ListArgs) -> Result<Outcome, Error> {
+    let json = args.json;
+    let (_, config) = ctx.open_config()?;
+    let store = ctx.store();
+    let out = &mut *ctx.out();
     if config.accounts.is_empty() {
         if json {
             let _ = output::json(out, &[0u8; 0]);
         } else {
-            let _ = writeln!(
-                out,
-                "No accounts yet. Add one with `icloud-mail-setup` (the wizard) or \
-                 `icloud-mail-setup store EMAIL --password-stdin`."
-            );
+            let _ = writeln!(out, "No accounts yet. {ADD_ONE}");
         }
-        return Exit::Ok;
+        return Ok(Outcome::OK);
     }
 
     // Ask the keyring once whether it can answer at all.
@@ -75,7 +57,7 @@ pub fn run_with(
         Ok(()) => true,
         Err(e) => {
             let _ = writeln!(
-                err,
+                ctx.err(),
                 "note: cannot tell which passwords are stored: {}. {}",
                 shown(&e.to_string()),
                 e.hint()
@@ -114,7 +96,7 @@ pub fn run_with(
             })
             .collect();
         let _ = output::json(out, &doc);
-        return Exit::Ok;
+        return Ok(Outcome::OK);
     }
 
     let _ = writeln!(
@@ -141,10 +123,7 @@ pub fn run_with(
                 out,
                 "  rejected since {} — fix: {}",
                 shown(since),
-                shown(&super::scheduled::fix_command(
-                    &a.email,
-                    globals.config.as_deref()
-                ))
+                shown(&super::scheduled::fix_command(&a.email, ctx.config_given()))
             );
         }
     }
@@ -153,7 +132,7 @@ pub fn run_with(
         "Check everything between you and working mail (password, exported clients, \
          password command, git helpers): icloud-mail-setup doctor"
     );
-    Exit::Ok
+    Ok(Outcome::OK)
 }
 
 #[cfg(test)]
@@ -171,31 +150,19 @@ mod tests {
              label = \"caf\u{e9} \u{2713}\"\nrejected_since = \"2026-01-01T00:00:00Z\"\n",
         )
         .unwrap();
-        let globals = GlobalArgs {
+        let globals = crate::app::cli::GlobalArgs {
             config: Some(path),
-            ..GlobalArgs::default()
+            ..Default::default()
         };
         let store = MemoryStore::failing(StoreError::Other(
             "bus said \u{1b}]0;pwned\u{7}\u{9b}2J\u{202e}".into(),
         ));
         for json in [false, true] {
-            let (mut out, mut err) = (Vec::new(), Vec::new());
-            assert_eq!(
-                run_with(&globals, &store, json, &mut out, &mut err),
-                Exit::Ok
-            );
-            let (out, err) = (
-                String::from_utf8(out).unwrap(),
-                String::from_utf8(err).unwrap(),
-            );
+            let ctx = Context::new(&globals, &store).unwrap();
+            let (code, out, err) = ctx.capture(|ctx| run(ctx, ListArgs { json }));
+            assert_eq!(code, crate::app::exit::Exit::Ok);
             for text in [&out, &err] {
-                assert!(
-                    !text
-                        .chars()
-                        .any(|c| (c.is_control() && c != '\n')
-                            || crate::sys::text::is_bidi_control(c)),
-                    "{text:?}"
-                );
+                crate::app::output::assert_inert(text, "list");
             }
             assert!(
                 err.contains(r"bus said \x1b]0;pwned\x07\u{009b}2J\u{202e}"),

@@ -10,7 +10,7 @@ use std::io::Write;
 use clap::CommandFactory;
 use roff::{Roff, bold, italic, roman};
 
-use super::Exit;
+use crate::app::error::{Error, Outcome};
 use crate::app::exit::exit_code_rows;
 
 /// Variables read that are not an option's `env`.
@@ -112,12 +112,11 @@ fn exit_status(out: &mut Vec<u8>) {
     let _ = roff.to_writer(out);
 }
 
-pub fn run() -> Exit {
-    match std::io::stdout().write_all(&render()) {
-        Ok(()) => Exit::Ok,
-        Err(e) => {
-            eprintln!("icloud-mail-setup: could not write the manual page: {e}");
-            Exit::Failure
-        }
-    }
+/// `man`: the page on stdout. It needs no context: it reads nothing of
+/// the options, so bad ones do not stop it.
+pub fn run() -> Result<Outcome, Error> {
+    std::io::stdout()
+        .write_all(&render())
+        .map_err(|e| Error::failure("could not write the manual page").because(e))?;
+    Ok(Outcome::OK)
 }

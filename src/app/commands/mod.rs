@@ -13,73 +13,78 @@ pub mod scheduled;
 pub mod settings;
 pub mod store;
 pub mod verify;
+pub mod wizard;
 
 pub use crate::app::exit::Exit;
 
-use std::process::ExitCode;
+use crate::app::cli::{Cli, Command, VerifyArgs};
+use crate::app::context::Context;
+use crate::app::error::{Error, Outcome};
 
-/// Run one subcommand against the system keyring.
-pub fn dispatch(
-    command: crate::app::cli::Command,
-    globals: &crate::app::cli::GlobalArgs,
-) -> ExitCode {
-    use crate::app::cli::Command;
-    // These read nothing of the environment's settings.
-    match command {
-        Command::Completions { shell } => return completions::run(shell).into(),
-        Command::Man => return man::run().into(),
-        _ => {}
+/// The command line, run: the command it names (the wizard without one)
+/// with the options resolved into a [`Context`]; an error printed.
+pub fn main(cli: Cli) -> Outcome {
+    // These read nothing of the options or the environment's settings.
+    let alone = match &cli.command {
+        Some(Command::Completions(args)) => Some(completions::run(args)),
+        Some(Command::Man) => Some(man::run()),
+        _ => None,
+    };
+    if let Some(result) = alone {
+        return finish_alone(result);
     }
-    // Bad overrides are usage errors, whatever the command.
-    if let Err(e) = globals.check_settings() {
-        eprintln!("icloud-mail-setup: {e}");
-        return Exit::Usage.into();
-    }
-    let store = globals.keyrings(may_show_dialogs(&command, &Terminals::here()));
-    let exit = match command {
-        Command::Verify {
-            scheduled: true, ..
-        } => scheduled::run(globals, &store),
-        Command::Verify { email, json, .. } => verify::run(globals, &store, email.as_deref(), json),
-        Command::Schedule { when } => schedule::run(globals, when),
-        Command::List { json } => list::run(globals, &store, json),
-        Command::Doctor { email, json } => doctor::run(globals, &store, email.as_deref(), json),
-        Command::Password {
-            email,
-            copy: false,
-            clear_after: _,
-        } => password::run(globals, &store, &email),
-        Command::Password {
-            email,
-            copy: true,
-            clear_after,
-        } => password::copy(globals, &store, &email, password::clear_delay(clear_after)),
-        Command::Settings { email } => settings::run(globals, email.as_deref()),
-        Command::GitCredential { action } => git_credential::run(globals, &store, &action),
-        Command::Store {
-            email,
-            password_stdin: _,
-            login,
-            label,
-        } => store::run(globals, &store, &email, login.as_deref(), label.as_deref()),
-        Command::Remove { email, yes } => remove::run(globals, &store, &email, yes),
-        Command::Completions { .. } | Command::Man => unreachable!("handled above"),
-        Command::Export {
-            client,
-            email,
-            write,
-            file,
-        } => export::run(
-            globals,
-            &export::ExportArgs {
-                client,
-                email,
-                write,
-                file,
+    let dialogs = match &cli.command {
+        Some(command) => may_show_dialogs(command, &Terminals::here()),
+        // The wizard: a person is at the screen.
+        None => true,
+    };
+    let store = cli.globals.keyrings(dialogs);
+    let ctx = match Context::new(&cli.globals, &store) {
+        Ok(ctx) => ctx,
+        Err(e) => return finish_alone(Err(e)),
+    };
+    let result = match cli.command {
+        Some(command) => run(&ctx, command),
+        None => wizard::run(
+            &ctx,
+            wizard::WizardArgs {
+                account: cli.account,
+                plain: cli.plain,
             },
         ),
     };
-    exit.into()
+    ctx.finish(result)
+}
+
+/// A command's outcome with no context to print through.
+fn finish_alone(result: Result<Outcome, Error>) -> Outcome {
+    result.unwrap_or_else(|e| {
+        e.print(&mut std::io::stderr());
+        e.exit().into()
+    })
+}
+
+/// Run one subcommand.
+pub fn run(ctx: &Context<'_>, command: Command) -> Result<Outcome, Error> {
+    match command {
+        Command::Verify(
+            args @ VerifyArgs {
+                scheduled: true, ..
+            },
+        ) => scheduled::run(ctx, args),
+        Command::Verify(args) => verify::run(ctx, args),
+        Command::Schedule(args) => schedule::run(ctx, args),
+        Command::List(args) => list::run(ctx, args),
+        Command::Doctor(args) => doctor::run(ctx, args),
+        Command::Password(args) => password::run(ctx, args),
+        Command::Settings(args) => settings::run(ctx, args),
+        Command::GitCredential(args) => git_credential::run(ctx, args),
+        Command::Store(args) => store::run(ctx, args),
+        Command::Remove(args) => remove::run(ctx, args),
+        Command::Export(args) => export::run(ctx, args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man => man::run(),
+    }
 }
 
 /// Which of stdin, stdout and stderr are terminals.
@@ -105,16 +110,15 @@ impl Terminals {
 /// for another program: the daily check, the git helper, `list`, and
 /// `password` whose output goes to a program (a mail client's password
 /// command). Otherwise only when a person is at a terminal.
-pub fn may_show_dialogs(command: &crate::app::cli::Command, t: &Terminals) -> bool {
-    use crate::app::cli::Command;
+pub fn may_show_dialogs(command: &Command, t: &Terminals) -> bool {
     let person = t.stdin && t.stderr;
     match command {
-        Command::Verify {
+        Command::Verify(VerifyArgs {
             scheduled: true, ..
-        }
-        | Command::GitCredential { .. }
-        | Command::List { .. } => false,
-        Command::Password { copy: false, .. } => person && t.stdout,
+        })
+        | Command::GitCredential(_)
+        | Command::List(_) => false,
+        Command::Password(args) if !args.copy => person && t.stdout,
         _ => person,
     }
 }

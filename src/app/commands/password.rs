@@ -16,83 +16,47 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::Exit;
-use super::verify::{email_arg, no_such_account, open_config, report_store_error};
-use crate::app::checking::settle_if_pending;
-use crate::app::cli::GlobalArgs;
+use crate::app::cli::PasswordArgs;
+use crate::app::context::{Context, email_arg, no_such_account};
+use crate::app::error::{Error, Outcome};
+use crate::app::exit::Exit;
 use crate::domain::account::Email;
-use crate::domain::keyring::SecretStore;
 use crate::sys::clipboard::{self, Clipboard};
 use crate::sys::secret::Secret;
 use crate::sys::stop_signals::{self, StopSignals};
 
-/// `password EMAIL` on stdout/stderr.
-pub fn run(globals: &GlobalArgs, store: &dyn SecretStore, email: &str) -> Exit {
-    let out = &mut std::io::stdout().lock();
-    let err = &mut std::io::stderr().lock();
-    run_with(globals, store, email, out, err)
-}
-
-/// `password` with its output streams given (for tests).
-pub fn run_with(
-    globals: &GlobalArgs,
-    store: &dyn SecretStore,
-    email: &str,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Exit {
-    let (_, secret) = match stored_password(globals, store, email, err) {
-        Ok(es) => es,
-        Err(e) => return e,
-    };
-    let written = out
-        .write_all(secret.expose().as_bytes())
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush());
-    match written {
-        Ok(()) => Exit::Ok,
-        Err(e) => {
-            let _ = writeln!(err, "error: could not write the password: {e}");
-            Exit::Failure
-        }
+/// `password EMAIL`: the password and a newline on stdout; with
+/// `--copy`, on the clipboard instead.
+pub fn run(ctx: &Context<'_>, args: PasswordArgs) -> Result<Outcome, Error> {
+    if args.copy {
+        return copy(ctx, &args.email, clear_delay(args.clear_after));
     }
+    let (_, secret) = stored_password(ctx, &args.email)?;
+    let out = &mut *ctx.out();
+    out.write_all(secret.expose().as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::failure("could not write the password").because(e))?;
+    Ok(Outcome::OK)
 }
 
 /// `password --copy EMAIL`: to the clipboard, cleared after `clear_after`
 /// (or at Ctrl-C). Says on stderr what was done; nothing on stdout.
-pub fn copy(
-    globals: &GlobalArgs,
-    store: &dyn SecretStore,
-    email: &str,
-    clear_after: Duration,
-) -> Exit {
-    let err = &mut std::io::stderr();
-    let (email, secret) = match stored_password(globals, store, email, err) {
-        Ok(es) => es,
-        Err(e) => return e,
-    };
-    let waiter = match Waiter::new() {
-        Ok(w) => w,
-        Err(e) => {
-            let _ = writeln!(
-                err,
-                "error: could not watch for Ctrl-C: {e}; nothing was copied."
-            );
-            return Exit::Failure;
-        }
-    };
-    let copied = match Clipboard::detect().copy(&secret) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = writeln!(
-                err,
-                "error: {e}. Print it instead with `icloud-mail-setup password {}`.",
-                crate::sys::text::shell_quote(email.as_str())
-            );
-            return Exit::Failure;
-        }
-    };
+fn copy(ctx: &Context<'_>, email: &str, clear_after: Duration) -> Result<Outcome, Error> {
+    let (email, secret) = stored_password(ctx, email)?;
+    let waiter = Waiter::new().map_err(|e| {
+        Error::failure(format!(
+            "could not watch for Ctrl-C: {e}; nothing was copied."
+        ))
+    })?;
+    let copied = Clipboard::detect().copy(&secret).map_err(|e| {
+        Error::failure(format!(
+            "{e}. Print it instead with `icloud-mail-setup password {}`.",
+            crate::sys::text::shell_quote(email.as_str())
+        ))
+    })?;
     drop(secret);
+    let err = &mut *ctx.err();
     let _ = writeln!(
         err,
         "Copied the password of {email} to the clipboard via {}; it will be cleared in {} s. \
@@ -108,7 +72,7 @@ pub fn copy(
     let _ = writeln!(err, "Clipboard: {}.", done.lines.join("; "));
     drop(copied);
     match woke {
-        Woke::Timer | Woke::Interrupt => Exit::Ok,
+        Woke::Timer | Woke::Interrupt => Ok(Outcome::OK),
         Woke::Signal(n) => std::process::exit(128 + n),
         Woke::Suspend => {
             let _ = if done.failed {
@@ -128,37 +92,32 @@ pub fn copy(
             let _ = err.flush();
             #[cfg(unix)]
             stop_signals::stop_now();
-            Exit::Ok
+            Ok(Outcome::OK)
         }
     }
 }
 
-/// The address and its stored password, or the exit code after saying
-/// why not. A save cut short is settled first.
-fn stored_password(
-    globals: &GlobalArgs,
-    store: &dyn SecretStore,
-    email: &str,
-    err: &mut dyn Write,
-) -> Result<(Email, Secret), Exit> {
-    let email = email_arg(email, err)?;
-    let (path, config) = open_config(globals, err)?;
+/// The address and its stored password. A save cut short is settled
+/// first.
+fn stored_password(ctx: &Context<'_>, email: &str) -> Result<(Email, Secret), Error> {
+    let email = email_arg(email)?;
+    let (path, config) = ctx.open_config()?;
     if config.find(email.as_str()).is_none() {
-        return Err(no_such_account(err, &email, &path));
+        return Err(no_such_account(&email, &path));
     }
-    settle_if_pending(store, &path, &config, email.as_str(), err);
+    let store = ctx.store();
+    crate::app::checking::settle_if_pending(store, &path, &config, email.as_str(), &mut **ctx.err());
     match store.get(email.as_str()) {
         Ok(Some(secret)) => Ok((email, secret)),
-        Ok(None) => {
-            let _ = writeln!(
-                err,
-                "error: {email} is configured but the {} holds no password for it. Store one \
-                 with `icloud-mail-setup store {email} --password-stdin`.",
+        Ok(None) => Err(Error::new(
+            Exit::NoSuchAccount,
+            format!(
+                "{email} is configured but the {} holds no password for it. Store one with \
+                 `icloud-mail-setup store {email} --password-stdin`.",
                 store.name()
-            );
-            Err(Exit::NoSuchAccount)
-        }
-        Err(e) => Err(report_store_error(err, &e)),
+            ),
+        )),
+        Err(e) => Err(Error::keyring(&e)),
     }
 }
 
@@ -223,7 +182,7 @@ fn woke_by(signal: i32) -> Woke {
 
 /// The clear delay: [`clipboard::CLEAR_AFTER`], or the test-only hidden
 /// `--clear-after SECS` (1 to 45: never longer than the default).
-pub fn clear_delay(test_override: Option<u64>) -> Duration {
+fn clear_delay(test_override: Option<u64>) -> Duration {
     test_override
         .map(Duration::from_secs)
         .unwrap_or(clipboard::CLEAR_AFTER)

@@ -6,236 +6,52 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use super::Exit;
 use super::scheduled::fix_command;
-use crate::app::cli::GlobalArgs;
+use crate::app::cli::{ScheduleArgs, When};
+use crate::app::context::Context;
+use crate::app::error::{Error, Outcome};
+use crate::app::exit::Exit;
+use crate::app::output::shown;
 use crate::domain::schedule::Job;
 use crate::sys::text::Platform;
 
-/// What to do with the daily check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum When {
-    /// Install (or update) the daily check.
-    Daily,
-    /// Remove it.
-    Off,
-}
+mod target;
 
-/// How long one scheduler command (`systemctl`, `launchctl`, `schtasks`)
-/// may take.
-const TOOL_TIMEOUT: Duration = Duration::from_secs(15);
+use target::{TOOL_TIMEOUT, Target, manual, run_step, succeeds, target, write_file};
 
-/// A file the scheduler reads, and what it should hold.
-struct File {
-    path: PathBuf,
-    bytes: Vec<u8>,
-}
-
-/// One scheduler command; `must` ones stop the install (or make `off`
-/// fail) when they fail. A failed one is tried `retries` more times, half
-/// a second apart.
-struct Step {
-    args: Vec<String>,
-    must: bool,
-    retries: u32,
-}
-
-/// Where the files go and how the platform's scheduler is told.
-struct Target {
-    what: String,
-    files: Vec<File>,
-    tool: &'static str,
-    /// After the files are written.
-    load: Vec<Step>,
-    /// Before they are removed.
-    unload: Vec<Step>,
-    /// After they are removed.
-    forget: Vec<Step>,
-    /// Links the scheduler made to the files, removed by `off` too.
-    links: Vec<PathBuf>,
-    /// Succeeds when the check is installed and active (running).
-    query: Vec<String>,
-    /// Prints the next run, when the scheduler can tell.
-    next_run: Option<Vec<String>>,
-}
-
-fn step(args: &[&str], must: bool) -> Step {
-    Step {
-        args: args.iter().map(|s| s.to_string()).collect(),
-        must,
-        retries: 0,
-    }
-}
-
-/// Linux and the other Unixes: systemd user units.
-#[cfg(not(any(target_os = "macos", windows)))]
-fn target(job: &Job) -> Result<Target, String> {
-    use crate::domain::schedule::systemd;
-    let config_home = match std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from) {
-        Some(p) if p.is_absolute() => p,
-        _ => std::env::var_os("HOME")
-            .map(|h| PathBuf::from(h).join(".config"))
-            .ok_or("neither XDG_CONFIG_HOME nor HOME is set")?,
-    };
-    let dir = config_home.join("systemd/user");
-    let (service, timer) = (systemd::service_name(), systemd::timer_name());
-    Ok(Target {
-        what: format!("systemd user timer {timer}"),
-        files: vec![
-            File {
-                path: dir.join(&service),
-                bytes: systemd::service(job).into_bytes(),
-            },
-            File {
-                path: dir.join(&timer),
-                bytes: systemd::timer().into_bytes(),
-            },
-        ],
-        tool: "systemctl",
-        load: vec![
-            step(&["--user", "daemon-reload"], true),
-            step(&["--user", "enable", "--now", &timer], true),
-        ],
-        unload: vec![step(&["--user", "disable", "--now", &timer], true)],
-        forget: vec![step(&["--user", "daemon-reload"], false)],
-        // What `enable` makes; `off` removes it itself when systemctl
-        // cannot be reached.
-        links: vec![dir.join("timers.target.wants").join(&timer)],
-        // Enabled is not enough: a stopped timer never fires.
-        query: vec!["--user".into(), "is-active".into(), timer.clone()],
-        next_run: Some(
-            [
-                "--user",
-                "show",
-                &timer,
-                "--property=NextElapseUSecRealtime",
-                "--value",
-            ]
-            .map(String::from)
-            .to_vec(),
-        ),
-    })
-}
-
-/// macOS: a launchd agent in the user's GUI domain.
-#[cfg(target_os = "macos")]
-fn target(job: &Job) -> Result<Target, String> {
-    use crate::domain::schedule::{LABEL, launchd};
-    let home = PathBuf::from(std::env::var_os("HOME").ok_or("HOME is not set")?);
-    let plist = home.join(format!("Library/LaunchAgents/{LABEL}.plist"));
-    let log = launchd::log_path(&home);
-    // SAFETY: getuid has no preconditions and cannot fail.
-    let domain = format!("gui/{}", unsafe { libc::getuid() });
-    let service = format!("{domain}/{LABEL}");
-    let plist_s = plist.to_string_lossy().into_owned();
-    Ok(Target {
-        what: format!("launchd agent {LABEL}"),
-        files: vec![File {
-            bytes: launchd::plist(job, &log.to_string_lossy()).into_bytes(),
-            path: plist,
-        }],
-        tool: "launchctl",
-        load: vec![
-            step(&["bootout", &service], false),
-            // bootout finishes asynchronously: a bootstrap right after it
-            // often fails ("5: Input/output error") and works a bit later.
-            Step {
-                retries: 6,
-                ..step(&["bootstrap", &domain, &plist_s], true)
-            },
-        ],
-        unload: vec![step(&["bootout", &service], false)],
-        forget: vec![],
-        links: vec![],
-        query: vec!["print".into(), service],
-        next_run: None,
-    })
-}
-
-/// Windows: a Task Scheduler task defined by an XML file kept beside the
-/// config.
-#[cfg(windows)]
-fn target(job: &Job) -> Result<Target, String> {
-    use crate::domain::schedule::{NAME, taskscheduler};
-    let dir = crate::domain::config::default_path()
-        .map_err(|e| e.to_string())?
-        .parent()
-        .map(Path::to_path_buf)
-        .ok_or("no config directory")?;
-    let xml = dir.join(format!("{NAME}.xml"));
-    let xml_s = xml.to_string_lossy().into_owned();
-    // DOMAIN\name of the user registering it: the task runs as them.
-    let var = |v: &str| std::env::var(v).ok().filter(|s| !s.is_empty());
-    let name = var("USERNAME").ok_or("USERNAME is not set")?;
-    let user = match var("USERDOMAIN") {
-        Some(domain) => format!("{domain}\\{name}"),
-        None => name,
-    };
-    Ok(Target {
-        what: format!("Task Scheduler task {NAME}"),
-        files: vec![File {
-            bytes: taskscheduler::utf16_file(&taskscheduler::task_xml(job, &user)),
-            path: xml,
-        }],
-        tool: "schtasks",
-        load: vec![step(&["/Create", "/TN", NAME, "/XML", &xml_s, "/F"], true)],
-        unload: vec![step(&["/Delete", "/TN", NAME, "/F"], false)],
-        forget: vec![],
-        links: vec![],
-        query: vec!["/Query".into(), "/TN".into(), NAME.into()],
-        next_run: None,
-    })
-}
-
-/// `schedule [daily|off]` on stdout/stderr.
-pub fn run(globals: &GlobalArgs, when: Option<When>) -> Exit {
-    let out = &mut std::io::stdout().lock();
-    let err = &mut std::io::stderr().lock();
-    run_with(globals, when, out, err)
-}
-
-/// `schedule` with its output streams given.
-pub fn run_with(
-    globals: &GlobalArgs,
-    when: Option<When>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Exit {
-    let job = match job(globals) {
+/// `schedule [daily|off]`.
+pub fn run(ctx: &Context<'_>, args: ScheduleArgs) -> Result<Outcome, Error> {
+    let when = args.when;
+    let job = match job(ctx.config_given()) {
         Ok(j) => j,
-        Err(m) if when == Some(When::Daily) => {
-            let _ = writeln!(err, "error: {m}");
-            return Exit::Failure;
-        }
+        Err(m) if when == Some(When::Daily) => return Err(Error::failure(m)),
         // Removing or showing needs only where the files are.
         Err(_) => Job {
             program: String::new(),
             args: Vec::new(),
         },
     };
-    let target = match target(&job) {
-        Ok(t) => t,
-        Err(m) => {
-            let _ = writeln!(err, "error: {m}");
-            return Exit::Failure;
-        }
-    };
+    let target = target(&job).map_err(Error::failure)?;
     let tool = crate::sys::process::find(target.tool);
+    let tool = tool.as_deref();
     match when {
-        Some(When::Daily) => daily(&job, &target, tool.as_deref(), out, err),
-        Some(When::Off) => off(&target, tool.as_deref(), out, err),
-        None => status(globals, &job, &target, tool.as_deref(), out, err),
+        Some(When::Daily) => daily(&job, &target, tool, &mut **ctx.out(), &mut **ctx.err())?,
+        Some(When::Off) => off(&target, tool, &mut **ctx.out(), &mut **ctx.err())?,
+        None => {
+            status(&job, &target, tool, &mut **ctx.out());
+            accounts(ctx)?;
+        }
     }
+    Ok(Outcome::OK)
 }
 
 /// The job for this binary and config (`--config` only when one was given
 /// that is not the default).
-fn job(globals: &GlobalArgs) -> Result<Job, String> {
+fn job(config_given: Option<&Path>) -> Result<Job, String> {
     let exe =
         std::env::current_exe().map_err(|e| format!("cannot tell where this program is: {e}"))?;
-    let config = crate::sys::text::non_default_config(globals.config.as_deref());
+    let config = crate::sys::text::non_default_config(config_given);
     Job::new(&exe, config.as_deref()).map_err(|e| e.to_string())
 }
 
@@ -245,7 +61,7 @@ fn daily(
     tool: Option<&Path>,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Exit {
+) -> Result<(), Error> {
     if let Some(why) = job.looks_temporary() {
         let _ = writeln!(
             err,
@@ -264,7 +80,7 @@ fn daily(
             "The daily check is already installed ({}); nothing was changed.",
             target.what
         );
-        return Exit::Ok;
+        return Ok(());
     }
     if !same {
         // Only what differs is written: an unchanged file keeps its date.
@@ -273,39 +89,27 @@ fn daily(
                 continue;
             }
             let existed = f.path.exists();
-            if let Err(e) = write_file(f) {
-                let _ = writeln!(err, "error: {e}");
-                return Exit::Failure;
-            }
+            write_file(f).map_err(Error::failure)?;
             let verb = if existed { "Replaced" } else { "Wrote" };
             let _ = writeln!(out, "{verb} {}", f.path.display());
         }
     }
     let Some(tool) = tool else {
-        let _ = writeln!(
-            err,
-            "{}",
-            not_active(
-                Platform::HERE,
-                target.tool,
-                &manual(target.tool, &target.load),
-                &job.shell_line()
-            )
-        );
-        return Exit::Failure;
+        let manual = manual(target.tool, &target.load);
+        let text = not_active(Platform::HERE, target.tool, &manual, &job.shell_line());
+        return Err(Error::lines(Exit::Failure, &text));
     };
     for s in &target.load {
         if let Err(m) = run_step(tool, s)
             && s.must
         {
-            let _ = writeln!(
-                err,
+            let text = format!(
                 "The files are written, but the check is not active: {m}\nActivate it \
                  with:\n{}{}",
                 manual(target.tool, &target.load),
                 crontab(job)
             );
-            return Exit::Failure;
+            return Err(Error::lines(Exit::Failure, &text));
         }
     }
     let _ = writeln!(
@@ -325,7 +129,7 @@ fn daily(
         };
         let _ = writeln!(out, "{}", crate::sys::notify::test_notice_report(sent));
     }
-    Exit::Ok
+    Ok(())
 }
 
 /// What to say when the scheduler's tool is missing: how to activate the
@@ -349,7 +153,12 @@ fn crontab_for(platform: Platform, command: &str) -> String {
     }
 }
 
-fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+fn off(
+    target: &Target,
+    tool: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
     let present: Vec<&Path> = target
         .files
         .iter()
@@ -365,7 +174,7 @@ fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn 
             out,
             "The daily check is not installed; nothing was changed."
         );
-        return Exit::Ok;
+        return Ok(());
     }
     let mut failed = Vec::new();
     if let Some(tool) = tool {
@@ -386,8 +195,8 @@ fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn 
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                let _ = writeln!(err, "error: {}: could not be removed: {e}", p.display());
-                return Exit::Failure;
+                let what = format!("{}: could not be removed", p.display());
+                return Err(Error::failure(what).because(e));
             }
         }
     }
@@ -397,109 +206,74 @@ fn off(target: &Target, tool: Option<&Path>, out: &mut dyn Write, err: &mut dyn 
         }
     }
     if !failed.is_empty() {
-        let _ = writeln!(
-            err,
-            "error: the files are removed, but {} may still run the check until it is told \
-             or restarts: {}\nStop it with:\n{}",
+        let text = format!(
+            "error: the files are removed, but {} may still run the check until it is told or \
+             restarts: {}\nStop it with:\n{}",
             target.tool,
             failed.join("; "),
             manual(target.tool, &target.unload)
         );
-        return Exit::Failure;
+        return Err(Error::lines(Exit::Failure, &text));
     }
     let _ = writeln!(out, "The daily check is off.");
-    Exit::Ok
+    Ok(())
 }
 
-fn status(
-    globals: &GlobalArgs,
-    job: &Job,
-    target: &Target,
-    tool: Option<&Path>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Exit {
+/// Whether the check is installed and active, and when it runs next.
+fn status(job: &Job, target: &Target, tool: Option<&Path>, out: &mut dyn Write) {
     let present = target.files.iter().filter(|f| f.path.exists()).count();
     if present == 0 {
         let _ = writeln!(
             out,
             "The daily check is not installed. `icloud-mail-setup schedule daily` installs it."
         );
-    } else {
-        let _ = writeln!(out, "The daily check: {}", target.what);
-        for f in &target.files {
-            let state = match std::fs::read(&f.path) {
-                Ok(b) if b == f.bytes => "up to date",
-                Ok(_) if job.program.is_empty() => "present",
-                Ok(_) => "differs from what `schedule daily` would write now (run it to update)",
-                Err(_) => "MISSING",
-            };
-            let _ = writeln!(out, "  {}: {state}", f.path.display());
-        }
-        match tool {
-            Some(t) => {
-                let active = succeeds(t, &target.query);
-                let _ = writeln!(out, "  active: {}", if active { "yes" } else { "no" });
-                if let Some(next) = target.next_run.as_ref().filter(|_| active)
-                    && let Ok(r) = crate::sys::process::run(t, next, TOOL_TIMEOUT)
-                    && r.status.success()
-                    && !r.stdout.trim().is_empty()
-                {
-                    let _ = writeln!(out, "  next run: {}", r.stdout.trim());
-                }
-            }
-            None => {
-                let _ = writeln!(out, "  active: unknown (`{}` was not found)", target.tool);
-            }
-        }
+        return;
     }
-    let Ok((_, config)) = super::verify::open_config(globals, err) else {
-        return Exit::Failure;
+    let _ = writeln!(out, "The daily check: {}", target.what);
+    for f in &target.files {
+        let state = match std::fs::read(&f.path) {
+            Ok(b) if b == f.bytes => "up to date",
+            Ok(_) if job.program.is_empty() => "present",
+            Ok(_) => "differs from what `schedule daily` would write now (run it to update)",
+            Err(_) => "MISSING",
+        };
+        let _ = writeln!(out, "  {}: {state}", f.path.display());
+    }
+    let Some(t) = tool else {
+        let _ = writeln!(out, "  active: unknown (`{}` was not found)", target.tool);
+        return;
     };
+    let active = succeeds(t, &target.query);
+    let _ = writeln!(out, "  active: {}", if active { "yes" } else { "no" });
+    if let Some(next) = target.next_run.as_ref().filter(|_| active)
+        && let Ok(r) = crate::sys::process::run(t, next, TOOL_TIMEOUT)
+        && r.status.success()
+        && !r.stdout.trim().is_empty()
+    {
+        let _ = writeln!(out, "  next run: {}", r.stdout.trim());
+    }
+}
+
+/// Each account's last check, as the daily check recorded it.
+fn accounts(ctx: &Context<'_>) -> Result<(), Error> {
+    let (_, config) = ctx.open_config()?;
+    let out = &mut *ctx.out();
     for a in &config.accounts {
         let last = match (a.check_result.as_deref(), a.checked_at.as_deref()) {
             (Some(r), Some(at)) => format!("{r} at {at}"),
             _ => "not checked yet".into(),
         };
-        let _ = writeln!(out, "{}: last check {last}", a.email);
+        let _ = writeln!(out, "{}: last check {}", a.email, shown(&last));
         if let Some(since) = &a.rejected_since {
             let _ = writeln!(
                 out,
-                "  rejected since {since} — fix: {}",
-                fix_command(&a.email, globals.config.as_deref())
+                "  rejected since {} — fix: {}",
+                shown(since),
+                shown(&fix_command(&a.email, ctx.config_given()))
             );
         }
     }
-    Exit::Ok
-}
-
-/// Write one file atomically, creating its directory.
-fn write_file(f: &File) -> Result<(), String> {
-    if let Some(dir) = f.path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    crate::sys::atomic_file::replace(&f.path, &f.bytes, 0o644).map_err(|e| e.to_string())
-}
-
-fn run_step(tool: &Path, s: &Step) -> Result<(), String> {
-    let line = format!("{} {}", tool.display(), s.args.join(" "));
-    let mut tries = 0;
-    loop {
-        let e = match crate::sys::process::run(tool, &s.args, TOOL_TIMEOUT) {
-            Ok(r) if r.status.success() => return Ok(()),
-            Ok(r) => format!("`{line}` failed ({}): {}", r.status, r.said()),
-            Err(m) => format!("`{line}`: {m}"),
-        };
-        if tries >= s.retries {
-            return Err(e);
-        }
-        tries += 1;
-        std::thread::sleep(Duration::from_millis(500));
-    }
-}
-
-fn succeeds(tool: &Path, args: &[String]) -> bool {
-    crate::sys::process::run(tool, args, TOOL_TIMEOUT).is_ok_and(|r| r.status.success())
+    Ok(())
 }
 
 /// Whenever activation failed (no scheduler, or one that would not
@@ -507,23 +281,6 @@ fn succeeds(tool: &Path, args: &[String]) -> bool {
 /// the crontab line that does the same, where there is cron.
 fn crontab(job: &Job) -> String {
     crontab_for(Platform::HERE, &job.shell_line())
-}
-
-/// The steps as lines to type.
-fn manual(tool: &str, steps: &[Step]) -> String {
-    steps
-        .iter()
-        .filter(|s| s.must)
-        .map(|s| {
-            let args: Vec<String> = s
-                .args
-                .iter()
-                .map(|a| crate::sys::text::shell_quote(a).into_owned())
-                .collect();
-            format!("  {tool} {}", args.join(" "))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[cfg(test)]

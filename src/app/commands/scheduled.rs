@@ -14,23 +14,21 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::Exit;
-use super::verify::open_config;
 use crate::app::checking::{exit_for, settled_config, worst};
-use crate::app::cli::GlobalArgs;
-use crate::domain::check::{MakeChecker, live_checker, result_for_report};
+use crate::domain::check::result_for_report;
+use crate::app::cli::VerifyArgs;
+use crate::app::context::Context;
+use crate::app::error::{Error, Outcome};
+use crate::app::exit::Exit;
 use crate::domain::config::AccountEntry;
-use crate::domain::keyring::SecretStore;
 use crate::domain::mail::diagnosis::summary_line;
 use crate::domain::mail::{PendingPassword, Protocol};
 use crate::domain::storage::{self, CheckResult, Recorded};
-use crate::sys::notify::{Notice, Notifier};
+use crate::sys::notify::Notice;
 
-/// Shows a notice on the desktop, or says why not.
-pub type Notify<'a> = dyn Fn(&Notice) -> Result<(), String> + 'a;
-
-/// The scheduled check with the live checker and the platform's notifier.
-pub fn run(globals: &GlobalArgs, store: &dyn SecretStore) -> Exit {
+/// `verify --scheduled`: every account checked once, the verdicts
+/// recorded, the broken ones put on the desktop.
+pub fn run(ctx: &Context<'_>, _args: VerifyArgs) -> Result<Outcome, Error> {
     // launchd appends this run's output to the agent's log: keep it bounded.
     #[cfg(target_os = "macos")]
     if let Some(home) = std::env::var_os("HOME") {
@@ -40,44 +38,29 @@ pub fn run(globals: &GlobalArgs, store: &dyn SecretStore) -> Exit {
             crate::domain::schedule::launchd::LOG_LIMIT,
         );
     }
-    let notifier = Notifier::find(cfg!(target_os = "macos"), crate::sys::process::find);
-    let notify = |n: &Notice| match &notifier {
-        Some(notifier) => notifier.send(n),
-        None => Err("no notifier (notify-send, osascript) was found on PATH".into()),
-    };
-    let out = &mut std::io::stdout().lock();
-    let err = &mut std::io::stderr().lock();
-    run_with(globals, store, &live_checker, &notify, out, err)
-}
-
-/// The scheduled check with its parts given (for tests).
-pub fn run_with(
-    globals: &GlobalArgs,
-    store: &dyn SecretStore,
-    make_checker: &MakeChecker<'_>,
-    notify: &Notify<'_>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Exit {
-    let (path, config) = match open_config(globals, err) {
-        Ok(pc) => pc,
-        Err(e) => return e,
-    };
-    let settings = match super::verify::check_settings(globals, err) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let (path, config) = ctx.open_config()?;
+    let store = ctx.store();
     if config.accounts.is_empty() {
-        let _ = writeln!(out, "No accounts are configured in {}.", path.display());
-        return Exit::Ok;
+        let _ = writeln!(
+            ctx.out(),
+            "No accounts are configured in {}.",
+            crate::app::output::shown(&path.display().to_string())
+        );
+        return Ok(Outcome::OK);
     }
     let emails: Vec<String> = config.accounts.iter().map(|a| a.email.clone()).collect();
-    let config = match settled_config(store, &path, config, &emails, err) {
-        Ok(c) => c,
-        Err(e) => return e,
-    };
-    let service = crate::app::checking::service(globals, store, &path, &settings, make_checker);
-    let fix_config = globals.config.as_deref();
+    let config = settled_config(store, &path, config, &emails, &mut **ctx.err())
+        .map_err(Error::already_said)?;
+    let service = crate::app::checking::service(
+        ctx.globals(),
+        store,
+        &path,
+        ctx.settings(),
+        ctx.make_checker(),
+    );
+    let fix_config = ctx.config_given();
+    let out = &mut *ctx.out();
+    let err = &mut *ctx.err();
     let mut exit = Exit::Ok;
     let mut broken = Vec::new();
     for entry in &config.accounts {
@@ -141,11 +124,11 @@ pub fn run_with(
                 broken.join("\n")
             ),
         };
-        if let Err(e) = notify(&notice) {
+        if let Err(e) = (ctx.notify())(&notice) {
             let _ = writeln!(err, "note: no desktop notification: {e}");
         }
     }
-    exit
+    Ok(exit.into())
 }
 
 /// One login for one account; its exit code and what to record.
@@ -160,7 +143,7 @@ pub(crate) fn check_one(
     let account = match entry.account() {
         Ok(a) => a.with_one_imap_form(),
         Err(m) => {
-            let _ = writeln!(err, "error: {email}: {m}");
+            Error::failure(format!("{email}: {m}")).print(err);
             return (Exit::Failure, CheckResult::Error, None);
         }
     };
@@ -189,7 +172,9 @@ pub(crate) fn check_one(
     {
         Ok(rt) => rt,
         Err(e) => {
-            let _ = writeln!(err, "error: could not start the async runtime: {e}");
+            Error::failure("could not start the async runtime")
+                .because(e)
+                .print(err);
             return (Exit::Failure, CheckResult::Error, None);
         }
     };

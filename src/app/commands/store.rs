@@ -6,59 +6,54 @@ use std::time::SystemTime;
 
 use zeroize::Zeroizing;
 
-use super::Exit;
-use super::verify::{open_config, print_advice, print_report_line, report_store_error};
+use super::verify::{print_advice, print_report_line};
 use crate::app::checking::{exit_for_report, worst};
-use crate::app::cli::GlobalArgs;
+use crate::domain::check::{Progress, run_checks};
+use crate::app::cli::StoreArgs;
+use crate::app::context::{Context, Input};
+use crate::app::error::{Error, Outcome};
+use crate::app::exit::Exit;
 use crate::domain::account::{Account, Email};
 use crate::domain::apppass;
-use crate::domain::check::{MakeChecker, Progress, live_checker, run_checks};
-use crate::domain::keyring::{SERVICE, SecretStore};
+use crate::domain::keyring::SERVICE;
 use crate::domain::mail::PendingPassword;
-use crate::domain::storage::{self, SaveError, SaveRequest};
+use crate::domain::storage::{self, SaveError, SaveRequest, Saved};
 use crate::sys::secret::Secret;
 
 /// The most read from stdin for the password line.
 pub const MAX_STDIN_LINE: usize = 4096;
 
-/// `store` reading the password from this process's stdin, checking with
-/// the live checker, printing to stdout/stderr.
-pub fn run(
-    globals: &GlobalArgs,
-    store: &dyn SecretStore,
-    email: &str,
-    login: Option<&str>,
-    label: Option<&str>,
-) -> Exit {
-    signals::watch();
-    // Typed at a terminal, the password must not be echoed into its
-    // scrollback.
-    let echo_off = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        // Echo off first, then the prompt: what is typed after the prompt
-        // appears is never shown.
-        let off = crate::sys::echo::EchoOff::new();
-        eprint!("App-specific password (not shown), then Enter: ");
-        off
-    } else {
-        None
-    };
-    // Echo comes back as soon as the line is read (on Windows the console
-    // then moves to a new line, which it does not do for Enter with echo
-    // off).
-    let input = &mut crate::sys::echo::HiddenLine::new(std::io::stdin().lock(), echo_off);
-    let out = &mut std::io::stdout().lock();
-    let err = &mut std::io::stderr().lock();
-    run_with(
-        globals,
-        store,
-        &live_checker,
-        email,
-        login,
-        label,
-        input,
-        out,
-        err,
-    )
+/// `store EMAIL --password-stdin`: the password read from stdin (typed
+/// at a terminal: not echoed), checked, and only then stored.
+pub fn run(ctx: &Context<'_>, args: StoreArgs) -> Result<Outcome, Error> {
+    let mut input = ctx.input();
+    match &mut *input {
+        Input::Given(given) => save(ctx, &args, &mut **given),
+        Input::Nothing => save(ctx, &args, &mut std::io::empty()),
+        Input::Stdin => {
+            signals::watch();
+            // Typed at a terminal, the password must not be echoed into
+            // its scrollback.
+            let echo_off = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                // Echo off first, then the prompt: what is typed after the
+                // prompt appears is never shown.
+                let off = crate::sys::echo::EchoOff::new();
+                eprint!("App-specific password (not shown), then Enter: ");
+                off
+            } else {
+                None
+            };
+            // Echo comes back as soon as the line is read (on Windows the
+            // console then moves to a new line, which it does not do for
+            // Enter with echo off).
+            let stdin = std::io::stdin().lock();
+            save(
+                ctx,
+                &args,
+                &mut crate::sys::echo::HiddenLine::new(stdin, echo_off),
+            )
+        }
+    }
 }
 
 /// SIGINT, SIGTERM, SIGHUP and SIGQUIT during `store` (on Windows:
@@ -154,155 +149,118 @@ mod signals {
     }
 }
 
-/// `store` with its checker and streams given (for tests).
-#[allow(clippy::too_many_arguments)]
-pub fn run_with(
-    globals: &GlobalArgs,
-    store: &dyn SecretStore,
-    make_checker: &MakeChecker<'_>,
-    email: &str,
-    login: Option<&str>,
-    label: Option<&str>,
-    input: &mut dyn BufRead,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Exit {
-    let account = match account_from_args(email, login) {
-        Ok(a) => a,
-        Err(m) => {
-            let _ = writeln!(err, "error: {m}");
-            return Exit::Usage;
-        }
-    };
-    // The label goes to the config in clear: printable, bounded, and never
-    // a password.
-    let label = match label.map(crate::domain::account::check_label).transpose() {
-        Ok(Some(l)) if apppass::holds_password(&l) => {
-            let _ = writeln!(
-                err,
-                "error: --label looks like an app-specific password; labels are stored in \
-                 clear, so give the name you typed at account.apple.com instead."
-            );
-            return Exit::Usage;
-        }
-        Ok(l) => l,
-        Err(e) => {
-            let _ = writeln!(err, "error: --label: {e}");
-            return Exit::Usage;
-        }
-    };
-    let label = label.as_deref();
-    let settings = match super::verify::check_settings(globals, err) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+/// `store` with the password read from `input`.
+fn save(ctx: &Context<'_>, args: &StoreArgs, input: &mut dyn BufRead) -> Result<Outcome, Error> {
+    let account = account_from_args(&args.email, args.login.as_deref()).map_err(Error::usage)?;
+    let label = label_arg(args.label.as_deref())?;
+    let settings = ctx.settings().clone();
     // A config that does not parse stops us before anything else happens.
-    let path = match open_config(globals, err) {
-        Ok((path, _)) => path,
-        Err(e) => return e,
-    };
-    let secret = match read_password(input) {
-        Ok(s) => s,
-        Err(m) => {
-            let _ = writeln!(err, "error: {m}");
-            return Exit::Usage;
-        }
-    };
+    let (path, _) = ctx.open_config()?;
+    let secret = read_password(input).map_err(Error::usage)?;
+    let store = ctx.store();
     // The keyring first: no point checking a password that cannot be kept.
     if let Err(e) = store.preflight() {
-        let _ = writeln!(err, "Nothing was checked or stored.");
-        return report_store_error(err, &e);
+        let _ = writeln!(ctx.err(), "Nothing was checked or stored.");
+        return Err(Error::keyring(&e));
     }
 
     // Known to the debug log's filter before any server line is logged.
     crate::sys::log::register_password(&secret);
-    let checker = make_checker(settings.clone());
-    let _ = writeln!(out, "Checking {} …", account.email);
+    let checker = (ctx.make_checker())(settings.clone());
+    let _ = writeln!(ctx.out(), "Checking {} …", account.email);
     let password = PendingPassword::ready(secret.clone());
     let reports = run_checks(&*checker, &account, &password, |progress| {
         if let Progress::Report(r) = progress {
-            print_report_line(out, r);
+            print_report_line(&mut **ctx.out(), r);
         }
     });
     let (imap, smtp) = match reports {
         Ok(Some(r)) => r,
         // Not with a password in hand.
-        Ok(None) => {
-            let _ = writeln!(err, "error: the checks did not get the password");
-            return Exit::Failure;
-        }
-        Err(m) => {
-            let _ = writeln!(err, "{m}");
-            return Exit::Failure;
-        }
+        Ok(None) => return Err(Error::failure("the checks did not get the password")),
+        Err(m) => return Err(Error::bare(Exit::Failure, m)),
     };
     let (Ok(imap_ok), Ok(smtp_ok)) = (&imap.outcome, &smtp.outcome) else {
+        let out = &mut *ctx.out();
         print_advice(out, account.email.as_str(), [&imap, &smtp]);
         let _ = writeln!(
             out,
             "Nothing was stored: the password is kept only when both checks pass."
         );
-        return worst(exit_for_report(&imap), exit_for_report(&smtp));
+        return Ok(worst(exit_for_report(&imap), exit_for_report(&smtp)).into());
     };
 
     let req = SaveRequest {
         account: account.clone(),
         secret,
-        label: label.map(str::to_string),
+        label,
         imap_username: imap_ok.username.clone(),
         smtp_username: smtp_ok.username.clone(),
         settings,
     };
-    match storage::save_verified(store, &path, &req, SystemTime::now()) {
-        Ok(saved) => {
-            signals::STORED.store(true, std::sync::atomic::Ordering::SeqCst);
-            if let Some(r) = &saved.recovered {
-                let _ = writeln!(err, "note: {r}");
-            }
-            let _ = writeln!(
-                out,
-                "Stored in the {} (service {SERVICE}, account {}); settings in {}.",
-                saved.store_name,
-                account.email,
-                saved.config_path.display()
-            );
-            if saved.replaced {
-                let which = saved
-                    .previous_label
-                    .map(|l| format!("\"{l}\""))
-                    .unwrap_or_else(|| "the old password's label".into());
-                let _ = writeln!(
-                    out,
-                    "This replaced the previous password. Revoke that one at account.apple.com: \
-                     Sign-In and Security → App-Specific Passwords → {which} → Revoke."
-                );
-            }
-            Exit::Ok
-        }
-        Err(SaveError::Store(e)) => {
-            let _ = writeln!(
-                err,
-                "The password works, but it could not be stored; the keyring and the \
-                 settings are as they were."
-            );
-            report_store_error(err, &e)
-        }
-        Err(SaveError::Config(e)) => {
-            let _ = writeln!(
-                err,
-                "error: {e}\nThe password works, but the settings could not be written; the \
-                 keyring is as it was."
-            );
-            Exit::Failure
-        }
-        Err(e @ SaveError::Unsettled(_)) => {
-            let _ = writeln!(
-                err,
-                "error: {e}\nThe password works, but the save did not finish, and what is \
-                 stored now is not certain."
-            );
-            Exit::Keyring
-        }
+    let saved = storage::save_verified(store, &path, &req, SystemTime::now()).map_err(not_saved)?;
+    signals::STORED.store(true, std::sync::atomic::Ordering::SeqCst);
+    say_stored(ctx, &account, saved);
+    Ok(Outcome::OK)
+}
+
+/// `--label`: it goes to the config in clear, so printable, bounded, and
+/// never a password.
+fn label_arg(label: Option<&str>) -> Result<Option<String>, Error> {
+    match label.map(crate::domain::account::check_label).transpose() {
+        Ok(Some(l)) if apppass::holds_password(&l) => Err(Error::usage(
+            "--label looks like an app-specific password; labels are stored in clear, so give \
+             the name you typed at account.apple.com instead.",
+        )),
+        Ok(l) => Ok(l),
+        Err(e) => Err(Error::usage(format!("--label: {e}"))),
+    }
+}
+
+/// Where the password went, and which one to revoke when it replaced one.
+fn say_stored(ctx: &Context<'_>, account: &Account, saved: Saved) {
+    if let Some(r) = &saved.recovered {
+        let _ = writeln!(ctx.err(), "note: {r}");
+    }
+    let out = &mut *ctx.out();
+    let _ = writeln!(
+        out,
+        "Stored in the {} (service {SERVICE}, account {}); settings in {}.",
+        saved.store_name,
+        account.email,
+        crate::app::output::shown(&saved.config_path.display().to_string())
+    );
+    if saved.replaced {
+        let which = saved
+            .previous_label
+            .map(|l| format!("\"{l}\""))
+            .unwrap_or_else(|| "the old password's label".into());
+        let _ = writeln!(
+            out,
+            "This replaced the previous password. Revoke that one at account.apple.com: \
+             Sign-In and Security → App-Specific Passwords → {which} → Revoke."
+        );
+    }
+}
+
+/// A save that failed, with what is known of the keyring and the config.
+fn not_saved(e: SaveError) -> Error {
+    match e {
+        SaveError::Store(e) => Error::bare(
+            Exit::Keyring,
+            "The password works, but it could not be stored; the keyring and the settings are \
+             as they were.",
+        )
+        .hint(format!("error: {e}"))
+        .hint(e.hint()),
+        SaveError::Config(e) => Error::failure(e.to_string()).hint(
+            "The password works, but the settings could not be written; the keyring is as it \
+             was.",
+        ),
+        e @ SaveError::Unsettled(_) => Error::new(Exit::Keyring, e.to_string()).hint(
+            "The password works, but the save did not finish, and what is stored now is not \
+             certain.",
+        ),
     }
 }
 

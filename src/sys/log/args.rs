@@ -59,38 +59,54 @@ fn describe(command: &Command, matches: &ArgMatches, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+    use clap::{Arg, ArgAction};
 
-    fn shape_of(args: &[&str]) -> String {
-        let command = crate::app::cli::Cli::command();
-        let matches = command
-            .clone()
-            .try_get_matches_from(std::iter::once("icloud-mail-setup").chain(args.iter().copied()))
-            .unwrap();
-        shape(&command, &matches)
+    /// A command line of the same shape as the program's (its own is
+    /// tested where it is defined, in the application layer).
+    fn command() -> Command {
+        Command::new("prog")
+            .arg(
+                Arg::new("log")
+                    .long("log")
+                    .global(true)
+                    .env("PROG_TEST_LOG_UNSET"),
+            )
+            .arg(Arg::new("plain").long("plain").action(ArgAction::SetTrue))
+            .subcommand(
+                Command::new("store")
+                    .arg(Arg::new("email"))
+                    .arg(Arg::new("label").long("label"))
+                    .arg(
+                        Arg::new("stdin")
+                            .long("password-stdin")
+                            .action(ArgAction::SetTrue),
+                    ),
+            )
     }
 
     #[test]
-    fn values_and_positionals_never_appear() {
-        let s = shape_of(&[
-            "store",
-            "me@icloud.com",
-            "--password-stdin",
-            "--label",
-            "abcd-efgh-ijkl-mnop",
-            "--log",
-            "/tmp/f",
-        ]);
+    fn names_are_kept_and_values_replaced() {
+        let command = command();
+        let matches = command
+            .clone()
+            .try_get_matches_from([
+                "prog",
+                "store",
+                "me@x",
+                "--label",
+                "abcd-efgh",
+                "--log",
+                "/tmp/f",
+                "--password-stdin",
+            ])
+            .unwrap();
+        let s = shape(&command, &matches);
         assert_eq!(
             s,
-            "--log <value> store <value> --password-stdin --label <value>"
+            "--log <value> store <value> --label <value> --password-stdin"
         );
-        let s = shape_of(&["verify", "wxyz-abcd-efgh-ijkl", "--json"]);
-        assert_eq!(s, "verify <value> --json");
-        let s = shape_of(&["--plain", "--account=secretname@x"]);
-        assert_eq!(s, "--account <value> --plain");
-        for secret in ["abcd", "wxyz", "secretname", "me@", "/tmp/f"] {
-            assert!(!s.contains(secret));
+        for secret in ["abcd", "me@", "/tmp/f"] {
+            assert!(!s.contains(secret), "{s}");
         }
     }
 }
