@@ -148,7 +148,7 @@ fn stored_password(
         return Err(no_such_account(err, &email, &path));
     }
     settle_if_pending(store, &path, &config, email.as_str(), err);
-    match store.get(email.as_str()) {
+    match crate::domain::storage::current_password(store, &path, email.as_str()) {
         Ok(Some(secret)) => Ok((email, secret)),
         Ok(None) => {
             let _ = writeln!(
