@@ -164,17 +164,9 @@ fn section_name(line: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::domain::export::install::{block, place};
-    use crate::domain::export::tests::{apple_view, custom_view};
+    use crate::domain::export::tests::{apple_view, snapshot_both_views};
 
-    #[test]
-    fn apple_account() {
-        insta::assert_snapshot!(render(&apple_view(), None).unwrap());
-    }
-
-    #[test]
-    fn custom_domain_with_servers_and_ca() {
-        insta::assert_snapshot!(render(&custom_view(), Some((0, 20))).unwrap());
-    }
+    snapshot_both_views!(|v| render(v, None), |v| render(v, Some((0, 20))));
 
     #[test]
     fn smtp_starttls_is_written_for_aerc_before_0_15_only() {

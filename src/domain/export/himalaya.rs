@@ -239,17 +239,13 @@ pub fn check_placement(placed: &Placed, email: &str) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::domain::export::install::{block, place};
-    use crate::domain::export::tests::{apple_view, custom_view};
+    use crate::domain::export::tests::{apple_view, custom_view, snapshot_both_views};
 
-    #[test]
-    fn apple_account() {
-        insta::assert_snapshot!(render(&apple_view(), None, true).unwrap());
-    }
-
-    #[test]
-    fn custom_domain_with_servers_and_ca() {
-        insta::assert_snapshot!(render(&custom_view(), Some((2, 1)), false).unwrap());
-    }
+    snapshot_both_views!(|v| render(v, None, true), |v| render(
+        v,
+        Some((2, 1)),
+        false
+    ));
 
     #[test]
     fn version_1_gets_its_own_keys() {

@@ -153,17 +153,9 @@ pub fn check_placement(placed: &Placed, email: &str) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::domain::export::install::{block, place};
-    use crate::domain::export::tests::{apple_view, custom_view};
+    use crate::domain::export::tests::{apple_view, snapshot_both_views};
 
-    #[test]
-    fn apple_account() {
-        insta::assert_snapshot!(render(&apple_view(), Some((1, 4))).unwrap());
-    }
-
-    #[test]
-    fn custom_domain_with_servers_and_ca() {
-        insta::assert_snapshot!(render(&custom_view(), None).unwrap());
-    }
+    snapshot_both_views!(|v| render(v, Some((1, 4))), |v| render(v, None));
 
     #[test]
     fn isync_1_5_gets_its_new_keyword() {

@@ -24,6 +24,7 @@ pub mod neomutt;
 
 mod client;
 mod detect;
+mod git_chain;
 mod paths;
 mod view;
 
@@ -135,6 +136,30 @@ pub(crate) mod tests {
             Invocation::default(),
         )
     }
+
+    /// The two snapshot tests each client's render has: `apple_account`
+    /// and `custom_domain_with_servers_and_ca` (names kept, so are the
+    /// snapshots), each rendered by a `Fn(&AccountView) -> Result<String, _>`:
+    /// one for both, or one for each.
+    macro_rules! snapshot_both_views {
+        ($render:expr) => {
+            crate::domain::export::tests::snapshot_both_views!($render, $render);
+        };
+        ($apple:expr, $custom:expr) => {
+            #[test]
+            fn apple_account() {
+                let view = crate::domain::export::tests::apple_view();
+                insta::assert_snapshot!(($apple)(&view).unwrap());
+            }
+
+            #[test]
+            fn custom_domain_with_servers_and_ca() {
+                let view = crate::domain::export::tests::custom_view();
+                insta::assert_snapshot!(($custom)(&view).unwrap());
+            }
+        };
+    }
+    pub(crate) use snapshot_both_views;
 
     /// An Apple-domain account on Apple's servers.
     pub(crate) fn apple_view() -> AccountView {

@@ -110,17 +110,9 @@ pub fn check_placement(placed: &Placed, email: &str) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::domain::export::install::{block, place};
-    use crate::domain::export::tests::{apple_view, custom_view};
+    use crate::domain::export::tests::{apple_view, snapshot_both_views};
 
-    #[test]
-    fn apple_account() {
-        insta::assert_snapshot!(render(&apple_view(), true).unwrap());
-    }
-
-    #[test]
-    fn custom_domain_with_servers_and_ca() {
-        insta::assert_snapshot!(render(&custom_view(), false).unwrap());
-    }
+    snapshot_both_views!(|v| render(v, true), |v| render(v, false));
 
     #[test]
     fn a_default_is_added_only_to_a_file_without_one() {

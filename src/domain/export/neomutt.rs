@@ -172,17 +172,9 @@ pub fn check_placement(_placed: &Placed, _email: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::export::tests::{apple_view, custom_view};
+    use crate::domain::export::tests::snapshot_both_views;
 
-    #[test]
-    fn apple_account() {
-        insta::assert_snapshot!(render(&apple_view()).unwrap());
-    }
-
-    #[test]
-    fn custom_domain_with_servers_and_ca() {
-        insta::assert_snapshot!(render(&custom_view()).unwrap());
-    }
+    snapshot_both_views!(render);
 
     #[test]
     fn what_neomutt_would_interpret_is_refused() {

@@ -155,15 +155,17 @@ pub fn save_verified(
     let old_label = lock.load()?.find(email).and_then(|e| e.label.clone());
     let old_secret = store.get(email)?;
 
+    // Before the main entry is touched, a failure removes the staged
+    // secret; from step 3 on, it puts the old one back.
+    let unstage = |cause: SaveError| {
+        let _ = store.delete(&staging);
+        unchanged_or_unknown(store, email, old_secret.as_ref(), cause)
+    };
+    let put_back = |cause: SaveError| roll_back(store, &lock, email, old_secret.as_ref(), cause);
+
     // (1) Stage the new secret.
     if let Err(e) = keyring::set_verified(store, &staging, &req.secret) {
-        let _ = store.delete(&staging);
-        return Err(unchanged_or_unknown(
-            store,
-            email,
-            old_secret.as_ref(),
-            e.into(),
-        ));
+        return Err(unstage(e.into()));
     }
 
     pause_for_test(1);
@@ -172,39 +174,21 @@ pub fn save_verified(
     let mut entry = new_entry(req, now);
     entry.keyring = store.kind_for(email);
     if let Err(e) = lock.update(|c| set_pending(c, &req.account, entry.clone())) {
-        let _ = store.delete(&staging);
-        return Err(unchanged_or_unknown(
-            store,
-            email,
-            old_secret.as_ref(),
-            e.into(),
-        ));
+        return Err(unstage(e.into()));
     }
 
     pause_for_test(2);
 
     // (3) Replace the main entry.
     if let Err(e) = keyring::set_verified(store, email, &req.secret) {
-        return Err(roll_back(
-            store,
-            &lock,
-            email,
-            old_secret.as_ref(),
-            e.into(),
-        ));
+        return Err(put_back(e.into()));
     }
 
     pause_for_test(3);
 
     // (4) Commit the account entry.
     if let Err(e) = lock.update(|c| commit_pending(c, email)) {
-        return Err(roll_back(
-            store,
-            &lock,
-            email,
-            old_secret.as_ref(),
-            e.into(),
-        ));
+        return Err(put_back(e.into()));
     }
 
     pause_for_test(4);
