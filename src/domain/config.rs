@@ -247,6 +247,8 @@ pub const HEADER: &str = "\
 
 ";
 
+/// `$XDG_CONFIG_HOME/icloud-mail-setup/config.toml` on Linux; the platform's
+/// convention elsewhere.
 pub fn default_path() -> Result<PathBuf, ConfigError> {
     let dirs = directories::ProjectDirs::from("", "", "icloud-mail-setup")
         .ok_or(ConfigError::NoConfigDir)?;

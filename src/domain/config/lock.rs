@@ -35,9 +35,6 @@ fn lock_with_deadline(lock: &std::fs::File, lock_path: &Path) -> Result<(), Conf
     }
 }
 
-/// `$XDG_CONFIG_HOME/icloud-mail-setup/config.toml` on Linux; the platform's
-/// convention elsewhere.
-
 /// The sibling lock file that serialises writers: `config.toml.lock`.
 pub fn lock_path(path: &Path) -> PathBuf {
     let mut name = path

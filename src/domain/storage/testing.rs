@@ -48,6 +48,7 @@ pub(super) fn assert_unchanged(store: &dyn SecretStore, path: &Path, bytes: &[u8
 }
 
 /// One call to a store.
+#[derive(Clone, Copy)]
 pub(super) enum Call<'a> {
     Get(&'a str),
     Set(&'a str, &'a Secret),
@@ -77,15 +78,11 @@ impl Hooked {
     }
 
     fn call(&self, call: Call<'_>) -> Result<Option<Secret>, StoreError> {
-        let through = match call {
-            Call::Get(a) => Call::Get(a),
-            Call::Set(a, s) => Call::Set(a, s),
-            Call::Delete(a) => Call::Delete(a),
-        };
-        if let Some(answer) = (self.hook)(call, &self.inner) {
+        let answer = (self.hook)(call, &self.inner);
+        if let Some(answer) = answer {
             return answer;
         }
-        match through {
+        match call {
             Call::Get(a) => self.inner.get(a),
             Call::Set(a, s) => self.inner.set(a, s).map(|()| None),
             Call::Delete(a) => self.inner.delete(a).map(|()| None),
