@@ -135,6 +135,16 @@ pub struct AccountEntry {
 }
 
 impl AccountEntry {
+    /// An entry with only its address and login: nothing stored, checked
+    /// or recorded yet.
+    pub fn new(email: &str, login: &str) -> AccountEntry {
+        AccountEntry {
+            email: email.to_string(),
+            login: login.to_string(),
+            ..AccountEntry::default()
+        }
+    }
+
     /// The account this entry describes, with the IMAP username form that
     /// worked before.
     pub fn account(&self) -> Result<crate::domain::account::Account, String> {
@@ -316,15 +326,12 @@ fn io_error(path: &Path, what: &str, e: &std::io::Error) -> ConfigError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn entry(email: &str) -> AccountEntry {
-        AccountEntry {
-            email: email.into(),
-            login: email.into(),
-            ..AccountEntry::default()
-        }
+    /// An entry whose login is its address.
+    pub(super) fn entry(email: &str) -> AccountEntry {
+        AccountEntry::new(email, email)
     }
 
     #[test]

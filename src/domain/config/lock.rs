@@ -215,13 +215,7 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    fn entry(email: &str) -> AccountEntry {
-        AccountEntry {
-            email: email.into(),
-            login: email.into(),
-            ..AccountEntry::default()
-        }
-    }
+    use crate::domain::config::tests::entry;
 
     #[test]
     fn update_round_trips_and_writes_header_and_mode() {

@@ -245,10 +245,8 @@ fn set_pending(c: &mut config::Config, account: &Account, entry: AccountEntry) {
     match c.accounts.iter_mut().find(|a| a.email == email) {
         Some(existing) => existing.pending = Some(Box::new(entry)),
         None => c.accounts.push(AccountEntry {
-            email: email.to_string(),
-            login: account.login.as_str().to_string(),
             pending: Some(Box::new(entry)),
-            ..AccountEntry::default()
+            ..AccountEntry::new(email, account.login.as_str())
         }),
     }
 }
