@@ -88,14 +88,8 @@ pub fn render(view: &AccountView, aerc: Option<(u32, u32)>) -> Result<String, Ex
             crate::sys::text::shell_quote(ca)
         ));
     }
-    let source_scheme = match view.imap.security {
-        Security::ImplicitTls => "imaps",
-        Security::StartTls => "imap",
-    };
-    let outgoing_scheme = match view.smtp.security {
-        Security::StartTls => "smtp",
-        Security::ImplicitTls => "smtps",
-    };
+    let source_scheme = view.imap.security.says("imaps", "imap");
+    let outgoing_scheme = view.smtp.security.says("smtps", "smtp");
     let cmd = value("password command", &view.password_command())?;
     s.push_str(&format!(
         "[{name}]\n\

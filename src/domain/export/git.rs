@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::double_quoted;
 use super::install::{self, Outcome};
-use super::{AccountView, ExportError, Paths, Security, sent_copy_note};
+use super::{AccountView, ExportError, Paths, sent_copy_note};
 
 pub use super::git_chain::{
     HelperEntry, chain_warning, helper_chain, read_helper_chain, unsafe_helper,
@@ -48,10 +48,7 @@ pub fn settings(view: &AccountView) -> Vec<Setting> {
         key: key.to_string(),
         values: vec![value.to_string()],
     };
-    let encryption = match view.smtp.security {
-        Security::StartTls => "tls",
-        Security::ImplicitTls => "ssl",
-    };
+    let encryption = view.smtp.security.says("ssl", "tls");
     let mut v = vec![
         one("sendemail.smtpServer", &view.smtp.host),
         one("sendemail.smtpServerPort", &view.smtp.port.to_string()),

@@ -85,14 +85,14 @@ pub fn render(
         render_v1(view, &cmd, &mut s);
         return Ok(s);
     }
-    let imap_url = match view.imap.security {
-        Security::ImplicitTls => format!("imaps://{}:{}", view.imap.url_host(), view.imap.port),
-        Security::StartTls => format!("imap://{}:{}", view.imap.url_host(), view.imap.port),
-    };
-    let smtp_url = match view.smtp.security {
-        Security::StartTls => format!("smtp://{}:{}", view.smtp.url_host(), view.smtp.port),
-        Security::ImplicitTls => format!("smtps://{}:{}", view.smtp.url_host(), view.smtp.port),
-    };
+    let imap_url = view.imap.security.says(
+        format!("imaps://{}:{}", view.imap.url_host(), view.imap.port),
+        format!("imap://{}:{}", view.imap.url_host(), view.imap.port),
+    );
+    let smtp_url = view.smtp.security.says(
+        format!("smtps://{}:{}", view.smtp.url_host(), view.smtp.port),
+        format!("smtp://{}:{}", view.smtp.url_host(), view.smtp.port),
+    );
     s.push_str(&format!(
         "imap.server = {imap_url}\n",
         imap_url = string(&imap_url),
@@ -144,10 +144,7 @@ pub fn render(
 /// himalaya v1's keys (after the `email` line): `backend.*` for IMAP,
 /// `message.send.backend.*` for SMTP, `folder.aliases.*`.
 fn render_v1(view: &AccountView, cmd: &str, s: &mut String) {
-    let encryption = |sec: Security| match sec {
-        Security::ImplicitTls => "tls",
-        Security::StartTls => "start-tls",
-    };
+    let encryption = |sec: Security| sec.says("tls", "start-tls");
     if view.ca_file.is_some() {
         s.push_str(
             "# These servers need extra trust anchors, and himalaya v1 has no option for\n\

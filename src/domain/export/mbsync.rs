@@ -12,7 +12,7 @@
 
 use super::double_quoted;
 use super::install::Placed;
-use super::{AccountView, ExportError, Security, header, sent_copy_note};
+use super::{AccountView, ExportError, header, sent_copy_note};
 
 const CLIENT: &str = "mbsync";
 
@@ -59,10 +59,7 @@ pub fn render(view: &AccountView, isync: Option<(u32, u32)>) -> Result<String, E
         "If your mail program files one too, you will see two copies after a sync.",
     ));
     let keyword = if tls_type { "TLSType" } else { "SSLType" };
-    let tls = match view.imap.security {
-        Security::ImplicitTls => "IMAPS",
-        Security::StartTls => "STARTTLS",
-    };
+    let tls = view.imap.security.says("IMAPS", "STARTTLS");
     s.push_str(&format!(
         "\nIMAPAccount {name}\n\
          Host {host}\n\

@@ -6,7 +6,7 @@
 
 use super::double_quoted;
 use super::install::Placed;
-use super::{AccountView, ExportError, Security, header, sent_copy_note};
+use super::{AccountView, ExportError, header, sent_copy_note};
 
 const CLIENT: &str = "msmtp";
 
@@ -39,10 +39,7 @@ pub fn render(view: &AccountView, as_default: bool) -> Result<String, ExportErro
     s.push_str(&sent_copy_note(
         "If you find two copies there, turn off your mail program's copy.",
     ));
-    let starttls = match view.smtp.security {
-        Security::StartTls => "on",
-        Security::ImplicitTls => "off",
-    };
+    let starttls = view.smtp.security.says("off", "on");
     s.push_str(&format!(
         "\naccount {name}\n\
          host {host}\n\

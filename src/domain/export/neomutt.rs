@@ -10,7 +10,7 @@
 //! NeoMutt Debian 12 ships does not have it; backticks work in all.
 
 use super::install::Placed;
-use super::{AccountView, ExportError, Security, header, sent_copy_note};
+use super::{AccountView, ExportError, header, sent_copy_note};
 
 const CLIENT: &str = "neomutt";
 
@@ -83,14 +83,8 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
     s.push_str(&sent_copy_note(
         "If you find two copies of each sent message, set copy = no.",
     ));
-    let imap_scheme = match view.imap.security {
-        Security::ImplicitTls => "imaps",
-        Security::StartTls => "imap",
-    };
-    let smtp_scheme = match view.smtp.security {
-        Security::StartTls => "smtp",
-        Security::ImplicitTls => "smtps",
-    };
+    let imap_scheme = view.imap.security.says("imaps", "imap");
+    let smtp_scheme = view.smtp.security.says("smtps", "smtp");
     let cmd = substituted(&view.password_command())?;
     let folder = format!(
         "{imap_scheme}://{}:{}/",

@@ -17,6 +17,17 @@ pub enum Security {
     StartTls,
 }
 
+impl Security {
+    /// A client's word for it: `implicit` for TLS from the first byte,
+    /// `starttls` for STARTTLS.
+    pub fn says<T>(self, implicit: T, starttls: T) -> T {
+        match self {
+            Security::ImplicitTls => implicit,
+            Security::StartTls => starttls,
+        }
+    }
+}
+
 /// A server as the clients are told: host, port and how it is secured.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Server {
