@@ -17,11 +17,11 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::app::cli::GlobalArgs;
-use crate::domain::check::{MakeChecker, live_checker};
 use crate::app::error::{Error, Outcome};
 use crate::app::exit::Exit;
 use crate::app::output::shown;
 use crate::domain::account::Email;
+use crate::domain::check::{MakeChecker, live_checker};
 use crate::domain::config::{self, AccountEntry, Config, ConfigError};
 use crate::domain::export::Paths;
 use crate::domain::keyring::SecretStore;

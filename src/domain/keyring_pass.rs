@@ -235,8 +235,15 @@ impl PassStore {
         let mut line = zeroize::Zeroizing::new(Vec::with_capacity(secret.expose().len() + 1));
         line.extend_from_slice(secret.expose().as_bytes());
         line.push(b'\n');
-        let (ran, _) = self.pass(&["insert", "--multiline", "--force", &entry], Some(&line))?;
-        succeeded(&ran, "store", &entry)
+        let (ran, dir) = self.pass(&["insert", "--multiline", "--force", &entry], Some(&line))?;
+        succeeded(&ran, "store", &entry)?;
+        // gpg writes the entry without fsync: a power cut right after a
+        // rotation could leave it empty, with the old password gone.
+        flush_entry(&dir, account).map_err(|e| {
+            StoreError::Other(format!(
+                "pass stored {entry}, but it could not be flushed to disk: {e}"
+            ))
+        })
     }
 
     fn delete_inner(&self, account: &str) -> Result<(), StoreError> {
@@ -299,6 +306,19 @@ pub fn store_dir(env_dir: Option<OsString>, home: Option<OsString>) -> Option<Pa
             .filter(|h| !h.is_empty())
             .map(|h| PathBuf::from(h).join(".password-store")),
     }
+}
+
+/// Make the entry file of `account`, as pass wrote it under `dir`,
+/// durable: the file's data, then the directories that name it (the
+/// service directory may have just been made). A file that is not there
+/// (pass said it stored it) is an error; a directory that cannot be
+/// synced is not (not every file system allows it).
+fn flush_entry(dir: &Path, account: &str) -> std::io::Result<()> {
+    let file = PassStore::file(dir, account);
+    std::fs::File::open(&file)?.sync_all()?;
+    crate::sys::atomic_file::sync_dir(&dir.join(SERVICE));
+    crate::sys::atomic_file::sync_dir(dir);
+    Ok(())
 }
 
 /// `icloud-mail-setup/ACCOUNT`, for an account name that is one plain path
@@ -388,6 +408,22 @@ mod tests {
         for bad in ["", "../x", "a/b", ".hidden", "-rf", "a\nb"] {
             assert!(entry_name(bad).is_err(), "{bad:?}");
         }
+    }
+
+    /// The file flushed is the one pass writes: `DIR/icloud-mail-setup/ACCOUNT.gpg`
+    /// (`pass insert` names it `$PASSWORD_STORE_DIR/$path.gpg`), and a
+    /// missing one is an error, not a silent success.
+    #[test]
+    fn the_entry_flushed_is_the_file_pass_writes() {
+        let d = tempfile::tempdir().unwrap();
+        assert_eq!(
+            PassStore::file(d.path(), "a@icloud.com"),
+            d.path().join("icloud-mail-setup").join("a@icloud.com.gpg")
+        );
+        assert!(flush_entry(d.path(), "a@icloud.com").is_err());
+        std::fs::create_dir(d.path().join("icloud-mail-setup")).unwrap();
+        std::fs::write(PassStore::file(d.path(), "a@icloud.com"), b"x").unwrap();
+        flush_entry(d.path(), "a@icloud.com").unwrap();
     }
 
     /// In a store that is a git repository whose config asks for signed

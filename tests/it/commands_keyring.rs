@@ -627,3 +627,56 @@ fn no_secret_service_means_exit_5() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A memory store that refuses every write (a full disk, a keyring that
+/// went read-only), reads and deletes working.
+struct RefusesWrites(icloud_mail_setup::domain::keyring::MemoryStore);
+
+impl SecretStore for RefusesWrites {
+    fn name(&self) -> String {
+        "read-only store".into()
+    }
+    fn preflight(&self) -> Result<(), StoreError> {
+        self.0.preflight()
+    }
+    fn get(&self, account: &str) -> Result<Option<Secret>, StoreError> {
+        self.0.get(account)
+    }
+    fn set(&self, _: &str, _: &Secret) -> Result<(), StoreError> {
+        Err(StoreError::Other("no space left on device".into()))
+    }
+    fn delete(&self, account: &str) -> Result<(), StoreError> {
+        self.0.delete(account)
+    }
+}
+
+/// A save cut short after the new password (verified) was staged and
+/// recorded as `pending`, and the keyring now refuses writes, so
+/// `password` cannot settle it: it says so, and hands out the staged,
+/// verified password rather than the main entry's old one.
+#[test]
+fn password_hands_out_the_staged_password_while_a_pending_save_cannot_settle() {
+    use icloud_mail_setup::domain::keyring::{MemoryStore, staging_account};
+    let dir = tempfile::tempdir().unwrap();
+    let path = config_in(&dir);
+    let email = "pending-full@icloud.com";
+    let memory = MemoryStore::new();
+    let (code, out, err) = store_cmd(&memory, &path, email, &format!("{GOOD}\n"));
+    assert_eq!(code, Exit::Ok, "{out}\n{err}");
+    // What a run stopped between steps 2 and 3 of a save leaves.
+    memory
+        .set(&staging_account(email), &Secret::new(OTHER_GOOD.into()))
+        .unwrap();
+    let entry = config::load(&path).unwrap().find(email).cloned().unwrap();
+    config::update(&path, |c| {
+        c.accounts[0].pending = Some(Box::new(entry.clone()))
+    })
+    .unwrap();
+
+    let store = RefusesWrites(memory);
+    let (code, out, err) = password_cmd(&store, &path, email);
+    assert_eq!(code, Exit::Ok, "{err}");
+    assert_eq!(out, format!("{OTHER_GOOD}\n"), "{err}");
+    assert!(err.contains("could not settle an unfinished save"), "{err}");
+    assert_eq!(store.get(email).unwrap().unwrap().expose(), GOOD);
+}

@@ -10,11 +10,7 @@ use icloud_mail_setup::domain::config::{self, AccountEntry, ConfigError};
 use icloud_mail_setup::domain::keyring::MemoryStore;
 
 fn entry(email: &str) -> AccountEntry {
-    AccountEntry {
-        email: email.into(),
-        login: email.into(),
-        ..AccountEntry::default()
-    }
+    AccountEntry::new(email, email)
 }
 
 #[test]

@@ -601,3 +601,68 @@ fn a_git_backed_store_with_signed_commits_never_starts_a_pinentry() {
         "unsigned commits: {log}"
     );
 }
+
+/// gpg writes a pass entry without fsync, so a power cut just after a
+/// rotation could leave it empty. After `pass insert` the binary itself
+/// flushes the entry file and the directory naming it: watched with
+/// strace, which shows the path behind each synced descriptor, and only
+/// in the binary's own process (not pass's or gpg's). The entry then
+/// decrypts, read straight from its file, to the whole password. What no
+/// test here can show is that the disk honours the flush: that takes
+/// pulling the power.
+#[test]
+fn a_stored_pass_entry_is_flushed_to_disk_by_the_binary() {
+    let email = "pass-fsync@icloud.com";
+    let w = PassWorld::new();
+    assert!(
+        w.run("sh", &["-c", "command -v strace"], "")
+            .status
+            .success(),
+        "strace is not installed: this test needs Debian's strace"
+    );
+    w.init_store("fsync@example.com", "");
+    let dv = dovecot_for("pass-fsync", PW1);
+    let trace = w.path("trace");
+    let mut c = w.command("strace");
+    c.args(["-f", "-y", "-qq", "-e", "trace=execve,fsync,fdatasync"])
+        .args(["-e", "signal=none", "-o"])
+        .arg(&trace)
+        .args([bin(), "store", email, "--password-stdin"])
+        .envs(dv.env());
+    let o = fed(c, &format!("{PW1}\n"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    let pid_of = |line: &str| line.split_whitespace().next().unwrap_or("").to_string();
+    let ours = trace
+        .lines()
+        .find(|l| l.contains(&format!("execve(\"{}\"", bin())))
+        .map(pid_of)
+        .unwrap_or_else(|| panic!("the binary's start is not in the trace:\n{trace}"));
+    let dir = w.path("store").join("icloud-mail-setup");
+    let synced_by_us = |path: &std::path::Path| {
+        trace.lines().any(|l| {
+            pid_of(l) == ours
+                && (l.contains(" fsync(") || l.contains(" fdatasync("))
+                && l.contains(&format!("<{}>)", path.display()))
+                && l.trim_end().ends_with("= 0")
+        })
+    };
+    for file in [dir.join(format!("{email}.gpg")), dir.clone()] {
+        assert!(
+            synced_by_us(&file),
+            "{} not flushed by the binary (pid {ours}):\n{trace}",
+            file.display()
+        );
+    }
+    let plain = w.ok(
+        "gpg",
+        &[
+            "--batch",
+            "--quiet",
+            "--decrypt",
+            dir.join(format!("{email}.gpg")).to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(plain, format!("{PW1}\n"), "the entry is complete");
+}

@@ -106,8 +106,14 @@ fn stored_password(ctx: &Context<'_>, email: &str) -> Result<(Email, Secret), Er
         return Err(no_such_account(&email, &path));
     }
     let store = ctx.store();
-    crate::app::checking::settle_if_pending(store, &path, &config, email.as_str(), &mut **ctx.err());
-    match store.get(email.as_str()) {
+    crate::app::checking::settle_if_pending(
+        store,
+        &path,
+        &config,
+        email.as_str(),
+        &mut **ctx.err(),
+    );
+    match crate::domain::storage::current_password(store, &path, email.as_str()) {
         Ok(Some(secret)) => Ok((email, secret)),
         Ok(None) => Err(Error::new(
             Exit::NoSuchAccount,

@@ -15,11 +15,11 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::app::checking::{exit_for, settled_config, worst};
-use crate::domain::check::result_for_report;
 use crate::app::cli::VerifyArgs;
 use crate::app::context::Context;
 use crate::app::error::{Error, Outcome};
 use crate::app::exit::Exit;
+use crate::domain::check::result_for_report;
 use crate::domain::config::AccountEntry;
 use crate::domain::mail::diagnosis::summary_line;
 use crate::domain::mail::{PendingPassword, Protocol};

@@ -8,13 +8,13 @@ use zeroize::Zeroizing;
 
 use super::verify::{print_advice, print_report_line};
 use crate::app::checking::{exit_for_report, worst};
-use crate::domain::check::{Progress, run_checks};
 use crate::app::cli::StoreArgs;
 use crate::app::context::{Context, Input};
 use crate::app::error::{Error, Outcome};
 use crate::app::exit::Exit;
 use crate::domain::account::{Account, Email};
 use crate::domain::apppass;
+use crate::domain::check::{Progress, run_checks};
 use crate::domain::keyring::SERVICE;
 use crate::domain::mail::PendingPassword;
 use crate::domain::storage::{self, SaveError, SaveRequest, Saved};

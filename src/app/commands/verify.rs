@@ -4,12 +4,12 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::app::checking::{exit_for, service, settled_config, worst};
 use crate::app::cli::VerifyArgs;
 use crate::app::context::{ADD_ONE, Context};
 use crate::app::error::{Error, Outcome};
 use crate::app::exit::Exit;
 use crate::app::output;
-use crate::app::checking::{exit_for, service, settled_config, worst};
 use crate::domain::check::{Verdict, settle_leftovers};
 use crate::domain::config::AccountEntry;
 use crate::domain::keyring::SecretStore;
@@ -140,8 +140,8 @@ mod tests {
     use crate::app::cli::GlobalArgs;
     use crate::domain::account::Account;
     use crate::domain::keyring::{MemoryStore, StoreError};
-    use crate::domain::mail::{CheckReport, CheckSettings, Checker, PendingPassword};
     use crate::domain::mail::{Accepted, Endpoint, ErrorKind, Failure, Protocol};
+    use crate::domain::mail::{CheckReport, CheckSettings, Checker, PendingPassword};
     use crate::sys::secret::Secret;
 
     const EMAIL: &str = "emily@icloud.com";

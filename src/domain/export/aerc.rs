@@ -88,14 +88,8 @@ pub fn render(view: &AccountView, aerc: Option<(u32, u32)>) -> Result<String, Ex
             crate::sys::text::shell_quote(ca)
         ));
     }
-    let source_scheme = match view.imap.security {
-        Security::ImplicitTls => "imaps",
-        Security::StartTls => "imap",
-    };
-    let outgoing_scheme = match view.smtp.security {
-        Security::StartTls => "smtp",
-        Security::ImplicitTls => "smtps",
-    };
+    let source_scheme = view.imap.security.says("imaps", "imap");
+    let outgoing_scheme = view.smtp.security.says("smtps", "smtp");
     let cmd = value("password command", &view.password_command())?;
     s.push_str(&format!(
         "[{name}]\n\
@@ -164,17 +158,9 @@ fn section_name(line: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::domain::export::install::{block, place};
-    use crate::domain::export::tests::{apple_view, custom_view};
+    use crate::domain::export::tests::{apple_view, snapshot_both_views};
 
-    #[test]
-    fn apple_account() {
-        insta::assert_snapshot!(render(&apple_view(), None).unwrap());
-    }
-
-    #[test]
-    fn custom_domain_with_servers_and_ca() {
-        insta::assert_snapshot!(render(&custom_view(), Some((0, 20))).unwrap());
-    }
+    snapshot_both_views!(|v| render(v, None), |v| render(v, Some((0, 20))));
 
     #[test]
     fn smtp_starttls_is_written_for_aerc_before_0_15_only() {

@@ -85,14 +85,14 @@ pub fn render(
         render_v1(view, &cmd, &mut s);
         return Ok(s);
     }
-    let imap_url = match view.imap.security {
-        Security::ImplicitTls => format!("imaps://{}:{}", view.imap.url_host(), view.imap.port),
-        Security::StartTls => format!("imap://{}:{}", view.imap.url_host(), view.imap.port),
-    };
-    let smtp_url = match view.smtp.security {
-        Security::StartTls => format!("smtp://{}:{}", view.smtp.url_host(), view.smtp.port),
-        Security::ImplicitTls => format!("smtps://{}:{}", view.smtp.url_host(), view.smtp.port),
-    };
+    let imap_url = view.imap.security.says(
+        format!("imaps://{}:{}", view.imap.url_host(), view.imap.port),
+        format!("imap://{}:{}", view.imap.url_host(), view.imap.port),
+    );
+    let smtp_url = view.smtp.security.says(
+        format!("smtps://{}:{}", view.smtp.url_host(), view.smtp.port),
+        format!("smtp://{}:{}", view.smtp.url_host(), view.smtp.port),
+    );
     s.push_str(&format!(
         "imap.server = {imap_url}\n",
         imap_url = string(&imap_url),
@@ -144,10 +144,7 @@ pub fn render(
 /// himalaya v1's keys (after the `email` line): `backend.*` for IMAP,
 /// `message.send.backend.*` for SMTP, `folder.aliases.*`.
 fn render_v1(view: &AccountView, cmd: &str, s: &mut String) {
-    let encryption = |sec: Security| match sec {
-        Security::ImplicitTls => "tls",
-        Security::StartTls => "start-tls",
-    };
+    let encryption = |sec: Security| sec.says("tls", "start-tls");
     if view.ca_file.is_some() {
         s.push_str(
             "# These servers need extra trust anchors, and himalaya v1 has no option for\n\
@@ -239,17 +236,13 @@ pub fn check_placement(placed: &Placed, email: &str) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::domain::export::install::{block, place};
-    use crate::domain::export::tests::{apple_view, custom_view};
+    use crate::domain::export::tests::{apple_view, custom_view, snapshot_both_views};
 
-    #[test]
-    fn apple_account() {
-        insta::assert_snapshot!(render(&apple_view(), None, true).unwrap());
-    }
-
-    #[test]
-    fn custom_domain_with_servers_and_ca() {
-        insta::assert_snapshot!(render(&custom_view(), Some((2, 1)), false).unwrap());
-    }
+    snapshot_both_views!(|v| render(v, None, true), |v| render(
+        v,
+        Some((2, 1)),
+        false
+    ));
 
     #[test]
     fn version_1_gets_its_own_keys() {

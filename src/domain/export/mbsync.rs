@@ -12,7 +12,7 @@
 
 use super::double_quoted;
 use super::install::Placed;
-use super::{AccountView, ExportError, Security, header, sent_copy_note};
+use super::{AccountView, ExportError, header, sent_copy_note};
 
 const CLIENT: &str = "mbsync";
 
@@ -59,10 +59,7 @@ pub fn render(view: &AccountView, isync: Option<(u32, u32)>) -> Result<String, E
         "If your mail program files one too, you will see two copies after a sync.",
     ));
     let keyword = if tls_type { "TLSType" } else { "SSLType" };
-    let tls = match view.imap.security {
-        Security::ImplicitTls => "IMAPS",
-        Security::StartTls => "STARTTLS",
-    };
+    let tls = view.imap.security.says("IMAPS", "STARTTLS");
     s.push_str(&format!(
         "\nIMAPAccount {name}\n\
          Host {host}\n\
@@ -153,17 +150,9 @@ pub fn check_placement(placed: &Placed, email: &str) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::domain::export::install::{block, place};
-    use crate::domain::export::tests::{apple_view, custom_view};
+    use crate::domain::export::tests::{apple_view, snapshot_both_views};
 
-    #[test]
-    fn apple_account() {
-        insta::assert_snapshot!(render(&apple_view(), Some((1, 4))).unwrap());
-    }
-
-    #[test]
-    fn custom_domain_with_servers_and_ca() {
-        insta::assert_snapshot!(render(&custom_view(), None).unwrap());
-    }
+    snapshot_both_views!(|v| render(v, Some((1, 4))), |v| render(v, None));
 
     #[test]
     fn isync_1_5_gets_its_new_keyword() {

@@ -6,7 +6,7 @@
 
 use super::double_quoted;
 use super::install::Placed;
-use super::{AccountView, ExportError, Security, header, sent_copy_note};
+use super::{AccountView, ExportError, header, sent_copy_note};
 
 const CLIENT: &str = "msmtp";
 
@@ -39,10 +39,7 @@ pub fn render(view: &AccountView, as_default: bool) -> Result<String, ExportErro
     s.push_str(&sent_copy_note(
         "If you find two copies there, turn off your mail program's copy.",
     ));
-    let starttls = match view.smtp.security {
-        Security::StartTls => "on",
-        Security::ImplicitTls => "off",
-    };
+    let starttls = view.smtp.security.says("off", "on");
     s.push_str(&format!(
         "\naccount {name}\n\
          host {host}\n\
@@ -110,17 +107,9 @@ pub fn check_placement(placed: &Placed, email: &str) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::domain::export::install::{block, place};
-    use crate::domain::export::tests::{apple_view, custom_view};
+    use crate::domain::export::tests::{apple_view, snapshot_both_views};
 
-    #[test]
-    fn apple_account() {
-        insta::assert_snapshot!(render(&apple_view(), true).unwrap());
-    }
-
-    #[test]
-    fn custom_domain_with_servers_and_ca() {
-        insta::assert_snapshot!(render(&custom_view(), false).unwrap());
-    }
+    snapshot_both_views!(|v| render(v, true), |v| render(v, false));
 
     #[test]
     fn a_default_is_added_only_to_a_file_without_one() {

@@ -10,7 +10,7 @@
 //! NeoMutt Debian 12 ships does not have it; backticks work in all.
 
 use super::install::Placed;
-use super::{AccountView, ExportError, Security, header, sent_copy_note};
+use super::{AccountView, ExportError, header, sent_copy_note};
 
 const CLIENT: &str = "neomutt";
 
@@ -83,14 +83,8 @@ pub fn render(view: &AccountView) -> Result<String, ExportError> {
     s.push_str(&sent_copy_note(
         "If you find two copies of each sent message, set copy = no.",
     ));
-    let imap_scheme = match view.imap.security {
-        Security::ImplicitTls => "imaps",
-        Security::StartTls => "imap",
-    };
-    let smtp_scheme = match view.smtp.security {
-        Security::StartTls => "smtp",
-        Security::ImplicitTls => "smtps",
-    };
+    let imap_scheme = view.imap.security.says("imaps", "imap");
+    let smtp_scheme = view.smtp.security.says("smtps", "smtp");
     let cmd = substituted(&view.password_command())?;
     let folder = format!(
         "{imap_scheme}://{}:{}/",
@@ -172,17 +166,9 @@ pub fn check_placement(_placed: &Placed, _email: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::export::tests::{apple_view, custom_view};
+    use crate::domain::export::tests::snapshot_both_views;
 
-    #[test]
-    fn apple_account() {
-        insta::assert_snapshot!(render(&apple_view()).unwrap());
-    }
-
-    #[test]
-    fn custom_domain_with_servers_and_ca() {
-        insta::assert_snapshot!(render(&custom_view()).unwrap());
-    }
+    snapshot_both_views!(render);
 
     #[test]
     fn what_neomutt_would_interpret_is_refused() {

@@ -26,100 +26,21 @@
 //! goes straight to `/dev/tty`, which is safe between two draws.
 
 use std::io::Write;
-use std::path::Path;
 use std::time::Duration;
 
 use zeroize::Zeroizing;
 
 use crate::sys::secret::Secret;
 
+mod clear;
+mod tool;
+
+pub use clear::{ClearReport, Copied};
+pub use tool::Tool;
+use tool::{on_path, run_program, still_ours};
+
 /// How long the password stays on the clipboard.
 pub const CLEAR_AFTER: Duration = Duration::from_secs(45);
-
-/// How long one clipboard program may take.
-const TOOL_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Whether what `tool`'s reader printed is exactly `ours` (PowerShell's
-/// `Get-Clipboard` ends its output with a line end of its own).
-fn still_ours(tool: Tool, read: &[u8], ours: &[u8]) -> bool {
-    let read = match tool {
-        Tool::ClipExe => read
-            .strip_suffix(b"\r\n")
-            .or_else(|| read.strip_suffix(b"\n"))
-            .unwrap_or(read),
-        _ => read,
-    };
-    read == ours
-}
-
-/// The most read back from a clipboard (ours is 19 bytes).
-const READ_BACK_LIMIT: u64 = 4096;
-
-/// A platform clipboard program.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tool {
-    WlCopy,
-    Xclip,
-    Xsel,
-    Pbcopy,
-    ClipExe,
-}
-
-type Invocation = (&'static str, &'static [&'static str]);
-
-impl Tool {
-    pub fn name(self) -> &'static str {
-        self.copy_command().0
-    }
-
-    /// Puts stdin on the clipboard.
-    fn copy_command(self) -> Invocation {
-        match self {
-            Tool::WlCopy => ("wl-copy", &[]),
-            Tool::Xclip => ("xclip", &["-selection", "clipboard", "-in"]),
-            Tool::Xsel => ("xsel", &["--clipboard", "--input"]),
-            Tool::Pbcopy => ("pbcopy", &[]),
-            Tool::ClipExe => ("clip.exe", &[]),
-        }
-    }
-
-    /// Prints the clipboard, to clear only what is still ours.
-    fn read_command(self) -> Option<Invocation> {
-        match self {
-            Tool::WlCopy => Some(("wl-paste", &["--no-newline"])),
-            Tool::Xclip => Some(("xclip", &["-selection", "clipboard", "-out"])),
-            Tool::Xsel => Some(("xsel", &["--clipboard", "--output"])),
-            Tool::Pbcopy => Some(("pbpaste", &[])),
-            // Windows PowerShell, on every Windows since 10 (prints a line
-            // end after the text: see `clear_tool`).
-            Tool::ClipExe => Some(("powershell.exe", POWERSHELL_GET)),
-        }
-    }
-
-    /// Empties the clipboard (run with empty stdin).
-    fn clear_command(self) -> Option<Invocation> {
-        match self {
-            Tool::WlCopy => Some(("wl-copy", &["--clear"])),
-            Tool::Xclip => Some(("xclip", &["-selection", "clipboard", "-in"])),
-            Tool::Xsel => Some(("xsel", &["--clipboard", "--clear"])),
-            Tool::Pbcopy => Some(("pbcopy", &[])),
-            Tool::ClipExe => Some(("powershell.exe", POWERSHELL_CLEAR)),
-        }
-    }
-}
-
-const POWERSHELL_GET: &[&str] = &[
-    "-NoProfile",
-    "-NonInteractive",
-    "-Command",
-    "Get-Clipboard -Raw",
-];
-const POWERSHELL_CLEAR: &[&str] = &[
-    "-NoProfile",
-    "-NonInteractive",
-    "-Command",
-    "Set-Clipboard -Value $null",
-];
 
 /// How an OSC 52 sequence reaches the terminal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,147 +237,6 @@ impl Clipboard {
     }
 }
 
-/// A copy that was made, holding the value (zeroed on drop) so that
-/// [`Copied::clear`] removes only what is still ours.
-pub struct Copied {
-    secret: Secret,
-    pub channels: Vec<Channel>,
-    notes: Vec<String>,
-}
-
-impl Copied {
-    /// "OSC 52 (tmux) and xclip".
-    pub fn summary(&self) -> String {
-        describe_all(&self.channels)
-    }
-
-    /// Caveats worth a line each.
-    pub fn notes(&self) -> &[String] {
-        &self.notes
-    }
-
-    /// Empty every clipboard the value went to, where it is still ours.
-    /// One line per channel saying what was done.
-    pub fn clear(&self) -> Vec<String> {
-        self.clear_report().lines
-    }
-
-    /// [`Copied::clear`], and whether it may still be on a clipboard.
-    pub fn clear_report(&self) -> ClearReport {
-        let mut report = ClearReport {
-            lines: Vec::new(),
-            failed: false,
-        };
-        for c in &self.channels {
-            let (ok, line) = self.clear_one(c);
-            report.failed |= !ok;
-            report.lines.push(line);
-        }
-        report
-    }
-
-    /// Whether it is off that clipboard (or was never ours to clear), and
-    /// a line saying what was done.
-    fn clear_one(&self, channel: &Channel) -> (bool, String) {
-        match channel {
-            Channel::Osc52(Osc52::Tmux { .. }) => {
-                let deleted = tmux_delete_buffers_holding(&self.secret);
-                // An empty OSC 52 for the terminal outside; tmux forwards
-                // it only with allow-passthrough on.
-                let _ = write_tty(b"\x1bPtmux;\x1b\x1b]52;c;\x07\x1b\\");
-                match deleted {
-                    Ok(0) => (true, "no tmux buffer holds it any more".into()),
-                    Ok(n) => (
-                        true,
-                        format!(
-                            "tmux buffer{} deleted (if tmux passed it on to your terminal's own \
-                             clipboard, that copy is emptied only with tmux's allow-passthrough \
-                             on)",
-                            if n == 1 { "" } else { "s" }
-                        ),
-                    ),
-                    Err(e) => (false, format!("tmux buffers could not be cleared: {e}")),
-                }
-            }
-            Channel::Osc52(route) => match write_tty(osc52_sequence(route, b"").as_bytes()) {
-                Ok(()) => (true, "terminal clipboard emptied (OSC 52)".into()),
-                Err(e) => (
-                    false,
-                    format!("the terminal could not be told to empty it: {e}"),
-                ),
-            },
-            Channel::Tool(tool) => self.clear_tool(*tool),
-        }
-    }
-
-    fn clear_tool(&self, tool: Tool) -> (bool, String) {
-        let (Some((reader, read_args)), Some((clearer, clear_args))) =
-            (tool.read_command(), tool.clear_command())
-        else {
-            return (
-                false,
-                format!(
-                    "{} cannot be cleared: copy something else over it",
-                    tool.name()
-                ),
-            );
-        };
-        let read = match run_program(reader, read_args, b"", true) {
-            Ok(now) if still_ours(tool, &now, self.secret.expose().as_bytes()) => ReadBack::Ours,
-            Ok(now) if now.is_empty() => ReadBack::Empty,
-            Ok(_) => ReadBack::Other,
-            Err(e) => ReadBack::Unknown(e),
-        };
-        clear_after_read_back(tool.name(), clearer, read, || {
-            run_program(clearer, clear_args, b"", false).map(drop)
-        })
-    }
-}
-
-/// What a clipboard held when read back before clearing.
-#[derive(Debug)]
-enum ReadBack {
-    Ours,
-    Empty,
-    /// Something the person copied since: theirs, not ours to clear.
-    Other,
-    /// The read failed or timed out: it may still hold ours.
-    Unknown(String),
-}
-
-/// Clear unless the read back showed for sure that the clipboard no
-/// longer holds ours. Whether it is off the clipboard, and what was done.
-fn clear_after_read_back(
-    name: &str,
-    clearer: &str,
-    read: ReadBack,
-    clear: impl FnOnce() -> Result<(), String>,
-) -> (bool, String) {
-    let why = match read {
-        ReadBack::Empty => return (true, format!("{name} no longer holds it")),
-        ReadBack::Other => return (true, format!("{name} now holds something else: left alone")),
-        ReadBack::Ours => None,
-        ReadBack::Unknown(e) => Some(e),
-    };
-    match (clear(), why) {
-        (Ok(()), None) => (true, format!("{name} emptied")),
-        (Ok(()), Some(e)) => (
-            true,
-            format!("{name} could not be read back ({e}); emptied anyway"),
-        ),
-        (Err(e), _) => (false, format!("{clearer} failed to empty it: {e}")),
-    }
-}
-
-/// What [`Copied::clear_report`] did.
-#[derive(Debug)]
-pub struct ClearReport {
-    /// One line per channel.
-    pub lines: Vec<String>,
-    /// Some clipboard may still hold it.
-    pub failed: bool,
-}
-
 /// Where a copied text went, without claiming what cannot be known: a
 /// clipboard program and tmux's buffer are sure ("copied via xclip"); an
 /// OSC 52 sent straight to the terminal (or through screen) lands only if
@@ -516,26 +296,6 @@ fn write_tty(bytes: &[u8]) -> std::io::Result<()> {
     t.flush()
 }
 
-/// Whether `name` is an executable file in a `PATH` directory.
-fn on_path(name: &str) -> bool {
-    let Some(path) = std::env::var_os("PATH") else {
-        return false;
-    };
-    std::env::split_paths(&path).any(|dir| {
-        let candidate = dir.join(name);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::metadata(&candidate)
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        }
-        #[cfg(not(unix))]
-        {
-            candidate.is_file()
-        }
-    })
-}
-
 /// tmux's `set-clipboard` (a server option), or `None` if tmux did not say.
 fn tmux_set_clipboard() -> Option<String> {
     let out = run_program("tmux", &["show-options", "-sv", "set-clipboard"], b"", true).ok()?;
@@ -543,85 +303,9 @@ fn tmux_set_clipboard() -> Option<String> {
     (!value.is_empty()).then_some(value)
 }
 
-/// Delete the tmux paste buffers whose content is exactly `secret`;
-/// how many were.
-fn tmux_delete_buffers_holding(secret: &Secret) -> Result<usize, String> {
-    let want = secret.expose().as_bytes();
-    let list = run_program(
-        "tmux",
-        &["list-buffers", "-F", "#{buffer_size} #{buffer_name}"],
-        b"",
-        true,
-    )?;
-    let list = String::from_utf8_lossy(&list).into_owned();
-    let mut deleted = 0;
-    for line in list.lines() {
-        let Some((size, name)) = line.split_once(' ') else {
-            continue;
-        };
-        if size.parse::<usize>() != Ok(want.len()) {
-            continue;
-        }
-        let content = run_program("tmux", &["show-buffer", "-b", name], b"", true)?;
-        if content.as_slice() == want {
-            run_program("tmux", &["delete-buffer", "-b", name], b"", false)?;
-            deleted += 1;
-        }
-    }
-    Ok(deleted)
-}
-
-/// Run `program` with `input` on its stdin (then closed), bounded by
-/// [`TOOL_TIMEOUT`] (the one runner, [`crate::sys::process::pipe`]: its own
-/// process group, killed with it); its stdout (at most [`READ_BACK_LIMIT`] bytes) when
-/// `capture`. Programs that stay behind to serve a selection (wl-copy,
-/// xclip, xsel fork) get no pipe but stdin, so nothing waits on them.
-fn run_program(
-    program: &str,
-    args: &[&str],
-    input: &[u8],
-    capture: bool,
-) -> Result<Zeroizing<Vec<u8>>, String> {
-    let read_back = capture.then_some(READ_BACK_LIMIT);
-    let (status, output) =
-        crate::sys::process::pipe(Path::new(program), args, input, read_back, TOOL_TIMEOUT)?;
-    if status.success() {
-        Ok(output)
-    } else {
-        Err(format!("{program} failed ({status})"))
-    }
-}
-
-#[cfg(test)]
-impl Copied {
-    /// A registered copy that went nowhere, for tests of the registry.
-    pub(crate) fn nowhere(secret: Secret) -> Copied {
-        Copied {
-            secret,
-            channels: Vec::new(),
-            notes: Vec::new(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn windows_read_back_ignores_powershells_line_end_only() {
-        let ours = b"abcd-efgh-ijkl-mnop";
-        assert!(still_ours(Tool::ClipExe, b"abcd-efgh-ijkl-mnop\r\n", ours));
-        assert!(still_ours(Tool::ClipExe, b"abcd-efgh-ijkl-mnop", ours));
-        assert!(!still_ours(
-            Tool::ClipExe,
-            b"abcd-efgh-ijkl-mnopq\r\n",
-            ours
-        ));
-        // Other readers print the clipboard as it is.
-        assert!(!still_ours(Tool::Xclip, b"abcd-efgh-ijkl-mnop\n", ours));
-        assert!(Tool::ClipExe.read_command().is_some() && Tool::ClipExe.clear_command().is_some());
-    }
 
     #[test]
     fn a_copied_text_claims_only_what_is_known() {
@@ -754,48 +438,5 @@ mod tests {
             notes: vec![],
         };
         assert_eq!(copied.summary(), "OSC 52 (tmux) and xclip");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn programs_get_their_input_on_stdin_and_are_bounded() {
-        let out = run_program("cat", &[], b"hello", true).unwrap();
-        assert_eq!(out.as_slice(), b"hello");
-        assert!(run_program("false", &[], b"", false).is_err());
-        assert!(run_program("/nonexistent/program", &[], b"", false).is_err());
-    }
-
-    /// Only a read back that shows other content (or nothing) skips the
-    /// clear; one that failed or timed out clears anyway.
-    #[test]
-    fn clearing_skips_only_when_the_clipboard_is_known_to_hold_something_else() {
-        let run = |read: ReadBack, result: Result<(), String>| {
-            let mut cleared = false;
-            let (ok, line) = clear_after_read_back("xclip", "xclip", read, || {
-                cleared = true;
-                result
-            });
-            (cleared, ok, line)
-        };
-        let (cleared, ok, line) = run(
-            ReadBack::Unknown("xclip did not finish within 5 s and was stopped".into()),
-            Ok(()),
-        );
-        assert!(cleared && ok, "{line}");
-        assert!(line.contains("emptied anyway"), "{line}");
-        let (cleared, ok, line) = run(
-            ReadBack::Unknown("could not run xclip".into()),
-            Err("no".into()),
-        );
-        assert!(cleared && !ok, "{line}");
-        let (cleared, ok, _) = run(ReadBack::Ours, Ok(()));
-        assert!(cleared && ok);
-        let (cleared, ok, line) = run(ReadBack::Other, Ok(()));
-        assert!(!cleared && ok && line.contains("left alone"), "{line}");
-        let (cleared, ok, line) = run(ReadBack::Empty, Ok(()));
-        assert!(
-            !cleared && ok && line.contains("no longer holds it"),
-            "{line}"
-        );
     }
 }
