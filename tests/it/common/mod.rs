@@ -13,17 +13,28 @@
 //! - [`keyring`]: `require_bus()`, `unique_email(tag)` for Secret Service tests.
 //! - [`measure::run_measured`]: run a program, its exit code and peak RSS.
 //! - [`free_port`], [`closed_port`].
+//! - [`bin::Bin`]: runs the binary (or a program that runs it) with a
+//!   private HOME and none of our variables; the only part built on
+//!   Windows too.
 //!
 //! Dovecot must be installed (`dovecot-imapd dovecot-submissiond
 //! python3-aiosmtpd`): the tests fail, not skip, without it.
 
 #![allow(dead_code)]
 
+pub mod bin;
+#[cfg(unix)]
 pub mod certs;
+#[cfg(unix)]
 pub mod dovecot;
+#[cfg(unix)]
 pub mod fault;
+#[cfg(unix)]
 pub mod keyring;
+#[cfg(unix)]
 pub mod measure;
+
+pub use bin::{Bin, Out};
 
 use std::net::TcpListener;
 
@@ -37,11 +48,13 @@ pub fn free_port() -> u16 {
 /// lives: a TCP socket bound to it that never listens, so a connection is
 /// refused and no other program can take the port meanwhile (a port bound
 /// and released could be taken by anything between the two).
+#[cfg(unix)]
 pub struct ClosedPort {
     fd: std::os::fd::OwnedFd,
     pub port: u16,
 }
 
+#[cfg(unix)]
 pub fn closed_port() -> ClosedPort {
     use std::os::fd::FromRawFd;
     // SAFETY: plain socket calls on a descriptor we own; the address is a
@@ -69,6 +82,7 @@ pub fn closed_port() -> ClosedPort {
     }
 }
 
+#[cfg(unix)]
 impl ClosedPort {
     /// The socket that holds the port (never listening).
     pub fn socket(&self) -> &std::os::fd::OwnedFd {
