@@ -700,8 +700,8 @@ fn writing_into_an_existing_config_keeps_everything_else() {
     let later = "\n[later]\nsource = imaps://x@later.example:993\n";
     let edited =
         format!("{after}{later}").replace("copy-to           = Sent Messages", "copy-to = Sent");
+    // (Within the same second the backup gets a `-2` name: no waiting.)
     std::fs::write(&conf, &edited).unwrap();
-    std::thread::sleep(Duration::from_millis(1100)); // a new backup name (second)
     let out = w.export_write("aerc");
     assert!(out.contains("Updated"), "{out}");
     assert_eq!(

@@ -230,8 +230,13 @@ fn secret_service_traffic(f: impl FnOnce()) -> String {
 }
 
 /// What `dbus-monitor` prints for messages matching `rules` while `f` runs.
+/// No fixed waits: a marker call to the Secret Service (a `Ping` on a path
+/// of its own) is sent until the monitor shows it, so it is listening
+/// before `f`; a second marker after `f` shows that all of `f`'s calls,
+/// routed before it, were printed. The text between the two is returned.
 fn monitor(rules: &[&str], f: impl FnOnce()) -> String {
     use std::io::Read;
+    use std::sync::{Arc, Mutex};
     let mut monitor = Command::new("dbus-monitor")
         .arg("--session")
         .args(rules)
@@ -239,20 +244,62 @@ fn monitor(rules: &[&str], f: impl FnOnce()) -> String {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("dbus-monitor (package dbus) must be installed");
-    // It is listening once it has been given its monitor role.
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    let seen = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let seen = seen.clone();
+        let mut out = monitor.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = out.read(&mut buf) {
+                seen.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let mark = |name: &str| {
+        let path = format!("path=/ims/monitor/{name};");
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !seen.lock().unwrap().contains(&path) {
+            assert!(
+                std::time::Instant::now() < until,
+                "dbus-monitor never showed the {name} marker"
+            );
+            // Answered (with an error: no such object) after the bus has
+            // routed it past the monitor.
+            let _ = Command::new("dbus-send")
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.secrets",
+                    &format!("/ims/monitor/{name}"),
+                    "org.freedesktop.DBus.Peer.Ping",
+                ])
+                .output();
+        }
+    };
+    mark("start");
     f();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    mark("end");
     let _ = monitor.kill();
-    let mut text = String::new();
-    monitor
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
     let _ = monitor.wait();
-    text
+    reader.join().unwrap();
+    let text = seen.lock().unwrap().clone();
+    let line_of = |needle: &str, last: bool| {
+        let at = if last {
+            text.rfind(needle)
+        } else {
+            text.find(needle)
+        }
+        .unwrap();
+        (
+            text[..at].rfind('\n').map_or(0, |n| n + 1),
+            text[at..].find('\n').map_or(text.len(), |n| at + n + 1),
+        )
+    };
+    let (_, after_start) = line_of("path=/ims/monitor/start;", true);
+    let (before_end, _) = line_of("path=/ims/monitor/end;", false);
+    text[after_start..before_end].to_string()
 }
 
 fn senders(calls: &str) -> std::collections::BTreeSet<String> {

@@ -89,3 +89,41 @@ impl ClosedPort {
         &self.fd
     }
 }
+
+/// Set `key = "value"` for each of `fields` in `email`'s `[[account]]`
+/// table of the config at `path`, in place, each key already there (the
+/// rest of the file as it was). For a test that needs a stored time to be
+/// in the past, instead of waiting for the clock.
+pub fn set_account_fields(path: &std::path::Path, email: &str, fields: &[(&str, &str)]) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut tables: Vec<String> =
+        text.split_inclusive('\n')
+            .fold(vec![String::new()], |mut tables, line| {
+                if line.trim() == "[[account]]" {
+                    tables.push(String::new());
+                }
+                tables.last_mut().unwrap().push_str(line);
+                tables
+            });
+    let email_line = format!("email = \"{email}\"");
+    let table = tables
+        .iter_mut()
+        .find(|t| t.lines().any(|l| l.trim() == email_line))
+        .unwrap_or_else(|| panic!("no [[account]] for {email} in\n{text}"));
+    for (key, value) in fields {
+        let prefix = format!("{key} = ");
+        let mut found = false;
+        *table = table
+            .split_inclusive('\n')
+            .map(|line| match line.starts_with(&prefix) {
+                true => {
+                    found = true;
+                    format!("{key} = \"{value}\"\n")
+                }
+                false => line.to_string(),
+            })
+            .collect();
+        assert!(found, "no {key} for {email} in\n{text}");
+    }
+    std::fs::write(path, tables.concat()).unwrap();
+}
