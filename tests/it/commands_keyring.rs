@@ -13,7 +13,6 @@ use common::keyring::secret_tool_lookup;
 use common::keyring::{require_bus, unique_email};
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
@@ -612,22 +611,9 @@ fn probe_commands_without_secret_service() {
 #[test]
 fn no_secret_service_means_exit_5() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "commands_keyring::probe_commands_without_secret_service",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    common::Bin::probe("commands_keyring::probe_commands_without_secret_service")
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
         .env("IMS_DIR", dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("PROBE-OK"),
-        "child failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .assert_probe_ok("without a Secret Service");
 }

@@ -10,6 +10,7 @@ use crate::common;
 
 use common::keyring::secret_tool_lookup;
 
+use common::Bin;
 use common::keyring::{require_bus, unique_email};
 
 use std::process::Command;
@@ -111,25 +112,10 @@ fn probe_without_secret_service() {
 
 #[test]
 fn no_secret_service_is_unavailable_with_a_hint() {
-    let exe = std::env::current_exe().unwrap();
-    let out = Command::new(exe)
-        .env_remove("ICLOUD_MAIL_SETUP_LOG")
-        .args([
-            "--exact",
-            "keyring_store::probe_without_secret_service",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    Bin::probe("keyring_store::probe_without_secret_service")
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("PROBE-OK"),
-        "child failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .assert_probe_ok("without a Secret Service");
 }
 
 /// Runs only as a child of the tests below, in a session bus of its own
@@ -171,24 +157,16 @@ fn run_probe_in_own_session(expect: &str, setup: &str) {
 fn run_in_own_session(name: &str, expect: &str, setup: &str) {
     let data = tempfile::tempdir().unwrap();
     let runtime = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let script = format!(
-        "{setup}\nexec \"$0\" --exact keyring_store::{name} --ignored --nocapture --test-threads=1"
-    );
-    let out = Command::new("dbus-run-session")
+    let script = format!("{setup}\nexec \"$0\" \"$@\"");
+    Bin::program("dbus-run-session")
         .args(["--", "sh", "-c", &script])
-        .arg(exe)
+        .arg(std::env::current_exe().unwrap())
+        .args(common::bin::probe_args(&format!("keyring_store::{name}")))
         .env("XDG_DATA_HOME", data.path())
         .env("XDG_RUNTIME_DIR", runtime.path())
         .env("IMS_EXPECT", expect)
-        .output()
-        .expect("dbus-run-session (package dbus) must be installed");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("PROBE-OK"),
-        "child failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .assert_probe_ok(name);
 }
 
 #[test]

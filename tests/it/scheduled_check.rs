@@ -11,20 +11,16 @@
 
 use crate::common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use common::Bin;
 use common::dovecot::Dovecot;
 use common::keyring::require_bus;
 
 const PW: &str = "wxyz-abcd-efgh-ijkl";
 const GOOD: &str = "sched-good@icloud.com";
 const BAD: &str = "sched-bad@icloud.com";
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_icloud-mail-setup")
-}
 
 fn clear(email: &str) {
     for account in [email.to_string(), format!("staging:{email}")] {
@@ -57,39 +53,20 @@ impl World {
     /// The binary with `args`, `stdin` on its input. Only the config is
     /// given (as the timer does): servers and CA come from the config.
     fn run(&self, args: &[&str], stdin: &str, with_servers: bool) -> (i32, String, String) {
-        let path = format!(
-            "{}:{}",
-            self.dir.path().join("stubs").display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let mut cmd = Command::new(bin());
-        cmd.env_remove("ICLOUD_MAIL_SETUP_LOG");
-        cmd.args(args)
+        let servers = if with_servers {
+            self.dovecot.env()
+        } else {
+            vec![]
+        };
+        Bin::new()
+            .args(args)
             .arg("--config")
             .arg(self.config())
-            .env("PATH", path)
-            .env_remove("ICLOUD_MAIL_SETUP_IMAP")
-            .env_remove("ICLOUD_MAIL_SETUP_SMTP")
-            .env_remove("ICLOUD_MAIL_SETUP_CA_FILE")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if with_servers {
-            cmd.envs(self.dovecot.env());
-        }
-        let mut child = cmd.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let o = child.wait_with_output().unwrap();
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
+            .path_first(self.dir.path().join("stubs"))
+            .envs(servers)
+            .stdin(stdin)
+            .run()
+            .triple()
     }
 
     fn field(&self, email: &str, key: &str) -> Option<String> {
@@ -373,23 +350,12 @@ fn world_without_password(email: &str) -> (tempfile::TempDir, PathBuf) {
 
 /// `verify --scheduled --config CONFIG` with PATH set to `path`.
 fn scheduled(config: &Path, path: &str) -> (i32, String, String) {
-    let o = Command::new(bin())
+    Bin::new()
         .args(["verify", "--scheduled", "--config"])
         .arg(config)
-        .env_remove("ICLOUD_MAIL_SETUP_LOG")
-        .env_remove("ICLOUD_MAIL_SETUP_IMAP")
-        .env_remove("ICLOUD_MAIL_SETUP_SMTP")
-        .env_remove("ICLOUD_MAIL_SETUP_CA_FILE")
-        .env_remove("ICLOUD_MAIL_SETUP_CONFIG")
         .env("PATH", path)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+        .run()
+        .triple()
 }
 
 /// No password stored: the real notify-send (libnotify-bin) tells a

@@ -81,6 +81,15 @@ impl Bin {
         }
     }
 
+    /// This test binary, running only its ignored test `name` (such as
+    /// `keyring_store::probe_expect`) on one thread with its output shown:
+    /// for a test that needs a process of its own (another bus, another
+    /// environment). The probe ends by printing `PROBE-OK`; see
+    /// [`Out::assert_probe_ok`].
+    pub fn probe(name: &str) -> Bin {
+        Bin::program(std::env::current_exe().expect("the test binary")).args(probe_args(name))
+    }
+
     /// HOME is `dir` (and `XDG_CONFIG_HOME` is `dir/.config`), not a
     /// fresh directory.
     pub fn home(mut self, dir: impl AsRef<Path>) -> Bin {
@@ -221,6 +230,18 @@ impl Default for Bin {
     }
 }
 
+/// The arguments that make this test binary run only the ignored test
+/// `name` (for a wrapper such as `dbus-run-session` that runs it).
+pub fn probe_args(name: &str) -> [&str; 5] {
+    [
+        "--exact",
+        name,
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]
+}
+
 fn set_home(cmd: &mut Command, dir: &Path) {
     cmd.env("HOME", dir)
         .env("XDG_CONFIG_HOME", dir.join(".config"));
@@ -320,5 +341,16 @@ impl Out {
 
     pub fn success(&self) -> bool {
         self.status.success()
+    }
+
+    /// A probe run by [`Bin::probe`] (directly or under a wrapper) passed
+    /// and got to its end.
+    pub fn assert_probe_ok(&self, what: &str) {
+        assert!(
+            self.success() && self.stdout.contains("PROBE-OK"),
+            "{what}: the child failed:\n{}\n{}",
+            self.stdout,
+            self.stderr
+        );
     }
 }
