@@ -118,17 +118,37 @@ fn password_cmd(st: &dyn SecretStore, path: &Path, email: &str) -> (Exit, String
     )
 }
 
+/// The real keyring, a config in a directory of its own, a fresh address.
+struct Setup {
+    ks: KeyringStore,
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    email: String,
+}
+
+fn setup(tag: &str) -> Setup {
+    require_bus();
+    let dir = tempfile::tempdir().unwrap();
+    Setup {
+        ks: KeyringStore::new(),
+        path: config_in(&dir),
+        _dir: dir,
+        email: unique_email(tag),
+    }
+}
+
 fn config_in(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("cfg/config.toml")
 }
 
 #[test]
 fn store_password_list_verify_remove() {
-    require_bus();
-    let ks = KeyringStore::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = config_in(&dir);
-    let email = unique_email("flow");
+    let Setup {
+        ks,
+        _dir,
+        path,
+        email,
+    } = setup("flow");
 
     let (code, out, err) = store_cmd(&ks, &path, &email.to_uppercase(), "ABCD EFGH IJKL MNOP\n");
     assert_eq!(code, Exit::Ok, "{out}\n{err}");
@@ -215,11 +235,12 @@ fn store_password_list_verify_remove() {
 
 #[test]
 fn rejected_password_changes_nothing() {
-    require_bus();
-    let ks = KeyringStore::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = config_in(&dir);
-    let email = unique_email("rejected");
+    let Setup {
+        ks,
+        _dir,
+        path,
+        email,
+    } = setup("rejected");
     let (code, out, err) = store_cmd(&ks, &path, &email, "zzzz-zzzz-zzzz-zzzz\n");
     assert_eq!(code, Exit::Rejected, "{out}\n{err}");
     assert!(out.contains("✗ IMAP"), "{out}");
@@ -248,11 +269,12 @@ fn rejected_password_changes_nothing() {
 
 #[test]
 fn remove_without_a_terminal_refuses() {
-    require_bus();
-    let ks = KeyringStore::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = config_in(&dir);
-    let email = unique_email("refuse");
+    let Setup {
+        ks,
+        _dir,
+        path,
+        email,
+    } = setup("refuse");
     assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = remove::run_with(
@@ -332,11 +354,12 @@ fn injected() -> StoreError {
 
 #[test]
 fn failed_rotation_keeps_old_secret_and_config_bytes() {
-    require_bus();
-    let ks = KeyringStore::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = config_in(&dir);
-    let email = unique_email("rotate");
+    let Setup {
+        ks,
+        _dir,
+        path,
+        email,
+    } = setup("rotate");
     assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
     let before = std::fs::read(&path).unwrap();
 
@@ -372,11 +395,12 @@ fn failed_rotation_keeps_old_secret_and_config_bytes() {
 /// (issue 17).
 #[test]
 fn a_save_that_cannot_put_the_old_password_back_says_so_and_the_next_run_settles_it() {
-    require_bus();
-    let ks = KeyringStore::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = config_in(&dir);
-    let email = unique_email("unsettled");
+    let Setup {
+        ks,
+        _dir,
+        path,
+        email,
+    } = setup("unsettled");
     assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
 
     // Writing the main entry fails (and so does putting the old one

@@ -8,12 +8,11 @@ use icloud_mail_setup::app::commands::{Exit, list};
 use icloud_mail_setup::domain::config::{self, AccountEntry, ConfigError};
 use icloud_mail_setup::domain::keyring::MemoryStore;
 
+/// An account with `email` as its address and login, nothing else set.
 fn entry(email: &str) -> AccountEntry {
-    AccountEntry {
-        email: email.into(),
-        login: email.into(),
-        ..AccountEntry::default()
-    }
+    let mut e = AccountEntry::default();
+    (e.email, e.login) = (email.into(), email.into());
+    e
 }
 
 #[test]

@@ -15,9 +15,9 @@ use common::keyring::secret_tool_lookup as lookup;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::Bin;
 use common::dovecot::Dovecot;
 use common::keyring::require_bus;
+use common::{Bin, account_field};
 use tmux::{Tmux, bin, files_under, sh_quote};
 
 const PW1: &str = "wxyz-abcd-efgh-ijkl";
@@ -104,16 +104,6 @@ impl World {
             .parse()
             .unwrap()
     }
-}
-
-fn account_field(t: &toml::Table, email: &str, key: &str) -> Option<String> {
-    t["account"]
-        .as_array()?
-        .iter()
-        .find(|a| a["email"].as_str() == Some(email))?
-        .get(key)?
-        .as_str()
-        .map(str::to_string)
 }
 
 fn assert_no_secret_in(dir: &Path, secret: &str) {

@@ -76,6 +76,12 @@ impl World {
         w
     }
 
+    /// A world for a test of `client`'s own run; `None` (the test skips,
+    /// or fails under CI, see [`installed`]) when it is not installed.
+    fn for_client(client: &str, tag: &str) -> Option<World> {
+        installed(client).then(|| World::new(tag))
+    }
+
     fn home(&self) -> PathBuf {
         self.root.path().join("home")
     }
@@ -461,10 +467,9 @@ fn a_missing_client_fails_its_test_under_ci() {
 
 #[test]
 fn neomutt_reads_its_export_and_gets_the_password_from_the_command() {
-    if !installed("neomutt") {
+    let Some(w) = World::for_client("neomutt", "mutt") else {
         return;
-    }
-    let w = World::new("mutt");
+    };
     let out = w.export_write("neomutt");
     let rc = w.home().join(".config/neomutt/neomuttrc");
     assert!(out.contains("neomuttrc"), "{out}");
@@ -546,10 +551,9 @@ fn neomutt_reads_its_export_and_gets_the_password_from_the_command() {
 
 #[test]
 fn aerc_reads_its_export_and_shows_the_inbox() {
-    if !installed("aerc") {
+    let Some(w) = World::for_client("aerc", "aerc") else {
         return;
-    }
-    let w = World::new("aerc");
+    };
     let subject = format!("aerc-{}", std::process::id());
     w.deliver(&subject);
     w.export_write("aerc");
@@ -1025,10 +1029,9 @@ fn a_password_command_never_takes_an_address_for_an_option() {
 
 #[test]
 fn aerc_sends_with_its_first_export() {
-    if !installed("aerc") {
+    let Some(w) = World::for_client("aerc", "aercsend") else {
         return;
-    }
-    let w = World::new("aercsend");
+    };
     w.dovecot.create_mailboxes(&w.local, &ICLOUD_FOLDERS);
     w.export_write("aerc");
     let conf = w.read(".config/aerc/accounts.conf");
@@ -1069,10 +1072,9 @@ fn aerc_sends_with_its_first_export() {
 
 #[test]
 fn neomutt_sends_in_batch_mode_with_its_first_export() {
-    if !installed("neomutt") {
+    let Some(w) = World::for_client("neomutt", "muttsend") else {
         return;
-    }
-    let w = World::new("muttsend");
+    };
     w.dovecot.create_mailboxes(&w.local, &ICLOUD_FOLDERS);
     w.export_write("neomutt");
     let rc = w.home().join(".config/neomutt/neomuttrc");

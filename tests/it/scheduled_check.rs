@@ -74,13 +74,7 @@ impl World {
             .unwrap()
             .parse()
             .unwrap();
-        t["account"]
-            .as_array()?
-            .iter()
-            .find(|a| a["email"].as_str() == Some(email))?
-            .get(key)?
-            .as_str()
-            .map(str::to_string)
+        common::account_field(&t, email, key)
     }
 
     /// (imap logins ok, failed logins, submission logins) per login name.

@@ -127,3 +127,14 @@ pub fn set_account_fields(path: &std::path::Path, email: &str, fields: &[(&str, 
     }
     std::fs::write(path, tables.concat()).unwrap();
 }
+
+/// `key` of `email`'s `[[account]]` table in a parsed config, as text.
+pub fn account_field(config: &toml::Table, email: &str, key: &str) -> Option<String> {
+    config["account"]
+        .as_array()?
+        .iter()
+        .find(|a| a["email"].as_str() == Some(email))?
+        .get(key)?
+        .as_str()
+        .map(str::to_string)
+}
