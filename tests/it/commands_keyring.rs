@@ -118,22 +118,31 @@ fn password_cmd(st: &dyn SecretStore, path: &Path, email: &str) -> (Exit, String
     )
 }
 
-/// The real keyring, a config in a directory of its own, a fresh address.
-struct Setup {
-    ks: KeyringStore,
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-    email: String,
-}
-
-fn setup(tag: &str) -> Setup {
+/// The real keyring, a config in a directory of its own (kept while the
+/// directory lives), a fresh address.
+fn setup(tag: &str) -> (KeyringStore, tempfile::TempDir, PathBuf, String) {
     require_bus();
     let dir = tempfile::tempdir().unwrap();
-    Setup {
-        ks: KeyringStore::new(),
-        path: config_in(&dir),
-        _dir: dir,
-        email: unique_email(tag),
+    let path = config_in(&dir);
+    (KeyringStore::new(), dir, path, unique_email(tag))
+}
+
+/// [`setup`], with `GOOD` stored for the address by `store`.
+fn stored(tag: &str) -> (KeyringStore, tempfile::TempDir, PathBuf, String) {
+    let (ks, dir, path, email) = setup(tag);
+    assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
+    (ks, dir, path, email)
+}
+
+/// A save of `OTHER_GOOD` for `email`, labelled "new".
+fn new_request(email: &str) -> SaveRequest {
+    SaveRequest {
+        account: Account::apple(Email::parse(email).unwrap()),
+        secret: Secret::new(OTHER_GOOD.into()),
+        label: Some("new".into()),
+        imap_username: "x".into(),
+        smtp_username: email.into(),
+        settings: CheckSettings::default(),
     }
 }
 
@@ -143,12 +152,7 @@ fn config_in(dir: &tempfile::TempDir) -> PathBuf {
 
 #[test]
 fn store_password_list_verify_remove() {
-    let Setup {
-        ks,
-        _dir,
-        path,
-        email,
-    } = setup("flow");
+    let (ks, _dir, path, email) = setup("flow");
 
     let (code, out, err) = store_cmd(&ks, &path, &email.to_uppercase(), "ABCD EFGH IJKL MNOP\n");
     assert_eq!(code, Exit::Ok, "{out}\n{err}");
@@ -235,12 +239,7 @@ fn store_password_list_verify_remove() {
 
 #[test]
 fn rejected_password_changes_nothing() {
-    let Setup {
-        ks,
-        _dir,
-        path,
-        email,
-    } = setup("rejected");
+    let (ks, _dir, path, email) = setup("rejected");
     let (code, out, err) = store_cmd(&ks, &path, &email, "zzzz-zzzz-zzzz-zzzz\n");
     assert_eq!(code, Exit::Rejected, "{out}\n{err}");
     assert!(out.contains("✗ IMAP"), "{out}");
@@ -269,13 +268,7 @@ fn rejected_password_changes_nothing() {
 
 #[test]
 fn remove_without_a_terminal_refuses() {
-    let Setup {
-        ks,
-        _dir,
-        path,
-        email,
-    } = setup("refuse");
-    assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
+    let (ks, _dir, path, email) = stored("refuse");
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = remove::run_with(
         &globals(&path),
@@ -354,27 +347,14 @@ fn injected() -> StoreError {
 
 #[test]
 fn failed_rotation_keeps_old_secret_and_config_bytes() {
-    let Setup {
-        ks,
-        _dir,
-        path,
-        email,
-    } = setup("rotate");
-    assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
+    let (ks, _dir, path, email) = stored("rotate");
     let before = std::fs::read(&path).unwrap();
 
     let failing = SetHook {
         inner: KeyringStore::new(),
         hook: |_: &KeyringStore, _: &str, _: &Secret| Err(injected()),
     };
-    let req = SaveRequest {
-        account: Account::apple(Email::parse(&email).unwrap()),
-        secret: Secret::new(OTHER_GOOD.into()),
-        label: Some("new".into()),
-        imap_username: "x".into(),
-        smtp_username: email.clone(),
-        settings: CheckSettings::default(),
-    };
+    let req = new_request(&email);
     let r = storage::save_verified(&failing, &path, &req, SystemTime::now());
     assert!(matches!(r, Err(SaveError::Store(_))), "{r:?}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
@@ -395,13 +375,7 @@ fn failed_rotation_keeps_old_secret_and_config_bytes() {
 /// (issue 17).
 #[test]
 fn a_save_that_cannot_put_the_old_password_back_says_so_and_the_next_run_settles_it() {
-    let Setup {
-        ks,
-        _dir,
-        path,
-        email,
-    } = setup("unsettled");
-    assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
+    let (ks, _dir, path, email) = stored("unsettled");
 
     // Writing the main entry fails (and so does putting the old one
     // back); the staging entry works.
@@ -520,14 +494,7 @@ fn a_config_write_failing_at_each_step_of_a_save_loses_no_password() {
             heal,
             sets: std::sync::Mutex::new(0),
         });
-        let req = SaveRequest {
-            account: Account::apple(Email::parse(&email).unwrap()),
-            secret: Secret::new(OTHER_GOOD.into()),
-            label: Some("new".into()),
-            imap_username: "x".into(),
-            smtp_username: email.clone(),
-            settings: CheckSettings::default(),
-        };
+        let req = new_request(&email);
         let hooked = breaker.clone();
         let store = SetHook {
             inner: KeyringStore::new(),

@@ -811,41 +811,23 @@ fn git_export_sets_the_keys_in_the_global_config() {
     // The helper is scoped to the SMTP URL git send-email asks about, and
     // resets the general `store` helper there.
     let url = format!("smtp://{}%40icloud.com@localhost:{port}", w.local);
-    assert_eq!(
-        git(&[
-            "config",
-            "--global",
-            "--get-urlmatch",
-            "credential.helper",
-            &url
-        ]),
-        format!(
-            "!{} --config {} git-credential",
-            this_binary(),
-            w.config().display()
-        )
+    let helper = format!(
+        "!{} --config {} git-credential",
+        this_binary(),
+        w.config().display()
     );
+    let get = |how: &str, key: &str, url: &str| git(&["config", "--global", how, key, url]);
+    assert_eq!(get("--get-urlmatch", "credential.helper", &url), helper);
+    // All of them: the reset (empty), then ours.
+    let all = git(&[
+        "config",
+        "--global",
+        "--get-all",
+        &format!("credential.{url}.helper"),
+    ]);
+    assert_eq!(all, format!("\n{helper}"));
     assert_eq!(
-        git(&[
-            "config",
-            "--global",
-            "--get-all",
-            &format!("credential.{url}.helper")
-        ]),
-        format!(
-            "\n!{} --config {} git-credential",
-            this_binary(),
-            w.config().display()
-        )
-    );
-    assert_eq!(
-        git(&[
-            "config",
-            "--global",
-            "--get-urlmatch",
-            "credential.helper",
-            "https://github.com"
-        ]),
+        get("--get-urlmatch", "credential.helper", "https://github.com"),
         "store"
     );
     assert_eq!(git(&["config", "--global", "--get", "user.name"]), "Emily");
