@@ -9,7 +9,6 @@
 
 use crate::common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use common::Bin;
@@ -553,7 +552,7 @@ impl HeldBus {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_greeting_repeating_the_password_before_the_keyring_answered_is_not_in_the_log() {
-    use std::io::{BufRead, BufReader};
+    use std::io::{BufRead, BufReader, Write};
     require_bus();
     let email = unique_email("early");
     common::keyring::secret_tool_store(&email, GOOD);

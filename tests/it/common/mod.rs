@@ -34,6 +34,7 @@ pub mod keyring;
 #[cfg(unix)]
 pub mod measure;
 
+#[allow(unused_imports)] // the benches include this file and use neither
 pub use bin::{Bin, Out};
 
 use std::net::TcpListener;
