@@ -328,8 +328,7 @@ submission_relay_port = {relay_port}
 
     /// Failed login attempts for `user` (IMAP and submission), as counted
     /// by Dovecot's auth process (`auth_verbose`): one log line per
-    /// refused password. The log is written asynchronously; this waits
-    /// briefly for it to settle.
+    /// refused password (see `settled_count` for when it is read).
     pub fn failed_logins(&self, user: &str) -> usize {
         let needle = format!("passwd-file({user},");
         self.settled_count(|line| {
@@ -344,24 +343,39 @@ submission_relay_port = {relay_port}
         self.settled_count(|line| line.contains(&login))
     }
 
+    /// How many log lines match `pred`, once the log holds every line of
+    /// the logins finished before this call. The log is written
+    /// asynchronously, so instead of waiting for it to be quiet a while,
+    /// a marker is logged after them (a lookup of a user nobody has,
+    /// through the auth process, with `doveadm auth test`) and waited for.
     fn settled_count(&self, pred: impl Fn(&str) -> bool) -> usize {
-        let count = || self.auth_log().lines().filter(|l| pred(l)).count();
-        let mut last = count();
-        let mut stable = 0;
-        for _ in 0..40 {
-            std::thread::sleep(Duration::from_millis(25));
-            let now = count();
-            if now == last {
-                stable += 1;
-                if stable >= 4 {
-                    break;
-                }
-            } else {
-                stable = 0;
-                last = now;
+        static MARKS: AtomicU64 = AtomicU64::new(0);
+        let marker = format!(
+            "log-marker-{}-{}",
+            std::process::id(),
+            MARKS.fetch_add(1, Ordering::SeqCst)
+        );
+        // It fails (no such user); what counts is the line it leaves.
+        let out = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.dir.path().join("dovecot.conf"))
+            .args(["auth", "test", &marker, "x"])
+            .output()
+            .expect("doveadm (dovecot-core) runs");
+        let seen = format!("passwd-file({marker}): unknown user");
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.auth_log();
+            if log.contains(&seen) {
+                return log.lines().filter(|l| pred(l)).count();
             }
+            assert!(
+                Instant::now() < until,
+                "Dovecot never logged the marker lookup ({}):\n{log}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(Duration::from_millis(10));
         }
-        last
     }
 
     /// What the SMTP sink behind submission has received so far: each
