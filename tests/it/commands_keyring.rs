@@ -146,6 +146,31 @@ fn new_request(email: &str) -> SaveRequest {
     }
 }
 
+/// `password` (as a mail client runs it) serves `pw`, and nothing is left
+/// to settle: no staging entry, nothing pending in the config. Its stderr.
+fn assert_serves_and_settled(
+    ks: &dyn SecretStore,
+    path: &Path,
+    email: &str,
+    pw: &str,
+    case: &str,
+) -> String {
+    let (code, out, err) = password_cmd(ks, path, email);
+    assert_eq!(code, Exit::Ok, "{case}: {err}");
+    assert_eq!(out, format!("{pw}\n"), "{case}");
+    assert_eq!(secret_tool_lookup(email).as_deref(), Some(pw), "{case}");
+    let staging = icloud_mail_setup::domain::keyring::staging_account(email);
+    assert_eq!(secret_tool_lookup(&staging), None, "{case}");
+    let pending = config::load(path)
+        .unwrap()
+        .find(email)
+        .unwrap()
+        .pending
+        .clone();
+    assert!(pending.is_none(), "{case}: {pending:?}");
+    err
+}
+
 fn config_in(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("cfg/config.toml")
 }
@@ -269,42 +294,29 @@ fn rejected_password_changes_nothing() {
 #[test]
 fn remove_without_a_terminal_refuses() {
     let (ks, _dir, path, email) = stored("refuse");
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = remove::run_with(
-        &globals(&path),
-        &ks,
-        &email,
-        false,
-        None,
-        &mut out,
-        &mut err,
-    );
+    // `remove` without --yes, answering `answer` (None: no terminal).
+    let remove = |answer: Option<&[u8]>| {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let mut input = answer.unwrap_or_default();
+        let stdin = answer.map(|_| &mut input as &mut dyn std::io::BufRead);
+        let code = remove::run_with(
+            &globals(&path),
+            &ks,
+            &email,
+            false,
+            stdin,
+            &mut out,
+            &mut err,
+        );
+        (code, String::from_utf8_lossy(&err).into_owned())
+    };
+    let (code, err) = remove(None);
     assert_eq!(code, Exit::Usage);
-    assert!(String::from_utf8_lossy(&err).contains("--yes"));
+    assert!(err.contains("--yes"));
     // "n" keeps it; "y" removes it.
-    let mut no: &[u8] = b"n\n";
-    let code = remove::run_with(
-        &globals(&path),
-        &ks,
-        &email,
-        false,
-        Some(&mut no),
-        &mut out,
-        &mut err,
-    );
-    assert_eq!(code, Exit::Ok);
+    assert_eq!(remove(Some(b"n\n")).0, Exit::Ok);
     assert!(ks.get(&email).unwrap().is_some());
-    let mut yes: &[u8] = b"y\n";
-    let code = remove::run_with(
-        &globals(&path),
-        &ks,
-        &email,
-        false,
-        Some(&mut yes),
-        &mut out,
-        &mut err,
-    );
-    assert_eq!(code, Exit::Ok);
+    assert_eq!(remove(Some(b"y\n")).0, Exit::Ok);
     assert_eq!(ks.get(&email).unwrap(), None);
 }
 
@@ -407,20 +419,8 @@ fn a_save_that_cannot_put_the_old_password_back_says_so_and_the_next_run_settles
 
     // The command it names settles it: the new password, which passed
     // both checks, is now the one in use, and nothing is left over.
-    let (code, out, err) = password_cmd(&ks, &path, &email);
-    assert_eq!(code, Exit::Ok, "{err}");
-    assert_eq!(out, format!("{OTHER_GOOD}\n"));
+    let err = assert_serves_and_settled(&ks, &path, &email, OTHER_GOOD, "unsettled");
     assert!(err.contains("has now been finished"), "{err}");
-    assert_eq!(secret_tool_lookup(&email).as_deref(), Some(OTHER_GOOD));
-    assert_eq!(secret_tool_lookup(&format!("staging:{email}")), None);
-    assert!(
-        config::load(&path)
-            .unwrap()
-            .find(&email)
-            .unwrap()
-            .pending
-            .is_none()
-    );
     ks.delete(&email).unwrap();
 }
 
@@ -537,20 +537,7 @@ fn a_config_write_failing_at_each_step_of_a_save_loses_no_password() {
         }
         // The next run settles whatever was left, and answers with the
         // password that works.
-        let (code, out, err) = password_cmd(&ks, &path, &email);
-        assert_eq!(code, Exit::Ok, "{case}: {err}");
-        assert_eq!(out, format!("{GOOD}\n"), "{case}");
-        assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD), "{case}");
-        assert_eq!(secret_tool_lookup(&staging), None, "{case}");
-        assert!(
-            config::load(&path)
-                .unwrap()
-                .find(&email)
-                .unwrap()
-                .pending
-                .is_none(),
-            "{case}"
-        );
+        assert_serves_and_settled(&ks, &path, &email, GOOD, case);
         ks.delete(&email).unwrap();
     }
 }
