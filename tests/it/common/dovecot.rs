@@ -269,33 +269,48 @@ submission_relay_port = {relay_port}
     /// Rewrite the passwd-file: each login gets `password`, every other
     /// login is removed. Takes effect on the next login: the file is
     /// replaced with a new, strictly increasing mtime, and the call returns
-    /// only after the next whole second (Dovecot checks the file at most
-    /// once a second), so it takes up to a second.
+    /// once Dovecot has read it (it checks the file at most once a second).
     pub fn set_users(&self, logins: &[&str], password: &str) {
         let path = self.dir.path().join("passwd");
         let tmp = self.dir.path().join("passwd.new");
-        let mut text = String::new();
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        // A login of this file's own, so the test can see when Dovecot
+        // has read it.
+        let marker = format!("passwd-generation-{generation}");
+        let mut text = format!("{marker}:{{PLAIN}}{marker}:::::\n");
         for login in logins {
             text.push_str(&format!("{login}:{{PLAIN}}{password}:::::\n"));
         }
         {
             let mut f = fs::File::create(&tmp).expect("write passwd");
             f.write_all(text.as_bytes()).expect("write passwd");
-            let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
             let mtime = UNIX_EPOCH + Duration::from_secs(self.started + 10 + generation);
             f.set_modified(mtime).expect("set passwd mtime");
         }
         fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644)).expect("chmod passwd");
         fs::rename(&tmp, &path).expect("replace passwd");
         // Dovecot's auth process looks at the file at most once per
-        // (whole) second of its ioloop clock: wait for the next second so
-        // the very next login sees the change.
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let to_next = Duration::from_secs(1)
-            .saturating_sub(Duration::from_nanos(u64::from(now.subsec_nanos())));
-        std::thread::sleep(to_next + Duration::from_millis(20));
+        // (whole) second of its ioloop clock: instead of waiting for the
+        // next second, ask it (through the auth process, as a login does)
+        // until it knows this file's marker login.
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = Command::new("doveadm")
+                .arg("-c")
+                .arg(self.dir.path().join("dovecot.conf"))
+                .args(["auth", "test", &marker, &marker])
+                .output()
+                .expect("doveadm (dovecot-core) runs");
+            if out.status.success() {
+                return;
+            }
+            assert!(
+                Instant::now() < until,
+                "Dovecot never read the new passwd-file: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Settings pointing at this instance, with its CA as extra anchor.
