@@ -1,22 +1,18 @@
 //! The binary without a terminal: --help, --version, and the wizard in
 //! plain mode.
 
+use crate::common::{Bin, Out};
 use std::process::{Command, Stdio};
 
-fn run(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
-        .env_remove("ICLOUD_MAIL_SETUP_LOG")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+fn run(args: &[&str]) -> Out {
+    Bin::new().args(args).run()
 }
 
 #[test]
 fn help_and_version_work_without_a_terminal() {
     let h = run(&["--help"]);
     assert!(h.status.success());
-    let text = String::from_utf8_lossy(&h.stdout);
+    let text = &h.stdout;
     for word in [
         "verify",
         "list",
@@ -35,7 +31,7 @@ fn help_and_version_work_without_a_terminal() {
     let v = run(&["--version"]);
     assert!(v.status.success());
     assert_eq!(
-        String::from_utf8_lossy(&v.stdout).trim(),
+        v.stdout.trim(),
         format!("icloud-mail-setup {}", icloud_mail_setup::VERSION)
     );
 }
@@ -107,7 +103,7 @@ fn completions_are_generated_for_every_shell_and_load_in_bash_zsh_and_fish() {
     for name in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let o = run(&["completions", name]);
         assert!(o.status.success(), "{name}: {o:?}");
-        let text = String::from_utf8(o.stdout).unwrap();
+        let text = o.stdout;
         assert!(text.contains("icloud-mail-setup"), "{name}");
         std::fs::write(dir.path().join(name), &text).unwrap();
     }
@@ -177,7 +173,7 @@ fn the_manual_page_renders_cleanly_with_exit_status_and_environment() {
     assert!(o.status.success());
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("icloud-mail-setup.1");
-    std::fs::write(&page, &o.stdout).unwrap();
+    std::fs::write(&page, &o.stdout_bytes).unwrap();
     // groff's own warnings (-ww) on the roff: none, formatted for real
     // (-z would skip formatting, where "cannot adjust line" comes from),
     // at the terminal widths man uses.
@@ -277,7 +273,7 @@ fn an_unreadable_config_says_which_file_and_why() {
     let dir = tempfile::tempdir().unwrap();
     // A directory where the file should be: read_to_string fails (EISDIR).
     let o = run(&["list", "--config", dir.path().to_str().unwrap()]);
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = &o.stderr;
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
         err.contains(&dir.path().display().to_string()) && err.contains("is a directory"),
@@ -289,33 +285,11 @@ fn an_unreadable_config_says_which_file_and_why() {
 /// has not finished within 20 s.
 #[cfg(unix)]
 fn run_bounded(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, std::time::Duration) {
-    use std::io::Read as _;
-    let start = std::time::Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
-        .env_remove("ICLOUD_MAIL_SETUP_LOG")
+    let o = Bin::new()
         .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > std::time::Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("the binary hung on {args:?}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
-    (status.code(), reader.join().unwrap(), start.elapsed())
+        .within(std::time::Duration::from_secs(20))
+        .run();
+    (o.status.code(), o.stderr, o.elapsed)
 }
 
 /// Mode, owner and (for a regular file) content: what must not change.
@@ -482,14 +456,11 @@ fn a_bad_value_in_the_config_is_an_error_at_its_line_never_a_default() {
             &["settings"],
             &["export", "mbsync"],
         ] {
-            let o = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
-                .env_remove("ICLOUD_MAIL_SETUP_LOG")
+            let o = Bin::new()
                 .args(command)
                 .args(["--config", path.to_str().unwrap()])
-                .stdin(Stdio::null())
-                .output()
-                .unwrap();
-            let err = String::from_utf8_lossy(&o.stderr);
+                .run();
+            let err = &o.stderr;
             assert_eq!(o.status.code(), Some(1), "{command:?} {line}: {err}");
             assert!(
                 err.contains("config.toml:4:") && err.contains(expect),
@@ -505,14 +476,10 @@ fn a_bad_value_in_the_config_is_an_error_at_its_line_never_a_default() {
 #[test]
 fn without_a_terminal_the_wizard_runs_line_by_line_and_says_when_input_ends() {
     let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
-        .env_remove("ICLOUD_MAIL_SETUP_LOG")
+    let o = Bin::new()
         .env("ICLOUD_MAIL_SETUP_CONFIG", dir.path().join("config.toml"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    let err = String::from_utf8_lossy(&o.stderr);
+        .run();
+    let (out, err) = (&o.stdout, &o.stderr);
     assert!(
         out.contains("== Welcome =="),
         "{out}\n{err}\n{:?}",
@@ -531,26 +498,14 @@ fn without_a_terminal_the_wizard_runs_line_by_line_and_says_when_input_ends() {
 /// hidden password question (issue 17).
 #[test]
 fn plain_help_at_the_password_step_gives_the_order_of_the_questions() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
-        .env_remove("ICLOUD_MAIL_SETUP_LOG")
-        .env("ICLOUD_MAIL_SETUP_CONFIG", dir.path().join("config.toml"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     // New account, 2FA on, checklist done, the address, then `?` at the
     // (hidden) password question, then quit.
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"1\n1\n\nemily@icloud.com\n?\nq\n")
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
+    let o = Bin::new()
+        .env("ICLOUD_MAIL_SETUP_CONFIG", dir.path().join("config.toml"))
+        .stdin("1\n1\n\nemily@icloud.com\n?\nq\n")
+        .run();
+    let out = &o.stdout;
     let step = out
         .split("== Step 4 of 5: Paste the password ==")
         .nth(1)
@@ -589,27 +544,20 @@ fn empty_variables_count_as_unset() {
         "ICLOUD_MAIL_SETUP_SMTP",
     ] {
         let run_with = |args: &[&str]| {
-            Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
-                .env_remove("ICLOUD_MAIL_SETUP_LOG")
-                .env_remove("ICLOUD_MAIL_SETUP_CONFIG")
-                .env_remove("ICLOUD_MAIL_SETUP_CA_FILE")
-                .env_remove("ICLOUD_MAIL_SETUP_IMAP")
-                .env_remove("ICLOUD_MAIL_SETUP_SMTP")
+            Bin::new()
+                .home(dir.path())
                 .env("XDG_CONFIG_HOME", dir.path())
-                .env("HOME", dir.path())
                 .env(var, "")
                 .args(args)
-                .stdin(Stdio::null())
-                .output()
-                .unwrap()
+                .run()
         };
         let o = run_with(&["list"]);
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = &o.stderr;
         assert_eq!(o.status.code(), Some(0), "{var}: {err}");
         // `password` (what a mail client runs): no such account, in the
         // default config, not a usage error.
         let o = run_with(&["password", "nobody@icloud.com"]);
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = &o.stderr;
         assert_eq!(o.status.code(), Some(6), "{var}: {err}");
         assert!(!err.contains("--config"), "{var}: {err}");
         assert!(
@@ -627,17 +575,14 @@ fn a_usage_error_does_not_show_variables_as_options() {
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, "").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
-        .env_remove("ICLOUD_MAIL_SETUP_LOG")
+    let o = Bin::new()
         .env("ICLOUD_MAIL_SETUP_IMAP", "127.0.0.1:1993")
         .env("ICLOUD_MAIL_SETUP_SMTP", "127.0.0.1:1587")
         .env("ICLOUD_MAIL_SETUP_CA_FILE", &ca)
         .env("ICLOUD_MAIL_SETUP_CONFIG", dir.path().join("c.toml"))
         .args(["store"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
+        .run();
+    let err = &o.stderr;
     assert_eq!(o.status.code(), Some(2), "{err}");
     let usage = err
         .lines()
@@ -652,12 +597,7 @@ fn a_usage_error_does_not_show_variables_as_options() {
 #[test]
 fn bad_options_are_usage_errors() {
     let o = run(&["verify", "--imap", "no-port-here"]);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(2), "{}", o.stderr);
     let o = run(&["--frobnicate"]);
     assert_eq!(o.status.code(), Some(2));
     // 0 is refused, and the message does not say it is allowed (issue 17).
@@ -681,7 +621,7 @@ fn a_hand_typed_password_address_starting_with_dash_gets_the_reason_not_help() {
     // (exit 2, the reason), not clap's help with exit 0.
     for addr in ["-h@x.com", "--nope@x.com", "-V@icloud.com"] {
         let o = run(&["password", addr]);
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = &o.stderr;
         assert_eq!(o.status.code(), Some(2), "{addr}: {err}");
         assert!(o.stdout.is_empty(), "{addr}: {:?}", o.stdout);
         assert!(err.contains("starts with `-`"), "{addr}: {err}");
@@ -689,13 +629,9 @@ fn a_hand_typed_password_address_starting_with_dash_gets_the_reason_not_help() {
     // Options still are options.
     let o = run(&["password", "-h"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("Usage:"));
+    assert!(o.stdout.contains("Usage:"));
     let o = run(&["password", "--clear-after", "5", "a@icloud.com"]);
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("--copy"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.stderr.contains("--copy"), "{}", o.stderr);
 }
 
 /// A bad override is a usage error said once, before any command runs,
@@ -710,7 +646,7 @@ fn a_bad_override_is_a_usage_error_said_escaped_whatever_the_command() {
         &["--imap", evil, "--plain"][..],
     ] {
         let o = run(args);
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = &o.stderr;
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(
             !err.chars().any(|c| c.is_control() && c != '\n'),

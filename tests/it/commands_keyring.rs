@@ -13,7 +13,6 @@ use common::keyring::secret_tool_lookup;
 use common::keyring::{require_bus, unique_email};
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
@@ -160,17 +159,66 @@ fn remove_cmd(
     ctx.capture(|ctx| remove::run(ctx, args))
 }
 
+/// The real keyring, a config in a directory of its own (kept while the
+/// directory lives), a fresh address.
+fn setup(tag: &str) -> (KeyringStore, tempfile::TempDir, PathBuf, String) {
+    require_bus();
+    let dir = tempfile::tempdir().unwrap();
+    let path = config_in(&dir);
+    (KeyringStore::new(), dir, path, unique_email(tag))
+}
+
+/// [`setup`], with `GOOD` stored for the address by `store`.
+fn stored(tag: &str) -> (KeyringStore, tempfile::TempDir, PathBuf, String) {
+    let (ks, dir, path, email) = setup(tag);
+    assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
+    (ks, dir, path, email)
+}
+
+/// A save of `OTHER_GOOD` for `email`, labelled "new".
+fn new_request(email: &str) -> SaveRequest {
+    SaveRequest {
+        account: Account::apple(Email::parse(email).unwrap()),
+        secret: Secret::new(OTHER_GOOD.into()),
+        label: Some("new".into()),
+        imap_username: "x".into(),
+        smtp_username: email.into(),
+        settings: CheckSettings::default(),
+    }
+}
+
+/// `password` (as a mail client runs it) serves `pw`, and nothing is left
+/// to settle: no staging entry, nothing pending in the config. Its stderr.
+fn assert_serves_and_settled(
+    ks: &dyn SecretStore,
+    path: &Path,
+    email: &str,
+    pw: &str,
+    case: &str,
+) -> String {
+    let (code, out, err) = password_cmd(ks, path, email);
+    assert_eq!(code, Exit::Ok, "{case}: {err}");
+    assert_eq!(out, format!("{pw}\n"), "{case}");
+    assert_eq!(secret_tool_lookup(email).as_deref(), Some(pw), "{case}");
+    let staging = icloud_mail_setup::domain::keyring::staging_account(email);
+    assert_eq!(secret_tool_lookup(&staging), None, "{case}");
+    let pending = config::load(path)
+        .unwrap()
+        .find(email)
+        .unwrap()
+        .pending
+        .clone();
+    assert!(pending.is_none(), "{case}: {pending:?}");
+    err
+}
+
 fn config_in(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("cfg/config.toml")
 }
 
 #[test]
 fn store_password_list_verify_remove() {
-    require_bus();
-    let ks = KeyringStore::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = config_in(&dir);
-    let email = unique_email("flow");
+    let (ks, _dir, path, email) = setup("flow");
 
     let (code, out, err) = store_cmd(&ks, &path, &email.to_uppercase(), "ABCD EFGH IJKL MNOP\n");
     assert_eq!(code, Exit::Ok, "{out}\n{err}");
@@ -243,11 +291,7 @@ fn store_password_list_verify_remove() {
 
 #[test]
 fn rejected_password_changes_nothing() {
-    require_bus();
-    let ks = KeyringStore::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = config_in(&dir);
-    let email = unique_email("rejected");
+    let (ks, _dir, path, email) = setup("rejected");
     let (code, out, err) = store_cmd(&ks, &path, &email, "zzzz-zzzz-zzzz-zzzz\n");
     assert_eq!(code, Exit::Rejected, "{out}\n{err}");
     assert!(out.contains("✗ IMAP"), "{out}");
@@ -275,21 +319,20 @@ fn rejected_password_changes_nothing() {
 
 #[test]
 fn remove_without_a_terminal_refuses() {
-    require_bus();
-    let ks = KeyringStore::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = config_in(&dir);
-    let email = unique_email("refuse");
-    assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
+    let (ks, _dir, path, email) = stored("refuse");
     let (code, _, err) = remove_cmd(&ks, &path, &email, false, None);
     assert_eq!(code, Exit::Usage);
     assert!(err.contains("--yes"));
     // "n" keeps it; "y" removes it.
-    let (code, _, _) = remove_cmd(&ks, &path, &email, false, Some(b"n\n"));
-    assert_eq!(code, Exit::Ok);
+    assert_eq!(
+        remove_cmd(&ks, &path, &email, false, Some(b"n\n")).0,
+        Exit::Ok
+    );
     assert!(ks.get(&email).unwrap().is_some());
-    let (code, _, _) = remove_cmd(&ks, &path, &email, false, Some(b"y\n"));
-    assert_eq!(code, Exit::Ok);
+    assert_eq!(
+        remove_cmd(&ks, &path, &email, false, Some(b"y\n")).0,
+        Exit::Ok
+    );
     assert_eq!(ks.get(&email).unwrap(), None);
 }
 
@@ -332,26 +375,14 @@ fn injected() -> StoreError {
 
 #[test]
 fn failed_rotation_keeps_old_secret_and_config_bytes() {
-    require_bus();
-    let ks = KeyringStore::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = config_in(&dir);
-    let email = unique_email("rotate");
-    assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
+    let (ks, _dir, path, email) = stored("rotate");
     let before = std::fs::read(&path).unwrap();
 
     let failing = SetHook {
         inner: KeyringStore::new(),
         hook: |_: &KeyringStore, _: &str, _: &Secret| Err(injected()),
     };
-    let req = SaveRequest {
-        account: Account::apple(Email::parse(&email).unwrap()),
-        secret: Secret::new(OTHER_GOOD.into()),
-        label: Some("new".into()),
-        imap_username: "x".into(),
-        smtp_username: email.clone(),
-        settings: CheckSettings::default(),
-    };
+    let req = new_request(&email);
     let r = storage::save_verified(&failing, &path, &req, SystemTime::now());
     assert!(matches!(r, Err(SaveError::Store(_))), "{r:?}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
@@ -372,12 +403,7 @@ fn failed_rotation_keeps_old_secret_and_config_bytes() {
 /// (issue 17).
 #[test]
 fn a_save_that_cannot_put_the_old_password_back_says_so_and_the_next_run_settles_it() {
-    require_bus();
-    let ks = KeyringStore::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = config_in(&dir);
-    let email = unique_email("unsettled");
-    assert_eq!(store_cmd(&ks, &path, &email, GOOD).0, Exit::Ok);
+    let (ks, _dir, path, email) = stored("unsettled");
 
     // Writing the main entry fails (and so does putting the old one
     // back); the staging entry works.
@@ -409,20 +435,8 @@ fn a_save_that_cannot_put_the_old_password_back_says_so_and_the_next_run_settles
 
     // The command it names settles it: the new password, which passed
     // both checks, is now the one in use, and nothing is left over.
-    let (code, out, err) = password_cmd(&ks, &path, &email);
-    assert_eq!(code, Exit::Ok, "{err}");
-    assert_eq!(out, format!("{OTHER_GOOD}\n"));
+    let err = assert_serves_and_settled(&ks, &path, &email, OTHER_GOOD, "unsettled");
     assert!(err.contains("has now been finished"), "{err}");
-    assert_eq!(secret_tool_lookup(&email).as_deref(), Some(OTHER_GOOD));
-    assert_eq!(secret_tool_lookup(&format!("staging:{email}")), None);
-    assert!(
-        config::load(&path)
-            .unwrap()
-            .find(&email)
-            .unwrap()
-            .pending
-            .is_none()
-    );
     ks.delete(&email).unwrap();
 }
 
@@ -496,14 +510,7 @@ fn a_config_write_failing_at_each_step_of_a_save_loses_no_password() {
             heal,
             sets: std::sync::Mutex::new(0),
         });
-        let req = SaveRequest {
-            account: Account::apple(Email::parse(&email).unwrap()),
-            secret: Secret::new(OTHER_GOOD.into()),
-            label: Some("new".into()),
-            imap_username: "x".into(),
-            smtp_username: email.clone(),
-            settings: CheckSettings::default(),
-        };
+        let req = new_request(&email);
         let hooked = breaker.clone();
         let store = SetHook {
             inner: KeyringStore::new(),
@@ -546,20 +553,7 @@ fn a_config_write_failing_at_each_step_of_a_save_loses_no_password() {
         }
         // The next run settles whatever was left, and answers with the
         // password that works.
-        let (code, out, err) = password_cmd(&ks, &path, &email);
-        assert_eq!(code, Exit::Ok, "{case}: {err}");
-        assert_eq!(out, format!("{GOOD}\n"), "{case}");
-        assert_eq!(secret_tool_lookup(&email).as_deref(), Some(GOOD), "{case}");
-        assert_eq!(secret_tool_lookup(&staging), None, "{case}");
-        assert!(
-            config::load(&path)
-                .unwrap()
-                .find(&email)
-                .unwrap()
-                .pending
-                .is_none(),
-            "{case}"
-        );
+        assert_serves_and_settled(&ks, &path, &email, GOOD, case);
         ks.delete(&email).unwrap();
     }
 }
@@ -608,24 +602,11 @@ fn probe_commands_without_secret_service() {
 #[test]
 fn no_secret_service_means_exit_5() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "commands_keyring::probe_commands_without_secret_service",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    common::Bin::probe("commands_keyring::probe_commands_without_secret_service")
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
         .env("IMS_DIR", dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("PROBE-OK"),
-        "child failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .assert_probe_ok("without a Secret Service");
 }
 
 /// A memory store that refuses every write (a full disk, a keyring that

@@ -9,6 +9,7 @@ use icloud_mail_setup::app::context::Context;
 use icloud_mail_setup::domain::config::{self, AccountEntry, ConfigError};
 use icloud_mail_setup::domain::keyring::MemoryStore;
 
+/// An account with `email` as its address and login, nothing else set.
 fn entry(email: &str) -> AccountEntry {
     AccountEntry::new(email, email)
 }

@@ -9,10 +9,9 @@
 
 use crate::common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
+use common::Bin;
 use common::dovecot::Dovecot;
 use common::fault::{Fault, FaultServer};
 use common::keyring::{require_bus, unique_email};
@@ -22,33 +21,14 @@ use zeroize::Zeroizing;
 const GOOD: &str = "wqxz-kjhd-pmnt-rvbc";
 const WRONG: &str = "zzyx-wvut-srqp-onml";
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_icloud-mail-setup")
-}
-
+/// The binary: its exit code and its stdout then stderr.
 fn run(args: &[&str], env: &[(&str, &Path)], stdin: &str) -> (i32, String) {
-    let mut child = Command::new(bin())
+    let o = Bin::new()
         .args(args)
-        .env_remove("ICLOUD_MAIL_SETUP_LOG")
-        .envs(env.iter().map(|(k, v)| (*k, *v)))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    (o.status.code().unwrap_or(-1), text)
+        .envs(env.iter().copied())
+        .stdin(stdin)
+        .run();
+    (o.code, o.text())
 }
 
 fn strs(v: &[String]) -> Vec<&str> {
@@ -241,13 +221,12 @@ fn a_log_that_cannot_be_written_is_a_clear_usage_error() {
         // A relative path in the variable: a warning, no file where the
         // command ran (git and mail clients run it from anywhere).
         let cwd = tempfile::tempdir().unwrap();
-        let o = Command::new(bin())
+        let o = Bin::new()
             .arg("list")
             .current_dir(cwd.path())
             .env("ICLOUD_MAIL_SETUP_LOG", "debug.log")
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
+            .run();
+        let err = &o.stderr;
         assert_eq!(o.status.code(), Some(0), "{err}");
         assert!(err.contains("give an absolute path"), "{err}");
         assert!(!cwd.path().join("debug.log").exists());
@@ -261,7 +240,10 @@ fn a_log_that_cannot_be_written_is_a_clear_usage_error() {
 fn a_fifo_as_the_log_is_refused_without_hanging() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
-    let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     assert!(status.success());
     let started = std::time::Instant::now();
     let (code, out) = run(&["--log", fifo.to_str().unwrap(), "list"], &[], "");
@@ -371,14 +353,11 @@ fn the_command_line_is_logged_without_its_values() {
     {
         use std::os::unix::ffi::OsStrExt;
         let odd = std::ffi::OsStr::from_bytes(b"--ca-file=/tmp/\xff\xfe");
-        let o = Command::new(bin())
-            .env_remove("ICLOUD_MAIL_SETUP_LOG")
+        let o = Bin::new()
             .args(["--config", c, "--log", l, "list"])
             .arg(odd)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
+            .run();
+        let err = &o.stderr;
         assert!(!err.contains("panicked"), "{err}");
         let text = std::fs::read_to_string(&log).unwrap();
         assert!(
@@ -445,49 +424,18 @@ fn servers_echoing_the_credentials_put_no_piece_of_them_in_the_log() {
         smtp_echo.endpoint.to_string(),
     );
     let stdin = format!("{GOOD}\n");
+    let store_with = |imap: &str, smtp: &str| {
+        let args = ["--config", c, "--ca-file", ca, "--log", l, "--imap", imap];
+        let rest = ["--smtp", smtp, "store", &email, "--password-stdin"];
+        run(&[&args[..], &rest].concat(), &[], &stdin)
+    };
     // IMAP echoes (both username forms: two connections, the second
     // greeting repeating the first password).
-    let (code, out) = run(
-        &[
-            "--config",
-            c,
-            "--ca-file",
-            ca,
-            "--log",
-            l,
-            "--imap",
-            &echo_imap,
-            "--smtp",
-            &good_smtp,
-            "store",
-            &email,
-            "--password-stdin",
-        ],
-        &[],
-        &stdin,
-    );
+    let (code, out) = store_with(&echo_imap, &good_smtp);
     assert_ne!(code, 0, "{out}");
     assert_eq!(imap_echo.logins(), 2, "{out}");
     // SMTP echoes.
-    let (code, out) = run(
-        &[
-            "--config",
-            c,
-            "--ca-file",
-            ca,
-            "--log",
-            l,
-            "--imap",
-            &good_imap,
-            "--smtp",
-            &echo_smtp,
-            "store",
-            &email,
-            "--password-stdin",
-        ],
-        &[],
-        &stdin,
-    );
+    let (code, out) = store_with(&good_imap, &echo_smtp);
     assert_ne!(code, 0, "{out}");
     assert!(smtp_echo.saw_auth(), "{out}");
     assert!(!config.exists() || !std::fs::read_to_string(&config).unwrap().contains(&email));
@@ -604,7 +552,7 @@ impl HeldBus {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_greeting_repeating_the_password_before_the_keyring_answered_is_not_in_the_log() {
-    use std::io::{BufRead, BufReader};
+    use std::io::{BufRead, BufReader, Write};
     require_bus();
     let email = unique_email("early");
     common::keyring::secret_tool_store(&email, GOOD);
@@ -664,22 +612,11 @@ fn a_greeting_repeating_the_password_before_the_keyring_answered_is_not_in_the_l
         "verify",
         &email,
     ];
-    let mut child = Command::new(bin())
+    let o = Bin::new()
         .args(args)
-        .env_remove("ICLOUD_MAIL_SETUP_LOG")
         .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take();
-    let o = child.wait_with_output().unwrap();
-    let out = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+        .run();
+    let out = o.text();
     assert!(
         ehlo_seen.load(std::sync::atomic::Ordering::SeqCst),
         "the greeting was answered before the keyring: {out}"

@@ -12,12 +12,12 @@ use crate::common;
 use crate::tmux;
 use common::keyring::secret_tool_lookup as lookup;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::dovecot::Dovecot;
 use common::keyring::require_bus;
+use common::{Bin, account_field};
 use tmux::{Tmux, bin, files_under, sh_quote};
 
 const PW1: &str = "wxyz-abcd-efgh-ijkl";
@@ -56,10 +56,14 @@ impl World {
         require_bus();
         let dovecot = Dovecot::start();
         dovecot.set_users(&[local, &format!("{local}@icloud.com")], password);
-        World {
-            dovecot,
-            dir: tempfile::tempdir().unwrap(),
-        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        World { dovecot, dir }
+    }
+
+    /// The world's private HOME.
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
     }
 
     fn config(&self) -> PathBuf {
@@ -76,33 +80,18 @@ impl World {
         e
     }
 
-    /// The binary with these arguments and one line on its stdin.
-    fn spawn(&self, args: &[&str], stdin: &str) -> std::process::Child {
-        let mut child = Command::new(bin())
-            .env_remove("ICLOUD_MAIL_SETUP_LOG")
-            .args(args)
-            .envs(self.env())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child
+    /// A program with this world's HOME, servers and config.
+    fn program(&self, program: &str) -> Bin {
+        Bin::program(program).home(self.home()).envs(self.env())
+    }
+
+    /// The binary with these arguments and `stdin` on its input.
+    fn spawn(&self, args: &[&str], stdin: &str) -> common::bin::Running {
+        self.program(bin()).args(args).stdin(stdin).spawn()
     }
 
     fn cli(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
-        let o = self.spawn(args, stdin).wait_with_output().unwrap();
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
+        self.spawn(args, stdin).wait().triple()
     }
 
     fn tui(&self, extra: &str) -> Tmux {
@@ -115,16 +104,6 @@ impl World {
             .parse()
             .unwrap()
     }
-}
-
-fn account_field(t: &toml::Table, email: &str, key: &str) -> Option<String> {
-    t["account"]
-        .as_array()?
-        .iter()
-        .find(|a| a["email"].as_str() == Some(email))?
-        .get(key)?
-        .as_str()
-        .map(str::to_string)
 }
 
 fn assert_no_secret_in(dir: &Path, secret: &str) {
@@ -230,11 +209,18 @@ fn rerun_after_revocation_rotates_through_the_tui() {
     );
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(lookup(email).as_deref(), Some(PW1));
-    let before = w.toml();
-    let stored_before = account_field(&before, email, "stored_at").unwrap();
-    let verified_before = account_field(&before, email, "verified_at").unwrap();
-    // Timestamps are to the second: let one pass, then revoke at "Apple".
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // Timestamps are to the second: the stored ones are put back to 2001
+    // (not waited past), so the rotation's must differ. Then revoke at
+    // "Apple".
+    let (stored_before, verified_before) = ("2001-01-01T00:00:00Z", "2001-01-01T00:00:00Z");
+    common::set_account_fields(
+        &w.config(),
+        email,
+        &[
+            ("stored_at", stored_before),
+            ("verified_at", verified_before),
+        ],
+    );
     w.dovecot.set_users(&["e2e-rotate", email], PW2);
     let (code, _, _) = w.cli(&["verify", email], "");
     assert_eq!(code, 3, "the revoked password is rejected");
@@ -426,8 +412,8 @@ fn two_store_runs_at_once_keep_both_accounts() {
     let spawn = |email: &str| w.spawn(&["store", email, "--password-stdin"], &format!("{PW1}\n"));
     let (ca, cb) = (spawn(a), spawn(b));
     for c in [ca, cb] {
-        let o = c.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = c.wait();
+        assert!(o.success(), "{}", o.stderr);
     }
     let cfg = w.toml();
     assert!(account_field(&cfg, a, "stored_at").is_some(), "{cfg}");
@@ -728,35 +714,13 @@ fn done_sets_up_mbsync_for_real_with_no_password_in_its_config() {
     let email = "e2e-done@icloud.com";
     clear(email);
     let w = World::new("e2e-done", PW1);
-    let home = w.dir.path().join("home");
-    std::fs::create_dir_all(&home).unwrap();
+    let home = w.home();
     // Setup, then on Done: 2 (mbsync is first among the clients found:
     // isync is installed by scripts/test), Enter writes it, 1 quits.
     let input = format!("1\n1\n\n{email}\n{PW1}\n\n1\n2\n\n1\n");
-    let mut child = Command::new(bin())
-        .env_remove("ICLOUD_MAIL_SETUP_LOG")
-        .envs(w.env())
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{out}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = w.spawn(&[], &input).wait();
+    let out = &o.stdout;
+    assert_eq!(o.code, 0, "{out}\n{}", o.stderr);
     assert!(
         out.contains("  2. Set up mbsync to use it  (on PATH)"),
         "{out}"
@@ -772,7 +736,7 @@ fn done_sets_up_mbsync_for_real_with_no_password_in_its_config() {
         "{out}"
     );
     // The program in a build directory: said, as `schedule` says it.
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = &o.stderr;
     assert!(err.contains("cargo build directory"), "{err}");
     let rc = std::fs::read_to_string(home.join(".mbsyncrc")).unwrap();
     // Its PassCmd, run as mbsync runs it (sh -c, the program on PATH),
@@ -794,23 +758,13 @@ fn done_sets_up_mbsync_for_real_with_no_password_in_its_config() {
     let on_path = w.dir.path().join("bin");
     std::fs::create_dir_all(&on_path).unwrap();
     std::os::unix::fs::symlink(bin(), on_path.join("icloud-mail-setup")).unwrap();
-    let o = Command::new("sh")
+    let o = w
+        .program("sh")
         .args(["-c", &pass_cmd])
-        .envs(w.env())
-        .env(
-            "PATH",
-            format!("{}:{}", on_path.display(), std::env::var("PATH").unwrap()),
-        )
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{pass_cmd}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&o.stdout), format!("{PW1}\n"));
+        .path_first(&on_path)
+        .run();
+    assert!(o.success(), "{pass_cmd}: {}", o.stderr);
+    assert_eq!(o.stdout, format!("{PW1}\n"));
     assert!(
         rc.contains(&format!("# >>> icloud-mail-setup {email} >>>")),
         "{rc}"
@@ -828,20 +782,8 @@ fn done_sets_up_mbsync_for_real_with_no_password_in_its_config() {
         "e2e-done",
         "From: a@example.org\r\nTo: e2e-done@icloud.com\r\nSubject: waiting-e2e-done\r\n\r\nHi.\r\n",
     );
-    let o = Command::new("mbsync")
-        .arg("-a")
-        .env("HOME", &home)
-        .env_remove("ICLOUD_MAIL_SETUP_CONFIG")
-        .env_remove("ICLOUD_MAIL_SETUP_IMAP")
-        .env_remove("ICLOUD_MAIL_SETUP_SMTP")
-        .env_remove("ICLOUD_MAIL_SETUP_CA_FILE")
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "mbsync -a: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = Bin::program("mbsync").home(&home).arg("-a").run();
+    assert!(o.success(), "mbsync -a: {}", o.stderr);
     let fetched = std::fs::read_dir(home.join("Mail").join(email).join("INBOX/new"))
         .unwrap()
         .any(|f| {
@@ -899,7 +841,14 @@ fn a_signal_during_saving_lets_the_save_finish_then_restores_the_terminal() {
     t.wait_for("Storing the password", 5);
     // SAFETY: kill(2) on the program's pid.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    // No fixed wait for "it did not leave": the signal is taken (no
+    // longer pending), and after that the wizard still answers a key
+    // (`q` while saving says to wait), so it went on past the signal.
+    t.wait_until("the SIGTERM to be taken", 10, || {
+        !signal_pending(pid, libc::SIGTERM)
+    });
+    t.keys(&["q"]);
+    t.wait_for("Quit once it is done", 10);
     assert!(
         t.path("exit-status").metadata().is_err(),
         "left before its save finished"
@@ -924,6 +873,31 @@ fn a_signal_during_saving_lets_the_save_finish_then_restores_the_terminal() {
         None,
         "the staging entry is gone"
     );
+}
+
+/// Whether `sig` is still pending for process `pid` (sent, not yet taken
+/// by any of its threads), from /proc.
+fn signal_pending(pid: i32, sig: i32) -> bool {
+    let bit = 1u64 << (sig - 1);
+    let pending = |status: &str, field: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .map(|hex| u64::from_str_radix(hex.trim(), 16).unwrap() & bit != 0)
+            .unwrap_or(false)
+    };
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    if pending(&status, "ShdPnd:") {
+        return true;
+    }
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|task| {
+            let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+            pending(&status, "SigPnd:")
+        })
 }
 
 /// Ctrl-Z (SIGTSTP) in the plain wizard after a copy: the password is

@@ -15,11 +15,11 @@
 use crate::common;
 use crate::tmux;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::Bin;
 use common::dovecot::Dovecot;
 use common::keyring::require_bus;
 use tmux::{Tmux, bin, files_under, sh_quote};
@@ -40,13 +40,9 @@ struct World {
 /// a target directory shared between work trees (same binary name, same
 /// hash) can have another branch's build in its place.
 fn require_this_build() {
-    let help = Command::new(bin())
-        .env_remove("ICLOUD_MAIL_SETUP_LOG")
-        .arg("--help")
-        .output()
-        .unwrap();
+    let help = Bin::new().arg("--help").run();
     assert!(
-        String::from_utf8_lossy(&help.stdout).contains("\n  export "),
+        help.stdout.contains("\n  export "),
         "{} has no `export` command: it is not this build's binary (another work tree \
          sharing the target directory rebuilt it meanwhile). Run the tests again.",
         bin()
@@ -78,6 +74,12 @@ impl World {
         let (code, out, err) = w.store(PW1);
         assert_eq!(code, 0, "store: {out}\n{err}");
         w
+    }
+
+    /// A world for a test of `client`'s own run; `None` (the test skips,
+    /// or fails under CI, see [`installed`]) when it is not installed.
+    fn for_client(client: &str, tag: &str) -> Option<World> {
+        installed(client).then(|| World::new(tag))
     }
 
     fn home(&self) -> PathBuf {
@@ -132,20 +134,15 @@ impl World {
         format!("PATH={} exec {command}", sh_quote(&path))
     }
 
-    fn command(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
-        c.envs(self.env())
-            .env_remove("ICLOUD_MAIL_SETUP_IMAP")
-            .env_remove("ICLOUD_MAIL_SETUP_SMTP")
-            .env_remove("ICLOUD_MAIL_SETUP_CA_FILE")
-            .current_dir(self.root.path());
-        c
+    fn command(&self, program: &str) -> Bin {
+        Bin::program(program)
+            .home(self.home())
+            .envs(self.env())
+            .current_dir(self.root.path())
     }
 
     fn run(&self, program: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
-        let mut c = self.command(program);
-        c.args(args);
-        outcome(c, stdin)
+        self.command(program).args(args).stdin(stdin).run().triple()
     }
 
     /// The binary (by its PATH name, as the clients run it).
@@ -155,32 +152,18 @@ impl World {
 
     /// `store EMAIL --password-stdin` against this Dovecot.
     fn store(&self, password: &str) -> (i32, String, String) {
-        let o = self.spawn_store(password, &[]).wait_with_output().unwrap();
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
+        self.spawn_store(password, &[]).wait().triple()
     }
 
     /// `store EMAIL --password-stdin` started with `env` added, the
     /// password written, its stdout and stderr piped.
-    fn spawn_store(&self, password: &str, env: &[(&str, &str)]) -> std::process::Child {
-        let mut c = self.command("icloud-mail-setup");
-        c.envs(self.dovecot.env())
+    fn spawn_store(&self, password: &str, env: &[(&str, &str)]) -> common::bin::Running {
+        self.command("icloud-mail-setup")
+            .envs(self.dovecot.env())
             .envs(env.iter().copied())
             .args(["store", &self.email, "--password-stdin", "--label", "test"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{password}\n").as_bytes())
-            .unwrap();
-        child
+            .stdin(format!("{password}\n"))
+            .spawn()
     }
 
     fn export_write(&self, client: &str) -> String {
@@ -224,8 +207,8 @@ impl World {
     /// is); no ICLOUD_MAIL_SETUP_CONFIG, no XDG_CONFIG_HOME, and our
     /// binary on no PATH it searches.
     fn run_as_cron(&self, program: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
-        let mut c = Command::new("/usr/bin/env");
-        c.arg("-i")
+        Bin::program("/usr/bin/env")
+            .arg("-i")
             .arg("PATH=/usr/bin:/bin")
             .arg(format!("HOME={}", self.home().display()))
             .arg(format!(
@@ -234,8 +217,10 @@ impl World {
             ))
             .arg(program)
             .args(args)
-            .current_dir(self.root.path());
-        outcome(c, stdin)
+            .current_dir(self.root.path())
+            .stdin(stdin)
+            .run()
+            .triple()
     }
 
     /// The local Maildir INBOX's messages.
@@ -310,28 +295,6 @@ impl World {
             }
         }
     }
-}
-
-/// Run `c` with `stdin` written to it: exit code, stdout, stderr.
-fn outcome(mut c: Command, stdin: &str) -> (i32, String, String) {
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{:?}: {e}", c.get_program()));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let o: Output = child.wait_with_output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 /// The binary under test as the running program sees itself (symlinks
@@ -504,10 +467,9 @@ fn a_missing_client_fails_its_test_under_ci() {
 
 #[test]
 fn neomutt_reads_its_export_and_gets_the_password_from_the_command() {
-    if !installed("neomutt") {
+    let Some(w) = World::for_client("neomutt", "mutt") else {
         return;
-    }
-    let w = World::new("mutt");
+    };
     let out = w.export_write("neomutt");
     let rc = w.home().join(".config/neomutt/neomuttrc");
     assert!(out.contains("neomuttrc"), "{out}");
@@ -589,10 +551,9 @@ fn neomutt_reads_its_export_and_gets_the_password_from_the_command() {
 
 #[test]
 fn aerc_reads_its_export_and_shows_the_inbox() {
-    if !installed("aerc") {
+    let Some(w) = World::for_client("aerc", "aerc") else {
         return;
-    }
-    let w = World::new("aerc");
+    };
     let subject = format!("aerc-{}", std::process::id());
     w.deliver(&subject);
     w.export_write("aerc");
@@ -700,8 +661,8 @@ fn writing_into_an_existing_config_keeps_everything_else() {
     let later = "\n[later]\nsource = imaps://x@later.example:993\n";
     let edited =
         format!("{after}{later}").replace("copy-to           = Sent Messages", "copy-to = Sent");
+    // (Within the same second the backup gets a `-2` name: no waiting.)
     std::fs::write(&conf, &edited).unwrap();
-    std::thread::sleep(Duration::from_millis(1100)); // a new backup name (second)
     let out = w.export_write("aerc");
     assert!(out.contains("Updated"), "{out}");
     assert_eq!(
@@ -850,41 +811,23 @@ fn git_export_sets_the_keys_in_the_global_config() {
     // The helper is scoped to the SMTP URL git send-email asks about, and
     // resets the general `store` helper there.
     let url = format!("smtp://{}%40icloud.com@localhost:{port}", w.local);
-    assert_eq!(
-        git(&[
-            "config",
-            "--global",
-            "--get-urlmatch",
-            "credential.helper",
-            &url
-        ]),
-        format!(
-            "!{} --config {} git-credential",
-            this_binary(),
-            w.config().display()
-        )
+    let helper = format!(
+        "!{} --config {} git-credential",
+        this_binary(),
+        w.config().display()
     );
+    let get = |how: &str, key: &str, url: &str| git(&["config", "--global", how, key, url]);
+    assert_eq!(get("--get-urlmatch", "credential.helper", &url), helper);
+    // All of them: the reset (empty), then ours.
+    let all = git(&[
+        "config",
+        "--global",
+        "--get-all",
+        &format!("credential.{url}.helper"),
+    ]);
+    assert_eq!(all, format!("\n{helper}"));
     assert_eq!(
-        git(&[
-            "config",
-            "--global",
-            "--get-all",
-            &format!("credential.{url}.helper")
-        ]),
-        format!(
-            "\n!{} --config {} git-credential",
-            this_binary(),
-            w.config().display()
-        )
-    );
-    assert_eq!(
-        git(&[
-            "config",
-            "--global",
-            "--get-urlmatch",
-            "credential.helper",
-            "https://github.com"
-        ]),
+        get("--get-urlmatch", "credential.helper", "https://github.com"),
         "store"
     );
     assert_eq!(git(&["config", "--global", "--get", "user.name"]), "Emily");
@@ -945,19 +888,13 @@ fn bad_input_exits_with_the_documented_codes() {
     };
     std::fs::write(&config, entry("a@icloud.com", "")).unwrap();
     let run = |args: &[&str]| {
-        let o = Command::new(bin())
-            .env_remove("ICLOUD_MAIL_SETUP_LOG")
+        Bin::new()
             .args(args)
             .env("ICLOUD_MAIL_SETUP_CONFIG", &config)
-            .env("HOME", dir.path())
+            .home(dir.path())
             .env_remove("XDG_CONFIG_HOME")
-            .output()
-            .unwrap();
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
+            .run()
+            .triple()
     };
     let (code, _, err) = run(&["export", "thunderbird"]);
     assert_eq!(code, 2, "{err}");
@@ -1074,10 +1011,9 @@ fn a_password_command_never_takes_an_address_for_an_option() {
 
 #[test]
 fn aerc_sends_with_its_first_export() {
-    if !installed("aerc") {
+    let Some(w) = World::for_client("aerc", "aercsend") else {
         return;
-    }
-    let w = World::new("aercsend");
+    };
     w.dovecot.create_mailboxes(&w.local, &ICLOUD_FOLDERS);
     w.export_write("aerc");
     let conf = w.read(".config/aerc/accounts.conf");
@@ -1118,10 +1054,9 @@ fn aerc_sends_with_its_first_export() {
 
 #[test]
 fn neomutt_sends_in_batch_mode_with_its_first_export() {
-    if !installed("neomutt") {
+    let Some(w) = World::for_client("neomutt", "muttsend") else {
         return;
-    }
-    let w = World::new("muttsend");
+    };
     w.dovecot.create_mailboxes(&w.local, &ICLOUD_FOLDERS);
     w.export_write("neomutt");
     let rc = w.home().join(".config/neomutt/neomuttrc");
@@ -1164,8 +1099,7 @@ impl World {
             ),
         )
         .unwrap();
-        let o = self
-            .command("git")
+        self.command("git")
             .current_dir(dir)
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_COMMITTER_NAME", "Test")
@@ -1181,14 +1115,8 @@ impl World {
                 "--to=maintainer@example.org",
             ])
             .arg(&patch)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
+            .run()
+            .triple()
     }
 
     /// Every `.git-credentials` under the private root, and what it holds.
@@ -1295,12 +1223,12 @@ fn doctor_reports_each_broken_state_with_its_fix() {
     w.export_write("mbsync");
     w.export_write("msmtp");
     let doctor = |extra_env: &[(&str, &str)]| {
-        let mut c = w.command("icloud-mail-setup");
-        c.args(["doctor", &w.email, "--json"]);
-        for (k, v) in extra_env {
-            c.env(k, v);
-        }
-        let (code, out, err) = outcome(c, "");
+        let (code, out, err) = w
+            .command("icloud-mail-setup")
+            .args(["doctor", &w.email, "--json"])
+            .envs(extra_env.iter().copied())
+            .run()
+            .triple();
         assert!(!out.contains(PW1) && !err.contains(PW1));
         let v: serde_json::Value =
             serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
@@ -1409,13 +1337,13 @@ fn doctor_never_prints_an_escape_sequence_from_the_environment_raw() {
     let escaped = icloud_mail_setup::sys::text::escape_for_terminal(hostile).into_owned();
     assert_ne!(escaped, hostile);
     for json in [false, true] {
-        let mut c = w.command("icloud-mail-setup");
-        c.args(["doctor", &w.email]);
-        if json {
-            c.arg("--json");
-        }
-        c.env("XDG_CONFIG_HOME", &xdg);
-        let (code, out, err) = outcome(c, "");
+        let (code, out, err) = w
+            .command("icloud-mail-setup")
+            .args(["doctor", &w.email])
+            .args(json.then_some("--json"))
+            .env("XDG_CONFIG_HOME", &xdg)
+            .run()
+            .triple();
         assert_eq!(code, 1, "{out}\n{err}");
         assert!(
             !out.contains(['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}']),
@@ -1460,7 +1388,7 @@ fn a_store_killed_at_each_step_of_its_save_loses_no_password() {
         w.dovecot.set_users(&[&w.local, &w.email], PW2);
         let step_s = step.to_string();
         let mut child = w.spawn_store(PW2, &[("ICLOUD_MAIL_SETUP_TEST_PAUSE_SAVE", &step_s)]);
-        let stderr = child.stderr.take().unwrap();
+        let stderr = child.child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in std::io::BufReader::new(stderr).lines() {
@@ -1479,13 +1407,13 @@ fn a_store_killed_at_each_step_of_its_save_loses_no_password() {
                 Ok(line) if line == marker => break,
                 Ok(line) => seen.push(line),
                 Err(e) => {
-                    let _ = child.kill();
+                    let _ = child.child.kill();
                     panic!("step {step}: no pause marker ({e:?}): {seen:?}");
                 }
             }
         }
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        child.child.kill().unwrap(); // SIGKILL
+        child.wait();
 
         // The password served: never none, and the one the state says.
         let (code, out, first_err) = w.cli(&["password", &w.email]);
@@ -1495,9 +1423,14 @@ fn a_store_killed_at_each_step_of_its_save_loses_no_password() {
         // `password` settles a pending save (steps 2, 3); a verify (as the
         // daily check, every check) settles a staging entry left without
         // one (steps 1, 4). Either says which way, once.
-        let mut c = w.command("icloud-mail-setup");
-        c.envs(w.dovecot.env()).args(["verify", &w.email]);
-        let (code, out, err) = outcome(c, "");
+        let verify = || {
+            w.command("icloud-mail-setup")
+                .envs(w.dovecot.env())
+                .args(["verify", &w.email])
+                .run()
+                .triple()
+        };
+        let (code, out, err) = verify();
         let both = format!("{first_err}{err}");
         let words = if step == 1 {
             "it was rolled back, and the password stored before is kept"
@@ -1518,9 +1451,7 @@ fn a_store_killed_at_each_step_of_its_save_loses_no_password() {
             "step {step}: {both}"
         );
         // Nothing left to settle, and the same password served.
-        let mut c = w.command("icloud-mail-setup");
-        c.envs(w.dovecot.env()).args(["verify", &w.email]);
-        let (_, out, err) = outcome(c, "");
+        let (_, out, err) = verify();
         assert!(!err.contains("interrupted"), "step {step}: {out}\n{err}");
         let (code, out, err) = w.cli(&["password", &w.email]);
         assert_eq!((code, out.trim_end()), (0, expected), "step {step}: {err}");

@@ -12,18 +12,17 @@ use crate::common;
 
 use common::keyring::{secret_tool_lookup as lookup, secret_tool_store as keyring_put};
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
 
 use common::dovecot::Dovecot;
 use common::keyring::{require_bus, unique_email};
+use common::{Bin, Out};
 
 const PW: &str = "gitc-abcd-efgh-ijkl";
 const PW_OTHER: &str = "qrst-uvwx-yzab-cdef";
 
 fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_icloud-mail-setup")
+    common::bin::bin_path()
 }
 
 /// A private git and icloud-mail-setup configuration.
@@ -66,54 +65,54 @@ impl Home {
 
     /// A command with this home's configuration and nothing of the
     /// caller's git or mail setup.
-    fn command(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
-        c.env("HOME", self.dir.path())
+    fn command(&self, program: &str) -> Bin {
+        Bin::program(program)
+            .home(self.dir.path())
             .env("GIT_CONFIG_GLOBAL", self.dir.path().join("gitconfig"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("ICLOUD_MAIL_SETUP_CONFIG", self.config())
             .env_remove("GIT_ASKPASS")
             .env_remove("SSH_ASKPASS")
-            .env_remove("ICLOUD_MAIL_SETUP_IMAP")
-            .env_remove("ICLOUD_MAIL_SETUP_SMTP")
-            .env_remove("ICLOUD_MAIL_SETUP_CA_FILE")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        c
-    }
-
-    /// Run with `input` on stdin, written from a thread (a program that
-    /// stops reading early must not block the test).
-    fn run(&self, mut c: Command, input: Vec<u8>) -> Output {
-        let mut child = c.spawn().unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap();
-        out
     }
 
     /// `git credential ACTION` with `request` on stdin.
-    fn git(&self, action: &str, request: &str) -> Output {
-        let mut c = self.command("git");
-        c.args(["credential", action]);
-        self.run(c, request.as_bytes().to_vec())
+    fn git(&self, action: &str, request: &str) -> Out {
+        self.command("git")
+            .args(["credential", action])
+            .stdin(request)
+            .run()
     }
 
     /// Our helper alone: `icloud-mail-setup git-credential ACTION`.
-    fn helper(&self, action: &str, request: impl Into<Vec<u8>>) -> Output {
-        let mut c = self.command(bin());
-        c.args(["git-credential", action]);
-        self.run(c, request.into())
+    fn helper(&self, action: &str, request: impl Into<Vec<u8>>) -> Out {
+        self.command(bin())
+            .args(["git-credential", action])
+            .stdin(request)
+            .run()
+    }
+
+    /// A Dovecot with one user named after `tag`, whose password `PW` is
+    /// stored by a real `store` (which records the servers): the Dovecot
+    /// and the address.
+    fn stored_account(&self, tag: &str) -> (Dovecot, String) {
+        let local = format!("{tag}{}", std::process::id());
+        let email = format!("{local}@icloud.com");
+        let dovecot = Dovecot::start();
+        dovecot.set_users(&[&local, &email], PW);
+        let out = self
+            .command(bin())
+            .args(["store", &email, "--password-stdin"])
+            .envs(dovecot.env())
+            .stdin(format!("{PW}\n"))
+            .run();
+        assert!(out.success(), "{}", out.stderr);
+        (dovecot, email)
     }
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+fn text(b: impl AsRef<[u8]>) -> String {
+    String::from_utf8_lossy(b.as_ref()).into_owned()
 }
 
 /// The URL git matches `credential.<url>.*` against: the username with
@@ -134,17 +133,9 @@ fn request(host: &str, username: Option<&str>) -> String {
 #[test]
 fn git_credential_fill_answers_from_the_keyring_for_the_recorded_smtp_server() {
     let home = Home::new();
-    let local = format!("gitc{}", std::process::id());
-    let email = format!("{local}@icloud.com");
-    let dovecot = Dovecot::start();
-    dovecot.set_users(&[&local, &email], PW);
     // A real store against Dovecot records its servers with the account.
-    let mut store = home.command(bin());
-    store
-        .args(["store", &email, "--password-stdin"])
-        .envs(dovecot.env());
-    let out = home.run(store, format!("{PW}\n").into_bytes());
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (dovecot, email) = home.stored_account("gitc");
+    let local = email.strip_suffix("@icloud.com").unwrap();
     let smtp = dovecot.smtp.to_string();
     let cfg = std::fs::read_to_string(home.config()).unwrap();
     assert!(cfg.contains(&format!("smtp_server = \"{smtp}\"")), "{cfg}");
@@ -159,9 +150,7 @@ fn git_credential_fill_answers_from_the_keyring_for_the_recorded_smtp_server() {
     assert!(!text(&out.stderr).contains(PW));
 
     // The same account's settings for a GUI app show those servers.
-    let mut settings = home.command(bin());
-    settings.args(["settings", &email]);
-    let out = home.run(settings, Vec::new());
+    let out = home.command(bin()).args(["settings", &email]).run();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let shown = text(&out.stdout);
     let row = |label: &str| {
@@ -187,16 +176,7 @@ fn git_credential_fill_answers_from_the_keyring_for_the_recorded_smtp_server() {
 #[test]
 fn git_send_email_logs_in_with_the_password_from_the_helper() {
     let home = Home::new();
-    let local = format!("gitse{}", std::process::id());
-    let email = format!("{local}@icloud.com");
-    let dovecot = Dovecot::start();
-    dovecot.set_users(&[&local, &email], PW);
-    let mut store = home.command(bin());
-    store
-        .args(["store", &email, "--password-stdin"])
-        .envs(dovecot.env());
-    let out = home.run(store, format!("{PW}\n").into_bytes());
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (dovecot, email) = home.stored_account("gitse");
     let logins_before = dovecot.successful_logins("submission", &email);
 
     let smtp = &dovecot.smtp;
@@ -220,12 +200,12 @@ fn git_send_email_logs_in_with_the_password_from_the_helper() {
         ),
     )
     .unwrap();
-    let mut send = home.command("git");
-    send.current_dir(home.dir.path())
+    let out = home
+        .command("git")
+        .current_dir(home.dir.path())
         .args(["send-email", "--to=maintainer@example.org"])
         .arg(&patch)
-        .stdin(Stdio::null());
-    let out = send.output().unwrap();
+        .run();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("Result: 250"), "{stdout}");
@@ -386,21 +366,20 @@ fn without_a_keyring_get_says_why_and_git_falls_back() {
     ));
     let host = "smtp.mail.me.com:587";
     home.git_config(&[Some(&smtp_url(&email, host))]);
-    let no_bus = |mut c: Command| {
-        c.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
-        c
+    let no_bus = |program: &str, args: [&str; 2]| {
+        home.command(program)
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+            .args(args)
+            .stdin(request(host, Some(&email)))
+            .run()
     };
-    let mut c = no_bus(home.command(bin()));
-    c.args(["git-credential", "get"]);
-    let out = home.run(c, request(host, Some(&email)).into_bytes());
+    let out = no_bus(bin(), ["git-credential", "get"]);
     assert_eq!(out.status.code(), Some(5));
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
     assert!(err.contains("no keyring is reachable"), "{err}");
     // git goes on to prompting (here: disabled), our message shown first.
-    let mut c = no_bus(home.command("git"));
-    c.args(["credential", "fill"]);
-    let out = home.run(c, request(host, Some(&email)).into_bytes());
+    let out = no_bus("git", ["credential", "fill"]);
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(err.contains("no keyring is reachable"), "{err}");

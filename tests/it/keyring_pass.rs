@@ -11,12 +11,12 @@
 use crate::common;
 use crate::tmux;
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::dovecot::Dovecot;
+use common::{Bin, Out};
 use tmux::{bin, files_under};
 
 const PW1: &str = "wxyz-abcd-efgh-ijkl";
@@ -82,47 +82,43 @@ impl PassWorld {
         self.path("cfg").join("config.toml")
     }
 
-    /// A command with this world's environment.
-    fn command(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
-        let path = format!(
-            "{}:{}",
-            self.path("stubs").display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        c.env("GNUPGHOME", self.path("g"))
+    /// A program with this world's environment.
+    fn command(&self, program: &str) -> Bin {
+        let c = Bin::program(program)
+            .home(self.path("home"))
+            .path_first(self.path("stubs"))
+            .env("GNUPGHOME", self.path("g"))
             .env("PASSWORD_STORE_DIR", self.path("store"))
-            .env("HOME", self.path("home"))
             .env("XDG_RUNTIME_DIR", self.path("run"))
             .env("ICLOUD_MAIL_SETUP_CONFIG", self.config())
-            .env("PATH", path)
-            .env_remove("ICLOUD_MAIL_SETUP_LOG")
-            .env_remove("PASSWORD_STORE_GPG_OPTS")
             .env_remove("GPG_AGENT_INFO")
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY");
-        if !self.keep_bus {
-            c.env_remove("DBUS_SESSION_BUS_ADDRESS");
+        match self.keep_bus {
+            true => c,
+            false => c.env_remove("DBUS_SESSION_BUS_ADDRESS"),
         }
-        c
     }
 
-    fn run(&self, program: &str, args: &[&str], stdin: &str) -> Output {
-        let mut c = self.command(program);
-        c.args(args);
-        fed(c, stdin)
+    fn run(&self, program: &str, args: &[&str], stdin: &str) -> Out {
+        self.command(program).args(args).stdin(stdin).run()
     }
 
     /// The binary: exit code, stdout, stderr. The password never shows on
     /// its stderr.
     fn cli(&self, dv: &Dovecot, args: &[&str], stdin: &str) -> (i32, String, String) {
-        let mut c = self.command(bin());
-        c.args(args).envs(dv.env());
-        let o = fed(c, stdin);
-        let out = String::from_utf8_lossy(&o.stdout).into_owned();
-        let err = String::from_utf8_lossy(&o.stderr).into_owned();
-        assert!(!err.contains(PW1) && !err.contains(PW2), "{err}");
-        (o.status.code().unwrap_or(-1), out, err)
+        let o = self
+            .command(bin())
+            .envs(dv.env())
+            .args(args)
+            .stdin(stdin)
+            .run();
+        assert!(
+            !o.stderr.contains(PW1) && !o.stderr.contains(PW2),
+            "{}",
+            o.stderr
+        );
+        o.triple()
     }
 
     /// `password EMAIL` prints `expected`.
@@ -137,12 +133,8 @@ impl PassWorld {
 
     fn ok(&self, program: &str, args: &[&str], stdin: &str) -> String {
         let o = self.run(program, args, stdin);
-        assert!(
-            o.status.success(),
-            "{program} {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
+        assert!(o.success(), "{program} {args:?}: {}", o.stderr);
+        o.stdout
     }
 
     /// A key for `uid` (no passphrase when `passphrase` is empty) and a
@@ -170,13 +162,8 @@ impl PassWorld {
     /// What `pass show` has as the entry's first line (None: no entry).
     fn pass_first_line(&self, entry: &str) -> Option<String> {
         let o = self.run("pass", &["show", entry], "");
-        o.status.success().then(|| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_string()
-        })
+        o.success()
+            .then(|| o.stdout.lines().next().unwrap_or("").to_string())
     }
 
     /// The entries under icloud-mail-setup/ in the store.
@@ -203,29 +190,9 @@ impl PassWorld {
     }
 }
 
-/// Run `c` with `stdin` on its stdin; its output.
-fn fed(mut c: Command, stdin: &str) -> Output {
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 impl Drop for PassWorld {
     fn drop(&mut self) {
-        let _ = self
-            .command("gpgconf")
-            .args(["--kill", "gpg-agent"])
-            .status();
+        let _ = self.run("gpgconf", &["--kill", "gpg-agent"], "");
     }
 }
 
@@ -623,14 +590,16 @@ fn a_stored_pass_entry_is_flushed_to_disk_by_the_binary() {
     w.init_store("fsync@example.com", "");
     let dv = dovecot_for("pass-fsync", PW1);
     let trace = w.path("trace");
-    let mut c = w.command("strace");
-    c.args(["-f", "-y", "-qq", "-e", "trace=execve,fsync,fdatasync"])
+    let o = w
+        .command("strace")
+        .args(["-f", "-y", "-qq", "-e", "trace=execve,fsync,fdatasync"])
         .args(["-e", "signal=none", "-o"])
         .arg(&trace)
         .args([bin(), "store", email, "--password-stdin"])
-        .envs(dv.env());
-    let o = fed(c, &format!("{PW1}\n"));
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        .envs(dv.env())
+        .stdin(format!("{PW1}\n"))
+        .run();
+    assert!(o.status.success(), "{}", o.stderr);
     let trace = std::fs::read_to_string(&trace).unwrap();
     let pid_of = |line: &str| line.split_whitespace().next().unwrap_or("").to_string();
     let ours = trace

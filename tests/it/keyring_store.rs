@@ -10,6 +10,7 @@ use crate::common;
 
 use common::keyring::secret_tool_lookup;
 
+use common::Bin;
 use common::keyring::{require_bus, unique_email};
 
 use std::process::Command;
@@ -111,25 +112,10 @@ fn probe_without_secret_service() {
 
 #[test]
 fn no_secret_service_is_unavailable_with_a_hint() {
-    let exe = std::env::current_exe().unwrap();
-    let out = Command::new(exe)
-        .env_remove("ICLOUD_MAIL_SETUP_LOG")
-        .args([
-            "--exact",
-            "keyring_store::probe_without_secret_service",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    Bin::probe("keyring_store::probe_without_secret_service")
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("PROBE-OK"),
-        "child failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .assert_probe_ok("without a Secret Service");
 }
 
 /// Runs only as a child of the tests below, in a session bus of its own
@@ -171,24 +157,16 @@ fn run_probe_in_own_session(expect: &str, setup: &str) {
 fn run_in_own_session(name: &str, expect: &str, setup: &str) {
     let data = tempfile::tempdir().unwrap();
     let runtime = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let script = format!(
-        "{setup}\nexec \"$0\" --exact keyring_store::{name} --ignored --nocapture --test-threads=1"
-    );
-    let out = Command::new("dbus-run-session")
+    let script = format!("{setup}\nexec \"$0\" \"$@\"");
+    Bin::program("dbus-run-session")
         .args(["--", "sh", "-c", &script])
-        .arg(exe)
+        .arg(std::env::current_exe().unwrap())
+        .args(common::bin::probe_args(&format!("keyring_store::{name}")))
         .env("XDG_DATA_HOME", data.path())
         .env("XDG_RUNTIME_DIR", runtime.path())
         .env("IMS_EXPECT", expect)
-        .output()
-        .expect("dbus-run-session (package dbus) must be installed");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("PROBE-OK"),
-        "child failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .assert_probe_ok(name);
 }
 
 #[test]
@@ -230,8 +208,13 @@ fn secret_service_traffic(f: impl FnOnce()) -> String {
 }
 
 /// What `dbus-monitor` prints for messages matching `rules` while `f` runs.
+/// No fixed waits: a marker call to the Secret Service (a `Ping` on a path
+/// of its own) is sent until the monitor shows it, so it is listening
+/// before `f`; a second marker after `f` shows that all of `f`'s calls,
+/// routed before it, were printed. The text between the two is returned.
 fn monitor(rules: &[&str], f: impl FnOnce()) -> String {
     use std::io::Read;
+    use std::sync::{Arc, Mutex};
     let mut monitor = Command::new("dbus-monitor")
         .arg("--session")
         .args(rules)
@@ -239,20 +222,62 @@ fn monitor(rules: &[&str], f: impl FnOnce()) -> String {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("dbus-monitor (package dbus) must be installed");
-    // It is listening once it has been given its monitor role.
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    let seen = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let seen = seen.clone();
+        let mut out = monitor.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = out.read(&mut buf) {
+                seen.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let mark = |name: &str| {
+        let path = format!("path=/ims/monitor/{name};");
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !seen.lock().unwrap().contains(&path) {
+            assert!(
+                std::time::Instant::now() < until,
+                "dbus-monitor never showed the {name} marker"
+            );
+            // Answered (with an error: no such object) after the bus has
+            // routed it past the monitor.
+            let _ = Command::new("dbus-send")
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.secrets",
+                    &format!("/ims/monitor/{name}"),
+                    "org.freedesktop.DBus.Peer.Ping",
+                ])
+                .output();
+        }
+    };
+    mark("start");
     f();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    mark("end");
     let _ = monitor.kill();
-    let mut text = String::new();
-    monitor
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
     let _ = monitor.wait();
-    text
+    reader.join().unwrap();
+    let text = seen.lock().unwrap().clone();
+    let line_of = |needle: &str, last: bool| {
+        let at = if last {
+            text.rfind(needle)
+        } else {
+            text.find(needle)
+        }
+        .unwrap();
+        (
+            text[..at].rfind('\n').map_or(0, |n| n + 1),
+            text[at..].find('\n').map_or(text.len(), |n| at + n + 1),
+        )
+    };
+    let (_, after_start) = line_of("path=/ims/monitor/start;", true);
+    let (before_end, _) = line_of("path=/ims/monitor/end;", false);
+    text[after_start..before_end].to_string()
 }
 
 fn senders(calls: &str) -> std::collections::BTreeSet<String> {

@@ -11,11 +11,11 @@
 #![cfg(unix)]
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::common::{self, Bin};
 use crate::tmux;
 
 use icloud_mail_setup::domain::keyring::{KeyringStore, SecretStore, StoreError, Unlock};
@@ -125,24 +125,9 @@ fn probe_unlock() {
 #[test]
 #[ignore = "run by the tests below inside their own dbus-run-session"]
 fn probe_wizard() {
-    let home = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_icloud-mail-setup"))
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join(".config"))
-        .env_remove("PASSWORD_STORE_DIR")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            // Welcome: 1 (unlock); then the input ends (quit).
-            child.stdin.take().unwrap().write_all(b"1\n")?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Welcome: 1 (unlock); then the input ends (quit).
+    let out = Bin::new().stdin("1\n").run();
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     let offered = stdout.find("1. Unlock the keyring");
     let ready = stdout.find("Keyring: Secret Service is ready.");
     assert!(
@@ -254,27 +239,23 @@ fn run(mode: &str) {
            sleep 0.05\n\
          done\n\
          unset IMS_PW\n\
-         exec \"$0\" --exact keyring_unlock::{probe} --ignored --nocapture --test-threads=1"
+         exec \"$0\" \"$@\""
     );
-    let out = Command::new("dbus-run-session")
+    let out = Bin::program("dbus-run-session")
         .args(["--", "sh", "-c", &script])
         .arg(exe)
+        .args(common::bin::probe_args(&format!("keyring_unlock::{probe}")))
         .env("XDG_DATA_HOME", data.path())
         .env("XDG_RUNTIME_DIR", runtime.path())
-        .env_remove("ICLOUD_MAIL_SETUP_LOG")
         .env("IMS_PW", KEYRING_PW)
         .env("IMS_MODE", mode)
         .env("IMS_PROMPTER", &prompter)
         .env("IMS_PROMPTER_LOG", &log)
-        .output()
-        .expect("dbus-run-session (package dbus) must be installed");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("PROBE-OK"),
-        "{mode}: child failed:\n{stdout}\n{}\nprompter log:\n{}",
-        String::from_utf8_lossy(&out.stderr),
+        .run();
+    out.assert_probe_ok(&format!(
+        "{mode} (prompter log:\n{})",
         std::fs::read_to_string(&log).unwrap_or_default()
-    );
+    ));
 }
 
 #[test]

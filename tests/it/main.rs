@@ -4,8 +4,9 @@
 //! `cargo test --test it snapshots::`).
 //!
 //! Shared pieces, used as `crate::NAME`:
-//! - [`common`]: a real Dovecot, scripted fault servers, a test CA, the
-//!   Secret Service helpers (Unix only).
+//! - [`common`]: [`common::Bin`] to run the binary (a private HOME, our
+//!   variables cleared); a real Dovecot, scripted fault servers, a test
+//!   CA, the Secret Service helpers (Unix only).
 //! - [`tmux`]: the real binary in a real terminal.
 //! - [`wizard_support`]: a fake checker, reports and models for the wizard.
 //! - [`props`]: generators and drivers for the property tests.
@@ -15,7 +16,6 @@
 //! dispositions); give the child programs their environment through
 //! `Command` instead.
 
-#[cfg(unix)]
 mod common;
 mod props;
 mod tmux;

@@ -102,6 +102,14 @@ fn mtime(p: &Path) -> std::time::SystemTime {
     std::fs::metadata(p).unwrap().modified().unwrap()
 }
 
+/// Date the file `p` back to 2001 (its content as it is).
+fn set_mtime_past(p: &Path) {
+    let past = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    let file = std::fs::OpenOptions::new().write(true).open(p).unwrap();
+    file.set_modified(past).unwrap();
+    assert_eq!(mtime(p), past);
+}
+
 /// `systemd-analyze verify --user` on the written units (offline: no
 /// running systemd is needed, only a private XDG_RUNTIME_DIR):
 /// it parses them as systemd does, resolves the ExecStart path (so the
@@ -157,13 +165,15 @@ fn daily_writes_replaces_and_off_removes_the_units_idempotently() {
         ]
     );
 
-    // Again: nothing changes.
+    // Again: nothing changes. The units are dated back (not waited past):
+    // a rewrite would give them today's time, however coarse the clock.
+    set_mtime_past(&w.service());
+    set_mtime_past(&w.timer());
     let before = (
         std::fs::read(w.service()).unwrap(),
         mtime(&w.service()),
         mtime(&w.timer()),
     );
-    std::thread::sleep(std::time::Duration::from_millis(20));
     let (code, out, err) = w.run("stubs", &["schedule", "daily", "--config", config_s]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("already installed"), "{out}");

@@ -72,6 +72,26 @@ fn verified_model() -> (Model, u64) {
     (m, run)
 }
 
+/// Both checks of a verified password accepted: waiting to be saved.
+fn accepted_model() -> Model {
+    let (mut m, run) = verified_model();
+    both_accept(&mut m, run);
+    m
+}
+
+/// Both checks of a verified password rejected.
+fn rejected_model() -> Model {
+    let (mut m, run) = verified_model();
+    let rejected = |p| failed(p, ErrorKind::PasswordRejected);
+    finish(
+        &mut m,
+        run,
+        rejected(Protocol::Imap),
+        rejected(Protocol::Smtp),
+    );
+    m
+}
+
 fn choices(m: &Model) -> Vec<Choice> {
     prompt(m).options.into_iter().map(|(c, _)| c).collect()
 }
@@ -288,13 +308,7 @@ fn checks_report_one_by_one_then_offer_save() {
 
 #[test]
 fn a_rejected_password_offers_reenter_first() {
-    let (mut m, run) = verified_model();
-    finish(
-        &mut m,
-        run,
-        failed(Protocol::Imap, ErrorKind::PasswordRejected),
-        failed(Protocol::Smtp, ErrorKind::PasswordRejected),
-    );
+    let mut m = rejected_model();
     assert_eq!(choices(&m)[0], Choice::ReEnter);
     assert_eq!(prompt(&m).link, Some("https://account.apple.com"));
     assert!(!m.unsaved());
@@ -344,8 +358,7 @@ fn back_cancels_running_checks() {
 
 #[test]
 fn quitting_with_an_unsaved_verified_password_asks_first() {
-    let (mut m, run) = verified_model();
-    both_accept(&mut m, run);
+    let mut m = accepted_model();
     assert!(update(&mut m, Msg::Quit).is_empty());
     assert!(m.confirming_quit);
     // While asked, nothing else is taken.
@@ -374,8 +387,7 @@ fn quitting_is_immediate_otherwise_and_cancels_a_check() {
 
 #[test]
 fn terminate_quits_even_with_unsaved_work() {
-    let (mut m, run) = verified_model();
-    both_accept(&mut m, run);
+    let mut m = accepted_model();
     assert!(matches!(
         update(&mut m, Msg::Terminate).as_slice(),
         [Effect::Quit]
@@ -384,8 +396,7 @@ fn terminate_quits_even_with_unsaved_work() {
 
 #[test]
 fn a_save_failure_keeps_the_password_and_retries() {
-    let (mut m, run) = verified_model();
-    both_accept(&mut m, run);
+    let mut m = accepted_model();
     choose(&mut m, Choice::Save);
     update(
         &mut m,
@@ -413,8 +424,7 @@ fn text(lines: &[Text]) -> String {
 /// "nothing was replaced" (issue 17), and the retry stays offered.
 #[test]
 fn a_save_failure_that_left_things_uncertain_does_not_claim_nothing_changed() {
-    let (mut m, run) = verified_model();
-    both_accept(&mut m, run);
+    let mut m = accepted_model();
     choose(&mut m, Choice::Save);
     update(
         &mut m,
@@ -438,8 +448,7 @@ fn a_save_failure_that_left_things_uncertain_does_not_claim_nothing_changed() {
 
 #[test]
 fn no_quitting_half_way_through_a_save_and_a_signal_waits_for_it() {
-    let (mut m, run) = verified_model();
-    both_accept(&mut m, run);
+    let mut m = accepted_model();
     choose(&mut m, Choice::Save);
     assert!(update(&mut m, Msg::Quit).is_empty());
     assert!(!m.quitting);
@@ -793,13 +802,7 @@ fn a_paste_on_the_rotation_screen_is_kept_and_checked_at_once() {
     assert!(matches!(fx.as_slice(), [Effect::Verify { .. }]), "{fx:?}");
 
     // A new password's rejection says "paste it here" too.
-    let (mut m, run) = verified_model();
-    finish(
-        &mut m,
-        run,
-        failed(Protocol::Imap, ErrorKind::PasswordRejected),
-        failed(Protocol::Smtp, ErrorKind::PasswordRejected),
-    );
+    let mut m = rejected_model();
     let fx = update(
         &mut m,
         Msg::PastePassword(RawSecret::new("mnop-qrst-uvwx-yzab".into())),
@@ -879,8 +882,7 @@ fn a_stored_account_is_checked_and_shown_with_its_recorded_servers() {
 
 #[test]
 fn done_offers_the_clients_found_and_sets_one_up_through_a_preview() {
-    let (mut m, run) = verified_model();
-    both_accept(&mut m, run);
+    let mut m = accepted_model();
     choose(&mut m, Choice::Save);
     let fx = update(&mut m, saved(false));
     assert!(

@@ -269,33 +269,48 @@ submission_relay_port = {relay_port}
     /// Rewrite the passwd-file: each login gets `password`, every other
     /// login is removed. Takes effect on the next login: the file is
     /// replaced with a new, strictly increasing mtime, and the call returns
-    /// only after the next whole second (Dovecot checks the file at most
-    /// once a second), so it takes up to a second.
+    /// once Dovecot has read it (it checks the file at most once a second).
     pub fn set_users(&self, logins: &[&str], password: &str) {
         let path = self.dir.path().join("passwd");
         let tmp = self.dir.path().join("passwd.new");
-        let mut text = String::new();
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        // A login of this file's own, so the test can see when Dovecot
+        // has read it.
+        let marker = format!("passwd-generation-{generation}");
+        let mut text = format!("{marker}:{{PLAIN}}{marker}:::::\n");
         for login in logins {
             text.push_str(&format!("{login}:{{PLAIN}}{password}:::::\n"));
         }
         {
             let mut f = fs::File::create(&tmp).expect("write passwd");
             f.write_all(text.as_bytes()).expect("write passwd");
-            let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
             let mtime = UNIX_EPOCH + Duration::from_secs(self.started + 10 + generation);
             f.set_modified(mtime).expect("set passwd mtime");
         }
         fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644)).expect("chmod passwd");
         fs::rename(&tmp, &path).expect("replace passwd");
         // Dovecot's auth process looks at the file at most once per
-        // (whole) second of its ioloop clock: wait for the next second so
-        // the very next login sees the change.
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let to_next = Duration::from_secs(1)
-            .saturating_sub(Duration::from_nanos(u64::from(now.subsec_nanos())));
-        std::thread::sleep(to_next + Duration::from_millis(20));
+        // (whole) second of its ioloop clock: instead of waiting for the
+        // next second, ask it (through the auth process, as a login does)
+        // until it knows this file's marker login.
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = Command::new("doveadm")
+                .arg("-c")
+                .arg(self.dir.path().join("dovecot.conf"))
+                .args(["auth", "test", &marker, &marker])
+                .output()
+                .expect("doveadm (dovecot-core) runs");
+            if out.status.success() {
+                return;
+            }
+            assert!(
+                Instant::now() < until,
+                "Dovecot never read the new passwd-file: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Settings pointing at this instance, with its CA as extra anchor.
@@ -328,8 +343,7 @@ submission_relay_port = {relay_port}
 
     /// Failed login attempts for `user` (IMAP and submission), as counted
     /// by Dovecot's auth process (`auth_verbose`): one log line per
-    /// refused password. The log is written asynchronously; this waits
-    /// briefly for it to settle.
+    /// refused password (see `settled_count` for when it is read).
     pub fn failed_logins(&self, user: &str) -> usize {
         let needle = format!("passwd-file({user},");
         self.settled_count(|line| {
@@ -344,24 +358,39 @@ submission_relay_port = {relay_port}
         self.settled_count(|line| line.contains(&login))
     }
 
+    /// How many log lines match `pred`, once the log holds every line of
+    /// the logins finished before this call. The log is written
+    /// asynchronously, so instead of waiting for it to be quiet a while,
+    /// a marker is logged after them (a lookup of a user nobody has,
+    /// through the auth process, with `doveadm auth test`) and waited for.
     fn settled_count(&self, pred: impl Fn(&str) -> bool) -> usize {
-        let count = || self.auth_log().lines().filter(|l| pred(l)).count();
-        let mut last = count();
-        let mut stable = 0;
-        for _ in 0..40 {
-            std::thread::sleep(Duration::from_millis(25));
-            let now = count();
-            if now == last {
-                stable += 1;
-                if stable >= 4 {
-                    break;
-                }
-            } else {
-                stable = 0;
-                last = now;
+        static MARKS: AtomicU64 = AtomicU64::new(0);
+        let marker = format!(
+            "log-marker-{}-{}",
+            std::process::id(),
+            MARKS.fetch_add(1, Ordering::SeqCst)
+        );
+        // It fails (no such user); what counts is the line it leaves.
+        let out = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.dir.path().join("dovecot.conf"))
+            .args(["auth", "test", &marker, "x"])
+            .output()
+            .expect("doveadm (dovecot-core) runs");
+        let seen = format!("passwd-file({marker}): unknown user");
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.auth_log();
+            if log.contains(&seen) {
+                return log.lines().filter(|l| pred(l)).count();
             }
+            assert!(
+                Instant::now() < until,
+                "Dovecot never logged the marker lookup ({}):\n{log}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(Duration::from_millis(10));
         }
-        last
     }
 
     /// What the SMTP sink behind submission has received so far: each

@@ -13,17 +13,29 @@
 //! - [`keyring`]: `require_bus()`, `unique_email(tag)` for Secret Service tests.
 //! - [`measure::run_measured`]: run a program, its exit code and peak RSS.
 //! - [`free_port`], [`closed_port`].
+//! - [`bin::Bin`]: runs the binary (or a program that runs it) with a
+//!   private HOME and none of our variables; the only part built on
+//!   Windows too.
 //!
 //! Dovecot must be installed (`dovecot-imapd dovecot-submissiond
 //! python3-aiosmtpd`): the tests fail, not skip, without it.
 
 #![allow(dead_code)]
 
+pub mod bin;
+#[cfg(unix)]
 pub mod certs;
+#[cfg(unix)]
 pub mod dovecot;
+#[cfg(unix)]
 pub mod fault;
+#[cfg(unix)]
 pub mod keyring;
+#[cfg(unix)]
 pub mod measure;
+
+#[allow(unused_imports)] // the benches include this file and use neither
+pub use bin::{Bin, Out};
 
 use std::net::TcpListener;
 
@@ -37,11 +49,13 @@ pub fn free_port() -> u16 {
 /// lives: a TCP socket bound to it that never listens, so a connection is
 /// refused and no other program can take the port meanwhile (a port bound
 /// and released could be taken by anything between the two).
+#[cfg(unix)]
 pub struct ClosedPort {
     fd: std::os::fd::OwnedFd,
     pub port: u16,
 }
 
+#[cfg(unix)]
 pub fn closed_port() -> ClosedPort {
     use std::os::fd::FromRawFd;
     // SAFETY: plain socket calls on a descriptor we own; the address is a
@@ -69,9 +83,59 @@ pub fn closed_port() -> ClosedPort {
     }
 }
 
+#[cfg(unix)]
 impl ClosedPort {
     /// The socket that holds the port (never listening).
     pub fn socket(&self) -> &std::os::fd::OwnedFd {
         &self.fd
     }
+}
+
+/// Set `key = "value"` for each of `fields` in `email`'s `[[account]]`
+/// table of the config at `path`, in place, each key already there (the
+/// rest of the file as it was). For a test that needs a stored time to be
+/// in the past, instead of waiting for the clock.
+pub fn set_account_fields(path: &std::path::Path, email: &str, fields: &[(&str, &str)]) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut tables: Vec<String> =
+        text.split_inclusive('\n')
+            .fold(vec![String::new()], |mut tables, line| {
+                if line.trim() == "[[account]]" {
+                    tables.push(String::new());
+                }
+                tables.last_mut().unwrap().push_str(line);
+                tables
+            });
+    let email_line = format!("email = \"{email}\"");
+    let table = tables
+        .iter_mut()
+        .find(|t| t.lines().any(|l| l.trim() == email_line))
+        .unwrap_or_else(|| panic!("no [[account]] for {email} in\n{text}"));
+    for (key, value) in fields {
+        let prefix = format!("{key} = ");
+        let mut found = false;
+        *table = table
+            .split_inclusive('\n')
+            .map(|line| match line.starts_with(&prefix) {
+                true => {
+                    found = true;
+                    format!("{key} = \"{value}\"\n")
+                }
+                false => line.to_string(),
+            })
+            .collect();
+        assert!(found, "no {key} for {email} in\n{text}");
+    }
+    std::fs::write(path, tables.concat()).unwrap();
+}
+
+/// `key` of `email`'s `[[account]]` table in a parsed config, as text.
+pub fn account_field(config: &toml::Table, email: &str, key: &str) -> Option<String> {
+    config["account"]
+        .as_array()?
+        .iter()
+        .find(|a| a["email"].as_str() == Some(email))?
+        .get(key)?
+        .as_str()
+        .map(str::to_string)
 }
