@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::app::wizard::{Field, Model, Msg, Prompt, help};
 use crate::domain::account::Email;
+use crate::domain::apppass;
 use crate::sys::secret::RawSecret;
 
 /// A multi-line answer in progress (the address, then the login; the
@@ -117,6 +118,21 @@ pub(super) fn interpret(
             _ => {}
         }
     }
+    // A password at a question shown in clear (typed ahead while the
+    // program was busy, or pasted a question early) never goes into an
+    // answer shown or stored in clear: kept for the password step where
+    // the wizard takes a paste, else not used, and said so.
+    if p.field != Some(Field::Password) && is_password(text) {
+        if m.takes_paste() && apppass::normalise(text).is_ok() {
+            return Ok(Some(Msg::PastePassword(RawSecret::new(String::from(text)))));
+        }
+        writeln!(
+            out,
+            "That line looked like an app-specific password, so it was not used here (and is \
+             not shown)."
+        )?;
+        return Ok(None);
+    }
     Ok(match (p.field, asked) {
         (Some(Field::Account), Some(Pending::Login { email })) => Some(Msg::SubmitAccount {
             email,
@@ -189,4 +205,67 @@ pub(super) fn interpret(
             }
         }
     })
+}
+
+/// Is `text` an app-specific password, or has one in it?
+fn is_password(text: &str) -> bool {
+    apppass::normalise(text).is_ok() || apppass::holds_password(text)
+}
+
+/// A line typed before its question, which the terminal did not show:
+/// shown now after the question, a password only as "(hidden)".
+pub(super) fn show_ahead(out: &mut dyn Write, line: &str) -> std::io::Result<()> {
+    if is_password(line.trim()) {
+        writeln!(out, "(hidden)")
+    } else {
+        writeln!(out, "{}", crate::sys::text::escape_for_terminal(line))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::wizard::{Screen, prompt};
+
+    const PASSWORD: &str = "abcd-efgh-ijkl-mnop";
+
+    fn answer(m: &Model, line: &str) -> (Option<Msg>, String) {
+        let (mut out, mut next) = (Vec::new(), None);
+        let p = prompt(m);
+        let line = Zeroizing::new(line.to_string());
+        let msg = interpret(&mut out, m, &p, None, line, &mut next).unwrap();
+        (msg, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn a_password_where_none_is_taken_is_refused_and_not_shown() {
+        let mut m = Model::new("laptop", Default::default(), None);
+        m.screen = Screen::Done;
+        for line in [PASSWORD, "my password is abcd-efgh-ijkl-mnop."] {
+            let (msg, out) = answer(&m, line);
+            assert!(msg.is_none(), "{line}");
+            assert!(out.contains("not used here"), "{out}");
+            assert!(!out.contains("abcd"), "{out}");
+        }
+    }
+
+    #[test]
+    fn a_password_before_the_password_step_is_kept_for_it() {
+        let mut m = Model::new("laptop", Default::default(), None);
+        m.screen = Screen::Account;
+        let (msg, out) = answer(&m, PASSWORD);
+        assert!(matches!(msg, Some(Msg::PastePassword(_))), "{out}");
+        assert!(!out.contains("abcd"), "{out}");
+    }
+
+    #[test]
+    fn a_line_read_ahead_is_shown_unless_it_is_a_password() {
+        let mut out = Vec::new();
+        show_ahead(&mut out, "1").unwrap();
+        show_ahead(&mut out, PASSWORD).unwrap();
+        show_ahead(&mut out, "\u{1b}]0;title\u{7}").unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with("1\n(hidden)\n"), "{out}");
+        assert!(!out.contains('\u{1b}'), "{out:?}");
+    }
 }

@@ -14,7 +14,7 @@ mod answer;
 mod print;
 mod reader;
 
-use answer::{Pending, interpret, question};
+use answer::{Pending, interpret, question, show_ahead};
 use print::{print_errors, print_prompt};
 use reader::{Ask, spawn_reader};
 
@@ -104,7 +104,12 @@ pub async fn run(
                         pending = None;
                         None
                     }
-                    Some(Ok(line)) => interpret(out, model, &p, pending.take(), line, &mut pending)?,
+                    Some(Ok(line)) => {
+                        if line.ahead {
+                            show_ahead(out, &line.text)?;
+                        }
+                        interpret(out, model, &p, pending.take(), line.text, &mut pending)?
+                    }
                 };
                 if let Some(msg) = msg {
                     apply(model, exec, msg);
