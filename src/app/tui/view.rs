@@ -21,6 +21,9 @@ pub const SPINNER_FRAMES: usize = 10;
 pub struct View {
     /// The selected answer (menus) or step (checklists).
     pub selected: usize,
+    /// Where the person scrolled the body (its first row shown); `None`
+    /// follows the selection.
+    pub scroll: Option<usize>,
     /// The second field has focus (the login address, or the label).
     pub second_field: bool,
     pub email: TextInput,
@@ -85,6 +88,7 @@ impl View {
             } else {
                 p.default
             };
+            self.scroll = None;
             self.second_field = false;
             self.field_error = None;
             // Overlays belong to the step they were opened on.
@@ -165,8 +169,8 @@ impl View {
         }
         match p.field {
             Some(Field::Account) => self.account(a),
-            Some(Field::Password) => self.password(a),
-            None => self.menu(&p, a),
+            Some(Field::Password) => self.password(m, a),
+            None => self.menu(m, &p, a),
         }
     }
 
@@ -191,23 +195,42 @@ impl View {
         }
     }
 
-    fn menu(&mut self, p: &Prompt, a: Action) -> Option<Msg> {
+    fn menu(&mut self, m: &Model, p: &Prompt, a: Action) -> Option<Msg> {
         let len = if !p.options.is_empty() {
             p.options.len()
-        } else if !p.checklist.is_empty() {
-            p.checklist.len()
         } else {
-            // Nothing to select: ↑↓ scroll the text (the renderer clamps).
-            p.lines.len() + p.after.len() + p.checks.len() + 2
+            p.checklist.len()
         };
+        // (offset now, last offset, page) while the body overflows.
+        let scroll = crate::app::ui::body_scroll(m, self).filter(|(_, end, _)| *end > 0);
         match a {
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down if self.selected + 1 < len => self.selected += 1,
+            // ↑ at the first answer, ↓ at the last, and PgUp/PgDn scroll
+            // the body: every line can be reached.
+            Action::Up if self.selected == 0 => {
+                if let Some((now, _, _)) = scroll {
+                    self.scroll = Some(now.saturating_sub(1));
+                }
+            }
+            Action::Down if self.selected + 1 >= len => {
+                if let Some((now, end, _)) = scroll {
+                    self.scroll = Some((now + 1).min(end));
+                }
+            }
+            Action::PageUp | Action::PageDown => self.page(m, a),
+            Action::Up => {
+                self.selected -= 1;
+                self.scroll = None;
+            }
+            Action::Down => {
+                self.selected += 1;
+                self.scroll = None;
+            }
             Action::Toggle if p.options.is_empty() && !p.checklist.is_empty() => {
                 let i = self.selected;
                 // Ticking moves on to the next step.
                 if !p.checklist.get(i).is_some_and(|(_, done)| *done) && i + 1 < len {
                     self.selected += 1;
+                    self.scroll = None;
                 }
                 return Some(Msg::ToggleStep(i));
             }
@@ -220,6 +243,17 @@ impl View {
             _ => {}
         }
         None
+    }
+
+    /// PgUp/PgDn: the part of the step that overflows, a page at a time.
+    fn page(&mut self, m: &Model, a: Action) {
+        if let Some((now, end, page)) = crate::app::ui::body_scroll(m, self) {
+            self.scroll = Some(if a == Action::PageUp {
+                now.saturating_sub(page)
+            } else {
+                (now + page).min(end)
+            });
+        }
     }
 
     fn account(&mut self, a: Action) -> Option<Msg> {
@@ -262,8 +296,9 @@ impl View {
         None
     }
 
-    fn password(&mut self, a: Action) -> Option<Msg> {
+    fn password(&mut self, m: &Model, a: Action) -> Option<Msg> {
         match a {
+            Action::PageUp | Action::PageDown => self.page(m, a),
             Action::NextField | Action::PrevField => self.second_field = !self.second_field,
             Action::Reveal => self.reveal = !self.reveal,
             Action::Confirm => {
