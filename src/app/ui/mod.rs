@@ -17,8 +17,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::app::tui::View;
+use crate::app::tui::hints::hints;
 use crate::app::tui::keys::{Action, label_for};
-use crate::app::tui::view::hints;
 use crate::app::wizard::{Field, Model, prompt};
 use theme::Theme;
 
