@@ -14,39 +14,55 @@ const FIRST: &str = "wxyz-abcd-efgh-ijkl";
 const AHEAD: &str = "mnop-qrst-uvwx-yzab";
 
 /// A wizard whose checks wait on a server that never answers, at the
-/// password step, the first password given: the check is running.
-fn checking(server: &FaultServer, dir: &std::path::Path) -> Tmux {
-    let env = vec![
-        ("ICLOUD_MAIL_SETUP_IMAP".into(), server.endpoint.to_string()),
-        ("ICLOUD_MAIL_SETUP_SMTP".into(), server.endpoint.to_string()),
+/// password step, the first password given: the check is running. The
+/// server and the config's directory live as long as the wizard.
+struct Checking {
+    t: Tmux,
+    _server: FaultServer,
+    _dir: tempfile::TempDir,
+}
+
+fn checking() -> Checking {
+    require_bus();
+    let server = FaultServer::start(Fault::Silent);
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = server.endpoint.to_string();
+    let env: Vec<(String, String)> = [
+        ("ICLOUD_MAIL_SETUP_IMAP", endpoint.clone()),
+        ("ICLOUD_MAIL_SETUP_SMTP", endpoint),
         (
-            "ICLOUD_MAIL_SETUP_CA_FILE".into(),
+            "ICLOUD_MAIL_SETUP_CA_FILE",
             server.ca_file.display().to_string(),
         ),
         (
-            "ICLOUD_MAIL_SETUP_CONFIG".into(),
-            dir.join("config.toml").display().to_string(),
+            "ICLOUD_MAIL_SETUP_CONFIG",
+            dir.path().join("config.toml").display().to_string(),
         ),
-        ("TERM".into(), "xterm-256color".into()),
-    ];
+        ("TERM", "xterm-256color".into()),
+    ]
+    .map(|(k, v)| (k.to_string(), v))
+    .into();
     let t = Tmux::start(&format!("{} --plain --timeout 2", sh_quote(bin())), &env);
-    t.wait_for("Choose 1-1 [1]", 15);
-    t.keys(&["Enter"]);
-    t.wait_for("Is two-factor authentication on", 5);
-    t.type_text("1");
-    t.keys(&["Enter"]);
-    t.wait_for("Enter when done", 5);
-    t.keys(&["Enter"]);
-    t.wait_for("Email address:", 5);
-    t.type_text("ahead@icloud.com");
-    t.keys(&["Enter"]);
-    t.wait_for("App-specific password (not shown)", 5);
-    t.type_text(FIRST);
-    t.keys(&["Enter"]);
-    t.wait_for("Label at Apple", 5);
-    t.keys(&["Enter"]);
+    // Each question, then its answer and Enter: Welcome, two-factor, the
+    // checklist, the address, the password (hidden), the label.
+    for (question, answer) in [
+        ("Choose 1-1 [1]", ""),
+        ("Is two-factor authentication on", "1"),
+        ("Enter when done", ""),
+        ("Email address:", "ahead@icloud.com"),
+        ("App-specific password (not shown)", FIRST),
+        ("Label at Apple", ""),
+    ] {
+        t.wait_for(question, 15);
+        t.type_text(answer);
+        t.keys(&["Enter"]);
+    }
     t.wait_for("Checking IMAP and SMTP", 5);
-    t
+    Checking {
+        t,
+        _server: server,
+        _dir: dir,
+    }
 }
 
 /// A new password pasted while the check runs (the person knows the first
@@ -55,10 +71,7 @@ fn checking(server: &FaultServer, dir: &std::path::Path) -> Tmux {
 /// checked, not refused as a wrong number.
 #[test]
 fn a_password_typed_while_a_check_runs_is_not_shown_and_is_checked_next() {
-    require_bus();
-    let server = FaultServer::start(Fault::Silent);
-    let dir = tempfile::tempdir().unwrap();
-    let t = checking(&server, dir.path());
+    let Checking { t, .. } = &checking();
     t.type_text(AHEAD);
     t.keys(&["Enter"]);
     t.wait_for("checking it now", 20);
@@ -73,10 +86,7 @@ fn a_password_typed_while_a_check_runs_is_not_shown_and_is_checked_next() {
 /// question is asked, so the transcript reads as it was answered.
 #[test]
 fn an_answer_typed_while_a_check_runs_is_shown_at_its_question() {
-    require_bus();
-    let server = FaultServer::start(Fault::Silent);
-    let dir = tempfile::tempdir().unwrap();
-    let t = checking(&server, dir.path());
+    let Checking { t, .. } = &checking();
     // `q` (quit), typed before the check's question exists.
     t.type_text("q");
     t.keys(&["Enter"]);

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use super::body::text_lines;
 use super::scroll;
 use super::theme::Theme;
-use super::widgets::{field, para};
+use super::widgets::{field, input_field, para};
 use crate::app::tui::View;
 use crate::app::wizard::Prompt;
 use crate::domain::apppass::{Form, assess};
@@ -103,15 +103,7 @@ pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) -> Opt
         }
     };
     f.render_widget(para(vec![status]), p_status);
-    let c = field(
-        f,
-        l_field,
-        "Label at Apple",
-        v.label.value(),
-        v.label.cursor(),
-        v.second_field,
-        t,
-    );
+    let c = input_field(f, l_field, "Label at Apple", &v.label, v.second_field, t);
     cursor = cursor.or(c);
     if l_help.height > 0 {
         let help = label_help(p, width, v, t);
