@@ -94,8 +94,8 @@ fn an_answer_typed_while_a_check_runs_is_shown_at_its_question() {
     let seen = t.history();
     let asked = seen
         .lines()
-        .filter(|l| l.starts_with("Choose 1-"))
-        .last()
+        .rev()
+        .find(|l| l.starts_with("Choose 1-"))
         .unwrap_or_else(|| panic!("no question:\n{seen}"));
     assert!(asked.trim_end().ends_with("q"), "{asked:?} in:\n{seen}");
 }
