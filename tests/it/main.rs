@@ -36,6 +36,7 @@ mod keyring_store;
 mod keyring_unlock;
 mod links_tmux;
 mod package;
+mod plain_ahead;
 mod schedule;
 mod scheduled_check;
 mod snapshots;

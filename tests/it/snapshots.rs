@@ -74,15 +74,9 @@ macro_rules! snap {
 #[test]
 fn welcome_screens() {
     snap!("welcome", welcome(), small);
-    let mut m = Ui::new(Model::new("laptop", Default::default(), None));
+    let m = Ui::new(Model::new("laptop", Default::default(), None));
     snap!("welcome_checking_keyring", m);
-    m.send(Msg::KeyringChecked(Err(StoreError::Unavailable {
-        reason: "no Secret Service on the session bus".into(),
-        hint: "Start gnome-keyring or KeePassXC's Secret Service, or run inside a desktop \
-                   session. Over SSH: dbus-run-session, then unlock a keyring."
-            .into(),
-    })));
-    m.send(Msg::AccountsLoaded(Ok(vec![])));
+    let m = no_keyring();
     snap!("welcome_no_keyring", m, small);
     // The status's headline shows at the smallest size too (issue 17).
     for (w, h) in [(40, 12), (41, 13), (59, 17)] {
@@ -303,11 +297,8 @@ fn tiny_terminals_get_a_message_not_a_panic() {
     insta::assert_snapshot!("too_small_39x12", render(&m, 39, 12));
 }
 
-/// Every screen, at every width from 40 to 120 and every height from 12 to
-/// 40 (each against a few of the other): the selected answer or step,
-/// marked `›`, is on screen with its whole text, and the footer too.
-#[test]
-fn every_screen_keeps_its_whole_selection_in_view_at_every_width_and_height() {
+/// A screen of each kind, at its hardest to keep in view.
+fn screens() -> Vec<Ui> {
     let (v, run) = verifying();
     let mut rejected = v.clone();
     finish(
@@ -350,7 +341,7 @@ fn every_screen_keeps_its_whole_selection_in_view_at_every_width_and_height() {
     for _ in 0..12 {
         many.act(Action::Down);
     }
-    let screens = [
+    vec![
         welcome(),
         many,
         two_factor,
@@ -363,7 +354,15 @@ fn every_screen_keeps_its_whole_selection_in_view_at_every_width_and_height() {
         last,
         accepted_model(),
         done,
-    ];
+    ]
+}
+
+/// Every screen, at every width from 40 to 120 and every height from 12 to
+/// 40 (each against a few of the other): the selected answer or step,
+/// marked `›`, is on screen with its whole text, and the footer too.
+#[test]
+fn every_screen_keeps_its_whole_selection_in_view_at_every_width_and_height() {
+    let screens = screens();
     for u in &screens {
         let p = prompt(&u.m);
         let selected = if !p.options.is_empty() {
@@ -471,4 +470,94 @@ fn a_cut_off_screen_says_there_is_more() {
     let big = render(&u, 80, 24);
     assert!(big.contains("Check work@me.com"), "{big}");
     assert!(!big.contains(" more "), "{big}");
+}
+
+/// The rows of a frame between its header and footer, as text (the
+/// selection's mark as a space: the selection moves as ↑/↓ scroll).
+fn body_rows(frame: &str) -> Vec<String> {
+    let rows: Vec<String> = frame
+        .lines()
+        .map(|r| r.trim_matches('"').trim_end().replace('\u{203a}', " "))
+        .collect();
+    rows[1..rows.len() - 1].to_vec()
+}
+
+/// The rows `keys` show at 40×12, pressed one at a time from where `u`
+/// stands (each key 40 times).
+fn seen_with(u: &Ui, keys: &[Action]) -> std::collections::BTreeSet<String> {
+    let mut u = u.clone();
+    u.v.resize(40, 12);
+    let mut seen: std::collections::BTreeSet<String> =
+        body_rows(&render(&u, 40, 12)).into_iter().collect();
+    for key in keys {
+        for _ in 0..40 {
+            u.act(*key);
+            seen.extend(body_rows(&render(&u, 40, 12)));
+        }
+    }
+    seen
+}
+
+fn no_keyring() -> Ui {
+    let mut m = Ui::new(Model::new("laptop", Default::default(), None));
+    m.send(Msg::KeyringChecked(Err(StoreError::Unavailable {
+        reason: "no Secret Service on the session bus".into(),
+        hint: "Start gnome-keyring or KeePassXC's Secret Service, or run inside a desktop \
+               session. Over SSH: dbus-run-session, then unlock a keyring."
+            .into(),
+    })));
+    m.send(Msg::AccountsLoaded(Ok(vec![])));
+    m
+}
+
+/// Every row a screen has (as it is at 40×200, the same wrapping) can be
+/// brought into view at 40×12: with PgUp/PgDn, and with ↑/↓ alone (↑ at
+/// the first answer and ↓ at the last scroll on) (issue 17: Welcome and
+/// Done hid their top with only a sign that it was there).
+#[test]
+fn every_row_of_every_screen_can_be_scrolled_into_view_at_40x12() {
+    let mut all = screens();
+    all.push(no_keyring());
+    for u in &all {
+        let tall: Vec<String> = body_rows(&render(u, 40, 200))
+            .into_iter()
+            .filter(|r| !r.trim().is_empty())
+            .collect();
+        // In a text field ↑/↓ move between fields: the page keys scroll.
+        let arrows = prompt(&u.m).field.is_none();
+        let ways = [
+            [Action::PageUp, Action::PageDown],
+            [Action::Up, Action::Down],
+        ];
+        for keys in ways.iter().take(if arrows { 2 } else { 1 }) {
+            let seen = seen_with(u, keys);
+            for row in &tall {
+                assert!(
+                    seen.contains(row),
+                    "{keys:?}: {row:?} never shown at 40x12; the screen:\n{}",
+                    render(u, 40, 12)
+                );
+            }
+        }
+    }
+}
+
+/// The ends of scrolled screens at 40×12, as a person sees them.
+#[test]
+fn scrolled_screens_at_40x12() {
+    let ends = |mut u: Ui, key: Action| {
+        u.v.resize(40, 12);
+        for _ in 0..40 {
+            u.act(key);
+        }
+        render(&u, 40, 12)
+    };
+    insta::assert_snapshot!("welcome_top_40x12", ends(welcome(), Action::PageUp));
+    insta::assert_snapshot!(
+        "welcome_no_keyring_top_40x12",
+        ends(no_keyring(), Action::PageUp)
+    );
+    let done = screens().pop().unwrap();
+    insta::assert_snapshot!("done_top_40x12", ends(done.clone(), Action::PageUp));
+    insta::assert_snapshot!("done_end_40x12", ends(done, Action::PageDown));
 }

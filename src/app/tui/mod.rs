@@ -3,6 +3,7 @@
 //! event loop.
 
 pub mod event_loop;
+pub mod hints;
 pub mod input;
 pub mod keys;
 pub mod paste_burst;

@@ -11,6 +11,9 @@ use crate::sys::secret::RawSecret;
 use super::input::{SecretField, TextInput};
 use super::keys::Action;
 
+/// Where it was before it had a file of its own.
+pub use super::hints::hints;
+
 /// Below this the screen only asks for a larger window.
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 12;
@@ -21,6 +24,9 @@ pub const SPINNER_FRAMES: usize = 10;
 pub struct View {
     /// The selected answer (menus) or step (checklists).
     pub selected: usize,
+    /// Where the person scrolled the body (its first row shown); `None`
+    /// follows the selection.
+    pub scroll: Option<usize>,
     /// The second field has focus (the login address, or the label).
     pub second_field: bool,
     pub email: TextInput,
@@ -85,6 +91,7 @@ impl View {
             } else {
                 p.default
             };
+            self.scroll = None;
             self.second_field = false;
             self.field_error = None;
             // Overlays belong to the step they were opened on.
@@ -165,8 +172,8 @@ impl View {
         }
         match p.field {
             Some(Field::Account) => self.account(a),
-            Some(Field::Password) => self.password(a),
-            None => self.menu(&p, a),
+            Some(Field::Password) => self.password(m, a),
+            None => self.menu(m, &p, a),
         }
     }
 
@@ -191,23 +198,42 @@ impl View {
         }
     }
 
-    fn menu(&mut self, p: &Prompt, a: Action) -> Option<Msg> {
+    fn menu(&mut self, m: &Model, p: &Prompt, a: Action) -> Option<Msg> {
         let len = if !p.options.is_empty() {
             p.options.len()
-        } else if !p.checklist.is_empty() {
-            p.checklist.len()
         } else {
-            // Nothing to select: ↑↓ scroll the text (the renderer clamps).
-            p.lines.len() + p.after.len() + p.checks.len() + 2
+            p.checklist.len()
         };
+        // (offset now, last offset, page) while the body overflows.
+        let scroll = crate::app::ui::body_scroll(m, self).filter(|(_, end, _)| *end > 0);
         match a {
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down if self.selected + 1 < len => self.selected += 1,
+            // ↑ at the first answer, ↓ at the last, and PgUp/PgDn scroll
+            // the body: every line can be reached.
+            Action::Up if self.selected == 0 => {
+                if let Some((now, _, _)) = scroll {
+                    self.scroll = Some(now.saturating_sub(1));
+                }
+            }
+            Action::Down if self.selected + 1 >= len => {
+                if let Some((now, end, _)) = scroll {
+                    self.scroll = Some((now + 1).min(end));
+                }
+            }
+            Action::PageUp | Action::PageDown => self.page(m, a),
+            Action::Up => {
+                self.selected -= 1;
+                self.scroll = None;
+            }
+            Action::Down => {
+                self.selected += 1;
+                self.scroll = None;
+            }
             Action::Toggle if p.options.is_empty() && !p.checklist.is_empty() => {
                 let i = self.selected;
                 // Ticking moves on to the next step.
                 if !p.checklist.get(i).is_some_and(|(_, done)| *done) && i + 1 < len {
                     self.selected += 1;
+                    self.scroll = None;
                 }
                 return Some(Msg::ToggleStep(i));
             }
@@ -220,6 +246,17 @@ impl View {
             _ => {}
         }
         None
+    }
+
+    /// PgUp/PgDn: the part of the step that overflows, a page at a time.
+    fn page(&mut self, m: &Model, a: Action) {
+        if let Some((now, end, page)) = crate::app::ui::body_scroll(m, self) {
+            self.scroll = Some(if a == Action::PageUp {
+                now.saturating_sub(page)
+            } else {
+                (now + page).min(end)
+            });
+        }
     }
 
     fn account(&mut self, a: Action) -> Option<Msg> {
@@ -262,8 +299,9 @@ impl View {
         None
     }
 
-    fn password(&mut self, a: Action) -> Option<Msg> {
+    fn password(&mut self, m: &Model, a: Action) -> Option<Msg> {
         match a {
+            Action::PageUp | Action::PageDown => self.page(m, a),
             Action::NextField | Action::PrevField => self.second_field = !self.second_field,
             Action::Reveal => self.reveal = !self.reveal,
             Action::Confirm => {
@@ -381,68 +419,4 @@ impl View {
             self.spinner = (self.spinner + 1) % SPINNER_FRAMES;
         }
     }
-}
-
-/// The actions worth listing in the footer now, with what they do here.
-pub fn hints(m: &Model, v: &View) -> Vec<(Action, &'static str)> {
-    use Action::*;
-    if v.help {
-        return vec![(Up, "scroll"), (Back, "close help")];
-    }
-    if v.qr {
-        return vec![(Back, "close")];
-    }
-    if m.confirming_quit {
-        return vec![(Yes, "quit"), (No, "stay")];
-    }
-    let p = prompt(m);
-    let mut h: Vec<(Action, &'static str)> = match (p.field, &m.screen) {
-        (Some(Field::Account), _) => {
-            let mut h = vec![(Confirm, "continue"), (Back, "back")];
-            if v.custom_domain() {
-                h.push((NextField, "next field"));
-            }
-            h
-        }
-        (Some(Field::Password), _) => vec![
-            (Confirm, "verify"),
-            (Reveal, "reveal"),
-            (NextField, "label"),
-            (OpenLink, "open"),
-            (ShowQr, "QR"),
-            (ClearField, "clear"),
-            (Back, "back"),
-        ],
-        (None, Screen::Verify(ver)) if ver.running() => vec![(Back, "cancel")],
-        (None, Screen::Save(crate::app::wizard::SaveState::Saving)) => vec![],
-        (None, Screen::Export(e))
-            if e.preview.as_ref().is_some_and(|p| p.is_ok()) && !e.writing =>
-        {
-            vec![(Confirm, "write it"), (Up, "scroll"), (Back, "back")]
-        }
-        (None, Screen::Export(_)) => vec![(Back, "back")],
-        (None, _) if !p.checklist.is_empty() => vec![
-            (Toggle, "tick"),
-            (Confirm, "continue"),
-            (Back, "back"),
-            (Up, "move"),
-        ],
-        (None, Screen::Welcome | Screen::Done) => vec![(Confirm, "choose"), (Up, "move")],
-        (None, _) => vec![(Confirm, "choose"), (Up, "move"), (Back, "back")],
-    };
-    if p.link.is_some() && p.field.is_none() {
-        // The link first: on these steps it is what the person needs.
-        let at = h
-            .iter()
-            .position(|(a, _)| *a == Confirm)
-            .map_or(0, |i| i + 1);
-        h.splice(
-            at..at,
-            [(OpenLink, "open"), (ShowQr, "QR"), (CopyLink, "copy link")],
-        );
-    }
-    h.push((Help, "help"));
-    // In a text field `q` is typed: Ctrl-C is the way out there.
-    h.push((if v.text_entry(m) { Interrupt } else { Quit }, "quit"));
-    h
 }

@@ -9,6 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::scroll::{self, MORE_ABOVE, MORE_BELOW, Place, place as place_rows};
 use super::theme::Theme;
 use super::widgets::wrap;
 use crate::app::tui::View;
@@ -75,13 +76,17 @@ fn entry<'a>(mark: Vec<Span<'a>>, text: &str, width: usize, sel: bool, t: &Theme
         .collect()
 }
 
-pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) {
-    let width = area.width as usize;
+/// A body laid out at a width: its rows, the rows of the selected entry,
+/// and the first row of each error (a status's headline, e.g. "✗ Keyring").
+pub struct Laid<'a> {
+    pub lines: Vec<Line<'a>>,
+    pub selected: Option<(usize, usize)>,
+    headlines: Vec<usize>,
+}
+
+pub fn lay_out<'a>(p: &Prompt, v: &View, width: usize, t: &Theme) -> Laid<'a> {
     let mut lines: Vec<Line> = Vec::new();
-    // The rows of the selected entry, to keep on screen.
-    let mut selected_rows = None;
-    // The first row of each error (a status's headline, e.g. "✗ Keyring"):
-    // never scrolled away unseen.
+    let mut selected = None;
     let mut headlines = Vec::new();
     for text in &p.lines {
         if text.tone == Tone::Err {
@@ -113,7 +118,7 @@ pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) {
         ];
         lines.extend(entry(mark, step, width, sel, t));
         if sel {
-            selected_rows = Some((start, lines.len()));
+            selected = Some((start, lines.len()));
         }
     }
     for text in &p.after {
@@ -127,106 +132,46 @@ pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) {
             let mark = vec![Span::styled(if sel { "\u{203a} " } else { "  " }, t.accent)];
             lines.extend(entry(mark, label, width, sel, t));
             if sel {
-                selected_rows = Some((start, lines.len()));
+                selected = Some((start, lines.len()));
             }
         }
     }
-    let height = area.height as usize;
-    if let Some(sel) = selected_rows {
-        // The selection stays in view; what is cut off above or below is
-        // said by a row of its own, never hidden in silence.
-        let (offset, up, down, room) = fit(lines.len(), sel, height);
-        // An error headline scrolled off the top takes the place of the
-        // "↑ more" mark: the first line of a status always shows.
-        let top = headlines
-            .iter()
-            .find(|&&r| r < offset)
-            .map(|&r| lines[r].clone())
-            .unwrap_or_else(|| Line::styled("\u{2191} more", t.dim));
-        let body = Rect::new(area.x, area.y + up as u16, area.width, room as u16);
-        f.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), body);
-        let mark = |f: &mut Frame, y: u16, line: Line| {
-            let row = Rect::new(area.x, y, area.width, 1);
-            f.render_widget(Paragraph::new(line), row);
-        };
-        if up {
-            mark(f, area.y, top);
-        }
-        if down {
-            let y = area.y + (up as usize + room) as u16;
-            mark(f, y, Line::styled("\u{2193} more", t.dim));
-        }
-        return;
-    }
-    // Nothing to select: ↑↓ scroll (the view counts the steps).
-    let offset = v.selected.min(lines.len().saturating_sub(height));
-    let more = lines.len() > offset + height;
-    f.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), area);
-    if more && area.height > 0 {
-        let last = Rect::new(area.x, area.y + area.height - 1, area.width, 1);
-        f.render_widget(ratatui::widgets::Clear, last);
-        f.render_widget(
-            Paragraph::new(Line::styled(
-                "\u{2193} more (\u{2191}\u{2193} scroll)",
-                t.dim,
-            )),
-            last,
-        );
+    Laid {
+        lines,
+        selected,
+        headlines,
     }
 }
 
-/// For `total` rows with rows `sel` selected in `height` rows: the scroll
-/// offset, whether rows are cut off above and below (each then takes a
-/// row for its "more" mark), and the rows left for the text.
-pub fn fit(total: usize, sel: (usize, usize), height: usize) -> (usize, bool, bool, usize) {
-    let mut room = height;
-    loop {
-        let offset = scroll_offset(Some(sel), room);
-        let (up, down) = (offset > 0, total > offset + room);
-        // Too small for marks: the selection comes first.
-        if height < 3 {
-            return (offset, false, false, room);
-        }
-        let want = height - up as usize - down as usize;
-        if want >= room {
-            return (offset, up, down, room);
-        }
-        room = want;
+/// Where the body stands in `height` rows; with `pinned`, the error
+/// headline scrolled off the top that keeps the first row (the "↑ more"
+/// mark then goes under it).
+pub fn place(laid: &Laid, height: usize, v: &View) -> (Place, Option<usize>) {
+    let total = laid.lines.len();
+    let at = place_rows(total, height, laid.selected, v.scroll);
+    if !at.up || height < 5 {
+        return (at, None);
+    }
+    let below = place_rows(total, height - 1, laid.selected, v.scroll);
+    match laid.headlines.iter().find(|&&r| r < below.offset) {
+        Some(&r) => (below, Some(r)),
+        None => (at, None),
     }
 }
 
-/// How far to scroll so rows `start..end` are visible in `height` rows.
-pub fn scroll_offset(selected: Option<(usize, usize)>, height: usize) -> usize {
-    match selected {
-        Some((start, end)) if end > height => (end - height).min(start),
-        _ => 0,
+/// Draw the body: the selection in view (or where the person scrolled
+/// it), and a row of its own for what is cut off above or below, never
+/// hidden in silence. An error headline scrolled off the top keeps the
+/// first row: the first line of a status always shows.
+pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) {
+    let laid = lay_out(p, v, area.width as usize, t);
+    let (at, pinned) = place(&laid, area.height as usize, v);
+    let mut area = area;
+    if let Some(r) = pinned {
+        let row = Rect::new(area.x, area.y, area.width, 1);
+        f.render_widget(Paragraph::new(laid.lines[r].clone()), row);
+        area.y += 1;
+        area.height -= 1;
     }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn scrolls_just_enough_to_show_the_selection() {
-        use super::scroll_offset;
-        assert_eq!(scroll_offset(None, 5), 0);
-        assert_eq!(scroll_offset(Some((2, 3)), 5), 0);
-        assert_eq!(scroll_offset(Some((7, 9)), 5), 4);
-        // An entry taller than the body shows its start.
-        assert_eq!(scroll_offset(Some((7, 20)), 5), 7);
-    }
-
-    #[test]
-    fn what_is_cut_off_takes_a_row_to_say_so() {
-        use super::fit;
-        // All fits: no marks.
-        assert_eq!(fit(5, (4, 5), 5), (0, false, false, 5));
-        // More below the selection.
-        assert_eq!(fit(10, (1, 2), 5), (0, false, true, 4));
-        // The selection at the end: more above.
-        assert_eq!(fit(10, (9, 10), 5), (6, true, false, 4));
-        // In the middle: both, and the selection still shows.
-        let (offset, up, down, room) = fit(20, (10, 11), 5);
-        assert!(up && down && room == 3);
-        assert!(offset <= 10 && 11 <= offset + room);
-    }
+    scroll::draw(f, area, laid.lines, at, [MORE_ABOVE, MORE_BELOW], t);
 }

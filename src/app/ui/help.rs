@@ -19,7 +19,9 @@ fn describe(a: Action) -> &'static str {
         Action::Confirm => "continue / confirm",
         Action::Back => "back (cancels a running check)",
         Action::Toggle => "tick a step",
-        Action::Up | Action::Down => "move; in this help, scroll (PgUp/PgDn a page)",
+        Action::Up | Action::Down => {
+            "move; past the first or last answer, and in this help, scroll (PgUp/PgDn a page)"
+        }
         Action::NextField | Action::PrevField => "next / previous field",
         Action::OpenLink => "open the link in this computer's browser",
         Action::ShowQr => "show the link as a QR code, for a phone's camera",

@@ -7,17 +7,18 @@ pub mod body;
 pub mod help;
 pub mod password;
 pub mod qr;
+pub mod scroll;
 pub mod theme;
 pub mod widgets;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::app::tui::View;
+use crate::app::tui::hints::hints;
 use crate::app::tui::keys::{Action, label_for};
-use crate::app::tui::view::hints;
 use crate::app::wizard::{Field, Model, prompt};
 use theme::Theme;
 
@@ -36,28 +37,13 @@ pub fn draw(f: &mut Frame, m: &Model, v: &View) {
         too_small(f, area, t);
         return;
     }
-    let roomy = area.width >= 60 && area.height >= 18;
-    let notice = m.notice.as_ref().or(v.flash.as_ref());
-    let notice_lines = notice
-        .map(|n| notice_lines(n, area.width as usize, area.height as usize / 3))
-        .unwrap_or_default();
-    let [header, body, notice_area, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(notice_lines.len() as u16),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let notice_lines = notice(m, v, area);
     let p = prompt(m);
+    let [header, body, notice_area, footer] = rows(area, notice_lines.len());
     draw_header(f, header, m, p.step, t);
-    let block = widgets::frame_block(p.title, roomy, t);
-    let inner = block.inner(body);
+    let block = widgets::frame_block(p.title, roomy(area), t);
     f.render_widget(block, body);
-    let inner = if roomy {
-        inner.inner(ratatui::layout::Margin::new(1, 0))
-    } else {
-        inner
-    };
+    let inner = inside(body, area);
     let cursor = match p.field {
         Some(Field::Account) => account::render(f, inner, &p, v, t),
         Some(Field::Password) => password::render(f, inner, &p, v, t),
@@ -83,6 +69,74 @@ pub fn draw(f: &mut Frame, m: &Model, v: &View) {
     } else if let Some(pos) = cursor {
         f.set_cursor_position(pos);
     }
+}
+
+/// The header, the body, the status under it and the footer.
+fn rows(area: Rect, notice: usize) -> [Rect; 4] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(notice as u16),
+        Constraint::Length(1),
+    ])
+    .areas(area)
+}
+
+/// Room for a frame around the body, and a margin inside it.
+fn roomy(area: Rect) -> bool {
+    area.width >= 60 && area.height >= 18
+}
+
+/// The body's text area, inside its frame when there is room for one.
+fn inside(body: Rect, area: Rect) -> Rect {
+    if roomy(area) {
+        Block::bordered()
+            .inner(body)
+            .inner(ratatui::layout::Margin::new(1, 0))
+    } else {
+        body
+    }
+}
+
+/// Where the body of a step without a text field stands in a window of
+/// the view's size: (offset now, the last offset, a page), for the keys
+/// that scroll it. `None` before the size is known, when it is too small,
+/// or on a step with a text field.
+pub fn body_scroll(m: &Model, v: &View) -> Option<(usize, usize, usize)> {
+    let (w, h) = v.size;
+    let area = Rect::new(0, 0, w, h);
+    if v.size == (0, 0) || w < MIN_WIDTH || h < MIN_HEIGHT {
+        return None;
+    }
+    let p = prompt(m);
+    let t = theme::theme(v.no_color);
+    let inner = inside(rows(area, notice(m, v, area).len())[1], area);
+    match p.field {
+        Some(Field::Password) => {
+            let (total, room) = password::help_rows(inner, &p, v, t);
+            return Some(scroll::range(total, room, None, v.scroll));
+        }
+        Some(Field::Account) => return None,
+        None => {}
+    }
+    let laid = body::lay_out(&p, v, inner.width as usize, t);
+    let (at, _) = body::place(&laid, inner.height as usize, v);
+    let (_, end, _) = scroll::range(
+        laid.lines.len(),
+        inner.height as usize,
+        laid.selected,
+        v.scroll,
+    );
+    Some((at.offset, end, at.room.saturating_sub(1).max(1)))
+}
+
+/// The status under the body (the wizard's, or the TUI's own), wrapped.
+fn notice(m: &Model, v: &View, area: Rect) -> Vec<String> {
+    m.notice
+        .as_ref()
+        .or(v.flash.as_ref())
+        .map(|n| notice_lines(n, area.width as usize, area.height as usize / 3))
+        .unwrap_or_default()
 }
 
 /// A status message wrapped to `width`, on at most `room` lines (at least

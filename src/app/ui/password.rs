@@ -6,8 +6,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 
 use super::body::text_lines;
+use super::scroll;
 use super::theme::Theme;
-use super::widgets::{field, para};
+use super::widgets::{field, input_field, para};
 use crate::app::tui::View;
 use crate::app::wizard::Prompt;
 use crate::domain::apppass::{Form, assess};
@@ -19,26 +20,53 @@ pub fn mask(s: &str) -> String {
         .collect()
 }
 
+/// The first line of the prompt, which asks; the second (the expected
+/// form) is the field's status while it is empty.
+fn intro<'a>(p: &Prompt, width: usize, v: &View, t: &Theme) -> Vec<Line<'a>> {
+    p.lines
+        .iter()
+        .take(1)
+        .flat_map(|l| text_lines(l, width, v, t))
+        .collect()
+}
+
+/// What the label is for, under its field.
+fn label_help<'a>(p: &Prompt, width: usize, v: &View, t: &Theme) -> Vec<Line<'a>> {
+    p.after
+        .iter()
+        .flat_map(|l| text_lines(l, width, v, t))
+        .collect()
+}
+
+/// The intro, the password field, its status, a gap, the label field and
+/// its help (which scrolls with PgUp/PgDn when cut off). In a small
+/// window the blank rows go first.
+fn regions(area: Rect, intro: usize) -> [Rect; 6] {
+    let blank = u16::from(area.height >= 12);
+    Layout::vertical([
+        Constraint::Length(intro as u16 + blank),
+        Constraint::Length(1),
+        Constraint::Length(3),
+        Constraint::Length(blank),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(area)
+}
+
+/// The label's help at this size: (its rows, the rows it has).
+pub fn help_rows(area: Rect, p: &Prompt, v: &View, t: &Theme) -> (usize, usize) {
+    let width = area.width as usize;
+    let room = regions(area, intro(p, width, v, t).len())[5].height;
+    (label_help(p, width, v, t).len(), room as usize)
+}
+
 pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) -> Option<(u16, u16)> {
     let width = area.width as usize;
     // The first line asks; the second (the expected form) is the field's
     // status while it is empty.
-    let intro: Vec<Line> = p
-        .lines
-        .iter()
-        .take(1)
-        .flat_map(|l| text_lines(l, width, v, t))
-        .collect();
-    let [intro_area, p_field, p_status, gap, l_field, l_help] = Layout::vertical([
-        Constraint::Length(intro.len() as u16 + 1),
-        Constraint::Length(1),
-        Constraint::Length(3),
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(0),
-    ])
-    .areas(area);
-    let _ = gap;
+    let intro = intro(p, width, v, t);
+    let [intro_area, p_field, p_status, _, l_field, l_help] = regions(area, intro.len());
     f.render_widget(para(intro), intro_area);
     let raw = v.password.peek();
     let shown = if v.reveal { raw.to_string() } else { mask(raw) };
@@ -75,23 +103,13 @@ pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) -> Opt
         }
     };
     f.render_widget(para(vec![status]), p_status);
-    let c = field(
-        f,
-        l_field,
-        "Label at Apple",
-        v.label.value(),
-        v.label.cursor(),
-        v.second_field,
-        t,
-    );
+    let c = input_field(f, l_field, "Label at Apple", &v.label, v.second_field, t);
     cursor = cursor.or(c);
     if l_help.height > 0 {
-        let help: Vec<Line> = p
-            .after
-            .iter()
-            .flat_map(|l| text_lines(l, width, v, t))
-            .collect();
-        f.render_widget(para(help), l_help);
+        let help = label_help(p, width, v, t);
+        let at = scroll::place(help.len(), l_help.height as usize, None, v.scroll);
+        let marks = [scroll::FIELD_MORE_ABOVE, scroll::FIELD_MORE_BELOW];
+        scroll::draw(f, l_help, help, at, marks, t);
     }
     cursor
 }

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::theme::Theme;
+use crate::app::tui::input::TextInput;
 
 /// Greedy word wrap to `width` columns. A no-break space (U+00A0) joins
 /// its neighbours ("0.4 s"); a word wider than a line (a path, a command)
@@ -92,6 +93,18 @@ pub fn field(
     ]);
     f.render_widget(Paragraph::new(line), area);
     focused.then(|| (area.x + plen + (cursor - start) as u16, area.y))
+}
+
+/// A text field from its input: its value, with the cursor where it is.
+pub fn input_field(
+    f: &mut Frame,
+    area: Rect,
+    label: &str,
+    input: &TextInput,
+    focused: bool,
+    t: &Theme,
+) -> Option<(u16, u16)> {
+    field(f, area, label, input.value(), input.cursor(), focused, t)
 }
 
 /// A paragraph of wrapped text in a given style.

@@ -4,6 +4,7 @@
 //! plain mode both render.
 
 pub mod checklists;
+mod choice;
 pub mod help;
 pub mod model;
 pub mod msg;
