@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 
 use super::body::text_lines;
 use super::theme::Theme;
-use super::widgets::{input_field, para};
+use super::widgets::{Field, field, para};
 use crate::app::tui::View;
 use crate::app::wizard::Prompt;
 use crate::domain::account::Email;
@@ -49,7 +49,7 @@ pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) -> Opt
     ])
     .areas(area);
     f.render_widget(para(intro), intro_area);
-    let mut cursor = input_field(f, e_field, "Email", &v.email, !v.second_field, t);
+    let mut cursor = field(f, e_field, Field::of("Email", &v.email, !v.second_field), t);
     let kind = match &email {
         Ok(e) if e.is_apple() => "An iCloud address.".to_string(),
         Ok(e) => format!("{} is a custom domain (iCloud+).", e.domain()),
@@ -70,7 +70,12 @@ pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) -> Opt
             )]),
             l_intro,
         );
-        let c = input_field(f, l_field, "iCloud login", &v.login, v.second_field, t);
+        let c = field(
+            f,
+            l_field,
+            Field::of("iCloud login", &v.login, v.second_field),
+            t,
+        );
         cursor = cursor.or(c);
         f.render_widget(
             para(vec![status(

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use super::body::text_lines;
 use super::scroll;
 use super::theme::Theme;
-use super::widgets::{field, input_field, para};
+use super::widgets::{Field, field, para};
 use crate::app::tui::View;
 use crate::app::wizard::Prompt;
 use crate::domain::apppass::{Form, assess};
@@ -70,15 +70,13 @@ pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) -> Opt
     f.render_widget(para(intro), intro_area);
     let raw = v.password.peek();
     let shown = if v.reveal { raw.to_string() } else { mask(raw) };
-    let mut cursor = field(
-        f,
-        p_field,
-        "Password",
-        &shown,
-        shown.chars().count(),
-        !v.second_field,
-        t,
-    );
+    let password = Field {
+        label: "Password",
+        shown: &shown,
+        cursor: shown.chars().count(),
+        focused: !v.second_field,
+    };
+    let mut cursor = field(f, p_field, password, t);
     let error = v.field_error.as_ref().or(p.error.as_ref());
     let status = if let Some(e) = error {
         Line::from(vec![
@@ -103,7 +101,12 @@ pub fn render(f: &mut Frame, area: Rect, p: &Prompt, v: &View, t: &Theme) -> Opt
         }
     };
     f.render_widget(para(vec![status]), p_status);
-    let c = input_field(f, l_field, "Label at Apple", &v.label, v.second_field, t);
+    let c = field(
+        f,
+        l_field,
+        Field::of("Label at Apple", &v.label, v.second_field),
+        t,
+    );
     cursor = cursor.or(c);
     if l_help.height > 0 {
         let help = label_help(p, width, v, t);

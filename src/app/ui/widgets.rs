@@ -51,16 +51,36 @@ fn split_wide(word: &str, width: usize) -> Vec<&str> {
     pieces
 }
 
+/// A one-line text field as drawn: its label, the text shown (masked
+/// already, for a password), where the cursor is, and whether it has the
+/// focus.
+pub struct Field<'a> {
+    pub label: &'a str,
+    pub shown: &'a str,
+    pub cursor: usize,
+    pub focused: bool,
+}
+
+impl<'a> Field<'a> {
+    /// The field for a text input: its value, with the cursor where it is.
+    pub fn of(label: &'a str, input: &'a TextInput, focused: bool) -> Field<'a> {
+        Field {
+            label,
+            shown: input.value(),
+            cursor: input.cursor(),
+            focused,
+        }
+    }
+}
+
 /// A labelled one-line field with its content; returns where the cursor goes.
-pub fn field(
-    f: &mut Frame,
-    area: Rect,
-    label: &str,
-    shown: &str,
-    cursor: usize,
-    focused: bool,
-    t: &Theme,
-) -> Option<(u16, u16)> {
+pub fn field(f: &mut Frame, area: Rect, fd: Field<'_>, t: &Theme) -> Option<(u16, u16)> {
+    let Field {
+        label,
+        shown,
+        cursor,
+        focused,
+    } = fd;
     if area.height == 0 {
         return None;
     }
@@ -93,18 +113,6 @@ pub fn field(
     ]);
     f.render_widget(Paragraph::new(line), area);
     focused.then(|| (area.x + plen + (cursor - start) as u16, area.y))
-}
-
-/// A text field from its input: its value, with the cursor where it is.
-pub fn input_field(
-    f: &mut Frame,
-    area: Rect,
-    label: &str,
-    input: &TextInput,
-    focused: bool,
-    t: &Theme,
-) -> Option<(u16, u16)> {
-    field(f, area, label, input.value(), input.cursor(), focused, t)
 }
 
 /// A paragraph of wrapped text in a given style.

@@ -330,15 +330,21 @@ fn imap_script(
 /// answer to AUTH. `hold_quit` never answers QUIT.
 const PLAIN_AND_LOGIN: &[u8] = b"250-fault.example\r\n250 AUTH PLAIN LOGIN\r\n";
 
-fn smtp_script(
-    conn: TcpStream,
-    tls: Arc<rustls::ServerConfig>,
-    seen: &Seen,
-    after_220: &[u8],
-    auth: &[u8],
+/// What one scripted SMTP server says where servers differ.
+struct SmtpPlay {
+    after_220: &'static [u8],
+    auth: &'static [u8],
     hold_quit: bool,
-    ehlo: &[u8],
-) {
+    ehlo: &'static [u8],
+}
+
+fn smtp_script(conn: TcpStream, tls: Arc<rustls::ServerConfig>, seen: &Seen, play: SmtpPlay) {
+    let SmtpPlay {
+        after_220,
+        auth,
+        hold_quit,
+        ehlo,
+    } = play;
     let Ok(mut out) = conn.try_clone() else {
         return;
     };
@@ -425,51 +431,11 @@ fn serve(fault: Fault, conn: TcpStream, tls: Arc<rustls::ServerConfig>, seen: Se
             let mut conn = conn;
             flood(&mut conn, b"220 ", &[b'x'; 4096]);
         }
-        Fault::SmtpStartTlsInjection => smtp_script(
-            conn,
-            tls,
-            &seen,
-            b"250-fault.example\r\n250 AUTH PLAIN\r\n235 2.7.0 Authentication successful\r\n",
-            b"535 5.7.8 Authentication failed\r\n",
-            false,
-            PLAIN_AND_LOGIN,
-        ),
-        Fault::SmtpAuthTemporary => smtp_script(
-            conn,
-            tls,
-            &seen,
-            b"",
-            b"454 4.7.0 Temporary authentication failure\r\n",
-            false,
-            PLAIN_AND_LOGIN,
-        ),
-        Fault::SmtpLoginEarlyAccept => smtp_script(
-            conn,
-            tls,
-            &seen,
-            b"",
-            b"235 2.7.0 Authentication successful\r\n",
-            false,
-            b"250-fault.example\r\n250 AUTH LOGIN\r\n",
-        ),
-        Fault::SmtpLoginOnly => smtp_script(
-            conn,
-            tls,
-            &seen,
-            b"",
-            b"334 VXNlcm5hbWU6\r\n",
-            false,
-            b"250-fault.example\r\n250 AUTH LOGIN\r\n",
-        ),
-        Fault::SmtpEchoAuth => smtp_script(
-            conn,
-            tls,
-            &seen,
-            b"",
-            ECHO_AUTH,
-            false,
-            b"250-fault.example\r\n250 AUTH PLAIN\r\n",
-        ),
+        Fault::SmtpStartTlsInjection => smtp_script(conn, tls, &seen, SmtpPlay { after_220: b"250-fault.example\r\n250 AUTH PLAIN\r\n235 2.7.0 Authentication successful\r\n", auth: b"535 5.7.8 Authentication failed\r\n", hold_quit: false, ehlo: PLAIN_AND_LOGIN }),
+        Fault::SmtpAuthTemporary => smtp_script(conn, tls, &seen, SmtpPlay { after_220: b"", auth: b"454 4.7.0 Temporary authentication failure\r\n", hold_quit: false, ehlo: PLAIN_AND_LOGIN }),
+        Fault::SmtpLoginEarlyAccept => smtp_script(conn, tls, &seen, SmtpPlay { after_220: b"", auth: b"235 2.7.0 Authentication successful\r\n", hold_quit: false, ehlo: b"250-fault.example\r\n250 AUTH LOGIN\r\n" }),
+        Fault::SmtpLoginOnly => smtp_script(conn, tls, &seen, SmtpPlay { after_220: b"", auth: b"334 VXNlcm5hbWU6\r\n", hold_quit: false, ehlo: b"250-fault.example\r\n250 AUTH LOGIN\r\n" }),
+        Fault::SmtpEchoAuth => smtp_script(conn, tls, &seen, SmtpPlay { after_220: b"", auth: ECHO_AUTH, hold_quit: false, ehlo: b"250-fault.example\r\n250 AUTH PLAIN\r\n" }),
         Fault::ImapEchoLogin => {
             let Some(s) = tls_accept(conn, tls) else {
                 return;
@@ -499,15 +465,7 @@ fn serve(fault: Fault, conn: TcpStream, tls: Arc<rustls::ServerConfig>, seen: Se
                 (reply.into_bytes(), true)
             });
         }
-        Fault::SmtpSilentQuit => smtp_script(
-            conn,
-            tls,
-            &seen,
-            b"",
-            b"235 2.7.0 Authentication successful\r\n",
-            true,
-            PLAIN_AND_LOGIN,
-        ),
+        Fault::SmtpSilentQuit => smtp_script(conn, tls, &seen, SmtpPlay { after_220: b"", auth: b"235 2.7.0 Authentication successful\r\n", hold_quit: true, ehlo: PLAIN_AND_LOGIN }),
         Fault::ImapHugeLine | Fault::ImapLiteralBomb | Fault::ImapFlood => {
             let Some(mut s) = tls_accept(conn, tls) else {
                 return;
