@@ -9,6 +9,7 @@ pub mod apppass;
 pub(crate) mod check;
 pub mod config;
 pub mod export;
+pub mod invocation;
 pub mod keyring;
 pub mod keyring_choice;
 pub mod keyring_pass;

@@ -34,6 +34,7 @@ mod hostile_memory;
 mod keyring_pass;
 mod keyring_store;
 mod keyring_unlock;
+mod layers;
 mod links_tmux;
 mod package;
 mod plain_ahead;

@@ -26,8 +26,9 @@ use crate::app::exit::Exit;
 use crate::app::output::{self, shown};
 use crate::domain::config::AccountEntry;
 use crate::domain::export::{self, AccountView, Client, Paths, install};
+use crate::domain::invocation::Invocation;
 use crate::domain::storage::CheckResult;
-use crate::sys::text::{Invocation, shell_quote};
+use crate::sys::text::shell_quote;
 
 /// How long the password command may take under cron's PATH.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(15);

@@ -8,7 +8,8 @@ use crate::app::cli::ExportArgs;
 use crate::app::context::Context;
 use crate::app::error::{Error, Outcome};
 use crate::domain::export::{self, AccountView, Client, ExportError, Outcome as Written, install};
-use crate::sys::text::{Invocation, escape_for_terminal};
+use crate::domain::invocation::Invocation;
+use crate::sys::text::escape_for_terminal;
 
 /// `export CLIENT [EMAIL] [--write [--file PATH]]`.
 pub fn run(ctx: &Context<'_>, args: ExportArgs) -> Result<Outcome, Error> {

@@ -51,7 +51,7 @@ pub fn run(ctx: &Context<'_>, args: ScheduleArgs) -> Result<Outcome, Error> {
 fn job(config_given: Option<&Path>) -> Result<Job, String> {
     let exe =
         std::env::current_exe().map_err(|e| format!("cannot tell where this program is: {e}"))?;
-    let config = crate::sys::text::non_default_config(config_given);
+    let config = crate::domain::invocation::non_default_config(config_given);
     Job::new(&exe, config.as_deref()).map_err(|e| e.to_string())
 }
 

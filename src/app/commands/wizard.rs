@@ -62,7 +62,7 @@ pub fn run(ctx: &Context<'_>, args: WizardArgs) -> Result<Outcome, Error> {
     let mut model = Model::new(&hostname, settings.clone(), args.account);
     model.servers_given = ctx.servers_given();
     model.config_path = config_path.display().to_string();
-    model.invocation = crate::sys::text::Invocation::current(Some(&config_path));
+    model.invocation = crate::domain::invocation::Invocation::current(Some(&config_path));
     let io = Io {
         checker: Arc::new(LiveChecker::new(settings)),
         // A person is at the screen: the macOS Keychain may ask them.

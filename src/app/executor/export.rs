@@ -104,7 +104,7 @@ fn export_view(
     let entry = config
         .find(email)
         .ok_or_else(|| format!("{email} is not in {}", config_path.display()))?;
-    let me = crate::sys::text::Invocation::current(Some(config_path));
+    let me = crate::domain::invocation::Invocation::current(Some(config_path));
     export::AccountView::from_entry(entry, settings, given.0, given.1, me)
         .map_err(|e| e.to_string())
 }

@@ -334,7 +334,7 @@ pub struct Model {
     /// Where the config lives, for the Done screen.
     pub config_path: String,
     /// How mail clients start this program (the password command shown).
-    pub invocation: crate::sys::text::Invocation,
+    pub invocation: crate::domain::invocation::Invocation,
 }
 
 impl Model {
@@ -369,7 +369,7 @@ impl Model {
             terminating: false,
             confirming_quit: false,
             config_path: String::new(),
-            invocation: crate::sys::text::Invocation::default(),
+            invocation: crate::domain::invocation::Invocation::default(),
         }
     }
 

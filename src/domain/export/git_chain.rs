@@ -213,7 +213,7 @@ pub fn chain_warning(view: &AccountView, paths: Option<&Paths>) -> Option<String
 /// the last section of its name, so our section (if that file has it,
 /// before the helper) is removed first and written anew at the end.
 pub fn unsafe_helper_message(bad: &HelperEntry, url: &str, ours: &str) -> String {
-    use crate::app::output::shown;
+    let shown = crate::sys::text::escape_for_terminal;
     let q = |s: &str| crate::sys::text::shell_quote(s).into_owned();
     let section = format!("credential.{url}");
     let key = format!("{section}.helper");

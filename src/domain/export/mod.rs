@@ -123,8 +123,8 @@ pub fn record_exported(
 pub(crate) mod tests {
     use super::*;
     use crate::domain::config::AccountEntry;
+    use crate::domain::invocation::Invocation;
     use crate::domain::mail::CheckSettings;
-    use crate::sys::text::Invocation;
 
     /// The view of `entry` with the default settings, as `export` makes it.
     pub(crate) fn view_of(entry: &AccountEntry) -> Result<AccountView, ExportError> {

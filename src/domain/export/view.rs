@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use crate::domain::account::Email;
 use crate::domain::config::AccountEntry;
+use crate::domain::invocation::Invocation;
 use crate::domain::mail::{CheckSettings, Endpoint};
-use crate::sys::text::Invocation;
 
 /// How a connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
