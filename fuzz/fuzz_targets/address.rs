@@ -23,7 +23,7 @@ fuzz_target!(|s: &str| {
         assert_eq!(&*text::shell_quote(a), a);
         assert_eq!(&*text::escape_for_terminal(a), a);
         assert!(!a.starts_with('-'), "{a:?}");
-        let cmd = text::Invocation::default().password_command(a);
+        let cmd = icloud_mail_setup::domain::invocation::Invocation::default().password_command(a);
         assert!(cmd.ends_with(&format!(" -- {a}")), "{cmd:?}");
     }
     let _ = Email::parse_apple(s);
