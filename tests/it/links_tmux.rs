@@ -102,22 +102,34 @@ fn code_from_screen(screen: &str) -> Vec<String> {
         .iter()
         .position(|l| l.iter().collect::<String>().contains(" QR code "))
         .unwrap_or_else(|| panic!("no QR overlay:\n{screen}"));
-    let left = lines[top]
-        .iter()
-        .position(|c| *c == '\u{250c}')
-        .expect("the overlay's top-left corner");
-    let right = lines[top]
-        .iter()
-        .rposition(|c| *c == '\u{2510}')
-        .expect("the overlay's top-right corner");
+    // The overlay's top-left corner is the one its title follows: the main
+    // frame's top border can be on the same row, left and right of it.
+    let row = &lines[top];
+    let title: Vec<char> = " QR code ".chars().collect();
+    let at = (0..row.len())
+        .find(|&i| row[i..].starts_with(&title))
+        .expect("the title's column");
+    let left = at - 1;
+    assert_eq!(
+        row[left], '\u{250c}',
+        "the overlay's top-left corner:\n{screen}"
+    );
+    let right = left
+        + row[left..]
+            .iter()
+            .position(|c| *c == '\u{2510}')
+            .unwrap_or_else(|| panic!("the overlay's top-right corner:\n{screen}"));
     let mut code = Vec::new();
     for l in &lines[top + 1..] {
         let row: String = l[left + 1..right].iter().collect();
         if row.contains(LINK) {
             break;
         }
-        assert_eq!(l[left], '\u{2502}', "the overlay's left border");
-        assert_eq!(l[right], '\u{2502}', "the overlay's right border");
+        assert_eq!(l[left], '\u{2502}', "the overlay's left border:\n{screen}");
+        assert_eq!(
+            l[right], '\u{2502}',
+            "the overlay's right border:\n{screen}"
+        );
         code.push(row);
     }
     code
