@@ -51,6 +51,56 @@ fn escape_json(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A writer for free text that may quote the outside (plain mode's
+/// screens): every character a terminal would act on or hide is shown as
+/// an escape, line breaks and tabs aside. Whatever a message forgot to escape is
+/// caught here, on its way out.
+pub struct Escaping<W: Write> {
+    inner: W,
+    /// The start of a UTF-8 sequence whose end is in the next write.
+    partial: Vec<u8>,
+}
+
+impl<W: Write> Escaping<W> {
+    pub fn new(inner: W) -> Self {
+        Escaping {
+            inner,
+            partial: Vec::new(),
+        }
+    }
+}
+
+impl<W: Write> Write for Escaping<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.partial.extend_from_slice(buf);
+        let bytes = std::mem::take(&mut self.partial);
+        let (text, rest) = match std::str::from_utf8(&bytes) {
+            Ok(t) => (Cow::Borrowed(t), &[][..]),
+            // A sequence cut at the end: keep it for the next write.
+            Err(e) if e.error_len().is_none() => {
+                let (head, rest) = bytes.split_at(e.valid_up_to());
+                (String::from_utf8_lossy(head), rest)
+            }
+            Err(_) => (String::from_utf8_lossy(&bytes), &[][..]),
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut one = [0; 4];
+        for c in text.chars() {
+            match c {
+                '\n' | '\t' => out.push(c),
+                c => out.push_str(&shown(c.encode_utf8(&mut one))),
+            }
+        }
+        self.inner.write_all(out.as_bytes())?;
+        self.partial = rest.to_vec();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// For tests: `text` holds no character a terminal would act on (a
 /// newline aside); `what` says which text it is when it does.
 #[cfg(test)]
@@ -81,5 +131,27 @@ mod tests {
         assert!(text.contains(r"\u009b31m\u202ex\u200b\u2028é✓"), "{text}");
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, value);
+    }
+
+    #[test]
+    fn free_text_is_escaped_on_its_way_out_line_breaks_kept() {
+        let mut out = Vec::new();
+        let mut w = Escaping::new(&mut out);
+        writeln!(
+            w,
+            "Keyring: \u{1b}]0;pwned\u{7}\u{1b}[2J \u{202e}evil é✓\tok"
+        )
+        .unwrap();
+        // A character cut between two writes is put back together.
+        let odd = "\u{202e}".as_bytes();
+        w.write_all(&odd[..1]).unwrap();
+        w.write_all(&odd[1..]).unwrap();
+        w.write_all("x\n".as_bytes()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_inert(&text.replace('\t', " "), "plain mode's output");
+        assert_eq!(
+            text,
+            "Keyring: \\x1b]0;pwned\\x07\\x1b[2J \\u{202e}evil é✓\tok\n\\u{202e}x\n"
+        );
     }
 }

@@ -374,8 +374,7 @@ fn one_line(said: &str) -> String {
         .map(str::trim)
         .rfind(|l| !l.is_empty())
         .unwrap_or("no reason given");
-    let short: String = line.chars().take(300).collect();
-    crate::sys::text::escape_for_terminal(&short).into_owned()
+    crate::domain::keyring::said(line)
 }
 
 #[cfg(test)]

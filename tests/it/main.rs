@@ -31,6 +31,7 @@ mod git_credential;
 mod gui_apps;
 mod help_links;
 mod hostile_memory;
+mod keyring_hostile;
 mod keyring_pass;
 mod keyring_store;
 mod keyring_unlock;

@@ -95,6 +95,37 @@ fn only_the_secret_both_checks_of_the_latest_run_accepted_is_saved() {
     assert!(s >= cases / 20 && v >= s, "{s} saves, {v} verified");
 }
 
+/// 4. Nothing on a drawn screen is a character a terminal acts on or
+///    hides (control, bidi, zero-width), whatever hostile labels,
+///    usernames, notes and keyring messages the run was fed.
+#[test]
+fn nothing_on_screen_acts_on_the_terminal() {
+    // The generators feed keyring messages with escape sequences and bidi
+    // overrides (`StoreError::Other`): with neither `StoreError`'s escaping
+    // Display nor the screen's own pass (`ui::draw`), this fails.
+    runner(DRAWING_CASES)
+        .run(&(start(), ops(40)), |(s, ops)| {
+            let mut d = Driver::new(&s);
+            let mut screens = Screens::default();
+            for op in &ops {
+                d.step(op);
+                let Some(drawn) = screens.draw(&d.m, &d.v, &SIZES) else {
+                    continue;
+                };
+                for ((w, h), screen) in drawn {
+                    let acts = |c: char| {
+                        (c.is_control() && c != '\n')
+                            || icloud_mail_setup::sys::text::is_bidi_control(c)
+                            || icloud_mail_setup::sys::text::is_zero_width(c)
+                    };
+                    prop_assert!(!screen.chars().any(acts), "{op:?} at {w}×{h}:\n{screen:?}");
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
 /// The sizes every step is drawn at.
 const SIZES: [(u16, u16); 3] = [(80, 24), (40, 12), (60, 18)];
 

@@ -32,6 +32,10 @@ pub async fn run(
     mut results: UnboundedReceiver<Msg>,
     out: &mut dyn Write,
 ) -> std::io::Result<bool> {
+    // Every line goes out escaped: a message that quotes a keyring, a
+    // server or a file cannot act on the terminal.
+    let mut escaping = crate::app::output::Escaping::new(out);
+    let out: &mut dyn Write = &mut escaping;
     let (ask, mut answers) = spawn_reader();
     for e in [Effect::CheckKeyring, Effect::LoadAccounts] {
         exec.run(e);

@@ -31,6 +31,25 @@ pub const SPINNER: [&str; 10] = [
 
 /// Draw the whole screen.
 pub fn draw(f: &mut Frame, m: &Model, v: &View) {
+    draw_screen(f, m, v);
+    inert(f.buffer_mut());
+}
+
+/// Every cell as something a terminal only shows. ratatui drops control
+/// characters itself; a bidi or zero-width character (a value from the
+/// outside can carry one: a keyring's message, a label, a username) is
+/// replaced, so that no cell reorders or hides its neighbours.
+fn inert(buf: &mut ratatui::buffer::Buffer) {
+    use crate::sys::text::{is_bidi_control, is_zero_width};
+    for cell in &mut buf.content {
+        let acts = |c: char| c.is_control() || is_bidi_control(c) || is_zero_width(c);
+        if cell.symbol().chars().any(acts) {
+            cell.set_symbol("\u{fffd}");
+        }
+    }
+}
+
+fn draw_screen(f: &mut Frame, m: &Model, v: &View) {
     let area = f.area();
     let t = theme::theme(v.no_color);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -255,4 +274,26 @@ fn confirm_quit(f: &mut Frame, area: Rect, t: &Theme) {
         ]),
         inner,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::buffer::Buffer;
+    use ratatui::widgets::Widget;
+
+    #[test]
+    fn a_cell_that_would_act_on_the_terminal_is_replaced() {
+        let area = Rect::new(0, 0, 12, 1);
+        let mut buf = Buffer::empty(area);
+        // ratatui drops a lone zero-width grapheme, but a joiner is part
+        // of its letter's grapheme; a widget may set any symbol.
+        Paragraph::new("ab\u{200d}c").render(area, &mut buf);
+        buf[(5, 0)].set_symbol("\u{202e}");
+        buf[(6, 0)].set_symbol("\u{1b}");
+        let shown = |b: &Buffer| b.content.iter().map(|c| c.symbol()).collect::<String>();
+        assert!(shown(&buf).contains('\u{200d}'), "{:?}", shown(&buf));
+        inert(&mut buf);
+        assert_eq!(shown(&buf), "a\u{fffd}c  \u{fffd}\u{fffd}     ");
+    }
 }

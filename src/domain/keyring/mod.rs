@@ -21,7 +21,7 @@ pub fn staging_account(email: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     /// No store can be reached (no Secret Service on the bus, ...).
-    #[error("no keyring is reachable: {reason}")]
+    #[error("no keyring is reachable: {}", crate::sys::text::escape_for_terminal(.reason))]
     Unavailable { reason: String, hint: String },
     /// The store is there but locked.
     #[error("the keyring is locked")]
@@ -33,8 +33,25 @@ pub enum StoreError {
     /// What was read back differs from what was written.
     #[error("the keyring returned something other than what was just stored")]
     Mismatch,
-    #[error("keyring error: {0}")]
+    #[error("keyring error: {}", crate::sys::text::escape_for_terminal(.0))]
     Other(String),
+}
+
+/// The most of a keyring's own words (a D-Bus error's message, a tool's
+/// output) a message quotes.
+pub const MAX_SAID: usize = 300;
+
+/// What a keyring said, as a message may quote it: its first
+/// [`MAX_SAID`] characters, every character a terminal would act on
+/// escaped. A keyring is outside the program: a Secret Service can answer
+/// with any text (the Display of [`StoreError`] escapes too, so a reason
+/// made elsewhere cannot slip through).
+pub fn said(text: &str) -> String {
+    let mut short: String = text.chars().take(MAX_SAID).collect();
+    if text.chars().nth(MAX_SAID).is_some() {
+        short.push('\u{2026}');
+    }
+    crate::sys::text::escape_for_terminal(&short).into_owned()
 }
 
 impl StoreError {

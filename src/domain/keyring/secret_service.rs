@@ -268,7 +268,10 @@ impl Backend {
     /// connection (made now if there is none).
     fn open(&mut self, carries: Carries) -> Result<SecretService<'static>, StoreError> {
         let unavailable = |e: secret_service::Error| StoreError::Unavailable {
-            reason: format!("could not connect to the Secret Service: {e}"),
+            reason: format!(
+                "could not connect to the Secret Service: {}",
+                super::said(&e.to_string())
+            ),
             hint: UNAVAILABLE_HINT.to_string(),
         };
         let conn = match &self.conn {
@@ -355,15 +358,15 @@ fn from_ss(e: &secret_service::Error, no_access: bool) -> StoreError {
         S::Locked | S::Prompt | S::PromptDisconnected => locked(),
         S::NoResult if no_access => no_collection(),
         S::Unavailable => StoreError::Unavailable {
-            reason: e.to_string(),
+            reason: super::said(&e.to_string()),
             hint: UNAVAILABLE_HINT.to_string(),
         },
         S::Zbus(_) | S::ZbusFdo(_) if looks_gone(&e.to_string()) => StoreError::Unavailable {
-            reason: e.to_string(),
+            reason: super::said(&e.to_string()),
             hint: UNAVAILABLE_HINT.to_string(),
         },
         S::Zbus(_) | S::ZbusFdo(_) if e.to_string().contains("IsLocked") => locked(),
-        _ => StoreError::Other(e.to_string()),
+        _ => StoreError::Other(super::said(&e.to_string())),
     }
 }
 
