@@ -375,9 +375,10 @@ fn no_stored_password_is_told_through_the_real_notify_send_with_the_config() {
     assert!(notices.contains("app: icloud-mail-setup"), "{notices}");
     assert!(notices.contains("urgency: 2"), "critical: {notices}");
     assert!(
-        notices.contains("summary: iCloud Mail password rejected"),
+        notices.contains("summary: iCloud Mail password missing"),
         "{notices}"
     );
+    assert!(!notices.contains("refuses"), "{notices}");
     assert!(
         notices.contains(&format!("{email}: no password stored. Fix: ")),
         "{notices}"

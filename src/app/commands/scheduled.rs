@@ -62,7 +62,7 @@ pub fn run(ctx: &Context<'_>, _args: VerifyArgs) -> Result<Outcome, Error> {
     let out = &mut *ctx.out();
     let err = &mut *ctx.err();
     let mut exit = Exit::Ok;
-    let mut broken = Vec::new();
+    let mut broken = Broken::default();
     for entry in &config.accounts {
         let (code, result, accepted) = check_one(&service, entry, out, err);
         exit = worst(exit, code);
@@ -104,31 +104,66 @@ pub fn run(ctx: &Context<'_>, _args: VerifyArgs) -> Result<Outcome, Error> {
                     "{}: the password is REJECTED{since}. Fix: {fix}",
                     entry.email
                 );
-                broken.push(format!("{}: refused{since}. Fix: {fix}", entry.email));
+                broken.rejected += 1;
+                broken
+                    .lines
+                    .push(format!("{}: refused{since}. Fix: {fix}", entry.email));
             }
             CheckResult::NoPassword => {
-                broken.push(format!("{}: no password stored. Fix: {fix}", entry.email));
+                broken.missing += 1;
+                broken
+                    .lines
+                    .push(format!("{}: no password stored. Fix: {fix}", entry.email));
             }
             _ => {}
         }
     }
     // One notice for all: a changed Apple Account password revokes every
     // app-specific password at once.
-    if !broken.is_empty() {
-        let notice = Notice {
-            title: "iCloud Mail password rejected".into(),
-            body: format!(
-                "The iCloud Mail server refuses the stored password, or none is stored: it \
-                 was revoked or the Apple Account password changed. Mail stops until it is \
-                 replaced.\n{}",
-                broken.join("\n")
-            ),
-        };
-        if let Err(e) = (ctx.notify())(&notice) {
-            let _ = writeln!(err, "note: no desktop notification: {e}");
-        }
+    if let Some(notice) = broken.notice()
+        && let Err(e) = (ctx.notify())(&notice)
+    {
+        let _ = writeln!(err, "note: no desktop notification: {e}");
     }
     Ok(exit.into())
+}
+
+/// The accounts the daily check found without a working password: what
+/// their one notice says.
+#[derive(Default)]
+struct Broken {
+    rejected: usize,
+    missing: usize,
+    /// One line per account, with its fix.
+    lines: Vec<String>,
+}
+
+impl Broken {
+    /// The notice, worded for what was found: refused, missing, or both.
+    fn notice(&self) -> Option<Notice> {
+        let (title, why) = match (self.rejected > 0, self.missing > 0) {
+            (false, false) => return None,
+            (true, false) => (
+                "iCloud Mail password rejected",
+                "The iCloud Mail server refuses the stored password: it was revoked or the \
+                 Apple Account password changed. Mail stops until it is replaced.",
+            ),
+            (false, true) => (
+                "iCloud Mail password missing",
+                "No iCloud Mail password is stored in the keyring: mail clients that ask \
+                 icloud-mail-setup for it get none. Mail stops until one is stored.",
+            ),
+            (true, true) => (
+                "iCloud Mail passwords need replacing",
+                "The iCloud Mail server refuses a stored password, and another account has \
+                 none stored. Mail stops for them until each has a new one.",
+            ),
+        };
+        Some(Notice {
+            title: title.into(),
+            body: format!("{why}\n{}", self.lines.join("\n")),
+        })
+    }
 }
 
 /// One login for one account; its exit code and what to record.
@@ -204,4 +239,32 @@ pub fn fix_command(email: &str, config: Option<&Path>) -> String {
         cmd.push_str(&crate::sys::text::shell_quote(&c.to_string_lossy()));
     }
     cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_notice_says_what_was_found() {
+        let title = |rejected, missing| {
+            let b = Broken {
+                rejected,
+                missing,
+                lines: vec!["a@icloud.com: …".into()],
+            };
+            b.notice().map(|n| (n.title, n.body))
+        };
+        assert!(title(0, 0).is_none());
+        let (t, body) = title(1, 0).unwrap();
+        assert_eq!(t, "iCloud Mail password rejected");
+        assert!(body.contains("refuses the stored password") && body.ends_with("a@icloud.com: …"));
+        let (t, body) = title(0, 2).unwrap();
+        assert_eq!(t, "iCloud Mail password missing");
+        assert!(!body.contains("refuses"), "{body}");
+        assert_eq!(
+            title(1, 1).unwrap().0,
+            "iCloud Mail passwords need replacing"
+        );
+    }
 }

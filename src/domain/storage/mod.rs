@@ -336,10 +336,14 @@ fn roll_back(
 /// `ICLOUD_MAIL_SETUP_TEST_PAUSE_SAVE=N`, a save says so on stderr after
 /// its step `N` and waits there for ever, so a test can SIGKILL a real
 /// process at that point. The variable holds a step number, nothing else.
+/// Debug builds only (the tests' build): a release build ignores it, so a
+/// stray variable cannot stall a person's save.
 pub const TEST_PAUSE_SAVE: &str = "ICLOUD_MAIL_SETUP_TEST_PAUSE_SAVE";
 
 fn pause_for_test(step: u8) {
-    if std::env::var(TEST_PAUSE_SAVE).ok().as_deref() != Some(&step.to_string()) {
+    if !cfg!(debug_assertions)
+        || std::env::var(TEST_PAUSE_SAVE).ok().as_deref() != Some(&step.to_string())
+    {
         return;
     }
     eprintln!("test: save paused after step {step}");
