@@ -499,3 +499,60 @@ fn a_locked_keyring_gives_exit_5_and_no_notice() {
     assert!(err.contains("Unlock your keyring"), "{err}");
     assert!(told.borrow().is_empty(), "{:?}", told.borrow());
 }
+
+/// A check against servers other than the account's own (`--imap`,
+/// `--smtp` or their variables) says nothing about its password: neither
+/// `verify` nor the daily check records anything. The same run against
+/// the recorded servers does record (the config changes), so the first
+/// half could fail.
+#[test]
+fn a_check_against_other_servers_records_nothing_in_verify_or_the_daily_check() {
+    require_bus();
+    let email = "sched-other@icloud.com";
+    clear(email);
+    common::keyring::secret_tool_store(email, PW);
+    let [own_imap, own_smtp, other_imap, other_smtp] = [(); 4].map(|_| common::closed_port());
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let written = format!(
+        "[[account]]\nemail = \"{email}\"\nlogin = \"{email}\"\n\
+         imap_server = \"127.0.0.1:{}\"\nsmtp_server = \"127.0.0.1:{}\"\n",
+        own_imap.port, own_smtp.port
+    );
+    for args in [&["verify"][..], &["verify", "--scheduled"]] {
+        std::fs::write(&config, &written).unwrap();
+        let run = |other: bool| {
+            let mut bin = Bin::new()
+                .args(args)
+                .env("ICLOUD_MAIL_SETUP_CONFIG", &config)
+                .env("PATH", "/usr/bin:/bin");
+            if other {
+                bin = bin
+                    .env(
+                        "ICLOUD_MAIL_SETUP_IMAP",
+                        format!("127.0.0.1:{}", other_imap.port),
+                    )
+                    .env(
+                        "ICLOUD_MAIL_SETUP_SMTP",
+                        format!("127.0.0.1:{}", other_smtp.port),
+                    );
+            }
+            bin.run().triple()
+        };
+        let (code, out, err) = run(true);
+        assert_ne!(code, 0, "{args:?}: {out}{err}");
+        assert_eq!(
+            std::fs::read_to_string(&config).unwrap(),
+            written,
+            "{args:?} against other servers recorded something: {out}{err}"
+        );
+        let (code, out, err) = run(false);
+        assert_ne!(code, 0, "{args:?}: {out}{err}");
+        let after = std::fs::read_to_string(&config).unwrap();
+        assert!(
+            after != written && after.contains("check_result"),
+            "{args:?} against the account's own servers recorded nothing: {out}{err}\n{after}"
+        );
+    }
+    clear(email);
+}

@@ -566,7 +566,11 @@ mod tests {
     }
 
     #[test]
-    fn config_write_failure_restores_the_keyring() {
+    fn a_config_that_cannot_be_locked_stops_the_save_and_leaves_the_keyring_alone() {
+        // The lock is taken before any keyring call, so this proves only
+        // that nothing is touched; a config write failing after the
+        // keyring was changed is tested against the real Secret Service
+        // (commands_keyring::a_config_write_failing_at_each_step_of_a_save_loses_no_password).
         let d = tempfile::tempdir().unwrap();
         let (store, path, bytes) = with_old(d.path());
         // A directory where the lock file goes: the update cannot lock.
@@ -579,7 +583,7 @@ mod tests {
         );
         assert_unchanged(&store, &path, &bytes);
 
-        // And with no old secret, the new entry is removed again.
+        // And with no old secret, no entry is left behind.
         let other = d.path().join("other/config.toml");
         std::fs::create_dir_all(config::lock_path(&other)).unwrap();
         let fresh = MemoryStore::new();
