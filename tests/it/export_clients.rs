@@ -95,8 +95,10 @@ impl World {
     }
 
     /// What every process here runs with: the private HOME, our binary
-    /// first on PATH, our config. The session bus (for the keyring) is
-    /// inherited.
+    /// first on PATH. The session bus (for the keyring) is inherited. The
+    /// config is not the default one and is in no variable: our own runs
+    /// name it with `--config` ([`World::ours`]), so a client finds it only
+    /// if the password command we exported for it names it too.
     fn env(&self) -> Vec<(String, String)> {
         let path = format!(
             "{}:{}",
@@ -110,10 +112,6 @@ impl World {
                 self.home().join(".config").display().to_string(),
             ),
             ("PATH".into(), path),
-            (
-                "ICLOUD_MAIL_SETUP_CONFIG".into(),
-                self.config().display().to_string(),
-            ),
             (
                 "GIT_CONFIG_GLOBAL".into(),
                 self.home().join(".gitconfig").display().to_string(),
@@ -145,9 +143,17 @@ impl World {
         self.command(program).args(args).stdin(stdin).run().triple()
     }
 
-    /// The binary (by its PATH name, as the clients run it).
+    /// Our binary (by its PATH name, as the clients run it), given this
+    /// world's config with `--config`.
+    fn ours(&self) -> Bin {
+        self.command("icloud-mail-setup")
+            .arg("--config")
+            .arg(self.config())
+    }
+
+    /// [`World::ours`] with `args`.
     fn cli(&self, args: &[&str]) -> (i32, String, String) {
-        self.run("icloud-mail-setup", args, "")
+        self.ours().args(args).run().triple()
     }
 
     /// `store EMAIL --password-stdin` against this Dovecot.
@@ -158,7 +164,7 @@ impl World {
     /// `store EMAIL --password-stdin` started with `env` added, the
     /// password written, its stdout and stderr piped.
     fn spawn_store(&self, password: &str, env: &[(&str, &str)]) -> common::bin::Running {
-        self.command("icloud-mail-setup")
+        self.ours()
             .envs(self.dovecot.env())
             .envs(env.iter().copied())
             .args(["store", &self.email, "--password-stdin", "--label", "test"])
@@ -1224,7 +1230,7 @@ fn doctor_reports_each_broken_state_with_its_fix() {
     w.export_write("msmtp");
     let doctor = |extra_env: &[(&str, &str)]| {
         let (code, out, err) = w
-            .command("icloud-mail-setup")
+            .ours()
             .args(["doctor", &w.email, "--json"])
             .envs(extra_env.iter().copied())
             .run()
@@ -1338,7 +1344,7 @@ fn doctor_never_prints_an_escape_sequence_from_the_environment_raw() {
     assert_ne!(escaped, hostile);
     for json in [false, true] {
         let (code, out, err) = w
-            .command("icloud-mail-setup")
+            .ours()
             .args(["doctor", &w.email])
             .args(json.then_some("--json"))
             .env("XDG_CONFIG_HOME", &xdg)
@@ -1424,7 +1430,7 @@ fn a_store_killed_at_each_step_of_its_save_loses_no_password() {
         // daily check, every check) settles a staging entry left without
         // one (steps 1, 4). Either says which way, once.
         let verify = || {
-            w.command("icloud-mail-setup")
+            w.ours()
                 .envs(w.dovecot.env())
                 .args(["verify", &w.email])
                 .run()
