@@ -430,12 +430,40 @@ fn a_config_too_large_not_utf8_or_too_deep_is_refused_with_its_line_and_left_alo
     }
 }
 
+/// A 200 MB config (the case: it once took 12 s and 4.9 GB) is
+/// refused having read no more than the bound: the binary's peak memory,
+/// measured by the kernel, stays under 32 MiB. Reading the file whole
+/// would need more than 200 MiB, so this fails if the bound is not kept.
+#[test]
+fn a_200_mb_config_is_refused_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.toml");
+    let account = "[[account]]\nemail = \"a@icloud.com\"\nlogin = \"a@icloud.com\"\n#";
+    std::fs::write(&path, account).unwrap();
+    // Sparse: 200 MB of NULs cost the disk nothing.
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(200 << 20).unwrap();
+    drop(file);
+    let mut cmd = Command::new(crate::common::bin::bin_path());
+    cmd.arg("list")
+        .arg("--config")
+        .arg(&path)
+        .env("HOME", dir.path());
+    let (code, peak_kib, said) = crate::common::measure::run_measured(cmd, "");
+    assert_eq!(code, 1, "{said}");
+    assert!(said.contains("larger than 1024 KiB"), "{said}");
+    assert!(
+        peak_kib < 32 * 1024,
+        "peak {peak_kib} KiB reading a 200 MB config"
+    );
+}
+
 #[test]
 fn a_bad_value_in_the_config_is_an_error_at_its_line_never_a_default() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
     let head = "[[account]]\nemail = \"a@icloud.com\"\nlogin = \"a@icloud.com\"\n";
-    for (line, expect) in [
+    for case in [
         ("imap_server = \"imap.example.com\"", "is not HOST:PORT"),
         ("smtp_server = \"smtp.example.com:0\"", "port must be"),
         ("verified_at = \"yesterday\"", "not an RFC 3339 time"),
@@ -447,8 +475,24 @@ fn a_bad_value_in_the_config_is_an_error_at_its_line_never_a_default() {
             "label `\\x1b]0;title\\x07`",
         ),
         ("imap_username = \"\\u001b[2J\"", "control or invisible"),
-    ] {
-        std::fs::write(&path, format!("{head}{line}\n")).unwrap();
+    ]
+    .map(|(line, expect)| (format!("{head}{line}\n"), 4, expect))
+    .into_iter()
+    .chain([
+        (
+            "[[account]]\nemail = \"not an address\"\nlogin = \"a@icloud.com\"\n".to_string(),
+            2,
+            "`not an address` is not an address",
+        ),
+        (
+            "[[account]]\nemail = \"a@icloud.com\"\nlogin = \"\\u001b[2J\"\n".to_string(),
+            3,
+            "`\\x1b[2J` is not an address",
+        ),
+    ]) {
+        let (text, at, expect) = case;
+        let line = text.lines().nth(at - 1).unwrap();
+        std::fs::write(&path, &text).unwrap();
         let before = std::fs::read(&path).unwrap();
         for command in [
             &["list"][..],
@@ -463,7 +507,7 @@ fn a_bad_value_in_the_config_is_an_error_at_its_line_never_a_default() {
             let err = &o.stderr;
             assert_eq!(o.status.code(), Some(1), "{command:?} {line}: {err}");
             assert!(
-                err.contains("config.toml:4:") && err.contains(expect),
+                err.contains(&format!("config.toml:{at}:")) && err.contains(expect),
                 "{command:?} {line}: {err}"
             );
             assert!(!err.contains('\u{1b}'), "{err:?}");
