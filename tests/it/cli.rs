@@ -702,3 +702,64 @@ fn a_bad_override_is_a_usage_error_said_escaped_whatever_the_command() {
         assert!(o.stdout.is_empty());
     }
 }
+
+/// A client whose `--version` never answers (and leaves a child of its
+/// own behind) holds `export` up for the runner's deadline (5 s), not for
+/// ever, and nothing it started outlives the deadline: the runner stops
+/// its whole process group.
+#[test]
+fn a_client_that_hangs_on_its_version_is_stopped_at_the_deadline() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let pids = dir.path().join("pids");
+    let fake = bin.join("mbsync");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nsleep 1000 &\necho $! >> '{p}'\necho $$ >> '{p}'\nexec sleep 1000\n",
+            p = pids.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[[account]]\nemail = \"a@icloud.com\"\nlogin = \"a@icloud.com\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let started = std::time::Instant::now();
+    let o = Bin::new()
+        .args(["export", "mbsync", "a@icloud.com", "--config"])
+        .arg(&config)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .within(std::time::Duration::from_secs(60))
+        .run();
+    let took = started.elapsed();
+    assert_eq!(o.status.code(), Some(0), "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("IMAPAccount"), "{}", o.stdout);
+    // It was asked (so the deadline was what ended it), and not waited
+    // for much past the deadline.
+    let started_pids = std::fs::read_to_string(&pids).unwrap_or_default();
+    assert_eq!(
+        started_pids.lines().count(),
+        2,
+        "the fake ran: {started_pids}"
+    );
+    assert!(
+        took >= std::time::Duration::from_secs(5) && took < std::time::Duration::from_secs(30),
+        "{took:?}"
+    );
+    for pid in started_pids.lines() {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let running = state
+            .rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().next())
+            .is_some_and(|s| s != "Z" && s != "X");
+        assert!(!running, "process {pid} outlived the deadline: {state}");
+    }
+}
