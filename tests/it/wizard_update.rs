@@ -309,6 +309,28 @@ fn checks_report_one_by_one_then_offer_save() {
 #[test]
 fn a_rejected_password_offers_reenter_first() {
     let mut m = rejected_model();
+    // Both checks refused it the same way: one diagnosis, not two.
+    let after: Vec<String> = prompt(&m).after.into_iter().map(|t| t.text).collect();
+    let advice_of = |p| {
+        icloud_mail_setup::domain::mail::diagnosis::diagnose(
+            p,
+            &endpoint(p),
+            ErrorKind::PasswordRejected,
+        )
+        .advice
+    };
+    let advice = advice_of(Protocol::Imap);
+    assert!(!advice.is_empty());
+    assert_eq!(
+        advice,
+        advice_of(Protocol::Smtp),
+        "the same advice for both"
+    );
+    assert_eq!(
+        after.iter().filter(|t| **t == advice).count(),
+        1,
+        "{after:#?}"
+    );
     assert_eq!(choices(&m)[0], Choice::ReEnter);
     assert_eq!(prompt(&m).link, Some("https://account.apple.com"));
     assert!(!m.unsaved());
