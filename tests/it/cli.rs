@@ -435,6 +435,7 @@ fn a_config_too_large_not_utf8_or_too_deep_is_refused_with_its_line_and_left_alo
 /// measured by the kernel, stays under 32 MiB. Reading the file whole
 /// would need more than 200 MiB, so this fails if the bound is not kept.
 #[test]
+#[cfg(unix)]
 fn a_200_mb_config_is_refused_in_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("huge.toml");
@@ -708,6 +709,7 @@ fn a_bad_override_is_a_usage_error_said_escaped_whatever_the_command() {
 /// ever, and nothing it started outlives the deadline: the runner stops
 /// its whole process group.
 #[test]
+#[cfg(unix)]
 fn a_client_that_hangs_on_its_version_is_stopped_at_the_deadline() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
