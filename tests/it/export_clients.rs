@@ -1042,6 +1042,12 @@ fn aerc_sends_with_its_first_export() {
     // EDITOR=true returns at once: the review screen.
     t.wait_for("Send this email", 30);
     t.keys(&[":header To friend@example.org", "Enter"]);
+    // The header is set (shown, the command line gone) before `y` sends:
+    // a `y` that arrives first is read by the command line.
+    t.wait_until("the To header on the review screen", 30, || {
+        let s = t.screen();
+        s.contains("friend@example.org") && !s.contains(":header")
+    });
     t.keys(&["y"]);
     t.wait_for("Message sent", 30);
     // Sent over STARTTLS with AUTH (Dovecot's submission takes nothing
