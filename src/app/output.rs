@@ -72,32 +72,64 @@ impl<W: Write> Escaping<W> {
 
 impl<W: Write> Write for Escaping<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.partial.extend_from_slice(buf);
-        let bytes = std::mem::take(&mut self.partial);
-        let (text, rest) = match std::str::from_utf8(&bytes) {
-            Ok(t) => (Cow::Borrowed(t), &[][..]),
-            // A sequence cut at the end: keep it for the next write.
-            Err(e) if e.error_len().is_none() => {
-                let (head, rest) = bytes.split_at(e.valid_up_to());
-                (String::from_utf8_lossy(head), rest)
-            }
-            Err(_) => (String::from_utf8_lossy(&bytes), &[][..]),
-        };
-        let mut out = String::with_capacity(text.len());
-        let mut one = [0; 4];
-        for c in text.chars() {
-            match c {
-                '\n' | '\t' => out.push(c),
-                c => out.push_str(&shown(c.encode_utf8(&mut one))),
+        let held = self.partial.len();
+        let mut bytes = std::mem::take(&mut self.partial);
+        bytes.extend_from_slice(buf);
+        let mut out = String::with_capacity(bytes.len());
+        let mut rest: &[u8] = &bytes;
+        let mut tail: &[u8] = &[];
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(text) => {
+                    push_escaped(&mut out, text);
+                    break;
+                }
+                Err(e) => {
+                    let (valid, after) = rest.split_at(e.valid_up_to());
+                    push_escaped(&mut out, std::str::from_utf8(valid).unwrap_or_default());
+                    match e.error_len() {
+                        // Not UTF-8 here: shown as such, the rest goes on.
+                        Some(n) => {
+                            out.push('\u{fffd}');
+                            rest = &after[n..];
+                        }
+                        // A sequence cut at the end: kept for the next write.
+                        None => {
+                            tail = after;
+                            break;
+                        }
+                    }
+                }
             }
         }
-        self.inner.write_all(out.as_bytes())?;
-        self.partial = rest.to_vec();
-        Ok(buf.len())
+        match self.inner.write_all(out.as_bytes()) {
+            Ok(()) => {
+                self.partial = tail.to_vec();
+                Ok(buf.len())
+            }
+            Err(e) => {
+                // Nothing of `buf` counts as written: hold what was held.
+                bytes.truncate(held);
+                self.partial = bytes;
+                Err(e)
+            }
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// `text` onto `out`, line breaks and tabs as they are, everything else a
+/// terminal would act on escaped.
+fn push_escaped(out: &mut String, text: &str) {
+    let mut one = [0; 4];
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c => out.push_str(&shown(c.encode_utf8(&mut one))),
+        }
     }
 }
 
@@ -134,6 +166,25 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_write_keeps_what_was_held() {
+        struct Fails;
+        impl Write for Fails {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::other("full"))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut w = Escaping::new(Fails);
+        let check = "\u{2713}".as_bytes();
+        // Held (nothing to write yet), then a write that fails.
+        assert_eq!(w.write(&check[..1]).unwrap(), 1);
+        assert!(w.write(&check[1..]).is_err());
+        assert_eq!(w.partial, &check[..1]);
+    }
+
+    #[test]
     fn free_text_is_escaped_on_its_way_out_line_breaks_kept() {
         let mut out = Vec::new();
         let mut w = Escaping::new(&mut out);
@@ -147,11 +198,19 @@ mod tests {
         w.write_all(&odd[..1]).unwrap();
         w.write_all(&odd[1..]).unwrap();
         w.write_all("x\n".as_bytes()).unwrap();
+        // A byte that is not UTF-8 in the middle, a cut character at the
+        // end: the first is marked, the second waits for its end.
+        let check = "\u{2713}".as_bytes();
+        let mut odd = b"a\xffb".to_vec();
+        odd.extend_from_slice(&check[..2]);
+        w.write_all(&odd).unwrap();
+        w.write_all(&check[2..]).unwrap();
+        w.write_all(b"\n").unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_inert(&text.replace('\t', " "), "plain mode's output");
         assert_eq!(
             text,
-            "Keyring: \\x1b]0;pwned\\x07\\x1b[2J \\u{202e}evil é✓\tok\n\\u{202e}x\n"
+            "Keyring: \\x1b]0;pwned\\x07\\x1b[2J \\u{202e}evil é✓\tok\n\\u{202e}x\na\u{fffd}b\u{2713}\n"
         );
     }
 }

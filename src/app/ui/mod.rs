@@ -38,13 +38,15 @@ pub fn draw(f: &mut Frame, m: &Model, v: &View) {
 /// Every cell as something a terminal only shows. ratatui drops control
 /// characters itself; a bidi or zero-width character (a value from the
 /// outside can carry one: a keyring's message, a label, a username) is
-/// replaced, so that no cell reorders or hides its neighbours.
+/// taken out of its cell, so that no cell reorders or hides its
+/// neighbours. A cell left with nothing shows `?`.
 fn inert(buf: &mut ratatui::buffer::Buffer) {
     use crate::sys::text::{is_bidi_control, is_zero_width};
+    let acts = |c: char| c.is_control() || is_bidi_control(c) || is_zero_width(c);
     for cell in &mut buf.content {
-        let acts = |c: char| c.is_control() || is_bidi_control(c) || is_zero_width(c);
         if cell.symbol().chars().any(acts) {
-            cell.set_symbol("\u{fffd}");
+            let kept: String = cell.symbol().chars().filter(|c| !acts(*c)).collect();
+            cell.set_symbol(if kept.is_empty() { "?" } else { &kept });
         }
     }
 }
@@ -294,6 +296,6 @@ mod tests {
         let shown = |b: &Buffer| b.content.iter().map(|c| c.symbol()).collect::<String>();
         assert!(shown(&buf).contains('\u{200d}'), "{:?}", shown(&buf));
         inert(&mut buf);
-        assert_eq!(shown(&buf), "a\u{fffd}c  \u{fffd}\u{fffd}     ");
+        assert_eq!(shown(&buf), "abc  ??     ");
     }
 }

@@ -61,7 +61,7 @@ fn entry(account: &str) -> Result<::keyring::Entry, StoreError> {
 
 fn unavailable(e: &::keyring::Error) -> StoreError {
     StoreError::Unavailable {
-        reason: describe(e),
+        reason: super::said(&describe(e)),
         hint: UNAVAILABLE_HINT.to_string(),
     }
 }
@@ -72,7 +72,7 @@ fn classify(e: &::keyring::Error) -> StoreError {
             hint: DENIED_HINT.to_string(),
         },
         ::keyring::Error::NoDefaultStore => unavailable(e),
-        _ => StoreError::Other(describe(e)),
+        _ => StoreError::Other(super::said(&describe(e))),
     }
 }
 

@@ -55,9 +55,9 @@ pub(super) fn keychain_store_error(
             hint: KEYCHAIN_DENIED_HINT.to_string(),
         },
         KeychainError::NoKeychain => StoreError::Unavailable {
-            reason: reason.to_string(),
+            reason: super::said(reason),
             hint: unavailable_hint.to_string(),
         },
-        KeychainError::NotFound | KeychainError::Other => StoreError::Other(reason.to_string()),
+        KeychainError::NotFound | KeychainError::Other => StoreError::Other(super::said(reason)),
     }
 }
