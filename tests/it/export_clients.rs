@@ -151,6 +151,15 @@ impl World {
             .arg(self.config())
     }
 
+    /// Our command as the fixes we print name it: with this world's
+    /// `--config`, so a fix acts on the same config.
+    fn typed(&self) -> String {
+        format!(
+            "icloud-mail-setup --config {}",
+            icloud_mail_setup::sys::text::shell_quote(&self.config().display().to_string())
+        )
+    }
+
     /// [`World::ours`] with `args`.
     fn cli(&self, args: &[&str]) -> (i32, String, String) {
         self.ours().args(args).run().triple()
@@ -1292,7 +1301,7 @@ fn doctor_reports_each_broken_state_with_its_fix() {
     );
     assert_eq!(
         f[0].1,
-        format!("icloud-mail-setup export mbsync {} --write", w.email)
+        format!("{} export mbsync {} --write", w.typed(), w.email)
     );
 
     // Our block removed from msmtp's config.
@@ -1304,7 +1313,7 @@ fn doctor_reports_each_broken_state_with_its_fix() {
     assert!(
         f.iter()
             .any(|(d, fix)| d.contains("no longer holds our block")
-                && fix == &format!("icloud-mail-setup export msmtp {} --write", w.email)),
+                && fix == &format!("{} export msmtp {} --write", w.typed(), w.email)),
         "{f:?}"
     );
     w.export_write("msmtp");
@@ -1316,7 +1325,7 @@ fn doctor_reports_each_broken_state_with_its_fix() {
     assert!(
         failing(&v)
             .iter()
-            .any(|(_, fix)| fix == &format!("icloud-mail-setup --account={}", w.email)),
+            .any(|(_, fix)| fix == &format!("{} --account={}", w.typed(), w.email)),
         "{v:#}"
     );
 
@@ -1334,7 +1343,7 @@ fn list_points_to_doctor() {
     let w = World::new("listdoc");
     let (code, out, err) = w.cli(&["list"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("icloud-mail-setup doctor"), "{out}");
+    assert!(out.contains(&format!("{} doctor", w.typed())), "{out}");
 }
 
 #[test]
@@ -1395,6 +1404,9 @@ fn doctor_never_prints_an_escape_sequence_from_the_environment_raw() {
 #[test]
 fn a_store_killed_at_each_step_of_its_save_loses_no_password() {
     use std::io::BufRead;
+    // The pause hook is compiled into debug builds only.
+    #[cfg(not(debug_assertions))]
+    panic!("needs a debug build: release builds ignore ICLOUD_MAIL_SETUP_TEST_PAUSE_SAVE");
     for step in 1..=4u8 {
         let w = World::new(&format!("kill{step}"));
         w.dovecot.set_users(&[&w.local, &w.email], PW2);

@@ -313,7 +313,7 @@ fn reject_and_approve_never_change_the_keyring_entry() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
-        err.contains(&format!("icloud-mail-setup --account {email}")),
+        err.contains("icloud-mail-setup --config ") && err.contains(&format!(" --account {email}")),
         "{err}"
     );
     assert!(!err.contains(PW), "{err}");
@@ -396,8 +396,10 @@ fn a_configured_account_without_a_stored_password_says_how_to_store_one() {
     let out = home.helper("get", request("smtp.mail.me.com:587", Some(&email)));
     assert_eq!(out.status.code(), Some(6));
     assert!(out.stdout.is_empty());
+    // The config git's helper line names is the one the fix names too.
     assert!(
-        text(&out.stderr).contains(&format!("icloud-mail-setup --account {email}")),
+        text(&out.stderr).contains("icloud-mail-setup --config ")
+            && text(&out.stderr).contains(&format!(" --account {email}")),
         "{}",
         text(&out.stderr)
     );

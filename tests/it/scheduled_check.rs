@@ -169,7 +169,7 @@ fn the_scheduled_check_logs_in_once_per_account_and_tells_about_a_rejection() {
     let args = &notices;
     assert!(args.contains(BAD), "{args}");
     assert!(
-        args.contains(&format!("icloud-mail-setup --account={BAD}")),
+        args.contains("icloud-mail-setup --config ") && args.contains(&format!(" --account={BAD}")),
         "{args}"
     );
     assert!(!args.contains(GOOD), "{args}");
@@ -386,7 +386,7 @@ fn no_stored_password_is_told_through_the_real_notify_send_with_the_config() {
     let quoted = format!("'{}'", config.display());
     assert!(
         notices.contains(&format!(
-            "icloud-mail-setup --account={email} --config {quoted}"
+            "icloud-mail-setup --config {quoted} --account={email}"
         )),
         "the fix command names the config: {notices}"
     );

@@ -81,6 +81,8 @@ struct Report<'a> {
 /// `doctor [EMAIL] [--json]`.
 pub fn run(ctx: &Context<'_>, args: DoctorArgs) -> Result<Outcome, Error> {
     let (path, config) = ctx.open_config()?;
+    // Every fix names the config this run used, so it acts on the same one.
+    let ims = ctx.typed_command();
     let entries: Vec<&AccountEntry> = match &args.email {
         Some(raw) => vec![ctx.pick_account(&config, Some(raw), &path, "doctor")?],
         None => config.accounts.iter().collect(),
@@ -88,7 +90,7 @@ pub fn run(ctx: &Context<'_>, args: DoctorArgs) -> Result<Outcome, Error> {
     if entries.is_empty() {
         let _ = writeln!(
             ctx.out(),
-            "No accounts are configured in {}. Fix: icloud-mail-setup",
+            "No accounts are configured in {}. Fix: {ims}",
             shown(&path.display().to_string())
         );
         return Ok(Exit::Failure.into());
@@ -114,7 +116,7 @@ pub fn run(ctx: &Context<'_>, args: DoctorArgs) -> Result<Outcome, Error> {
             &mut std::io::sink(),
         );
         let mut findings = Vec::new();
-        let fix_account = format!("icloud-mail-setup --account={}", shell_quote(&entry.email));
+        let fix_account = format!("{ims} --account={}", shell_quote(&entry.email));
         findings.push(match result {
             CheckResult::Keyring => bad(
                 "keyring",
@@ -144,7 +146,7 @@ pub fn run(ctx: &Context<'_>, args: DoctorArgs) -> Result<Outcome, Error> {
             _ => bad(
                 "password",
                 format!("not checked (exit {})", code as u8),
-                format!("icloud-mail-setup verify {}", shell_quote(&entry.email)),
+                format!("{ims} verify {}", shell_quote(&entry.email)),
             ),
         });
         exit = match result {
@@ -157,11 +159,11 @@ pub fn run(ctx: &Context<'_>, args: DoctorArgs) -> Result<Outcome, Error> {
         let view =
             AccountView::from_entry(entry, ctx.settings(), imap_given, smtp_given, me.clone());
         match view {
-            Ok(view) => findings.extend(client_findings(entry, &view, paths)),
+            Ok(view) => findings.extend(client_findings(entry, &view, paths, &ims)),
             Err(e) => findings.push(bad(
                 "exports",
                 e.to_string(),
-                format!("icloud-mail-setup verify {}", shell_quote(&entry.email)),
+                format!("{ims} verify {}", shell_quote(&entry.email)),
             )),
         }
         if findings.iter().any(|f| !f.ok) && exit == Exit::Ok {
@@ -173,12 +175,12 @@ pub fn run(ctx: &Context<'_>, args: DoctorArgs) -> Result<Outcome, Error> {
             checks: findings,
         });
     }
-    let daily = daily_check_active();
+    let daily = daily_check_active(&ims);
     let out = &mut *ctx.out();
     if args.json {
         let report = Report {
             accounts: &accounts,
-            daily_check: daily,
+            daily_check: &daily,
             exit: exit as u8,
         };
         let _ = output::json(out, &report);
@@ -200,7 +202,7 @@ pub fn run(ctx: &Context<'_>, args: DoctorArgs) -> Result<Outcome, Error> {
         }
         let _ = writeln!(
             out,
-            "Daily check: {} (for information; `icloud-mail-setup schedule` shows it).",
+            "Daily check: {} (for information; `{ims} schedule` shows it).",
             daily
         );
     }
@@ -213,15 +215,11 @@ fn client_findings(
     entry: &AccountEntry,
     view: &AccountView,
     paths: Option<&Paths>,
+    ims: &str,
 ) -> Vec<Finding> {
     let mut v = Vec::new();
     let email = &entry.email;
-    let export_fix = |c: Client| {
-        format!(
-            "icloud-mail-setup export {c} {} --write",
-            shell_quote(email)
-        )
-    };
+    let export_fix = |c: Client| format!("{ims} export {c} {} --write", shell_quote(email));
     let versions = export::Versions::detect(paths);
     for client in entry
         .exported
@@ -267,7 +265,7 @@ fn client_findings(
             });
         }
     }
-    v.push(command_finding(view, paths));
+    v.push(command_finding(view, paths, ims));
     v
 }
 
@@ -358,10 +356,10 @@ fn git_finding(view: &AccountView, paths: &Paths, fix: String) -> Finding {
 
 /// The password command, run by `sh` as cron would (`PATH=/usr/bin:/bin`,
 /// nothing of ours in the environment), prints a password.
-fn command_finding(view: &AccountView, paths: Option<&Paths>) -> Finding {
+fn command_finding(view: &AccountView, paths: Option<&Paths>, ims: &str) -> Finding {
     let cmd = view.password_command();
     let fix = format!(
-        "icloud-mail-setup export CLIENT {} --write (from the installed program)",
+        "{ims} export CLIENT {} --write (from the installed program)",
         shell_quote(&view.email)
     );
     let mut args = vec!["-i".to_string(), "PATH=/usr/bin:/bin".to_string()];
@@ -414,12 +412,12 @@ fn command_finding(view: &AccountView, paths: Option<&Paths>) -> Finding {
 
 /// Whether the daily check is active, as its scheduler says (Linux:
 /// systemd's user timer); `unknown` where that cannot be asked.
-fn daily_check_active() -> &'static str {
+fn daily_check_active(ims: &str) -> String {
     if !cfg!(target_os = "linux") {
-        return "unknown here (see `icloud-mail-setup schedule`)";
+        return format!("unknown here (see `{ims} schedule`)");
     }
     let Some(systemctl) = crate::sys::process::find("systemctl") else {
-        return "unknown (no systemctl)";
+        return "unknown (no systemctl)".into();
     };
     let timer = format!("{}.timer", crate::domain::schedule::NAME);
     match crate::sys::process::run(
@@ -427,8 +425,8 @@ fn daily_check_active() -> &'static str {
         &["--user", "is-active", &timer],
         Duration::from_secs(5),
     ) {
-        Ok(r) if r.status.success() => "active",
-        Ok(_) => "not active (`icloud-mail-setup schedule daily` turns it on)",
-        Err(_) => "unknown (systemctl did not answer)",
+        Ok(r) if r.status.success() => "active".into(),
+        Ok(_) => format!("not active (`{ims} schedule daily` turns it on)"),
+        Err(_) => "unknown (systemctl did not answer)".into(),
     }
 }

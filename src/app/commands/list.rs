@@ -130,7 +130,8 @@ pub fn run(ctx: &Context<'_>, args: ListArgs) -> Result<Outcome, Error> {
     let _ = writeln!(
         out,
         "Check everything between you and working mail (password, exported clients, \
-         password command, git helpers): icloud-mail-setup doctor"
+         password command, git helpers): {} doctor",
+        shown(&ctx.typed_command())
     );
     Ok(Outcome::OK)
 }

@@ -51,7 +51,8 @@ fn copy(ctx: &Context<'_>, email: &str, clear_after: Duration) -> Result<Outcome
     })?;
     let copied = Clipboard::detect().copy(&secret).map_err(|e| {
         Error::failure(format!(
-            "{e}. Print it instead with `icloud-mail-setup password {}`.",
+            "{e}. Print it instead with `{} password {}`.",
+            ctx.typed_command(),
             crate::sys::text::shell_quote(email.as_str())
         ))
     })?;
@@ -119,8 +120,9 @@ fn stored_password(ctx: &Context<'_>, email: &str) -> Result<(Email, Secret), Er
             Exit::NoSuchAccount,
             format!(
                 "{email} is configured but the {} holds no password for it. Store one with \
-                 `icloud-mail-setup store {email} --password-stdin`.",
-                store.name()
+                 `{} store {email} --password-stdin`.",
+                store.name(),
+                ctx.typed_command()
             ),
         )),
         Err(e) => Err(Error::keyring(&e)),

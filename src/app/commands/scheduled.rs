@@ -230,15 +230,11 @@ pub(crate) fn check_one(
 /// The one command that replaces a rejected password; with `--config`
 /// when the check ran with a config file of its own.
 pub fn fix_command(email: &str, config: Option<&Path>) -> String {
-    let mut cmd = format!(
-        "icloud-mail-setup --account={}",
+    format!(
+        "{} --account={}",
+        crate::app::context::typed_command(config),
         crate::sys::text::shell_quote(email)
-    );
-    if let Some(c) = config {
-        cmd.push_str(" --config ");
-        cmd.push_str(&crate::sys::text::shell_quote(&c.to_string_lossy()));
-    }
-    cmd
+    )
 }
 
 #[cfg(test)]

@@ -87,6 +87,7 @@ fn check(
     let mut exit = Exit::Ok;
     let mut results = Vec::new();
     let mut cancelled = None;
+    let ims = ctx.typed_command();
     {
         let out = &mut *ctx.out();
         let err = &mut *ctx.err();
@@ -96,7 +97,7 @@ fn check(
                 return false;
             }
             exit = worst(exit, exit_for(checked.result()));
-            results.push(print_checked(&checked, args.json, out, err));
+            results.push(print_checked(&checked, args.json, &ims, out, err));
             true
         });
     }

@@ -155,9 +155,10 @@ pub fn run(ctx: &Context<'_>, args: GitCredentialArgs) -> Result<Outcome, Error>
                 ctx.err(),
                 "icloud-mail-setup: git reports that the SMTP login as {} failed. The password \
                  stays in the keyring; if iCloud no longer accepts it (revoked, or your Apple \
-                 Account password changed), run `icloud-mail-setup --account {}` to check it \
+                 Account password changed), run `{} --account {}` to check it \
                  and store a new one.",
                 escape_for_terminal(&account.smtp_username),
+                ctx.typed_command(),
                 crate::sys::text::shell_quote(&account.email)
             );
             Ok(Outcome::OK)
@@ -275,9 +276,10 @@ fn answer(
                 Exit::NoSuchAccount,
                 format!(
                     "icloud-mail-setup: {} is configured but the {} holds no password for it. \
-                     Run `icloud-mail-setup --account {}` to store one.",
+                     Run `{} --account {}` to store one.",
                     account.email,
                     store.name(),
+                    ctx.typed_command(),
                     crate::sys::text::shell_quote(&account.email)
                 ),
             ));
@@ -302,9 +304,10 @@ fn answer(
             Exit::Failure,
             format!(
                 "icloud-mail-setup: the keyring entry of {} has a line break, which no \
-                 app-specific password has; run `icloud-mail-setup --account {}` to replace \
+                 app-specific password has; run `{} --account {}` to replace \
                  it. No answer given.",
                 account.email,
+                ctx.typed_command(),
                 crate::sys::text::shell_quote(&account.email)
             ),
         ));

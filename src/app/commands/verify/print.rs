@@ -39,6 +39,7 @@ struct ReportJson {
 pub(super) fn print_checked(
     c: &Checked,
     json: bool,
+    ims: &str,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> AccountJson {
@@ -61,7 +62,7 @@ pub(super) fn print_checked(
         Verdict::NoPassword(store) => {
             let m = format!("no password for {} is stored in the {store}", c.email);
             let store_one = format!(
-                "{m}. Store one with `icloud-mail-setup store {} --password-stdin`.",
+                "{m}. Store one with `{ims} store {} --password-stdin`.",
                 c.email
             );
             Error::new(Exit::NoSuchAccount, store_one).print(err);
