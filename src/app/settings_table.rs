@@ -73,7 +73,9 @@ impl AccountServers {
     }
 
     /// The table a person types into a GUI mail app, top to bottom.
-    pub fn rows(&self) -> Vec<Row> {
+    /// The rows; `ims` is our command as the person types it (with
+    /// `--config` when one is in use), for the password's copy command.
+    pub fn rows(&self, ims: &str) -> Vec<Row> {
         let show = |s: &str| escape_for_terminal(s).into_owned();
         vec![
             Row {
@@ -120,7 +122,7 @@ impl AccountServers {
                 label: "Password",
                 value: format!(
                     "the app-specific password (copy it with `{}`)",
-                    copy_command(&self.email)
+                    copy_command(ims, &self.email)
                 ),
             },
         ]
@@ -128,9 +130,9 @@ impl AccountServers {
 }
 
 /// The command that copies the password of `email` to the clipboard,
-/// ready to paste into a shell.
-pub fn copy_command(email: &str) -> String {
-    format!("icloud-mail-setup password --copy {}", shell_quote(email))
+/// ready to paste into a shell (`ims`: our command, as the person types it).
+pub fn copy_command(ims: &str, email: &str) -> String {
+    format!("{ims} password --copy {}", shell_quote(email))
 }
 
 /// The rows as text: labels padded to one column, one row a line.
@@ -168,7 +170,7 @@ mod tests {
         assert_eq!(s.smtp, Endpoint::new("smtp.mail.me.com", 587));
         assert_eq!(s.imap_username, "emily");
         assert_eq!(s.smtp_username, "emily@icloud.com");
-        let rows = s.rows();
+        let rows = s.rows("icloud-mail-setup");
         assert_eq!(value(&rows, "Incoming server (IMAP)"), "imap.mail.me.com");
         assert_eq!(value(&rows, "Incoming port"), "993");
         assert_eq!(value(&rows, "Incoming security"), "SSL/TLS");
@@ -211,7 +213,7 @@ mod tests {
         let mut e = entry("a@icloud.com", "a@icloud.com");
         e.imap_username = Some("a\u{1b}]0;pwned\u{7}".into());
         e.smtp_server = Some("evil\u{202e}host:587".into());
-        let rows = AccountServers::of(&e).unwrap().rows();
+        let rows = AccountServers::of(&e).unwrap().rows("icloud-mail-setup");
         let text = render(&rows);
         assert!(
             !text.contains('\u{1b}') && !text.contains('\u{202e}'),
@@ -224,7 +226,7 @@ mod tests {
     fn render_aligns_the_values() {
         let rows = AccountServers::of(&entry("a@icloud.com", "a@icloud.com"))
             .unwrap()
-            .rows();
+            .rows("icloud-mail-setup");
         let text = render(&rows);
         let columns: Vec<usize> = text
             .lines()

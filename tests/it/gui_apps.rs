@@ -122,8 +122,12 @@ fn settings_shows_the_recorded_servers_and_logins() {
     assert_eq!(row(&shown, "Outgoing security"), "STARTTLS");
     assert_eq!(row(&shown, "Outgoing username"), "primary@icloud.com");
     assert!(row(&shown, "Authentication").starts_with("Normal password"));
+    // The config in use is named, so the copy acts on the same one.
     assert!(
-        row(&shown, "Password").contains("`icloud-mail-setup password --copy me@example.org`"),
+        row(&shown, "Password").contains(&format!(
+            "`icloud-mail-setup --config {} password --copy me@example.org`",
+            icloud_mail_setup::sys::text::shell_quote(&config.display().to_string())
+        )),
         "{shown}"
     );
 

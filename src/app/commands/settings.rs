@@ -20,7 +20,7 @@ pub fn run(ctx: &Context<'_>, args: SettingsArgs) -> Result<Outcome, Error> {
     let text = format!(
         "Settings for a mail app that asks for servers (Thunderbird, Apple Mail, Evolution, \
          Geary, KMail, Outlook):\n\n{}",
-        render(&servers.rows())
+        render(&servers.rows(&ctx.typed_command()))
     );
     let out = &mut *ctx.out();
     out.write_all(text.as_bytes())
