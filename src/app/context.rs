@@ -161,7 +161,7 @@ impl<'a> Context<'a> {
     /// name, and `--config FILE` when this run was given one, so the fix
     /// acts on the same config.
     pub fn typed_command(&self) -> String {
-        typed_command(self.config_given())
+        crate::domain::invocation::Invocation::typed(self.config_given())
     }
 
     /// The config file: `--config`, else the platform default.
@@ -337,16 +337,6 @@ impl Write for Captured {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-/// [`Context::typed_command`] for `config`.
-pub fn typed_command(config: Option<&Path>) -> String {
-    let mut cmd = crate::domain::invocation::PROGRAM_NAME.to_string();
-    if let Some(c) = config {
-        cmd.push_str(" --config ");
-        cmd.push_str(&crate::sys::text::shell_quote(&c.to_string_lossy()));
-    }
-    cmd
 }
 
 #[cfg(test)]

@@ -84,6 +84,17 @@ impl Invocation {
         Invocation::new(exe.as_deref(), non_default_config(config).as_deref())
     }
 
+    /// Our command as a person types it in a fix we print: the program by
+    /// its name, and `--config FILE` (as given) when a config was given,
+    /// so the fix acts on the same config.
+    pub fn typed(config: Option<&std::path::Path>) -> String {
+        Invocation {
+            config: config.map(|c| c.to_string_lossy().into_owned()),
+            ..Invocation::default()
+        }
+        .head()
+    }
+
     /// The words before the subcommand: the program and `--config FILE`.
     fn head(&self) -> String {
         let mut s = shell_quote(&self.program).into_owned();
@@ -154,6 +165,15 @@ mod tests {
         assert_eq!(
             me.password_command("a;rm -rf ~@x.com"),
             "icloud-mail-setup password -- 'a;rm -rf ~@x.com'"
+        );
+    }
+
+    #[test]
+    fn a_fix_names_the_program_and_the_config_given() {
+        assert_eq!(Invocation::typed(None), "icloud-mail-setup");
+        assert_eq!(
+            Invocation::typed(Some(std::path::Path::new("my cfg/it's.toml"))),
+            "icloud-mail-setup --config 'my cfg/it'\\''s.toml'"
         );
     }
 

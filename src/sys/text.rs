@@ -108,18 +108,24 @@ fn windows_quoted(arg: &str) -> String {
     out
 }
 
-/// `s` with every character a terminal would act on or hide shown as an
-/// escape: C0 controls (ESC, and line breaks too: this is for one-line
-/// values), DEL and C1 controls as `\xNN` or `\u{NNNN}`, as are bidi and
-/// zero-width characters. Everything else is unchanged.
+/// Whether a terminal would act on `c` or hide it: a control character
+/// (C0, DEL, C1), a bidi control or a zero-width character.
+pub fn acts_on_terminal(c: char) -> bool {
+    c.is_control() || is_bidi_control(c) || is_zero_width(c)
+}
+
+/// `s` with every character a terminal would act on or hide
+/// ([`acts_on_terminal`]) shown as an escape: C0 controls (ESC, and line
+/// breaks too: this is for one-line values), DEL and C1 controls as
+/// `\xNN` or `\u{NNNN}`, as are bidi and zero-width characters.
+/// Everything else is unchanged.
 pub fn escape_for_terminal(s: &str) -> Cow<'_, str> {
-    let hidden = |c: char| c.is_control() || is_bidi_control(c) || is_zero_width(c);
-    if !s.chars().any(hidden) {
+    if !s.chars().any(acts_on_terminal) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if !hidden(c) {
+        if !acts_on_terminal(c) {
             out.push(c);
         } else if c.is_ascii() {
             out.push_str(&format!("\\x{:02x}", c as u32));

@@ -50,11 +50,7 @@ fn probe_hostile_keyring() {
             "{args:?}: the keyring's message is not quoted:\n{both}"
         );
         // ...and nothing of it acts on the terminal.
-        let acts = |c: char| {
-            (c.is_control() && c != '\n')
-                || icloud_mail_setup::sys::text::is_bidi_control(c)
-                || icloud_mail_setup::sys::text::is_zero_width(c)
-        };
+        let acts = |c: char| c != '\n' && icloud_mail_setup::sys::text::acts_on_terminal(c);
         assert!(!both.chars().any(acts), "{args:?}: raw:\n{both:?}");
         // A bounded part of it: never its 100 000 characters.
         let longest = both.lines().map(|l| l.chars().count()).max().unwrap_or(0);

@@ -113,11 +113,8 @@ fn nothing_on_screen_acts_on_the_terminal() {
                     continue;
                 };
                 for ((w, h), screen) in drawn {
-                    let acts = |c: char| {
-                        (c.is_control() && c != '\n')
-                            || icloud_mail_setup::sys::text::is_bidi_control(c)
-                            || icloud_mail_setup::sys::text::is_zero_width(c)
-                    };
+                    let acts =
+                        |c: char| c != '\n' && icloud_mail_setup::sys::text::acts_on_terminal(c);
                     prop_assert!(!screen.chars().any(acts), "{op:?} at {w}×{h}:\n{screen:?}");
                 }
             }

@@ -232,7 +232,7 @@ pub(crate) fn check_one(
 pub fn fix_command(email: &str, config: Option<&Path>) -> String {
     format!(
         "{} --account={}",
-        crate::app::context::typed_command(config),
+        crate::domain::invocation::Invocation::typed(config),
         crate::sys::text::shell_quote(email)
     )
 }

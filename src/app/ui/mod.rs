@@ -41,8 +41,7 @@ pub fn draw(f: &mut Frame, m: &Model, v: &View) {
 /// taken out of its cell, so that no cell reorders or hides its
 /// neighbours. A cell left with nothing shows `?`.
 fn inert(buf: &mut ratatui::buffer::Buffer) {
-    use crate::sys::text::{is_bidi_control, is_zero_width};
-    let acts = |c: char| c.is_control() || is_bidi_control(c) || is_zero_width(c);
+    let acts = crate::sys::text::acts_on_terminal;
     for cell in &mut buf.content {
         if cell.symbol().chars().any(acts) {
             let kept: String = cell.symbol().chars().filter(|c| !acts(*c)).collect();
